@@ -1,0 +1,26 @@
+namespace Commerce.Jobs;
+
+/// <summary>Changes a job's state at run time.</summary>
+/// <remarks>
+/// A <em>paused</em> job keeps every trigger it receives (coalesced) and runs once when resumed.
+/// A <em>disabled</em> job ignores its schedule and signals and refuses manual and on-demand runs.
+/// A run in progress is never interrupted by either.
+/// </remarks>
+public interface IJobControl
+{
+    /// <summary>Pauses a job: triggers are held until <see cref="Resume"/>.</summary>
+    /// <param name="jobName">The job's name.</param>
+    void Pause(string jobName);
+
+    /// <summary>Resumes a paused job, running it once if a trigger was held.</summary>
+    /// <param name="jobName">The job's name.</param>
+    void Resume(string jobName);
+
+    /// <summary>Enables a disabled job.</summary>
+    /// <param name="jobName">The job's name.</param>
+    void Enable(string jobName);
+
+    /// <summary>Disables a job: its schedule and signals are ignored, manual runs refused.</summary>
+    /// <param name="jobName">The job's name.</param>
+    void Disable(string jobName);
+}

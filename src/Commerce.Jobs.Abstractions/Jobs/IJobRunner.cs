@@ -1,0 +1,20 @@
+namespace Commerce.Jobs;
+
+/// <summary>Runs a job on demand and awaits its result (a real-time order history page).</summary>
+public interface IJobRunner
+{
+    /// <summary>Runs <paramref name="jobName"/> with <paramref name="parameters"/> and waits for its result.</summary>
+    /// <param name="jobName">The job's name.</param>
+    /// <param name="parameters">The parameters the job reads from <see cref="JobContext.Parameters"/>.</param>
+    /// <param name="timeout">How long to wait; the run is cancelled when it passes.</param>
+    /// <param name="cancellationToken">Cancels the wait and the run.</param>
+    /// <returns>The run's result; its <see cref="JobResult.Value"/> is what the job returned.</returns>
+    /// <remarks>
+    /// On-demand runs are never coalesced: each call runs once, within the job's concurrency limit.
+    /// A paused job holds the request until it resumes or the timeout passes.
+    /// </remarks>
+    /// <exception cref="ArgumentException">No job has that name.</exception>
+    /// <exception cref="InvalidOperationException">The job is disabled, or the engine is stopping.</exception>
+    /// <exception cref="TimeoutException">The run did not finish within <paramref name="timeout"/>.</exception>
+    Task<JobResult> RunAsync(string jobName, object? parameters, TimeSpan timeout, CancellationToken cancellationToken);
+}

@@ -1,0 +1,15 @@
+namespace Commerce.Jobs;
+
+/// <summary>Tells someone that a run failed (commerce platforms email an administrator).</summary>
+/// <remarks>
+/// Called once per failed run, and after every run for jobs configured to notify always.
+/// An exception thrown here is logged and does not affect the run.
+/// </remarks>
+public interface IJobFailureNotifier
+{
+    /// <summary>Notifies about a run.</summary>
+    /// <param name="failure">The job, host, time, error and run.</param>
+    /// <param name="cancellationToken">Cancels the notification.</param>
+    /// <returns>A task that completes when the notification is sent.</returns>
+    ValueTask NotifyAsync(JobFailure failure, CancellationToken cancellationToken);
+}

@@ -1,0 +1,16 @@
+namespace Commerce.Jobs;
+
+/// <summary>A named delivery target that accepts records of any type (an HTTP endpoint, a folder, a blob container).</summary>
+/// <remarks>Record jobs and entity syncs name it in <c>DeliverTo("name")</c>.</remarks>
+public interface IDeliveryTarget
+{
+    /// <summary>Gets the target's name, unique among the host's targets.</summary>
+    string Name { get; }
+
+    /// <summary>Delivers one batch.</summary>
+    /// <typeparam name="T">The record type.</typeparam>
+    /// <param name="batch">The records.</param>
+    /// <param name="cancellationToken">Cancelled when the run stops.</param>
+    /// <returns>What became of the batch or of each record.</returns>
+    ValueTask<DeliveryResult> DeliverAsync<T>(DeliveryBatch<T> batch, CancellationToken cancellationToken);
+}

@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Logging;
+
+namespace Commerce.Jobs.Diagnostics;
+
+/// <summary>The engine's log messages, source-generated, with structured fields (job, run id, trigger).</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Debug, "Job {Job} run {RunId} started ({Trigger})")]
+    public static partial void RunStarted(ILogger logger, string job, Guid runId, TriggerKind trigger);
+
+    [LoggerMessage(2, LogLevel.Information, "Job {Job} run {RunId} ({Trigger}) ended {Outcome} in {DurationMs} ms: read {Read}, delivered {Delivered}, skipped {Skipped}, failed {Failed}")]
+    public static partial void RunEnded(ILogger logger, string job, Guid runId, TriggerKind trigger, JobOutcome outcome, double durationMs, long read, long delivered, long skipped, long failed);
+
+    [LoggerMessage(3, LogLevel.Warning, "Job {Job} run {RunId} ({Trigger}) failed: {Error}")]
+    public static partial void RunFailed(ILogger logger, string job, Guid runId, TriggerKind trigger, string? error, Exception? exception);
+
+    [LoggerMessage(4, LogLevel.Error, "The failure notifier {Notifier} threw for job {Job} run {RunId}")]
+    public static partial void NotifierFailed(ILogger logger, string notifier, string job, Guid runId, Exception exception);
+
+    [LoggerMessage(5, LogLevel.Error, "The job store could not save run {RunId} of job {Job}")]
+    public static partial void StoreFailed(ILogger logger, string job, Guid runId, Exception exception);
+
+    [LoggerMessage(6, LogLevel.Information, "Commerce.Jobs started: {JobCount} jobs, {Workers} workers")]
+    public static partial void EngineStarted(ILogger logger, int jobCount, int workers);
+
+    [LoggerMessage(7, LogLevel.Warning, "Commerce.Jobs stopping: runs still in progress after {Timeout} are being cancelled")]
+    public static partial void ShutdownTimedOut(ILogger logger, TimeSpan timeout);
+
+    [LoggerMessage(8, LogLevel.Information, "Commerce.Jobs stopped")]
+    public static partial void EngineStopped(ILogger logger);
+
+    [LoggerMessage(9, LogLevel.Error, "Job {Job}: notified failure of run {RunId} on host {Host}: {Error}")]
+    public static partial void FailureNotified(ILogger logger, string job, Guid runId, string host, string? error);
+}

@@ -1,0 +1,179 @@
+using Commerce.Jobs.History;
+using Commerce.Jobs.Records;
+using Commerce.Jobs.Runners;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Commerce.Jobs;
+
+/// <summary>Declares a host's integration in one place: jobs, targets, store, notifiers and configuration.</summary>
+public sealed class CommerceJobsBuilder
+{
+    private readonly JobRegistry _registry;
+    private readonly List<string> _declaredJobs = [];
+    private IConfiguration? _configuration;
+
+    internal CommerceJobsBuilder(IServiceCollection services, JobRegistry registry)
+    {
+        Services = services;
+        _registry = registry;
+    }
+
+    /// <summary>Gets the service collection.</summary>
+    public IServiceCollection Services { get; }
+
+    /// <summary>Adds a plain job, resolved from the run's scope for every run (registered transient if not already).</summary>
+    /// <typeparam name="TJob">The job.</typeparam>
+    /// <param name="name">The job's unique name (letters, digits, '-', '_', '.').</param>
+    /// <returns>A builder for the job's schedule and settings.</returns>
+    /// <exception cref="ArgumentException">The name is invalid or already used.</exception>
+    public JobBuilder AddJob<TJob>(string name)
+        where TJob : class, IIntegrationJob
+    {
+        Add(new PlainJobDefinition<TJob>(name));
+        Services.TryAddTransient<TJob>();
+        return new JobBuilder(Services, name);
+    }
+
+    /// <summary>Adds a plain job whose body is a delegate.</summary>
+    /// <param name="name">The job's unique name.</param>
+    /// <param name="body">The body.</param>
+    /// <returns>A builder for the job's schedule and settings.</returns>
+    /// <exception cref="ArgumentException">The name is invalid or already used.</exception>
+    public JobBuilder AddJob(string name, Func<JobContext, CancellationToken, ValueTask<JobResult>> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        Add(new DelegateJobDefinition(name, body));
+        return new JobBuilder(Services, name);
+    }
+
+    /// <summary>Adds a record job: source → batches → target, with a status sink.</summary>
+    /// <typeparam name="T">The record type.</typeparam>
+    /// <param name="name">The job's unique name.</param>
+    /// <returns>A builder for the job's source, target, batches, retry window and schedule.</returns>
+    /// <exception cref="ArgumentException">The name is invalid or already used.</exception>
+    public RecordJobBuilder<T> AddRecordJob<T>(string name)
+    {
+        var definition = new RecordJobDefinition<T>(name);
+        Add(definition);
+        return new RecordJobBuilder<T>(Services, definition);
+    }
+
+    /// <summary>Adds a named delivery target that record jobs name in <c>DeliverTo</c>.</summary>
+    /// <param name="target">The target; its <see cref="IDeliveryTarget.Name"/> is the name.</param>
+    /// <returns>This builder.</returns>
+    public CommerceJobsBuilder AddTarget(IDeliveryTarget target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        _registry.AddTarget(target.Name, _ => target);
+        return this;
+    }
+
+    /// <summary>Adds a named delivery target created once from the services.</summary>
+    /// <param name="name">The target's unique name.</param>
+    /// <param name="factory">Creates the target.</param>
+    /// <returns>This builder.</returns>
+    public CommerceJobsBuilder AddTarget(string name, Func<IServiceProvider, IDeliveryTarget> factory)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        _registry.AddTarget(name, factory);
+        return this;
+    }
+
+    /// <summary>Keeps history and record failures in <typeparamref name="TStore"/> instead of memory.</summary>
+    /// <typeparam name="TStore">The store.</typeparam>
+    /// <returns>This builder.</returns>
+    public CommerceJobsBuilder UseStore<TStore>()
+        where TStore : class, IJobStore
+    {
+        Services.Replace(ServiceDescriptor.Singleton<IJobStore, TStore>());
+        return this;
+    }
+
+    /// <summary>Keeps history and record failures in the store <paramref name="factory"/> creates.</summary>
+    /// <param name="factory">Creates the store.</param>
+    /// <returns>This builder.</returns>
+    public CommerceJobsBuilder UseStore(Func<IServiceProvider, IJobStore> factory)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        Services.Replace(ServiceDescriptor.Singleton(factory));
+        return this;
+    }
+
+    /// <summary>Adds a failure notifier (email an administrator) beside the default one, which logs.</summary>
+    /// <typeparam name="TNotifier">The notifier.</typeparam>
+    /// <returns>This builder.</returns>
+    public CommerceJobsBuilder AddFailureNotifier<TNotifier>()
+        where TNotifier : class, IJobFailureNotifier
+    {
+        Services.TryAddEnumerable(ServiceDescriptor.Singleton<IJobFailureNotifier, TNotifier>());
+        return this;
+    }
+
+    /// <summary>Sets engine-wide options in code.</summary>
+    /// <param name="configure">Changes the options.</param>
+    /// <returns>This builder.</returns>
+    public CommerceJobsBuilder Configure(Action<CommerceJobsOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        Services.Configure(configure);
+        return this;
+    }
+
+    /// <summary>
+    /// Binds engine options from <paramref name="section"/> and each job's options from <c>Jobs:{job name}</c> under it,
+    /// over what the code declared.
+    /// </summary>
+    /// <param name="section">The <c>CommerceJobs</c> section.</param>
+    /// <returns>This builder.</returns>
+    /// <example><code>jobs.BindConfiguration(builder.Configuration.GetSection("CommerceJobs"));</code></example>
+    public CommerceJobsBuilder BindConfiguration(IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        _configuration = section;
+        return this;
+    }
+
+    /// <summary>Adds the Job Status Report job: a table of every job's state, last outcome, next run and recent failures, kept in its run log and returned as a <see cref="JobStatusReport"/>.</summary>
+    /// <param name="name">The job's name.</param>
+    /// <returns>A builder for its schedule.</returns>
+    public JobBuilder AddJobStatusReport(string name = "job-status-report") => AddJob<JobStatusReportJob>(name);
+
+    /// <summary>Adds the Nightly Maintenance job, daily at 02:00 server time: purges run history past each job's retention and runs every <see cref="INightlyMaintenanceStep"/>.</summary>
+    /// <param name="name">The job's name.</param>
+    /// <returns>A builder for its schedule.</returns>
+    public JobBuilder AddNightlyMaintenance(string name = "nightly-maintenance")
+        => AddJob<NightlyMaintenanceJob>(name).Schedule(Commerce.Jobs.Schedule.DailyAt(new TimeOnly(2, 0)));
+
+    /// <summary>Adds a host cleanup step to Nightly Maintenance.</summary>
+    /// <typeparam name="TStep">The step.</typeparam>
+    /// <returns>This builder.</returns>
+    public CommerceJobsBuilder AddMaintenanceStep<TStep>()
+        where TStep : class, INightlyMaintenanceStep
+    {
+        Services.TryAddEnumerable(ServiceDescriptor.Transient<INightlyMaintenanceStep, TStep>());
+        return this;
+    }
+
+    /// <summary>Applies configuration binding after everything the code declared, so configuration wins.</summary>
+    internal void Complete()
+    {
+        if (_configuration is null)
+        {
+            return;
+        }
+
+        Services.Configure<CommerceJobsOptions>(_configuration);
+        foreach (var name in _declaredJobs)
+        {
+            Services.Configure<JobOptions>(name, _configuration.GetSection("Jobs").GetSection(name));
+        }
+    }
+
+    private void Add(JobDefinition definition)
+    {
+        _registry.Add(definition);
+        _declaredJobs.Add(definition.Name);
+    }
+}

@@ -1,0 +1,17 @@
+namespace Commerce.Jobs;
+
+/// <summary>Engine-wide settings, bound from the <c>CommerceJobs</c> configuration section.</summary>
+public sealed class CommerceJobsOptions
+{
+    /// <summary>Gets or sets the most runs (of all jobs) in progress at once: the size of the worker pool (1 to 1024).</summary>
+    /// <value>The default value is 16.</value>
+    public int MaxConcurrentRuns { get; set; } = JobDefaults.MaxConcurrentRuns;
+
+    /// <summary>Gets or sets how long stopping the host lets running jobs finish before cancelling them.</summary>
+    /// <value>The default value is 30 seconds.</value>
+    public TimeSpan ShutdownTimeout { get; set; } = JobDefaults.ShutdownTimeout;
+
+    /// <summary>Gets or sets the name this host records on its runs and notifications.</summary>
+    /// <value>The default value is <see cref="Environment.MachineName"/>.</value>
+    public string HostName { get; set; } = Environment.MachineName;
+}

@@ -1,0 +1,91 @@
+using Commerce.Jobs.Runners;
+using Commerce.Jobs.Scheduling;
+using Microsoft.Extensions.Options;
+
+namespace Commerce.Jobs;
+
+/// <summary>Checks the engine's settings and what spans jobs: record jobs complete, targets known, After chains without cycles.</summary>
+internal sealed class CommerceJobsOptionsValidator(JobRegistry registry, IOptionsMonitor<JobOptions> jobOptions) : IValidateOptions<CommerceJobsOptions>
+{
+    public ValidateOptionsResult Validate(string? name, CommerceJobsOptions options)
+    {
+        var errors = new List<string>();
+        if (options.MaxConcurrentRuns is < 1 or > 1024)
+        {
+            errors.Add($"CommerceJobs: MaxConcurrentRuns must be between 1 and 1024 (was {options.MaxConcurrentRuns}).");
+        }
+
+        if (options.ShutdownTimeout < TimeSpan.Zero)
+        {
+            errors.Add($"CommerceJobs: ShutdownTimeout must not be negative (was {options.ShutdownTimeout}).");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.HostName))
+        {
+            errors.Add("CommerceJobs: HostName must not be empty.");
+        }
+
+        var after = new Dictionary<string, string[]>(StringComparer.OrdinalIgnoreCase);
+        foreach (var job in registry.Jobs)
+        {
+            errors.AddRange(job.Validate());
+            foreach (var target in job.TargetNames)
+            {
+                if (!registry.Targets.ContainsKey(target))
+                {
+                    errors.Add($"Job '{job.Name}': DeliverTo names target '{target}', which is not registered.");
+                }
+            }
+
+            after[job.Name] = JobSchedule.Split(jobOptions.Get(job.Name).After);
+        }
+
+        if (FindCycle(after) is { } cycle)
+        {
+            errors.Add($"Jobs {string.Join(" → ", cycle.Select(c => $"'{c}'"))} form a cycle of After schedules.");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>Depth-first search for a cycle in "runs after" edges; returns it as a path that ends where it starts.</summary>
+    internal static List<string>? FindCycle(IReadOnlyDictionary<string, string[]> after)
+    {
+        var state = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        var path = new List<string>();
+
+        List<string>? Visit(string job)
+        {
+            state[job] = 1;
+            path.Add(job);
+            foreach (var upstream in after.TryGetValue(job, out var ups) ? ups : [])
+            {
+                var s = state.GetValueOrDefault(upstream);
+                if (s == 1)
+                {
+                    var start = path.FindIndex(p => string.Equals(p, upstream, StringComparison.OrdinalIgnoreCase));
+                    return [.. path.Skip(start), upstream];
+                }
+
+                if (s == 0 && after.ContainsKey(upstream) && Visit(upstream) is { } found)
+                {
+                    return found;
+                }
+            }
+
+            path.RemoveAt(path.Count - 1);
+            state[job] = 2;
+            return null;
+        }
+
+        foreach (var job in after.Keys.Order(StringComparer.OrdinalIgnoreCase))
+        {
+            if (state.GetValueOrDefault(job) == 0 && Visit(job) is { } cycle)
+            {
+                return cycle;
+            }
+        }
+
+        return null;
+    }
+}

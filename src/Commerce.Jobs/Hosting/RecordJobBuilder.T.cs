@@ -1,0 +1,139 @@
+using Commerce.Jobs.Records;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Commerce.Jobs;
+
+/// <summary>Declares a record job: a source, a target, an optional status sink, batches and a retry window.</summary>
+/// <typeparam name="T">The record type.</typeparam>
+public sealed class RecordJobBuilder<T> : JobBuilderBase<RecordJobBuilder<T>>
+{
+    private readonly RecordJobDefinition<T> _definition;
+
+    internal RecordJobBuilder(IServiceCollection services, RecordJobDefinition<T> definition)
+        : base(services, definition.Name)
+    {
+        _definition = definition;
+    }
+
+    /// <summary>Reads records from <typeparamref name="TSource"/>, resolved from the run's scope (registered scoped if not already).</summary>
+    /// <typeparam name="TSource">The source.</typeparam>
+    /// <returns>This builder.</returns>
+    public RecordJobBuilder<T> ReadFrom<TSource>()
+        where TSource : class, IRecordSource<T>
+    {
+        Services.TryAddScoped<TSource>();
+        _definition.Source = static s => s.GetRequiredService<TSource>();
+        return this;
+    }
+
+    /// <summary>Reads records from <paramref name="source"/>.</summary>
+    /// <param name="source">The source.</param>
+    /// <returns>This builder.</returns>
+    public RecordJobBuilder<T> ReadFrom(IRecordSource<T> source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        _definition.Source = _ => source;
+        return this;
+    }
+
+    /// <summary>Delivers to the named target registered with <see cref="CommerceJobsBuilder.AddTarget(IDeliveryTarget)"/>.</summary>
+    /// <param name="targetName">The target's name.</param>
+    /// <returns>This builder.</returns>
+    public RecordJobBuilder<T> DeliverTo(string targetName)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(targetName);
+        _definition.TargetName = targetName;
+        _definition.Target = null;
+        return this;
+    }
+
+    /// <summary>Delivers to <typeparamref name="TTarget"/>, resolved from the run's scope (registered scoped if not already).</summary>
+    /// <typeparam name="TTarget">The target.</typeparam>
+    /// <returns>This builder.</returns>
+    public RecordJobBuilder<T> DeliverTo<TTarget>()
+        where TTarget : class, IDeliveryTarget<T>
+    {
+        Services.TryAddScoped<TTarget>();
+        _definition.Target = static s => s.GetRequiredService<TTarget>();
+        _definition.TargetName = null;
+        return this;
+    }
+
+    /// <summary>Delivers to <paramref name="target"/>.</summary>
+    /// <param name="target">The target.</param>
+    /// <returns>This builder.</returns>
+    public RecordJobBuilder<T> DeliverTo(IDeliveryTarget<T> target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        _definition.Target = _ => target;
+        _definition.TargetName = null;
+        return this;
+    }
+
+    /// <summary>Reports each record's final outcome to <typeparamref name="TSink"/> (Submitted / ExportFailed), resolved from the run's scope.</summary>
+    /// <typeparam name="TSink">The status sink.</typeparam>
+    /// <returns>This builder.</returns>
+    public RecordJobBuilder<T> ReportStatusTo<TSink>()
+        where TSink : class, IRecordStatusSink<T>
+    {
+        Services.TryAddScoped<TSink>();
+        _definition.Sink = static s => s.GetRequiredService<TSink>();
+        return this;
+    }
+
+    /// <summary>Reports each record's final outcome to <paramref name="sink"/>.</summary>
+    /// <param name="sink">The status sink.</param>
+    /// <returns>This builder.</returns>
+    public RecordJobBuilder<T> ReportStatusTo(IRecordStatusSink<T> sink)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        _definition.Sink = _ => sink;
+        return this;
+    }
+
+    /// <summary>Leaves record status alone (exports to reporting systems): the status sink is not called.</summary>
+    /// <returns>This builder.</returns>
+    public RecordJobBuilder<T> WithoutStatusUpdates() => Configure(static o => o.UpdateStatus = false);
+
+    /// <summary>Says how to get a record's stable id, for record types that do not implement <see cref="IRecord"/>.</summary>
+    /// <param name="recordId">Gives the id (an order number).</param>
+    /// <returns>This builder.</returns>
+    public RecordJobBuilder<T> WithKey(Func<T, string> recordId)
+    {
+        ArgumentNullException.ThrowIfNull(recordId);
+        _definition.RecordId = recordId;
+        return this;
+    }
+
+    /// <summary>Sets the batch options.</summary>
+    /// <param name="size">Records per delivery call.</param>
+    /// <param name="maxItemsToSkip">How many records a run may skip before it fails; <see langword="null"/> keeps the default.</param>
+    /// <param name="maxAge">The age of the oldest record read ("maximum number of days to export"); <see langword="null"/> for no limit.</param>
+    /// <returns>This builder.</returns>
+    public RecordJobBuilder<T> Batch(int size, int? maxItemsToSkip = null, TimeSpan? maxAge = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
+        return Configure(o =>
+        {
+            o.BatchSize = size;
+            o.MaxItemsToSkip = maxItemsToSkip ?? o.MaxItemsToSkip;
+            o.MaxAge = maxAge ?? o.MaxAge;
+        });
+    }
+
+    /// <summary>Retries a batch that failed transiently up to <paramref name="maxRetries"/> times, all within <paramref name="window"/> of its first failure.</summary>
+    /// <param name="maxRetries">The most retries (0 for none).</param>
+    /// <param name="window">The window every retry must start in.</param>
+    /// <returns>This builder.</returns>
+    public RecordJobBuilder<T> RetryWithin(int maxRetries, TimeSpan window)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxRetries);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(window, TimeSpan.Zero);
+        return Configure(o =>
+        {
+            o.RetryWindow.MaxRetries = maxRetries;
+            o.RetryWindow.Window = window;
+        });
+    }
+}

@@ -1,0 +1,46 @@
+using Commerce.Jobs.Runners;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Commerce.Jobs.Records;
+
+/// <summary>A record job as registered: where it reads, where it delivers, where it reports status, and how a record is identified.</summary>
+internal sealed class RecordJobDefinition<T>(string name) : JobDefinition(name)
+{
+    public Func<IServiceProvider, IRecordSource<T>>? Source { get; set; }
+
+    public Func<IServiceProvider, IDeliveryTarget<T>>? Target { get; set; }
+
+    public string? TargetName { get; set; }
+
+    public Func<IServiceProvider, IRecordStatusSink<T>>? Sink { get; set; }
+
+    public Func<T, string>? RecordId { get; set; }
+
+    public override IEnumerable<string> TargetNames => TargetName is null ? [] : [TargetName];
+
+    /// <summary>Says what the job still lacks, if anything (checked at start-up).</summary>
+    public override IEnumerable<string> Validate()
+    {
+        if (Source is null)
+        {
+            yield return $"Job '{Name}': no record source; call ReadFrom.";
+        }
+
+        if (Target is null && TargetName is null)
+        {
+            yield return $"Job '{Name}': no delivery target; call DeliverTo.";
+        }
+
+        if (RecordId is null && !typeof(IRecord).IsAssignableFrom(typeof(T)))
+        {
+            yield return $"Job '{Name}': records of type {typeof(T).Name} have no id; implement IRecord or call WithKey.";
+        }
+    }
+
+    public override IJobExecutor CreateExecutor(IServiceProvider services, JobOptions options)
+    {
+        var recordId = RecordId ?? (static record => ((IRecord)record!).RecordId);
+        var named = TargetName is null ? null : new NamedTargetAdapter<T>(services.GetRequiredService<NamedTargets>().Get(TargetName));
+        return new RecordJobExecutor<T>(this, options, recordId, named, services.GetRequiredService<IJobStore>(), services.GetRequiredService<TimeProvider>());
+    }
+}

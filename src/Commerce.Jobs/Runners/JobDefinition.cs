@@ -1,0 +1,15 @@
+namespace Commerce.Jobs.Runners;
+
+/// <summary>A job as registered: its name and how to make its executor. Settings live in the job's named <see cref="JobOptions"/>.</summary>
+internal abstract class JobDefinition(string name)
+{
+    public string Name { get; } = name;
+
+    /// <summary>Gets the named delivery targets the job delivers to, checked at start-up.</summary>
+    public virtual IEnumerable<string> TargetNames => [];
+
+    /// <summary>Says what the job still lacks, if anything (checked at start-up).</summary>
+    public virtual IEnumerable<string> Validate() => [];
+
+    public abstract IJobExecutor CreateExecutor(IServiceProvider services, JobOptions options);
+}

@@ -1,0 +1,186 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Commerce.Jobs.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Commerce.Jobs.Runners;
+
+/// <summary>The workers: read a run from the channel, execute it, record it, notify, and start what follows.</summary>
+internal sealed partial class JobEngine
+{
+    private async Task WorkAsync()
+    {
+        var reader = _runs.Reader;
+        while (true)
+        {
+            if (!reader.TryRead(out var item))
+            {
+                try
+                {
+                    item = await reader.ReadAsync().ConfigureAwait(false);
+                }
+                catch (ChannelClosedException)
+                {
+                    return;
+                }
+            }
+
+            await RunAsync(item).ConfigureAwait(false);
+        }
+    }
+
+    private async Task RunAsync(WorkItem item)
+    {
+        var entry = item.Entry;
+        if (!IsAccepting)
+        {
+            Drop(item);
+            return;
+        }
+
+        if (item.Request is { CancellationToken.IsCancellationRequested: true } abandoned)
+        {
+            // The caller gave up (timeout) while the request waited its turn.
+            abandoned.Completion.TrySetCanceled(abandoned.CancellationToken);
+            entry.OnCompleted(started: false, run: null);
+            return;
+        }
+
+        entry.OnStarted();
+        JobRun? run = null;
+        try
+        {
+            run = await ExecuteAsync(entry, item).ConfigureAwait(false);
+        }
+        finally
+        {
+            entry.OnCompleted(started: true, run);
+        }
+
+        foreach (var (dependent, condition) in entry.Dependents)
+        {
+            if (run.Outcome == JobOutcome.Succeeded || (condition == AfterCondition.AnyOutcome && run.Outcome != JobOutcome.Cancelled))
+            {
+                dependent.Trigger(TriggerKind.After);
+            }
+        }
+    }
+
+    private async Task<JobRun> ExecuteAsync(JobEntry entry, WorkItem item)
+    {
+        var request = item.Request;
+        var startedAt = _time.GetUtcNow();
+        var runId = Guid.CreateVersion7(startedAt);
+        var jobTag = new KeyValuePair<string, object?>("job", entry.Name);
+        JobsTelemetry.RunsStarted.Add(1, jobTag, new KeyValuePair<string, object?>("trigger", item.Trigger));
+        Log.RunStarted(_logger, entry.Name, runId, item.Trigger);
+        using var activity = JobsTelemetry.Source.StartActivity("commerce_jobs.run", ActivityKind.Internal);
+        activity?.SetTag("job", entry.Name).SetTag("run_id", runId).SetTag("trigger", item.Trigger.ToString());
+
+        var linked = request is null ? null : CancellationTokenSource.CreateLinkedTokenSource(_cancelRuns.Token, request.CancellationToken);
+        var token = linked?.Token ?? _cancelRuns.Token;
+        var scope = _scopeFactory.CreateAsyncScope();
+        var context = new JobContext(entry.Name, runId, item.Trigger, request?.Parameters, scope.ServiceProvider, _time);
+        JobResult result;
+        Exception? exception = null;
+        try
+        {
+            result = await entry.Executor.ExecuteAsync(context, token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            result = JobResult.Create(JobOutcome.Cancelled, "The run was cancelled.", null, default);
+        }
+        catch (Exception ex)
+        {
+            exception = ex;
+            result = JobResult.Create(JobOutcome.Failed, $"{ex.GetType().Name}: {ex.Message}", null, default);
+            context.Log(JobLogLevel.Error, ex.ToString());
+        }
+        finally
+        {
+            await scope.DisposeAsync().ConfigureAwait(false);
+            linked?.Dispose();
+        }
+
+        var endedAt = _time.GetUtcNow();
+        var run = new JobRun
+        {
+            RunId = runId,
+            JobName = entry.Name,
+            Trigger = item.Trigger,
+            HostName = _options.HostName,
+            StartedAt = startedAt,
+            EndedAt = endedAt,
+            Outcome = result.Outcome,
+            Counts = result.Counts,
+            Error = result.Error,
+            Log = context.LogEntries,
+        };
+
+        JobsTelemetry.RunsCompleted.Add(1, jobTag, new KeyValuePair<string, object?>("outcome", result.Outcome));
+        JobsTelemetry.RunDuration.Record((endedAt - startedAt).TotalSeconds, jobTag);
+        activity?.SetTag("outcome", result.Outcome.ToString());
+        if (result.Outcome == JobOutcome.Failed)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, result.Error);
+            Log.RunFailed(_logger, entry.Name, runId, item.Trigger, result.Error, exception);
+        }
+        else
+        {
+            Log.RunEnded(_logger, entry.Name, runId, item.Trigger, result.Outcome, (endedAt - startedAt).TotalMilliseconds, result.Counts.Read, result.Counts.Delivered, result.Counts.Skipped, result.Counts.Failed);
+        }
+
+        await RecordAsync(entry, run).ConfigureAwait(false);
+        if (result.Outcome == JobOutcome.Failed || entry.Options.NotifyOnEveryRun)
+        {
+            await NotifyAsync(run).ConfigureAwait(false);
+        }
+
+        if (request is not null)
+        {
+            if (result.Outcome == JobOutcome.Cancelled && request.CancellationToken.IsCancellationRequested)
+            {
+                request.Completion.TrySetCanceled(request.CancellationToken);
+            }
+            else
+            {
+                request.Completion.TrySetResult(result);
+            }
+        }
+
+        return run;
+    }
+
+    private async ValueTask RecordAsync(JobEntry entry, JobRun run)
+    {
+        try
+        {
+            await _store.AddRunAsync(run, CancellationToken.None).ConfigureAwait(false);
+            if (entry.ShouldPurgeHistory())
+            {
+                await _store.PurgeRunsAsync(entry.Name, entry.Options.MaxArchivedRuns, run.EndedAt - entry.Options.HistoryRetention, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex)
+        {
+            Log.StoreFailed(_logger, entry.Name, run.RunId, ex);
+        }
+    }
+
+    private async ValueTask NotifyAsync(JobRun run)
+    {
+        var failure = new JobFailure(run.JobName, run.HostName, run.EndedAt, run.Error, run);
+        foreach (var notifier in _notifiers)
+        {
+            try
+            {
+                await notifier.NotifyAsync(failure, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                Log.NotifierFailed(_logger, notifier.GetType().Name, run.JobName, run.RunId, ex);
+            }
+        }
+    }
+}

@@ -1,0 +1,51 @@
+using Commerce.Jobs.Diagnostics;
+
+namespace Commerce.Jobs.Runners;
+
+/// <summary>Graceful shutdown: no new runs, running ones finish within the grace period, then are cancelled and recorded as such.</summary>
+internal sealed partial class JobEngine
+{
+    /// <summary>Stops the engine.</summary>
+    /// <param name="cancellationToken">The host's stop token: when it fires, running jobs are cancelled at once.</param>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.CompareExchange(ref _state, Stopping, Running) != Running)
+        {
+            Interlocked.CompareExchange(ref _state, Stopped, Created);
+            return;
+        }
+
+        await _stopScheduler.CancelAsync().ConfigureAwait(false);
+        await _scheduler.ConfigureAwait(false);
+
+        // No new runs: queued ones are dropped by the workers, held ones here.
+        _runs.Writer.TryComplete();
+        foreach (var entry in _entriesByName)
+        {
+            entry.CancelWaiting();
+        }
+
+        var workers = Task.WhenAll(_workers);
+        try
+        {
+            await workers.WaitAsync(_options.ShutdownTimeout, _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+        {
+            Log.ShutdownTimedOut(_logger, _options.ShutdownTimeout);
+            await _cancelRuns.CancelAsync().ConfigureAwait(false);
+            await workers.ConfigureAwait(false);
+        }
+
+        Volatile.Write(ref _state, Stopped);
+        Log.EngineStopped(_logger);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(CancellationToken.None).ConfigureAwait(false);
+        _stopScheduler.Dispose();
+        _cancelRuns.Dispose();
+    }
+}

@@ -1,0 +1,213 @@
+using System.Collections.Frozen;
+using System.Threading.Channels;
+using Commerce.Jobs.Diagnostics;
+using Commerce.Jobs.Scheduling;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Commerce.Jobs.Runners;
+
+/// <summary>
+/// The engine: one scheduler loop over the <see cref="TimeProvider"/> (a priority queue of next fires), a bounded
+/// channel of runs, and a fixed pool of workers reading it. It is every public service a host calls:
+/// <see cref="IJobTrigger"/>, <see cref="IJobRunner"/>, <see cref="IJobControl"/> and <see cref="IJobMonitor"/>.
+/// </summary>
+internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, IJobMonitor, IAsyncDisposable
+{
+    private const int Created = 0;
+    private const int Running = 1;
+    private const int Stopping = 2;
+    private const int Stopped = 3;
+
+    private readonly FrozenDictionary<string, JobEntry> _entries;
+    private readonly JobEntry[] _entriesByName;
+    private readonly Channel<WorkItem> _runs;
+    private readonly IServiceScopeFactory _scopeFactory;
+    private readonly IJobStore _store;
+    private readonly IJobFailureNotifier[] _notifiers;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly CommerceJobsOptions _options;
+    private readonly CancellationTokenSource _stopScheduler = new();
+    private readonly CancellationTokenSource _cancelRuns = new();
+    private Task[] _workers = [];
+    private Task _scheduler = Task.CompletedTask;
+    private int _state;
+
+    public JobEngine(
+        JobRegistry registry,
+        IOptionsMonitor<JobOptions> jobOptions,
+        IOptions<CommerceJobsOptions> options,
+        IServiceProvider services,
+        IJobStore store,
+        IEnumerable<IJobFailureNotifier> notifiers,
+        TimeProvider timeProvider,
+        ILogger<JobEngine> logger)
+    {
+        _options = options.Value;
+        _scopeFactory = services.GetRequiredService<IServiceScopeFactory>();
+        _store = store;
+        _notifiers = [.. notifiers];
+        _time = timeProvider;
+        _logger = logger;
+
+        var entries = new Dictionary<string, JobEntry>(StringComparer.OrdinalIgnoreCase);
+        var capacity = 0;
+        foreach (var job in registry.Jobs)
+        {
+            var jobOptionsValue = jobOptions.Get(job.Name);
+            var entry = new JobEntry(this, job.Name, jobOptionsValue, JobSchedule.FromOptions(job.Name, jobOptionsValue), job.CreateExecutor(services, jobOptionsValue));
+            entries.Add(job.Name, entry);
+            capacity += jobOptionsValue.MaxConcurrency;
+        }
+
+        foreach (var entry in entries.Values)
+        {
+            foreach (var (jobName, condition) in entry.Schedule.AfterJobs)
+            {
+                var upstream = entries[jobName];
+                upstream.Dependents = [.. upstream.Dependents, (entry, condition)];
+            }
+        }
+
+        _entries = entries.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
+        _entriesByName = [.. entries.Values.OrderBy(e => e.Name, StringComparer.OrdinalIgnoreCase)];
+
+        // Bounded by construction: each job has at most MaxConcurrency runs in flight, so a write never waits.
+        _runs = Channel.CreateBounded<WorkItem>(new BoundedChannelOptions(Math.Max(1, capacity))
+        {
+            FullMode = BoundedChannelFullMode.Wait,
+            SingleReader = false,
+            SingleWriter = false,
+        });
+    }
+
+    internal bool IsAccepting => Volatile.Read(ref _state) == Running;
+
+    internal TimeProvider TimeProvider => _time;
+
+    /// <summary>Starts the scheduler and the workers, then the runs triggered before start.</summary>
+    public void Start()
+    {
+        if (Interlocked.CompareExchange(ref _state, Running, Created) != Created)
+        {
+            return;
+        }
+
+        var workers = new Task[Math.Max(1, _options.MaxConcurrentRuns)];
+        for (var i = 0; i < workers.Length; i++)
+        {
+            workers[i] = Task.Run(WorkAsync);
+        }
+
+        _workers = workers;
+        _scheduler = Task.Run(() => ScheduleAsync(_stopScheduler.Token));
+        Log.EngineStarted(_logger, _entriesByName.Length, workers.Length);
+        foreach (var entry in _entriesByName)
+        {
+            entry.StartWaiting();
+        }
+    }
+
+    /// <inheritdoc />
+    public void Signal(string jobName)
+    {
+        var entry = GetEntry(jobName);
+        if (entry.Schedule.IsAutomatic)
+        {
+            entry.Trigger(TriggerKind.Automatic);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Trigger(string jobName) => TriggerByHand(jobName, TriggerKind.Manual);
+
+    /// <inheritdoc />
+    public void Resubmit(string jobName) => TriggerByHand(jobName, TriggerKind.Resubmit);
+
+    /// <inheritdoc />
+    public async Task<JobResult> RunAsync(string jobName, object? parameters, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var entry = GetEntry(jobName);
+        if (timeout != Timeout.InfiniteTimeSpan)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero);
+        }
+
+        if (Volatile.Read(ref _state) >= Stopping)
+        {
+            throw new InvalidOperationException($"Job '{entry.Name}' was not run: the engine is stopping.");
+        }
+
+        using var timeoutSource = new CancellationTokenSource(timeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeoutSource.Token, cancellationToken);
+        var request = new RunRequest(parameters, linked.Token);
+        entry.Request(request);
+        try
+        {
+            return await request.Completion.Task.WaitAsync(linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (timeoutSource.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"Job '{entry.Name}' did not finish within {timeout}.");
+        }
+    }
+
+    /// <inheritdoc />
+    public void Pause(string jobName) => GetEntry(jobName).Pause();
+
+    /// <inheritdoc />
+    public void Resume(string jobName) => GetEntry(jobName).Resume();
+
+    /// <inheritdoc />
+    public void Enable(string jobName) => GetEntry(jobName).SetEnabled(true);
+
+    /// <inheritdoc />
+    public void Disable(string jobName) => GetEntry(jobName).SetEnabled(false);
+
+    /// <inheritdoc />
+    public IReadOnlyList<JobStatus> GetStatuses() => [.. _entriesByName.Select(e => e.GetStatus())];
+
+    /// <inheritdoc />
+    public JobStatus GetStatus(string jobName) => GetEntry(jobName).GetStatus();
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<JobRun>> GetRunsAsync(string jobName, int maxRuns, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxRuns);
+        return _store.GetRunsAsync(GetEntry(jobName).Name, maxRuns, cancellationToken);
+    }
+
+    /// <summary>Hands a run to the workers; called by a <see cref="JobEntry"/> that has room for it.</summary>
+    internal void Dispatch(WorkItem item)
+    {
+        if (!_runs.Writer.TryWrite(item))
+        {
+            Drop(item);
+        }
+    }
+
+    internal JobEntry GetEntry(string jobName)
+    {
+        ArgumentNullException.ThrowIfNull(jobName);
+        return _entries.TryGetValue(jobName, out var entry)
+            ? entry
+            : throw new ArgumentException($"No job named '{jobName}' is registered.", nameof(jobName));
+    }
+
+    private void TriggerByHand(string jobName, TriggerKind trigger)
+    {
+        var entry = GetEntry(jobName);
+        if (!entry.Trigger(trigger))
+        {
+            throw new InvalidOperationException($"Job '{entry.Name}' is disabled.");
+        }
+    }
+
+    private static void Drop(WorkItem item)
+    {
+        item.Request?.Completion.TrySetException(new InvalidOperationException($"Job '{item.Entry.Name}' was not run: the engine is stopping."));
+        item.Entry.OnCompleted(started: false, run: null);
+    }
+}

@@ -1,0 +1,266 @@
+namespace Commerce.Jobs.Runners;
+
+/// <summary>
+/// One registered job at run time: its settings, schedule and executor, and the small state machine that makes
+/// triggers coalesce. At most <see cref="JobOptions.MaxConcurrency"/> runs are in flight (queued or running); a
+/// trigger beyond that sets one pending flag, so any number of triggers during a run cause exactly one follow-up run.
+/// </summary>
+internal sealed class JobEntry
+{
+    private readonly Lock _gate = new();
+    private readonly JobEngine _engine;
+    private Queue<RunRequest>? _requests;
+    private bool _pending;
+    private TriggerKind _pendingTrigger;
+    private int _inFlight;
+    private int _executing;
+    private bool _paused;
+    private bool _disabled;
+    private JobRun? _lastRun;
+    private int _consecutiveFailures;
+    private long _runCount;
+    private int _runsSincePurge;
+
+    public JobEntry(JobEngine engine, string name, JobOptions options, Schedule schedule, IJobExecutor executor)
+    {
+        _engine = engine;
+        Name = name;
+        Options = options;
+        Schedule = schedule;
+        Executor = executor;
+        _disabled = !options.Enabled;
+    }
+
+    public string Name { get; }
+
+    public JobOptions Options { get; }
+
+    public Schedule Schedule { get; }
+
+    public IJobExecutor Executor { get; }
+
+    /// <summary>Gets or sets the jobs that run after this one, with their conditions.</summary>
+    public (JobEntry Job, AfterCondition Condition)[] Dependents { get; set; } = [];
+
+    /// <summary>Gets or sets the next timed fire, kept by the scheduler for the monitor.</summary>
+    public DateTimeOffset? NextFireTime { get; set; }
+
+    public bool IsDisabled => Volatile.Read(ref _disabled);
+
+    /// <summary>A coalescing trigger (schedule, signal, manual, after, cleanup, resubmit).</summary>
+    /// <returns><see langword="false"/> when the trigger was dropped because the job is disabled.</returns>
+    public bool Trigger(TriggerKind trigger)
+    {
+        lock (_gate)
+        {
+            if (_disabled)
+            {
+                return false;
+            }
+
+            if (!CanStartLocked())
+            {
+                // Coalesce: remember one follow-up run; a resubmit outranks any other kind, since it reads more.
+                if (!_pending || trigger == TriggerKind.Resubmit)
+                {
+                    _pendingTrigger = trigger;
+                }
+
+                _pending = true;
+                return true;
+            }
+
+            _inFlight++;
+        }
+
+        _engine.Dispatch(new WorkItem(this, trigger, null));
+        return true;
+    }
+
+    /// <summary>An awaited on-demand run: queued, never coalesced.</summary>
+    public void Request(RunRequest request)
+    {
+        lock (_gate)
+        {
+            if (_disabled)
+            {
+                throw new InvalidOperationException($"Job '{Name}' is disabled.");
+            }
+
+            if (!CanStartLocked())
+            {
+                (_requests ??= new()).Enqueue(request);
+                return;
+            }
+
+            _inFlight++;
+        }
+
+        _engine.Dispatch(new WorkItem(this, TriggerKind.OnDemand, request));
+    }
+
+    public void OnStarted() => Interlocked.Increment(ref _executing);
+
+    /// <summary>Called when a run ends (or a queued one is dropped): starts the next request or the pending follow-up.</summary>
+    public void OnCompleted(bool started, JobRun? run)
+    {
+        if (started)
+        {
+            Interlocked.Decrement(ref _executing);
+        }
+
+        lock (_gate)
+        {
+            if (run is not null)
+            {
+                _lastRun = run;
+                _runCount++;
+                _consecutiveFailures = run.Outcome == JobOutcome.Failed ? _consecutiveFailures + 1 : run.Outcome == JobOutcome.Cancelled ? _consecutiveFailures : 0;
+            }
+
+            _inFlight--;
+        }
+
+        StartWaiting();
+    }
+
+    /// <summary>Returns true once every <see cref="JobOptions.MaxArchivedRuns"/> runs: time to trim the history.</summary>
+    public bool ShouldPurgeHistory()
+    {
+        lock (_gate)
+        {
+            if (++_runsSincePurge < Options.MaxArchivedRuns)
+            {
+                return false;
+            }
+
+            _runsSincePurge = 0;
+            return true;
+        }
+    }
+
+    public void Pause()
+    {
+        lock (_gate)
+        {
+            _paused = true;
+        }
+    }
+
+    public void Resume()
+    {
+        lock (_gate)
+        {
+            _paused = false;
+        }
+
+        StartWaiting();
+    }
+
+    public void SetEnabled(bool enabled)
+    {
+        List<RunRequest>? refused = null;
+        lock (_gate)
+        {
+            _disabled = !enabled;
+            if (!enabled)
+            {
+                // A disabled job drops what it held; awaiting callers are told.
+                _pending = false;
+                if (_requests is { Count: > 0 })
+                {
+                    refused = [.. _requests];
+                    _requests.Clear();
+                }
+            }
+        }
+
+        foreach (var request in refused ?? [])
+        {
+            request.Completion.TrySetException(new InvalidOperationException($"Job '{Name}' was disabled before the run started."));
+        }
+
+        if (enabled)
+        {
+            StartWaiting();
+        }
+    }
+
+    /// <summary>Starts held requests and the pending follow-up while there is room (after a run, on resume, on engine start).</summary>
+    public void StartWaiting()
+    {
+        while (true)
+        {
+            WorkItem item;
+            lock (_gate)
+            {
+                if (!CanStartLocked())
+                {
+                    return;
+                }
+
+                if (_requests is { Count: > 0 })
+                {
+                    item = new WorkItem(this, TriggerKind.OnDemand, _requests.Dequeue());
+                }
+                else if (_pending)
+                {
+                    _pending = false;
+                    item = new WorkItem(this, _pendingTrigger, null);
+                }
+                else
+                {
+                    return;
+                }
+
+                _inFlight++;
+            }
+
+            _engine.Dispatch(item);
+        }
+    }
+
+    /// <summary>Drops every held request (engine stopping).</summary>
+    public void CancelWaiting()
+    {
+        List<RunRequest>? cancelled = null;
+        lock (_gate)
+        {
+            _pending = false;
+            if (_requests is { Count: > 0 })
+            {
+                cancelled = [.. _requests];
+                _requests.Clear();
+            }
+        }
+
+        foreach (var request in cancelled ?? [])
+        {
+            request.Completion.TrySetException(new InvalidOperationException($"Job '{Name}' was not run: the engine is stopping."));
+        }
+    }
+
+    public JobStatus GetStatus()
+    {
+        lock (_gate)
+        {
+            var state = _disabled ? JobState.Disabled
+                : Volatile.Read(ref _executing) > 0 ? JobState.Running
+                : _paused ? JobState.Paused
+                : _inFlight > 0 || _pending || _requests is { Count: > 0 } ? JobState.Queued
+                : JobState.Idle;
+            return new JobStatus
+            {
+                JobName = Name,
+                State = state,
+                Schedule = Schedule.ToString(),
+                NextFireTime = _disabled ? null : NextFireTime,
+                LastRun = _lastRun,
+                ConsecutiveFailures = _consecutiveFailures,
+                RunCount = _runCount,
+            };
+        }
+    }
+
+    private bool CanStartLocked() => !_paused && _engine.IsAccepting && _inFlight < Options.MaxConcurrency;
+}

@@ -1,0 +1,45 @@
+using System.Buffers;
+
+namespace Commerce.Jobs.Runners;
+
+/// <summary>Every job and named target the host registered; filled by the builder, read by the engine.</summary>
+internal sealed class JobRegistry
+{
+    private static readonly SearchValues<char> NameChars = SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.");
+
+    private readonly Dictionary<string, JobDefinition> _jobs = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, Func<IServiceProvider, IDeliveryTarget>> _targets = new(StringComparer.OrdinalIgnoreCase);
+
+    public IReadOnlyCollection<JobDefinition> Jobs => _jobs.Values;
+
+    public IReadOnlyDictionary<string, Func<IServiceProvider, IDeliveryTarget>> Targets => _targets;
+
+    public bool Contains(string jobName) => _jobs.ContainsKey(jobName);
+
+    public void Add(JobDefinition job)
+    {
+        ValidateName(job.Name, "job");
+        if (!_jobs.TryAdd(job.Name, job))
+        {
+            throw new ArgumentException($"A job named '{job.Name}' is already registered; job names are unique (case-insensitive).", nameof(job));
+        }
+    }
+
+    public void AddTarget(string name, Func<IServiceProvider, IDeliveryTarget> factory)
+    {
+        ValidateName(name, "target");
+        if (!_targets.TryAdd(name, factory))
+        {
+            throw new ArgumentException($"A delivery target named '{name}' is already registered; target names are unique (case-insensitive).", nameof(name));
+        }
+    }
+
+    internal static void ValidateName(string name, string what)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (name.Length is 0 or > 100 || name.AsSpan().IndexOfAnyExcept(NameChars) >= 0)
+        {
+            throw new ArgumentException($"'{name}' is not a valid {what} name: use 1 to 100 letters, digits, '-', '_' or '.'.", nameof(name));
+        }
+    }
+}

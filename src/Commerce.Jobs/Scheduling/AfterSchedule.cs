@@ -1,0 +1,17 @@
+namespace Commerce.Jobs.Scheduling;
+
+/// <summary>Runs when another job completes (on success, or on any outcome).</summary>
+internal sealed class AfterSchedule(string jobName, AfterCondition condition) : Schedule
+{
+    public override IReadOnlyList<(string JobName, AfterCondition Condition)> AfterJobs { get; } = [(jobName, condition)];
+
+    public override string ToString() => condition == AfterCondition.Success ? $"after '{jobName}' succeeds" : $"after '{jobName}'";
+
+    internal override void ApplyTo(JobOptions options)
+    {
+        options.After = string.IsNullOrWhiteSpace(options.After) ? jobName : $"{options.After},{jobName}";
+        options.AfterCondition = condition;
+    }
+
+    internal override ScheduleOccurrence? GetNext(DateTimeOffset after, TimeZoneInfo localTimeZone) => null;
+}

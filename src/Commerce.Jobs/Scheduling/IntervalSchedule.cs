@@ -1,0 +1,26 @@
+namespace Commerce.Jobs.Scheduling;
+
+/// <summary>Every <c>interval</c> from a fixed anchor: fire n is at anchor + n × interval, so runs never drift.</summary>
+internal sealed class IntervalSchedule(TimeSpan interval, DateTimeOffset anchor) : Schedule
+{
+    public TimeSpan Interval { get; } = interval;
+
+    public DateTimeOffset Anchor { get; } = anchor;
+
+    public override string ToString() => $"every {Interval:c}";
+
+    internal override void ApplyTo(JobOptions options)
+    {
+        options.Interval = Interval;
+        options.IntervalAnchor = Anchor == DateTimeOffset.UnixEpoch ? null : Anchor;
+    }
+
+    internal override ScheduleOccurrence? GetNext(DateTimeOffset after, TimeZoneInfo localTimeZone)
+    {
+        var elapsed = after.UtcTicks - Anchor.UtcTicks;
+        var ticks = Interval.Ticks;
+        // The first multiple of the interval strictly after 'after' (floor division that works for instants before the anchor).
+        var n = elapsed >= 0 ? (elapsed / ticks) + 1 : -((-elapsed) / ticks) + ((-elapsed) % ticks == 0 ? 1 : 0);
+        return new ScheduleOccurrence(new DateTimeOffset(Anchor.UtcTicks + (n * ticks), TimeSpan.Zero), TriggerKind.Schedule);
+    }
+}
