@@ -8,6 +8,9 @@ namespace Commerce.Jobs.Runners;
 /// <summary>The workers: read a run from the channel, execute it, record it, notify, and start what follows.</summary>
 internal sealed partial class JobEngine
 {
+    /// <summary>Raised on the worker after a run is recorded and what follows it is triggered (tests and benchmarks wait on it).</summary>
+    internal event Action<JobRun>? RunCompleted;
+
     private async Task WorkAsync()
     {
         var reader = _runs.Reader;
@@ -64,6 +67,8 @@ internal sealed partial class JobEngine
                 dependent.Trigger(TriggerKind.After);
             }
         }
+
+        RunCompleted?.Invoke(run);
     }
 
     private async Task<JobRun> ExecuteAsync(JobEntry entry, WorkItem item)

@@ -12,7 +12,10 @@ internal sealed partial class JobEngine
         SingleReader = true,
     });
 
-    private async Task ScheduleAsync(CancellationToken stop)
+    private ITimer? _timer;
+
+    /// <summary>Computes every job's first fire from the clock as it reads at start, and arms the one timer.</summary>
+    private void InitializeSchedule()
     {
         var zone = _time.LocalTimeZone;
         var now = _time.GetUtcNow();
@@ -21,12 +24,19 @@ internal sealed partial class JobEngine
             Enqueue(entry, now, zone);
         }
 
-        using var timer = _time.CreateTimer(static state => ((Channel<bool>)state!).Writer.TryWrite(true), _wake, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _timer = _time.CreateTimer(static state => ((Channel<bool>)state!).Writer.TryWrite(true), _wake, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        ArmTimer(now);
+    }
+
+    private async Task ScheduleAsync(CancellationToken stop)
+    {
+        var zone = _time.LocalTimeZone;
         try
         {
             while (!stop.IsCancellationRequested)
             {
-                now = _time.GetUtcNow();
+                await _wake.Reader.ReadAsync(stop).ConfigureAwait(false);
+                var now = _time.GetUtcNow();
                 while (_timeline.TryPeek(out var due, out var dueTicks) && dueTicks <= now.UtcTicks)
                 {
                     _timeline.Dequeue();
@@ -36,17 +46,23 @@ internal sealed partial class JobEngine
                     Enqueue(due.Entry, now, zone);
                 }
 
-                timer.Change(
-                    _timeline.TryPeek(out _, out var nextTicks) ? TimeSpan.FromTicks(nextTicks - now.UtcTicks) : Timeout.InfiniteTimeSpan,
-                    Timeout.InfiniteTimeSpan);
-                await _wake.Reader.ReadAsync(stop).ConfigureAwait(false);
+                ArmTimer(now);
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
             // Stopping.
         }
+        finally
+        {
+            _timer?.Dispose();
+        }
     }
+
+    private void ArmTimer(DateTimeOffset now)
+        => _timer!.Change(
+            _timeline.TryPeek(out _, out var nextTicks) ? TimeSpan.FromTicks(Math.Max(0, nextTicks - now.UtcTicks)) : Timeout.InfiniteTimeSpan,
+            Timeout.InfiniteTimeSpan);
 
     private void Enqueue(JobEntry entry, DateTimeOffset after, TimeZoneInfo zone)
     {

@@ -102,6 +102,7 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
         }
 
         _workers = workers;
+        InitializeSchedule();
         _scheduler = Task.Run(() => ScheduleAsync(_stopScheduler.Token));
         Log.EngineStarted(_logger, _entriesByName.Length, workers.Length);
         foreach (var entry in _entriesByName)
