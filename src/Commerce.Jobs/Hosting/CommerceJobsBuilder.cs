@@ -11,8 +11,6 @@ namespace Commerce.Jobs;
 public sealed class CommerceJobsBuilder
 {
     private readonly JobRegistry _registry;
-    private readonly List<string> _declaredJobs = [];
-    private IConfiguration? _configuration;
 
     internal CommerceJobsBuilder(IServiceCollection services, JobRegistry registry)
     {
@@ -131,7 +129,13 @@ public sealed class CommerceJobsBuilder
     public CommerceJobsBuilder BindConfiguration(IConfiguration section)
     {
         ArgumentNullException.ThrowIfNull(section);
-        _configuration = section;
+        if (_registry.Configuration is not null)
+        {
+            throw new InvalidOperationException("Commerce.Jobs is already bound to a configuration section.");
+        }
+
+        _registry.Configuration = section;
+        Services.Configure<CommerceJobsOptions>(section);
         return this;
     }
 
@@ -157,23 +161,19 @@ public sealed class CommerceJobsBuilder
     }
 
     /// <summary>Applies configuration binding after everything the code declared, so configuration wins.</summary>
+    /// <remarks>Jobs of every <c>AddCommerceJobs</c> call are bound, whichever call bound the section.</remarks>
     internal void Complete()
     {
-        if (_configuration is null)
+        if (_registry.Configuration is not { } configuration)
         {
             return;
         }
 
-        Services.Configure<CommerceJobsOptions>(_configuration);
-        foreach (var name in _declaredJobs)
+        foreach (var name in _registry.TakeUnbound())
         {
-            Services.Configure<JobOptions>(name, _configuration.GetSection("Jobs").GetSection(name));
+            Services.Configure<JobOptions>(name, configuration.GetSection("Jobs").GetSection(name));
         }
     }
 
-    private void Add(JobDefinition definition)
-    {
-        _registry.Add(definition);
-        _declaredJobs.Add(definition.Name);
-    }
+    private void Add(JobDefinition definition) => _registry.Add(definition);
 }

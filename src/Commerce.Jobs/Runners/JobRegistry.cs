@@ -10,7 +10,19 @@ internal sealed class JobRegistry
     private readonly Dictionary<string, JobDefinition> _jobs = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, Func<IServiceProvider, IDeliveryTarget>> _targets = new(StringComparer.OrdinalIgnoreCase);
 
+    private readonly HashSet<string> _bound = new(StringComparer.OrdinalIgnoreCase);
+
     public IReadOnlyCollection<JobDefinition> Jobs => _jobs.Values;
+
+    /// <summary>Gets or sets the <c>CommerceJobs</c> configuration section, shared by every <c>AddCommerceJobs</c> call.</summary>
+    public Microsoft.Extensions.Configuration.IConfiguration? Configuration { get; set; }
+
+    /// <summary>Returns the jobs whose options are not yet bound to configuration, and marks them bound.</summary>
+    public IReadOnlyList<string> TakeUnbound()
+    {
+        var names = _jobs.Keys.Where(_bound.Add).ToList();
+        return names;
+    }
 
     public IReadOnlyDictionary<string, Func<IServiceProvider, IDeliveryTarget>> Targets => _targets;
 

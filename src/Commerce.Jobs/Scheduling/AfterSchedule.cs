@@ -9,6 +9,11 @@ internal sealed class AfterSchedule(string jobName, AfterCondition condition) : 
 
     internal override void ApplyTo(JobOptions options)
     {
+        if (!string.IsNullOrWhiteSpace(options.After) && options.AfterCondition != condition)
+        {
+            throw new InvalidOperationException($"A job runs after other jobs on one condition; it already runs after '{options.After}' on {options.AfterCondition}, not {condition}.");
+        }
+
         options.After = string.IsNullOrWhiteSpace(options.After) ? jobName : $"{options.After},{jobName}";
         options.AfterCondition = condition;
     }

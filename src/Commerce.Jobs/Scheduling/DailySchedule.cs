@@ -12,7 +12,7 @@ internal sealed class DailySchedule(TimeOnly time, TimeZoneInfo? timeZone) : Sch
     internal override void ApplyTo(JobOptions options)
     {
         ApplyTimeZone(options, TimeZone);
-        var time = Time.ToString("HH\\:mm", System.Globalization.CultureInfo.InvariantCulture);
+        var time = Time.ToString(Time.Second == 0 ? "HH\\:mm" : "HH\\:mm\\:ss", System.Globalization.CultureInfo.InvariantCulture);
         options.DailyAt = string.IsNullOrWhiteSpace(options.DailyAt) ? time : $"{options.DailyAt},{time}";
     }
 

@@ -11,6 +11,12 @@ internal sealed class IntervalSchedule(TimeSpan interval, DateTimeOffset anchor)
 
     internal override void ApplyTo(JobOptions options)
     {
+        var anchor = Anchor == DateTimeOffset.UnixEpoch ? (DateTimeOffset?)null : Anchor;
+        if (options.Interval is { } existing && (existing != Interval || options.IntervalAnchor != anchor))
+        {
+            throw new InvalidOperationException($"A job has one interval; it already runs every {existing:c}. Combine an interval with daily or cron schedules instead.");
+        }
+
         options.Interval = Interval;
         options.IntervalAnchor = Anchor == DateTimeOffset.UnixEpoch ? null : Anchor;
     }

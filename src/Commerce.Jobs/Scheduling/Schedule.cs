@@ -70,7 +70,8 @@ public abstract class Schedule
     public static Schedule Cron(string expression, TimeZoneInfo? timeZone = null) => new CronSchedule(expression, timeZone);
 
     /// <summary>Runs as soon as the host signals that data is available, plus cleanup runs that retry what failed.</summary>
-    /// <param name="cleanupRunsPerDay">Cleanup runs a day, at jittered times (one in each equal slice of the day); 0 for none.</param>
+    /// <param name="cleanupRunsPerDay">Cleanup runs a day, at jittered times (one in each equal slice of the UTC day); 0 for none.</param>
+    /// <remarks>The engine seeds the jitter with the job's name, so different jobs' cleanup runs spread out and every host computes the same instants.</remarks>
     /// <returns>The schedule.</returns>
     public static Schedule Automatic(int cleanupRunsPerDay = 2)
     {
