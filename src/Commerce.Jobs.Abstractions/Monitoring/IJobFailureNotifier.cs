@@ -2,7 +2,8 @@ namespace Commerce.Jobs;
 
 /// <summary>Tells someone that a run failed (commerce platforms email an administrator).</summary>
 /// <remarks>
-/// Called once per failed run, and after every run for jobs configured to notify always.
+/// Called once per failed run (except awaited on-demand runs, whose caller gets the failure), and after every run
+/// for jobs configured to notify always.
 /// An exception thrown here is logged and does not affect the run.
 /// </remarks>
 public interface IJobFailureNotifier

@@ -21,6 +21,9 @@ public sealed class JobStatus
     /// <summary>Gets how many runs in a row have failed (zero after a success).</summary>
     public int ConsecutiveFailures { get; init; }
 
-    /// <summary>Gets the number of runs started since the engine started.</summary>
+    /// <summary>Gets the number of runs finished since the engine started.</summary>
     public long RunCount { get; init; }
+
+    /// <summary>Gets the record counts of every run since the engine started, added up.</summary>
+    public RecordCounts TotalCounts { get; init; }
 }

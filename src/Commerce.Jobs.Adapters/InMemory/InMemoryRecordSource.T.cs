@@ -123,7 +123,8 @@ public sealed class InMemoryRecordSource<T> : IRecordSource<T>, IRecordStatusSin
         {
             for (var i = 0; i < span.Length; i++)
             {
-                if (_byId.TryGetValue(_recordId(span[i]), out var entry))
+                // A record replaced (Add with the same id) after it was read keeps its new, pending state.
+                if (_byId.TryGetValue(_recordId(span[i]), out var entry) && EqualityComparer<T>.Default.Equals(entry.Record, span[i]))
                 {
                     entry.Status = results[i].Status;
                     entry.Error = results[i].Error;

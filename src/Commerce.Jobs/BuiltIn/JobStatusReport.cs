@@ -33,7 +33,7 @@ public sealed class JobStatusReport
     /// <returns>The table.</returns>
     public string ToText()
     {
-        string[] header = ["Job", "State", "Last outcome", "Last run (UTC)", "Next run (UTC)", "Delivered", "Skipped", "Failures in a row"];
+        string[] header = ["Job", "State", "Last outcome", "Last run (UTC)", "Next run (UTC)", "Runs", "Delivered", "Skipped", "Failures in a row"];
         var rows = Jobs.Select(j => new[]
         {
             j.JobName,
@@ -41,14 +41,15 @@ public sealed class JobStatusReport
             j.LastRun?.Outcome.ToString() ?? "-",
             j.LastRun?.EndedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) ?? "-",
             j.NextFireTime?.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) ?? "-",
-            j.LastRun?.Counts.Delivered.ToString(CultureInfo.InvariantCulture) ?? "-",
-            j.LastRun?.Counts.Skipped.ToString(CultureInfo.InvariantCulture) ?? "-",
+            j.RunCount.ToString(CultureInfo.InvariantCulture),
+            j.TotalCounts.Delivered.ToString(CultureInfo.InvariantCulture),
+            j.TotalCounts.Skipped.ToString(CultureInfo.InvariantCulture),
             j.ConsecutiveFailures.ToString(CultureInfo.InvariantCulture),
         }).ToList();
         var widths = header.Select((h, i) => Math.Max(h.Length, rows.Count == 0 ? 0 : rows.Max(r => r[i].Length))).ToArray();
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"Job Status Report, {GeneratedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC").AppendLine();
-        void Line(string[] cells) => text.AppendJoin("  ", cells.Select((c, i) => c.PadRight(widths[i]))).AppendLine();
+        void Line(string[] cells) => text.Append(string.Join("  ", cells.Select((c, i) => c.PadRight(widths[i]))).TrimEnd()).AppendLine();
         Line(header);
         Line([.. widths.Select(w => new string('-', w))]);
         rows.ForEach(Line);

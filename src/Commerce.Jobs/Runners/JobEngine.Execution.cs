@@ -137,7 +137,8 @@ internal sealed partial class JobEngine
         }
 
         await RecordAsync(entry, run).ConfigureAwait(false);
-        if (result.Outcome == JobOutcome.Failed || entry.Options.NotifyOnEveryRun)
+        // An awaited on-demand run's caller is told its failure directly; administrators are not paged for it.
+        if ((result.Outcome == JobOutcome.Failed && item.Trigger != TriggerKind.OnDemand) || entry.Options.NotifyOnEveryRun)
         {
             await NotifyAsync(run).ConfigureAwait(false);
         }

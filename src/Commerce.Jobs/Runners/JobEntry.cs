@@ -19,6 +19,7 @@ internal sealed class JobEntry
     private JobRun? _lastRun;
     private int _consecutiveFailures;
     private long _runCount;
+    private RecordCounts _totals;
     private int _runsSincePurge;
 
     public JobEntry(JobEngine engine, string name, JobOptions options, Schedule schedule, IJobExecutor executor)
@@ -115,6 +116,8 @@ internal sealed class JobEntry
             {
                 _lastRun = run;
                 _runCount++;
+                var c = run.Counts;
+                _totals = new RecordCounts(_totals.Read + c.Read, _totals.Delivered + c.Delivered, _totals.Skipped + c.Skipped, _totals.Failed + c.Failed);
                 _consecutiveFailures = run.Outcome == JobOutcome.Failed ? _consecutiveFailures + 1 : run.Outcome == JobOutcome.Cancelled ? _consecutiveFailures : 0;
             }
 
@@ -258,6 +261,7 @@ internal sealed class JobEntry
                 LastRun = _lastRun,
                 ConsecutiveFailures = _consecutiveFailures,
                 RunCount = _runCount,
+                TotalCounts = _totals,
             };
         }
     }
