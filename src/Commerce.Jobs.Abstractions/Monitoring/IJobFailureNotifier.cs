@@ -13,4 +13,12 @@ public interface IJobFailureNotifier
     /// <param name="cancellationToken">Cancels the notification.</param>
     /// <returns>A task that completes when the notification is sent.</returns>
     ValueTask NotifyAsync(JobFailure failure, CancellationToken cancellationToken);
+
+    /// <summary>Notifies that a delivery target became unhealthy (told once each time it breaks, not per delivery).</summary>
+    /// <param name="health">The target's health, with its last error and when deliveries resume.</param>
+    /// <param name="hostName">The host that saw it.</param>
+    /// <param name="cancellationToken">Cancels the notification.</param>
+    /// <returns>A task that completes when the notification is sent.</returns>
+    /// <remarks>The default implementation does nothing.</remarks>
+    ValueTask NotifyTargetUnhealthyAsync(TargetHealth health, string hostName, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 }

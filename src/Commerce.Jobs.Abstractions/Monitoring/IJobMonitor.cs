@@ -19,4 +19,8 @@ public interface IJobMonitor
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The runs.</returns>
     ValueTask<IReadOnlyList<JobRun>> GetRunsAsync(string jobName, int maxRuns, CancellationToken cancellationToken);
+
+    /// <summary>Gets the health of every delivery target that has been used, ordered by name.</summary>
+    /// <returns>The snapshots.</returns>
+    IReadOnlyList<TargetHealth> GetTargetHealth();
 }

@@ -31,4 +31,7 @@ internal static partial class Log
 
     [LoggerMessage(9, LogLevel.Error, "Job {Job}: notified failure of run {RunId} on host {Host}: {Error}")]
     public static partial void FailureNotified(ILogger logger, string job, Guid runId, string host, string? error);
+
+    [LoggerMessage(10, LogLevel.Error, "Delivery target {Target} is unhealthy; deliveries pause until {PausedUntil}. Last error: {Error}")]
+    public static partial void TargetUnhealthy(ILogger logger, string target, DateTimeOffset? pausedUntil, string? error);
 }

@@ -1,6 +1,8 @@
 using Commerce.Jobs.History;
 using Commerce.Jobs.Records;
 using Commerce.Jobs.Runners;
+using Commerce.Jobs.Targets;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -79,6 +81,18 @@ public sealed class CommerceJobsBuilder
         return this;
     }
 
+    /// <summary>Sets a delivery target's concurrency limit and health rules in code (configuration: <c>Targets:{name}</c>).</summary>
+    /// <param name="targetName">The target's name: a named target's, or the target type's name for <c>DeliverTo&lt;TTarget&gt;()</c>.</param>
+    /// <param name="configure">Changes the options.</param>
+    /// <returns>This builder.</returns>
+    public CommerceJobsBuilder ConfigureTarget(string targetName, Action<TargetOptions> configure)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(targetName);
+        ArgumentNullException.ThrowIfNull(configure);
+        Services.Configure(targetName, configure);
+        return this;
+    }
+
     /// <summary>Keeps history and record failures in <typeparamref name="TStore"/> instead of memory.</summary>
     /// <typeparam name="TStore">The store.</typeparam>
     /// <returns>This builder.</returns>
@@ -136,6 +150,7 @@ public sealed class CommerceJobsBuilder
 
         _registry.Configuration = section;
         Services.Configure<CommerceJobsOptions>(section);
+        Services.AddSingleton<IConfigureOptions<TargetOptions>>(new TargetOptionsBinder(section.GetSection("Targets")));
         return this;
     }
 

@@ -2,6 +2,7 @@ using Commerce.Jobs;
 using Commerce.Jobs.History;
 using Commerce.Jobs.Records;
 using Commerce.Jobs.Runners;
+using Commerce.Jobs.Targets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -48,6 +49,8 @@ public static class CommerceJobsServiceCollectionExtensions
         services.TryAddSingleton<IJobStore, InMemoryJobStore>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IJobFailureNotifier, LoggingFailureNotifier>());
         services.TryAddSingleton<NamedTargets>();
+        services.TryAddSingleton<TargetHealthRegistry>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TargetOptions>, TargetOptionsValidator>());
         services.TryAddSingleton<JobEngine>();
         services.TryAddSingleton<IJobTrigger>(static s => s.GetRequiredService<JobEngine>());
         services.TryAddSingleton<IJobRunner>(static s => s.GetRequiredService<JobEngine>());

@@ -57,6 +57,7 @@ public sealed class RecordJobBuilder<T> : JobBuilderBase<RecordJobBuilder<T>>
         Services.TryAddScoped<TTarget>();
         _definition.Target = static s => s.GetRequiredService<TTarget>();
         _definition.TargetName = null;
+        _definition.TargetKey = typeof(TTarget).Name;
         return this;
     }
 
@@ -68,6 +69,7 @@ public sealed class RecordJobBuilder<T> : JobBuilderBase<RecordJobBuilder<T>>
         ArgumentNullException.ThrowIfNull(target);
         _definition.Target = _ => target;
         _definition.TargetName = null;
+        _definition.TargetKey = target.GetType().Name;
         return this;
     }
 

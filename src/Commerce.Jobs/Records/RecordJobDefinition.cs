@@ -1,4 +1,5 @@
 using Commerce.Jobs.Runners;
+using Commerce.Jobs.Targets;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Commerce.Jobs.Records;
@@ -15,6 +16,9 @@ internal sealed class RecordJobDefinition<T>(string name) : JobDefinition(name)
     public Func<IServiceProvider, IRecordStatusSink<T>>? Sink { get; set; }
 
     public Func<T, string>? RecordId { get; set; }
+
+    /// <summary>Gets or sets the name the target's health and concurrency limit are kept under (a named target's name, or its type's).</summary>
+    public string? TargetKey { get; set; }
 
     public override IEnumerable<string> TargetNames => TargetName is null ? [] : [TargetName];
 
@@ -41,6 +45,7 @@ internal sealed class RecordJobDefinition<T>(string name) : JobDefinition(name)
     {
         var recordId = RecordId ?? (static record => ((IRecord)record!).RecordId);
         var named = TargetName is null ? null : new NamedTargetAdapter<T>(services.GetRequiredService<NamedTargets>().Get(TargetName));
-        return new RecordJobExecutor<T>(this, options, recordId, named, services.GetRequiredService<IJobStore>(), services.GetRequiredService<TimeProvider>());
+        var health = services.GetService<TargetHealthRegistry>()?.Get(TargetName ?? TargetKey ?? Name);
+        return new RecordJobExecutor<T>(this, options, recordId, named, health, services.GetRequiredService<IJobStore>(), services.GetRequiredService<TimeProvider>());
     }
 }

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Commerce.Jobs.Diagnostics;
 using Commerce.Jobs.Runners;
+using Commerce.Jobs.Targets;
 using Polly;
 using Polly.Retry;
 
@@ -25,11 +26,13 @@ internal sealed class RecordJobExecutor<T> : IJobExecutor
     private readonly IJobStore _store;
     private readonly TimeProvider _time;
     private readonly IDeliveryTarget<T>? _namedTarget;
+    private readonly TargetHealthMonitor? _health;
     private readonly ResiliencePipeline<DeliveryAttempt<T>> _pipeline;
     private readonly KeyValuePair<string, object?> _jobTag;
 
-    public RecordJobExecutor(RecordJobDefinition<T> definition, JobOptions options, Func<T, string> recordId, IDeliveryTarget<T>? namedTarget, IJobStore store, TimeProvider time)
+    public RecordJobExecutor(RecordJobDefinition<T> definition, JobOptions options, Func<T, string> recordId, IDeliveryTarget<T>? namedTarget, TargetHealthMonitor? health, IJobStore store, TimeProvider time)
     {
+        _health = health;
         _jobName = definition.Name;
         _definition = definition;
         _options = options;
@@ -66,6 +69,11 @@ internal sealed class RecordJobExecutor<T> : IJobExecutor
         var services = context.Services;
         var source = _definition.Source!(services);
         var target = _namedTarget ?? _definition.Target!(services);
+        if (_health is not null)
+        {
+            target = new HealthCheckedTarget<T>(target, _health);
+        }
+
         var sink = _options.UpdateStatus ? _definition.Sink?.Invoke(services) : null;
         var known = await LoadKnownFailuresAsync(cancellationToken).ConfigureAwait(false);
 
@@ -90,6 +98,7 @@ internal sealed class RecordJobExecutor<T> : IJobExecutor
         var outcomes = ArrayPool<RecordOutcome>.Shared.Rent(_options.BatchSize);
         long read = 0, delivered = 0, skipped = 0, failed = 0;
         string? stopError = null;
+        string? pausedError = null;
         try
         {
             await foreach (var batch in batches.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
@@ -97,7 +106,7 @@ internal sealed class RecordJobExecutor<T> : IJobExecutor
                 try
                 {
                     read += batch.Count;
-                    if (stopError is not null)
+                    if (stopError is not null || pausedError is not null)
                     {
                         await AbandonAsync(context, sink, batch, outcomes, cancellationToken).ConfigureAwait(false);
                         skipped += batch.Count;
@@ -112,6 +121,13 @@ internal sealed class RecordJobExecutor<T> : IJobExecutor
                     {
                         stopError = $"Skipped {skipped} records, more than MaxItemsToSkip ({_options.MaxItemsToSkip}); the run stopped.";
                         context.Log(JobLogLevel.Error, stopError);
+                        await stopReading.CancelAsync().ConfigureAwait(false);
+                    }
+                    else if (_health is { IsUnhealthy: true })
+                    {
+                        // The target is paused: stop instead of burning retries; what was not attempted stays pending.
+                        pausedError = $"Target '{_health.Name}' is unhealthy; the run stopped and the rest of its records stay pending.";
+                        context.Log(JobLogLevel.Warning, pausedError);
                         await stopReading.CancelAsync().ConfigureAwait(false);
                     }
                 }
@@ -165,9 +181,9 @@ internal sealed class RecordJobExecutor<T> : IJobExecutor
             return JobResult.Create(JobOutcome.Failed, stopError, null, counts);
         }
 
-        return skipped + failed == 0
+        return skipped + failed == 0 && pausedError is null
             ? JobResult.Create(JobOutcome.Succeeded, null, null, counts)
-            : JobResult.Create(JobOutcome.PartiallySucceeded, $"{skipped} records skipped, {failed} failed permanently.", null, counts);
+            : JobResult.Create(JobOutcome.PartiallySucceeded, pausedError ?? $"{skipped} records skipped, {failed} failed permanently.", null, counts);
     }
 
     private async ValueTask<HashSet<string>?> LoadKnownFailuresAsync(CancellationToken cancellationToken)

@@ -2,6 +2,7 @@ using System.Collections.Frozen;
 using System.Threading.Channels;
 using Commerce.Jobs.Diagnostics;
 using Commerce.Jobs.Scheduling;
+using Commerce.Jobs.Targets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -29,6 +30,7 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly CommerceJobsOptions _options;
+    private readonly TargetHealthRegistry _targetHealth;
     private readonly CancellationTokenSource _stopScheduler = new();
     private readonly CancellationTokenSource _cancelRuns = new();
     private Task[] _workers = [];
@@ -43,8 +45,10 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
         IJobStore store,
         IEnumerable<IJobFailureNotifier> notifiers,
         TimeProvider timeProvider,
+        TargetHealthRegistry targetHealth,
         ILogger<JobEngine> logger)
     {
+        _targetHealth = targetHealth;
         _options = options.Value;
         _scopeFactory = services.GetRequiredService<IServiceScopeFactory>();
         _store = store;
@@ -179,6 +183,9 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxRuns);
         return _store.GetRunsAsync(GetEntry(jobName).Name, maxRuns, cancellationToken);
     }
+
+    /// <inheritdoc />
+    public IReadOnlyList<TargetHealth> GetTargetHealth() => _targetHealth.Snapshot();
 
     /// <summary>Hands a run to the workers; called by a <see cref="JobEntry"/> that has room for it.</summary>
     internal void Dispatch(WorkItem item)

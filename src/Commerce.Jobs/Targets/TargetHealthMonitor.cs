@@ -1,0 +1,122 @@
+using Commerce.Jobs.Diagnostics;
+using Polly;
+using Polly.CircuitBreaker;
+
+namespace Commerce.Jobs.Targets;
+
+/// <summary>
+/// One delivery target's concurrency limit and health, shared by every job that delivers to it: a Polly.Core circuit
+/// breaker over its deliveries (a batch failing transiently as a whole, or throwing, counts as a failure).
+/// </summary>
+internal sealed class TargetHealthMonitor : IDisposable
+{
+    private readonly SemaphoreSlim _slots;
+    private readonly ResiliencePipeline<DeliveryResult> _breaker;
+    private readonly CircuitBreakerStateProvider _state = new();
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _breakDuration;
+    private readonly Func<TargetHealth, ValueTask> _onUnhealthy;
+    private DateTimeOffset? _unhealthySince;
+    private string? _lastError;
+    private int _inProgress;
+
+    public TargetHealthMonitor(string name, TargetOptions options, TimeProvider time, Func<TargetHealth, ValueTask> onUnhealthy)
+    {
+        Name = name;
+        _time = time;
+        _breakDuration = options.BreakDuration;
+        _onUnhealthy = onUnhealthy;
+        _slots = new SemaphoreSlim(options.MaxConcurrency, options.MaxConcurrency);
+        _breaker = new ResiliencePipelineBuilder<DeliveryResult> { TimeProvider = time }
+            .AddCircuitBreaker(new CircuitBreakerStrategyOptions<DeliveryResult>
+            {
+                FailureRatio = options.FailureRatio,
+                SamplingDuration = options.SamplingDuration,
+                MinimumThroughput = options.MinimumThroughput,
+                BreakDuration = options.BreakDuration,
+                StateProvider = _state,
+                ShouldHandle = static args => ValueTask.FromResult(
+                    args.Outcome.Exception is not null and not OperationCanceledException
+                    || args.Outcome.Result?.BatchStatus == RecordStatus.TransientFailure),
+                OnOpened = args =>
+                {
+                    _unhealthySince = _time.GetUtcNow();
+                    return _onUnhealthy(Snapshot());
+                },
+            })
+            .Build();
+    }
+
+    public string Name { get; }
+
+    public bool IsUnhealthy => _state.CircuitState is CircuitState.Open or CircuitState.Isolated;
+
+    /// <summary>Delivers through the concurrency limit and the circuit breaker; an open circuit answers a transient failure with the time left.</summary>
+    public async ValueTask<DeliveryResult> DeliverAsync<T>(IDeliveryTarget<T> target, DeliveryBatch<T> batch, CancellationToken cancellationToken)
+    {
+        await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        Interlocked.Increment(ref _inProgress);
+        try
+        {
+            var result = await _breaker.ExecuteAsync(
+                static (state, ct) => state.target.DeliverAsync(state.batch, ct),
+                (target, batch),
+                cancellationToken).ConfigureAwait(false);
+            if (result.BatchStatus != RecordStatus.Delivered)
+            {
+                _lastError = result.Error ?? FirstError(result);
+            }
+
+            return result;
+        }
+        catch (BrokenCircuitException ex)
+        {
+            var pause = ex.RetryAfter ?? _breakDuration;
+            return DeliveryResult.TransientFailure($"Target '{Name}' is unhealthy; deliveries are paused until {_time.GetUtcNow() + pause:u}. Last error: {_lastError}", pause);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            _lastError = $"{ex.GetType().Name}: {ex.Message}";
+            throw;
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inProgress);
+            _slots.Release();
+        }
+    }
+
+    public TargetHealth Snapshot()
+    {
+        var state = _state.CircuitState switch
+        {
+            CircuitState.Open or CircuitState.Isolated => TargetHealthState.Unhealthy,
+            CircuitState.HalfOpen => TargetHealthState.Probing,
+            _ => TargetHealthState.Healthy,
+        };
+        return new TargetHealth
+        {
+            TargetName = Name,
+            State = state,
+            UnhealthySince = _unhealthySince,
+            PausedUntil = state == TargetHealthState.Unhealthy ? _unhealthySince + _breakDuration : null,
+            LastError = _lastError,
+            DeliveriesInProgress = Volatile.Read(ref _inProgress),
+        };
+    }
+
+    public void Dispose() => _slots.Dispose();
+
+    private static string? FirstError(DeliveryResult result)
+    {
+        foreach (var outcome in result.Outcomes.Span)
+        {
+            if (outcome.Error is not null)
+            {
+                return outcome.Error;
+            }
+        }
+
+        return null;
+    }
+}
