@@ -43,6 +43,15 @@ builder.Services.AddCommerceJobs(jobs =>
     jobs.Configure(engine => engine.ShutdownTimeout = TimeSpan.FromSeconds(3));  // on stop, running batches get 3 s to finish
     jobs.AddTarget(search);
 
+    // Target health: when under half the ERP's calls succeed (over 10 s, at least 10 calls), pause deliveries to it for
+    // 5 s instead of burning retries; the status table and the log say so, and the failure notifiers are told once.
+    jobs.ConfigureTarget(nameof(ErpOrderTarget), erpHealth =>
+    {
+        erpHealth.FailureRatio = 0.5;
+        erpHealth.SamplingDuration = TimeSpan.FromSeconds(10);
+        erpHealth.BreakDuration = TimeSpan.FromSeconds(5);
+    });
+
     jobs.AddRecordJob<Order>("order-submit")
         .ReadFrom(cart.Orders)                                              // the cart's pending orders
         .DeliverTo<ErpOrderTarget>()                                        // POST /orders to the ERP

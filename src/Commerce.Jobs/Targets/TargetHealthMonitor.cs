@@ -58,16 +58,20 @@ internal sealed class TargetHealthMonitor : IDisposable
         Interlocked.Increment(ref _inProgress);
         try
         {
-            var result = await _breaker.ExecuteAsync(
-                static (state, ct) => state.target.DeliverAsync(state.batch, ct),
-                (target, batch),
-                cancellationToken).ConfigureAwait(false);
-            if (result.BatchStatus != RecordStatus.Delivered)
-            {
-                _lastError = result.Error ?? FirstError(result);
-            }
+            return await _breaker.ExecuteAsync(
+                static async (state, ct) =>
+                {
+                    var result = await state.target.DeliverAsync(state.batch, ct).ConfigureAwait(false);
+                    if (result.BatchStatus != RecordStatus.Delivered)
+                    {
+                        // Kept before the breaker decides, so a notification on opening carries the error that opened it.
+                        state.self._lastError = result.Error ?? FirstError(result) ?? state.self._lastError;
+                    }
 
-            return result;
+                    return result;
+                },
+                (target, batch, self: this),
+                cancellationToken).ConfigureAwait(false);
         }
         catch (BrokenCircuitException ex)
         {
