@@ -5,7 +5,7 @@ namespace Commerce.Jobs;
 /// The engine registers an in-memory store by default; durable stores come in adapter packages.
 /// Implementations are thread-safe.
 /// </remarks>
-public interface IJobStore
+public partial interface IJobStore
 {
     /// <summary>Adds a finished run to its job's history.</summary>
     /// <param name="run">The run.</param>

@@ -34,4 +34,7 @@ internal static partial class Log
 
     [LoggerMessage(10, LogLevel.Error, "Delivery target {Target} is unhealthy; deliveries pause until {PausedUntil}. Last error: {Error}")]
     public static partial void TargetUnhealthy(ILogger logger, string target, DateTimeOffset? pausedUntil, string? error);
+
+    [LoggerMessage(11, LogLevel.Error, "Job {Job}: the store could not claim the occurrence at {ScheduledTime}; it is skipped on this host")]
+    public static partial void OccurrenceClaimFailed(ILogger logger, string job, DateTimeOffset scheduledTime, Exception exception);
 }

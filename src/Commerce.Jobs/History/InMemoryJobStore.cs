@@ -1,7 +1,7 @@
 namespace Commerce.Jobs.History;
 
 /// <summary>The default store: run history and record failures in process memory. Nothing survives a restart.</summary>
-internal sealed class InMemoryJobStore : IJobStore
+internal sealed partial class InMemoryJobStore : IJobStore
 {
     private readonly Dictionary<string, LinkedList<JobRun>> _runs = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, Dictionary<string, RecordFailure>> _failures = new(StringComparer.OrdinalIgnoreCase);

@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace Commerce.Jobs;
 
 /// <summary>Engine-wide settings, bound from the <c>CommerceJobs</c> configuration section.</summary>
@@ -14,4 +16,12 @@ public sealed class CommerceJobsOptions
     /// <summary>Gets or sets the name this host records on its runs and notifications.</summary>
     /// <value>The default value is <see cref="Environment.MachineName"/>.</value>
     public string HostName { get; set; } = Environment.MachineName;
+
+    /// <summary>Gets or sets how long a host holds the inbox records it claimed before another host may take them over (renewed while it works).</summary>
+    /// <value>The default value is 5 minutes.</value>
+    public TimeSpan LeaseDuration { get; set; } = JobDefaults.LeaseDuration;
+
+    /// <summary>Gets or sets how inbox records are serialized into the store.</summary>
+    /// <value>The default value is <see cref="JsonSerializerDefaults.Web"/> options.</value>
+    public JsonSerializerOptions SerializerOptions { get; set; } = new(JsonSerializerDefaults.Web);
 }

@@ -20,6 +20,11 @@ internal sealed class CommerceJobsOptionsValidator(JobRegistry registry, IOption
             errors.Add($"CommerceJobs: ShutdownTimeout must not be negative (was {options.ShutdownTimeout}).");
         }
 
+        if (options.LeaseDuration < TimeSpan.FromSeconds(1))
+        {
+            errors.Add($"CommerceJobs: LeaseDuration must be at least 00:00:01 (was {options.LeaseDuration}).");
+        }
+
         if (string.IsNullOrWhiteSpace(options.HostName))
         {
             errors.Add("CommerceJobs: HostName must not be empty.");

@@ -49,6 +49,8 @@ public static class CommerceJobsServiceCollectionExtensions
         services.TryAddSingleton<IJobStore, InMemoryJobStore>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IJobFailureNotifier, LoggingFailureNotifier>());
         services.TryAddSingleton<NamedTargets>();
+        services.TryAddSingleton<EngineIdentity>();
+        services.TryAddSingleton<IRecordInbox, RecordInbox>();
         services.TryAddSingleton<TargetHealthRegistry>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TargetOptions>, TargetOptionsValidator>());
         services.TryAddSingleton<JobEngine>();

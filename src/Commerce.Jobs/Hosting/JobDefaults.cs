@@ -13,4 +13,5 @@ internal static class JobDefaults
     public static readonly TimeSpan RetryWindow = TimeSpan.FromSeconds(60);
     public static readonly TimeSpan RetryBaseDelay = TimeSpan.FromSeconds(1);
     public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan LeaseDuration = TimeSpan.FromMinutes(5);
 }

@@ -24,6 +24,30 @@ public sealed class RecordJobBuilder<T> : JobBuilderBase<RecordJobBuilder<T>>
     {
         Services.TryAddScoped<TSource>();
         _definition.Source = static s => s.GetRequiredService<TSource>();
+        _definition.Inbox = false;
+        return this;
+    }
+
+    /// <summary>
+    /// Reads records from the job's inbox in the job store, filled through <see cref="IRecordInbox.OfferAsync"/>: with a durable
+    /// store, an offered record survives a crash until it is delivered (or fails permanently), and is leased to one host at a time.
+    /// </summary>
+    /// <returns>This builder.</returns>
+    public RecordJobBuilder<T> ReadFromInbox()
+    {
+        var definition = _definition;
+        _definition.Inbox = true;
+        _definition.Source = services =>
+        {
+            var options = services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<JobOptions>>().Get(definition.Name);
+            return new InboxSource<T>(
+                definition.Name,
+                Math.Clamp(options.BatchSize * 2, 100, 10_000),
+                definition.GetRecordId(),
+                services.GetRequiredService<IJobStore>(),
+                services.GetRequiredService<EngineIdentity>(),
+                services.GetRequiredService<TimeProvider>());
+        };
         return this;
     }
 
@@ -34,6 +58,7 @@ public sealed class RecordJobBuilder<T> : JobBuilderBase<RecordJobBuilder<T>>
     {
         ArgumentNullException.ThrowIfNull(source);
         _definition.Source = _ => source;
+        _definition.Inbox = false;
         return this;
     }
 

@@ -20,6 +20,11 @@ internal sealed class RecordJobDefinition<T>(string name) : JobDefinition(name)
     /// <summary>Gets or sets the name the target's health and concurrency limit are kept under (a named target's name, or its type's).</summary>
     public string? TargetKey { get; set; }
 
+    /// <summary>Gets or sets a value indicating whether the job reads from its inbox in the store (<c>ReadFromInbox</c>).</summary>
+    public bool Inbox { get; set; }
+
+    public Func<T, string> GetRecordId() => RecordId ?? (static record => ((IRecord)record!).RecordId);
+
     public override IEnumerable<string> TargetNames => TargetName is null ? [] : [TargetName];
 
     /// <summary>Says what the job still lacks, if anything (checked at start-up).</summary>
@@ -43,7 +48,7 @@ internal sealed class RecordJobDefinition<T>(string name) : JobDefinition(name)
 
     public override IJobExecutor CreateExecutor(IServiceProvider services, JobOptions options)
     {
-        var recordId = RecordId ?? (static record => ((IRecord)record!).RecordId);
+        var recordId = GetRecordId();
         var named = TargetName is null ? null : new NamedTargetAdapter<T>(services.GetRequiredService<NamedTargets>().Get(TargetName));
         var health = services.GetService<TargetHealthRegistry>()?.Get(TargetName ?? TargetKey ?? Name);
         return new RecordJobExecutor<T>(this, options, recordId, named, health, services.GetRequiredService<IJobStore>(), services.GetRequiredService<TimeProvider>());

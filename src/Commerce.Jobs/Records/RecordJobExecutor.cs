@@ -74,7 +74,10 @@ internal sealed class RecordJobExecutor<T> : IJobExecutor
             target = new HealthCheckedTarget<T>(target, _health);
         }
 
-        var sink = _options.UpdateStatus ? _definition.Sink?.Invoke(services) : null;
+        var userSink = _options.UpdateStatus ? _definition.Sink?.Invoke(services) : null;
+
+        // An inbox is settled whatever the status settings: its records leave the store only once delivered.
+        var sink = _definition.Inbox ? new CombinedSink((IRecordStatusSink<T>)source, userSink) : userSink;
         var known = await LoadKnownFailuresAsync(cancellationToken).ConfigureAwait(false);
 
         var query = new RecordQuery
@@ -336,6 +339,19 @@ internal sealed class RecordJobExecutor<T> : IJobExecutor
         if (batch.Items is { } items)
         {
             ArrayPool<T>.Shared.Return(items, RuntimeHelpers.IsReferenceOrContainsReferences<T>());
+        }
+    }
+
+    /// <summary>Reports to the inbox first (the store must know), then to the host's status sink.</summary>
+    private sealed class CombinedSink(IRecordStatusSink<T> inbox, IRecordStatusSink<T>? host) : IRecordStatusSink<T>
+    {
+        public async ValueTask ReportAsync(string jobName, ReadOnlyMemory<T> records, ReadOnlyMemory<RecordOutcome> outcomes, CancellationToken cancellationToken)
+        {
+            await inbox.ReportAsync(jobName, records, outcomes, cancellationToken).ConfigureAwait(false);
+            if (host is not null)
+            {
+                await host.ReportAsync(jobName, records, outcomes, cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 }

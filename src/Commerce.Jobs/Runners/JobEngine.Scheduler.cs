@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Commerce.Jobs.Diagnostics;
 
 namespace Commerce.Jobs.Runners;
 
@@ -40,7 +41,7 @@ internal sealed partial class JobEngine
                 while (_timeline.TryPeek(out var due, out var dueTicks) && dueTicks <= now.UtcTicks)
                 {
                     _timeline.Dequeue();
-                    due.Entry.Trigger(due.Trigger);
+                    Fire(due.Entry, due.Trigger, new DateTimeOffset(dueTicks, TimeSpan.Zero));
 
                     // Continue from now, not from the missed fire: a late scheduler fires once, never a burst.
                     Enqueue(due.Entry, now, zone);
@@ -56,6 +57,53 @@ internal sealed partial class JobEngine
         finally
         {
             _timer?.Dispose();
+        }
+    }
+
+    /// <summary>A timed fire runs once across every host sharing the store: the host that claims the occurrence triggers it.</summary>
+    private void Fire(JobEntry entry, TriggerKind trigger, DateTimeOffset scheduledTime)
+    {
+        if (entry.IsDisabled)
+        {
+            return;
+        }
+
+        ValueTask<bool> claim;
+        try
+        {
+            claim = _store.TryClaimOccurrenceAsync(entry.Name, scheduledTime, _identity.Owner, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            Log.OccurrenceClaimFailed(_logger, entry.Name, scheduledTime, ex);
+            return;
+        }
+
+        if (claim.IsCompletedSuccessfully)
+        {
+            if (claim.Result)
+            {
+                entry.Trigger(trigger);
+            }
+        }
+        else
+        {
+            _ = AwaitClaimAsync(claim, entry, trigger, scheduledTime);
+        }
+    }
+
+    private async Task AwaitClaimAsync(ValueTask<bool> claim, JobEntry entry, TriggerKind trigger, DateTimeOffset scheduledTime)
+    {
+        try
+        {
+            if (await claim.ConfigureAwait(false))
+            {
+                entry.Trigger(trigger);
+            }
+        }
+        catch (Exception ex)
+        {
+            Log.OccurrenceClaimFailed(_logger, entry.Name, scheduledTime, ex);
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using System.Threading.Channels;
 using Commerce.Jobs.Diagnostics;
+using Commerce.Jobs.Records;
 using Commerce.Jobs.Scheduling;
 using Commerce.Jobs.Targets;
 using Microsoft.Extensions.DependencyInjection;
@@ -31,6 +32,7 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
     private readonly ILogger _logger;
     private readonly CommerceJobsOptions _options;
     private readonly TargetHealthRegistry _targetHealth;
+    private readonly EngineIdentity _identity;
     private readonly CancellationTokenSource _stopScheduler = new();
     private readonly CancellationTokenSource _cancelRuns = new();
     private Task[] _workers = [];
@@ -46,8 +48,10 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
         IEnumerable<IJobFailureNotifier> notifiers,
         TimeProvider timeProvider,
         TargetHealthRegistry targetHealth,
+        EngineIdentity identity,
         ILogger<JobEngine> logger)
     {
+        _identity = identity;
         _targetHealth = targetHealth;
         _options = options.Value;
         _scopeFactory = services.GetRequiredService<IServiceScopeFactory>();

@@ -28,6 +28,8 @@ internal sealed class JobRegistry
 
     public bool Contains(string jobName) => _jobs.ContainsKey(jobName);
 
+    public JobDefinition? Find(string jobName) => _jobs.GetValueOrDefault(jobName);
+
     public void Add(JobDefinition job)
     {
         ValidateName(job.Name, "job");

@@ -1,0 +1,34 @@
+using System.Text.Json;
+using Commerce.Jobs.Runners;
+
+namespace Commerce.Jobs.Records;
+
+/// <summary>Serializes offered records into the job's inbox in the store, then signals the job.</summary>
+internal sealed class RecordInbox(JobRegistry registry, IJobStore store, EngineIdentity identity, IJobTrigger trigger) : IRecordInbox
+{
+    public async ValueTask OfferAsync<T>(string jobName, IEnumerable<T> records, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        var definition = registry.Find(jobName) as RecordJobDefinition<T>;
+        if (definition is not { Inbox: true })
+        {
+            throw new ArgumentException($"Job '{jobName}' is not a record job of {typeof(T).Name} that reads from its inbox (ReadFromInbox).", nameof(jobName));
+        }
+
+        var recordId = definition.GetRecordId();
+        var pending = new List<PendingRecord>();
+        foreach (var record in records)
+        {
+            var id = recordId(record);
+            pending.Add(new PendingRecord(id, string.Concat(definition.Name, ":", id), JsonSerializer.SerializeToUtf8Bytes(record, identity.SerializerOptions)));
+        }
+
+        if (pending.Count == 0)
+        {
+            return;
+        }
+
+        await store.EnqueueRecordsAsync(definition.Name, pending, cancellationToken).ConfigureAwait(false);
+        trigger.Signal(definition.Name);
+    }
+}
