@@ -40,6 +40,7 @@ public sealed class InMemoryTarget<T> : IDeliveryTarget<T>
     public ValueTask<DeliveryResult> DeliverAsync(DeliveryBatch<T> batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
+        cancellationToken.ThrowIfCancellationRequested();
         Interlocked.Increment(ref _calls);
         var result = Respond?.Invoke(batch) ?? DeliveryResult.Delivered;
         var records = batch.Records.Span;

@@ -22,6 +22,7 @@ public sealed class InMemoryTarget(string name) : IDeliveryTarget
     public ValueTask<DeliveryResult> DeliverAsync<T>(DeliveryBatch<T> batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
+        cancellationToken.ThrowIfCancellationRequested();
         var records = batch.Records.Span;
         for (var i = 0; i < records.Length; i++)
         {

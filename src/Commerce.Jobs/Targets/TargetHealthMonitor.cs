@@ -37,7 +37,7 @@ internal sealed class TargetHealthMonitor : IDisposable
                 StateProvider = _state,
                 ShouldHandle = static args => ValueTask.FromResult(
                     args.Outcome.Exception is not null and not OperationCanceledException
-                    || args.Outcome.Result?.BatchStatus == RecordStatus.TransientFailure),
+                    || (args.Outcome.Result is { } result && IsOutage(result))),
                 OnOpened = args =>
                 {
                     _unhealthySince = _time.GetUtcNow();
@@ -110,6 +110,31 @@ internal sealed class TargetHealthMonitor : IDisposable
     }
 
     public void Dispose() => _slots.Dispose();
+
+    /// <summary>A batch failed transiently as a whole, or every record of it did (an endpoint that is down, answering per record).</summary>
+    private static bool IsOutage(DeliveryResult result)
+    {
+        if (result.BatchStatus is { } status)
+        {
+            return status == RecordStatus.TransientFailure;
+        }
+
+        var outcomes = result.Outcomes.Span;
+        if (outcomes.IsEmpty)
+        {
+            return false;
+        }
+
+        foreach (var outcome in outcomes)
+        {
+            if (outcome.Status != RecordStatus.TransientFailure)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     private static string? FirstError(DeliveryResult result)
     {

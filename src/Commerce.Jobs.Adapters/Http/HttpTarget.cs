@@ -1,0 +1,258 @@
+using System.Buffers;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Commerce.Jobs.Adapters;
+
+/// <summary>
+/// Delivers batches to an HTTP endpoint as signed JSON POSTs, one per batch or one per record, with idempotency keys
+/// that stay the same on every retry and after a restart.
+/// </summary>
+/// <remarks>
+/// Status codes: 2xx delivered (or per-record results from the body), 408, 429 and 5xx transient, other codes
+/// (3xx included: redirects are not followed) permanent; timeouts and network errors transient. <c>Retry-After</c>
+/// becomes <see cref="DeliveryResult.RetryAfter"/>. The target never retries by itself: the job's retry window does.
+/// Error strings and logs name the target, never its address (whose query may carry a key) nor the secret.
+/// </remarks>
+internal sealed partial class HttpTarget : IDeliveryTarget
+{
+    /// <summary>The header that carries the record's or the batch's idempotency key.</summary>
+    internal const string IdempotencyKeyHeader = "Idempotency-Key";
+
+    private readonly Uri _endpoint;
+    private readonly byte[]? _secret;
+    private readonly string? _secretText;
+    private readonly HttpTargetMode _mode;
+    private readonly TimeSpan _timeout;
+    private readonly JsonSerializerOptions _json;
+    private readonly JsonWriterOptions _writerOptions;
+    private readonly Func<HttpClient> _client;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+
+    /// <summary>Initializes a new instance of the <see cref="HttpTarget"/> class with a snapshot of <paramref name="options"/>.</summary>
+    /// <param name="name">The target's name.</param>
+    /// <param name="options">The settings; validated here too.</param>
+    /// <param name="client">Gives the client for a request (<c>IHttpClientFactory.CreateClient(name)</c>); it must not follow redirects.</param>
+    /// <param name="time">The clock: signature timestamps, timeouts, <c>Retry-After</c> dates.</param>
+    /// <param name="logger">The logger.</param>
+    /// <exception cref="OptionsValidationException">The settings are invalid.</exception>
+    public HttpTarget(string name, HttpTargetOptions options, Func<HttpClient> client, TimeProvider time, ILogger logger)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(logger);
+        var validation = new HttpTargetOptionsValidator().Validate(name, options);
+        if (validation.Failed)
+        {
+            throw new OptionsValidationException(name, typeof(HttpTargetOptions), validation.Failures);
+        }
+
+        Name = name;
+        _endpoint = options.Endpoint!;
+        _secretText = options.SigningSecret;
+        _secret = options.SigningSecret is { } secret ? Encoding.UTF8.GetBytes(secret) : null;
+        _mode = options.Mode;
+        _timeout = options.Timeout;
+        _json = options.JsonSerializerOptions ?? JsonSerializerOptions.Web;
+        _writerOptions = new JsonWriterOptions { Encoder = _json.Encoder, Indented = _json.WriteIndented };
+        _client = client;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <inheritdoc />
+    public string Name { get; }
+
+    /// <inheritdoc />
+    public async ValueTask<DeliveryResult> DeliverAsync<T>(DeliveryBatch<T> batch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (batch.Count == 0)
+        {
+            return DeliveryResult.Delivered;
+        }
+
+        return _mode == HttpTargetMode.PerRecord
+            ? await DeliverEachAsync(batch, cancellationToken).ConfigureAwait(false)
+            : await DeliverBatchAsync(batch, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask<DeliveryResult> DeliverBatchAsync<T>(DeliveryBatch<T> batch, CancellationToken cancellationToken)
+    {
+        var key = BatchIdempotencyKey.Compute(batch);
+        byte[] body;
+        try
+        {
+            body = SerializeBatch(batch, key);
+        }
+        catch (Exception ex) when (ex is JsonException or NotSupportedException)
+        {
+            return DeliveryResult.PermanentFailure(Redact($"HTTP target '{Name}': records of type {typeof(T).Name} cannot be serialized to JSON: {ex.Message}"));
+        }
+
+        var answer = await SendAsync(body, key, batch.Count, readResults: true, cancellationToken).ConfigureAwait(false);
+        return answer.Status switch
+        {
+            RecordStatus.Delivered when answer.Body.Length > 0 && answer.IsJson => ReadResults(batch, answer),
+            RecordStatus.Delivered => DeliveryResult.Delivered,
+            RecordStatus.TransientFailure => DeliveryResult.TransientFailure(answer.Error!, answer.RetryAfter),
+            _ => DeliveryResult.PermanentFailure(answer.Error!),
+        };
+    }
+
+    private async ValueTask<DeliveryResult> DeliverEachAsync<T>(DeliveryBatch<T> batch, CancellationToken cancellationToken)
+    {
+        var outcomes = new RecordOutcome[batch.Count];
+        var delivered = 0;
+        TimeSpan? retryAfter = null;
+        string? notSent = null;
+        for (var i = 0; i < outcomes.Length; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (notSent is not null)
+            {
+                outcomes[i] = RecordOutcome.Transient(notSent);
+                continue;
+            }
+
+            var key = batch.GetIdempotencyKey(i);
+            byte[] body;
+            try
+            {
+                body = SerializeRecord(batch, i, key);
+            }
+            catch (Exception ex) when (ex is JsonException or NotSupportedException)
+            {
+                outcomes[i] = RecordOutcome.Permanent(Redact($"HTTP target '{Name}': record '{batch.GetRecordId(i)}' cannot be serialized to JSON: {ex.Message}"));
+                continue;
+            }
+
+            var answer = await SendAsync(body, key, 1, readResults: false, cancellationToken).ConfigureAwait(false);
+            outcomes[i] = new RecordOutcome(answer.Status, answer.Error);
+            delivered += answer.Status == RecordStatus.Delivered ? 1 : 0;
+            if (answer.RetryAfter is { } hint && (retryAfter is null || hint > retryAfter))
+            {
+                retryAfter = hint;
+            }
+
+            if (answer.EndpointUnavailable)
+            {
+                // The endpoint as a whole is down or throttling: asking it about the other records only burns time.
+                notSent = $"HTTP target '{Name}': not sent, an earlier record of the batch failed ({answer.Error})";
+            }
+        }
+
+        return delivered == outcomes.Length ? DeliveryResult.Delivered : DeliveryResult.PerRecord(outcomes, retryAfter);
+    }
+
+    private byte[] SerializeBatch<T>(DeliveryBatch<T> batch, string batchKey)
+    {
+        var buffer = new ArrayBufferWriter<byte>(Math.Min(batch.Count, 4096) * 128);
+        using (var writer = new Utf8JsonWriter(buffer, _writerOptions))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("job"u8, batch.JobName);
+            writer.WriteString("idempotencyKey"u8, batchKey);
+            writer.WriteStartArray("records"u8);
+            var records = batch.Records.Span;
+            for (var i = 0; i < records.Length; i++)
+            {
+                WriteItem(writer, null, batch.GetRecordId(i), batch.GetIdempotencyKey(i), records[i]);
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private byte[] SerializeRecord<T>(DeliveryBatch<T> batch, int index, string key)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer, _writerOptions))
+        {
+            WriteItem(writer, batch.JobName, batch.GetRecordId(index), key, batch.Records.Span[index]);
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private void WriteItem<T>(Utf8JsonWriter writer, string? job, string id, string key, T record)
+    {
+        writer.WriteStartObject();
+        if (job is not null)
+        {
+            writer.WriteString("job"u8, job);
+        }
+
+        writer.WriteString("id"u8, id);
+        writer.WriteString("idempotencyKey"u8, key);
+        writer.WritePropertyName("record"u8);
+        JsonSerializer.Serialize(writer, record, _json);
+        writer.WriteEndObject();
+    }
+
+    private async Task<Answer> SendAsync(byte[] body, string idempotencyKey, int records, bool readResults, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, _endpoint) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+        request.Headers.TryAddWithoutValidation(IdempotencyKeyHeader, idempotencyKey);
+        if (_secret is not null)
+        {
+            request.Headers.TryAddWithoutValidation(HttpTargetSignature.HeaderName, HttpTargetSignature.Create(_secret, body, _time.GetUtcNow()));
+        }
+
+        using var timeout = new CancellationTokenSource(_timeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        var started = _time.GetTimestamp();
+        Answer answer;
+        try
+        {
+            using var response = await _client().SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token).ConfigureAwait(false);
+            answer = await ReadAnswerAsync(response, readResults, linked.Token).ConfigureAwait(false);
+            HttpTargetLog.Answered(_logger, Name, answer.StatusCode, records, _time.GetElapsedTime(started).TotalMilliseconds);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            answer = Answer.Unavailable($"HTTP target '{Name}': no complete answer within the timeout of {_timeout}");
+        }
+        catch (OperationCanceledException ex)
+        {
+            // HttpClient.Timeout of a client the host configured elapsed first.
+            answer = Answer.Unavailable($"HTTP target '{Name}': the request was cancelled ({ex.InnerException?.Message ?? ex.Message})");
+        }
+        catch (HttpRequestException ex)
+        {
+            answer = Answer.Unavailable($"HTTP target '{Name}': the request failed ({ex.HttpRequestError}): {ex.Message}");
+        }
+        catch (IOException ex)
+        {
+            answer = Answer.Unavailable($"HTTP target '{Name}': the answer could not be read: {ex.Message}");
+        }
+
+        if (answer.Error is { } error)
+        {
+            answer = answer with { Error = Redact(error) };
+            HttpTargetLog.Failed(_logger, Name, records, answer.Error!);
+        }
+
+        return answer;
+    }
+
+    /// <summary>Removes the signing secret from text the endpoint or an exception supplied, before it reaches a log or an error.</summary>
+    private string Redact(string text) => _secretText is { Length: > 0 } secret
+        ? text.Replace(secret, "***", StringComparison.Ordinal)
+        : text;
+}

@@ -1,0 +1,73 @@
+using Commerce.Jobs.Adapters;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Commerce.Jobs;
+
+/// <summary>Adds HTTP endpoint targets to a Commerce.Jobs host.</summary>
+public static class HttpTargetCommerceJobsBuilderExtensions
+{
+    /// <summary>
+    /// Adds a named target that POSTs batches as signed JSON to an HTTP endpoint (an ERP's or a WMS's webhook),
+    /// through the named <see cref="HttpClient"/> <paramref name="name"/> of <c>IHttpClientFactory</c>.
+    /// </summary>
+    /// <param name="jobs">The builder.</param>
+    /// <param name="name">The target's unique name, which jobs name in <c>DeliverTo</c>; also the name of its options and its HTTP client.</param>
+    /// <param name="configure">Sets the endpoint, the signing secret, the mode and the timeout.</param>
+    /// <returns>The builder, for chaining.</returns>
+    /// <remarks>
+    /// The options are named options validated at start-up; the HTTP client does not follow redirects and leaves timeouts to
+    /// <see cref="HttpTargetOptions.Timeout"/>. Configure the client further (a proxy, a client certificate, a handler) with
+    /// <c>services.AddHttpClient(name)</c>.
+    /// </remarks>
+    /// <example>
+    /// <code>
+    /// services.AddCommerceJobs(jobs =>
+    /// {
+    ///     jobs.AddHttpTarget("erp", http =>
+    ///     {
+    ///         http.Endpoint = new Uri("https://erp.example.com/hooks/orders");
+    ///         http.SigningSecret = configuration["Erp:SigningSecret"];
+    ///     });
+    ///     jobs.AddRecordJob&lt;Order&gt;("order-submit").ReadFrom&lt;PendingOrders&gt;().DeliverTo("erp");
+    /// });
+    /// </code>
+    /// </example>
+    /// <exception cref="ArgumentException">The name is invalid or already used by another target.</exception>
+    public static CommerceJobsBuilder AddHttpTarget(this CommerceJobsBuilder jobs, string name, Action<HttpTargetOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(jobs);
+        ArgumentNullException.ThrowIfNull(configure);
+        jobs.AddTarget(name, services =>
+        {
+            var clients = services.GetRequiredService<IHttpClientFactory>();
+            return new HttpTarget(
+                name,
+                services.GetRequiredService<IOptionsMonitor<HttpTargetOptions>>().Get(name),
+                () => clients.CreateClient(name),
+                services.GetService<TimeProvider>() ?? TimeProvider.System,
+                services.GetService<ILoggerFactory>()?.CreateLogger<HttpTarget>() ?? NullLogger<HttpTarget>.Instance);
+        });
+
+        jobs.Services.AddOptions<HttpTargetOptions>(name).Configure(configure).ValidateOnStart();
+        jobs.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HttpTargetOptions>, HttpTargetOptionsValidator>());
+        jobs.Services.AddHttpClient(name, static client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(static (handler, _) =>
+            {
+                // A 301/302 would turn the POST into a GET somewhere else: report it instead.
+                switch (handler)
+                {
+                    case SocketsHttpHandler sockets:
+                        sockets.AllowAutoRedirect = false;
+                        break;
+                    case HttpClientHandler classic:
+                        classic.AllowAutoRedirect = false;
+                        break;
+                }
+            });
+        return jobs;
+    }
+}
