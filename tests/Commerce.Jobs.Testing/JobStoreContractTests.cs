@@ -6,7 +6,7 @@ namespace Commerce.Jobs.Testing;
 /// The job store contract: one suite every <see cref="IJobStore"/> passes unchanged (in-memory, SQLite, PostgreSQL).
 /// A subclass says how to make a fresh, empty store; everything a store does is checked here, for all of them.
 /// </summary>
-public abstract class JobStoreContractTests
+public abstract partial class JobStoreContractTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 23, 8, 0, 0, TimeSpan.Zero);
 

@@ -1,10 +1,15 @@
+using System.Runtime.InteropServices;
+
 namespace Commerce.Jobs.History;
 
-/// <summary>The default store: run history and record failures in process memory. Nothing survives a restart.</summary>
+/// <summary>The default store: run history, record failures and held entity changes in process memory. Nothing survives a restart.</summary>
 internal sealed partial class InMemoryJobStore : IJobStore
 {
     private readonly Dictionary<string, LinkedList<JobRun>> _runs = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, Dictionary<string, RecordFailure>> _failures = new(StringComparer.OrdinalIgnoreCase);
+
+    // Entity type → target → sync state (held changes and delivered versions by id).
+    private readonly Dictionary<string, Dictionary<string, EntitySyncState>> _entitySync = new(StringComparer.OrdinalIgnoreCase);
     private readonly Lock _gate = new();
 
     public ValueTask AddRunAsync(JobRun run, CancellationToken cancellationToken)
@@ -95,5 +100,180 @@ internal sealed partial class InMemoryJobStore : IJobStore
             IReadOnlyList<RecordFailure> result = _failures.TryGetValue(jobName, out var byId) ? [.. byId.Values] : [];
             return ValueTask.FromResult(result);
         }
+    }
+
+    public ValueTask AddEntityChangesAsync(IReadOnlyCollection<string> targetNames, IReadOnlyList<EntityChange> changes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(targetNames);
+        ArgumentNullException.ThrowIfNull(changes);
+        lock (_gate)
+        {
+            foreach (var target in targetNames)
+            {
+                foreach (var change in changes)
+                {
+                    GetEntitySyncState(change.EntityType, target, create: true)!.Add(change);
+                }
+            }
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask MarkEntityChangesDeliveredAsync(string targetName, IReadOnlyList<EntityChange> changes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        lock (_gate)
+        {
+            foreach (var change in changes)
+            {
+                var state = GetEntitySyncState(change.EntityType, targetName, create: true)!;
+                state.Remove(change);
+                state.Delivered[change.Id] = state.Delivered.TryGetValue(change.Id, out var delivered) ? Math.Max(delivered, change.Version) : change.Version;
+            }
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask RemoveEntityChangesAsync(string targetName, IReadOnlyList<EntityChange> changes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        lock (_gate)
+        {
+            foreach (var change in changes)
+            {
+                GetEntitySyncState(change.EntityType, targetName, create: false)?.Remove(change);
+            }
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask<IReadOnlyList<EntityChange>> GetEntityChangesAsync(string entityType, string targetName, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var state = GetEntitySyncState(entityType, targetName, create: false);
+            IReadOnlyList<EntityChange> result = state is null ? [] : [.. state.Held.Values.SelectMany(h => new[] { h.Delete, h.Upsert }).OfType<EntityChange>()];
+            return ValueTask.FromResult(result);
+        }
+    }
+
+    public ValueTask<IReadOnlyDictionary<string, long>> GetDeliveredEntityVersionsAsync(string entityType, string targetName, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var state = GetEntitySyncState(entityType, targetName, create: false);
+            IReadOnlyDictionary<string, long> result = state is null ? new Dictionary<string, long>(StringComparer.Ordinal) : new Dictionary<string, long>(state.Delivered, StringComparer.Ordinal);
+            return ValueTask.FromResult(result);
+        }
+    }
+
+    public ValueTask ClearEntitySyncAsync(string entityType, string? targetName, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entityType);
+        lock (_gate)
+        {
+            if (targetName is null)
+            {
+                _entitySync.Remove(entityType);
+            }
+            else if (_entitySync.TryGetValue(entityType, out var byTarget))
+            {
+                byTarget.Remove(targetName);
+            }
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private EntitySyncState? GetEntitySyncState(string entityType, string targetName, bool create)
+    {
+        ArgumentNullException.ThrowIfNull(entityType);
+        ArgumentNullException.ThrowIfNull(targetName);
+        if (!_entitySync.TryGetValue(entityType, out var byTarget))
+        {
+            if (!create)
+            {
+                return null;
+            }
+
+            _entitySync[entityType] = byTarget = new(StringComparer.OrdinalIgnoreCase);
+        }
+
+        if (!byTarget.TryGetValue(targetName, out var state) && create)
+        {
+            byTarget[targetName] = state = new();
+        }
+
+        return state;
+    }
+
+    /// <summary>One entity type's state at one target: at most one held upsert and one held delete per id, and the delivered version per id.</summary>
+    private sealed class EntitySyncState
+    {
+        public Dictionary<string, HeldEntity> Held { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, long> Delivered { get; } = new(StringComparer.Ordinal);
+
+        public void Add(EntityChange change)
+        {
+            ref var held = ref CollectionsMarshal.GetValueRefOrAddDefault(Held, change.Id, out _);
+            held ??= new HeldEntity();
+            if (change.Kind == EntityChangeKind.Delete)
+            {
+                if (held.Delete is null || held.Delete.Version < change.Version)
+                {
+                    held.Delete = change;
+                }
+
+                if (held.Upsert is { } upsert && upsert.Version < change.Version)
+                {
+                    held.Upsert = null;
+                }
+            }
+            else if (held.Upsert is null || held.Upsert.Version < change.Version)
+            {
+                held.Upsert = change;
+            }
+
+            if (held.Upsert is null && held.Delete is null)
+            {
+                Held.Remove(change.Id);
+            }
+        }
+
+        public void Remove(EntityChange change)
+        {
+            if (!Held.TryGetValue(change.Id, out var held))
+            {
+                return;
+            }
+
+            if (change.Kind == EntityChangeKind.Delete)
+            {
+                if (held.Delete is { } delete && delete.Version <= change.Version)
+                {
+                    held.Delete = null;
+                }
+            }
+            else if (held.Upsert is { } upsert && upsert.Version <= change.Version)
+            {
+                held.Upsert = null;
+            }
+
+            if (held.Upsert is null && held.Delete is null)
+            {
+                Held.Remove(change.Id);
+            }
+        }
+    }
+
+    private sealed class HeldEntity
+    {
+        public EntityChange? Upsert { get; set; }
+
+        public EntityChange? Delete { get; set; }
     }
 }

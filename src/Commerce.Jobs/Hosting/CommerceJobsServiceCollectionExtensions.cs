@@ -1,4 +1,5 @@
 using Commerce.Jobs;
+using Commerce.Jobs.EntitySync;
 using Commerce.Jobs.History;
 using Commerce.Jobs.Records;
 using Commerce.Jobs.Runners;
@@ -59,6 +60,7 @@ public static class CommerceJobsServiceCollectionExtensions
         services.TryAddSingleton<IJobControl>(static s => s.GetRequiredService<JobEngine>());
         services.TryAddSingleton<IJobMonitor>(static s => s.GetRequiredService<JobEngine>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, CommerceJobsHostedService>());
+        EntitySyncServices.TryAdd(services);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<JobOptions>, JobOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CommerceJobsOptions>, CommerceJobsOptionsValidator>());
         services.AddOptions<CommerceJobsOptions>().ValidateOnStart();

@@ -1,3 +1,7 @@
+using Commerce.Jobs.Diagnostics;
+using Polly;
+using Polly.Retry;
+
 namespace Commerce.Jobs.Records;
 
 /// <summary>
@@ -24,6 +28,31 @@ internal sealed class DeliveryAttempt<T>(string jobName, IDeliveryTarget<T> targ
 
     /// <summary>Gets the start time of every delivery attempt of the current batch (for tests of the window).</summary>
     public List<DateTimeOffset>? AttemptLog { get; set; }
+
+    /// <summary>
+    /// Builds the Polly pipeline of "up to <see cref="RetryWindowOptions.MaxRetries"/> retries within the window" over delivery
+    /// attempts; shared by record jobs and entity synchronization. Each retry is counted on <c>commerce_jobs.delivery.retries</c> with <paramref name="tag"/>.
+    /// </summary>
+    public static ResiliencePipeline<DeliveryAttempt<T>> CreatePipeline(RetryWindowOptions retry, TimeProvider time, KeyValuePair<string, object?> tag)
+    {
+        var builder = new ResiliencePipelineBuilder<DeliveryAttempt<T>> { TimeProvider = time };
+        if (retry.MaxRetries > 0)
+        {
+            builder.AddRetry(new RetryStrategyOptions<DeliveryAttempt<T>>
+            {
+                MaxRetryAttempts = retry.MaxRetries,
+                ShouldHandle = static args => ValueTask.FromResult(args.Outcome.Result is { } attempt && attempt.ShouldRetry(args.AttemptNumber)),
+                DelayGenerator = static args => ValueTask.FromResult<TimeSpan?>(args.Outcome.Result!.NextDelay),
+                OnRetry = args =>
+                {
+                    JobsTelemetry.DeliveryRetries.Add(1, tag);
+                    return ValueTask.CompletedTask;
+                },
+            });
+        }
+
+        return builder.Build();
+    }
 
     public void Reset(ReadOnlyMemory<T> records, RecordOutcome[] outcomes)
     {

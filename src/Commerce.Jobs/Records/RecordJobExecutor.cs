@@ -5,7 +5,6 @@ using Commerce.Jobs.Diagnostics;
 using Commerce.Jobs.Runners;
 using Commerce.Jobs.Targets;
 using Polly;
-using Polly.Retry;
 
 namespace Commerce.Jobs.Records;
 
@@ -42,23 +41,7 @@ internal sealed class RecordJobExecutor<T> : IJobExecutor
         _time = time;
         _jobTag = new("job", definition.Name);
 
-        var builder = new ResiliencePipelineBuilder<DeliveryAttempt<T>> { TimeProvider = time };
-        if (options.RetryWindow.MaxRetries > 0)
-        {
-            builder.AddRetry(new RetryStrategyOptions<DeliveryAttempt<T>>
-            {
-                MaxRetryAttempts = options.RetryWindow.MaxRetries,
-                ShouldHandle = static args => ValueTask.FromResult(args.Outcome.Result is { } attempt && attempt.ShouldRetry(args.AttemptNumber)),
-                DelayGenerator = static args => ValueTask.FromResult<TimeSpan?>(args.Outcome.Result!.NextDelay),
-                OnRetry = args =>
-                {
-                    JobsTelemetry.DeliveryRetries.Add(1, _jobTag);
-                    return ValueTask.CompletedTask;
-                },
-            });
-        }
-
-        _pipeline = builder.Build();
+        _pipeline = DeliveryAttempt<T>.CreatePipeline(options.RetryWindow, time, _jobTag);
     }
 
     /// <summary>Gets or sets a list that records every delivery attempt's start time (tests of the retry window).</summary>

@@ -1,0 +1,41 @@
+namespace Commerce.Jobs;
+
+/// <summary>A snapshot of one entity type's synchronization to one target.</summary>
+public sealed class EntitySyncStatus
+{
+    /// <summary>Gets the entity type.</summary>
+    public required string EntityType { get; init; }
+
+    /// <summary>Gets the target's name.</summary>
+    public required string TargetName { get; init; }
+
+    /// <summary>Gets how many changes wait for this target: consolidated upserts held by a pause, deletes, changes being delivered or waiting to be retried.</summary>
+    public long PendingCount { get; init; }
+
+    /// <summary>Gets the highest version of the type delivered to the target, if any.</summary>
+    public long? LastDeliveredVersion { get; init; }
+
+    /// <summary>Gets when a change was last delivered to the target, if ever since the host started.</summary>
+    public DateTimeOffset? LastDeliveredAt { get; init; }
+
+    /// <summary>Gets since when the type is paused, or <see langword="null"/> when it is not.</summary>
+    public DateTimeOffset? PausedSince { get; init; }
+
+    /// <summary>Gets the last delivery error (a skipped or rejected change, a failed full sync), if any.</summary>
+    public string? LastError { get; init; }
+
+    /// <summary>Gets when <see cref="LastError"/> happened.</summary>
+    public DateTimeOffset? LastErrorAt { get; init; }
+
+    /// <summary>Gets how many changes were delivered since the host started.</summary>
+    public long DeliveredCount { get; init; }
+
+    /// <summary>Gets how many changes were skipped after their retries since the host started (each stays pending and is tried again later).</summary>
+    public long SkippedCount { get; init; }
+
+    /// <summary>Gets how many changes the target rejected permanently since the host started (they are not tried again).</summary>
+    public long FailedCount { get; init; }
+
+    /// <summary>Gets a value indicating whether a full sync is in progress for the target.</summary>
+    public bool FullSyncRunning { get; init; }
+}

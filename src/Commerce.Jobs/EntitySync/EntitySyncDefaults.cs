@@ -1,0 +1,10 @@
+namespace Commerce.Jobs.EntitySync;
+
+/// <summary>The defaults of <see cref="EntitySyncOptions"/>, in one place.</summary>
+internal static class EntitySyncDefaults
+{
+    public const int BatchSize = 100;
+    public const int MaxItemsToSkip = 100;
+    public const int MaxBatchSize = 100_000;
+    public static readonly TimeSpan RetrySkippedAfter = TimeSpan.FromMinutes(1);
+}

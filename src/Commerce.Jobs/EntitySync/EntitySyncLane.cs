@@ -1,0 +1,972 @@
+using System.Runtime.InteropServices;
+using System.Threading.Channels;
+using Commerce.Jobs.Diagnostics;
+using Commerce.Jobs.Records;
+using Commerce.Jobs.Targets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Polly;
+
+namespace Commerce.Jobs.EntitySync;
+
+/// <summary>
+/// The synchronization of one entity type to one target: the consolidated set of changes waiting for the target, and
+/// one worker that delivers them in batches through the retry window, so each target progresses on its own.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Waiting changes are kept per entity id, not as a queue of changes: at most one upsert and one delete per id (the
+/// newest of each), plus the version delivered last. A change not newer than what the target has or is waiting for is
+/// stale and dropped; a delete drops the waiting upsert of its id; while the type is not paused an upsert drops the
+/// waiting delete of its id (while paused the delete still goes out, the upsert waits). So memory grows with ids, not
+/// with changes, and a hundred edits of one id during a pause become one delivery.
+/// </para>
+/// <para>
+/// Ids wait in two FIFO queues (deletes, upserts; each id at most once in each); a paused lane takes only deletes.
+/// Publishers never wait for the worker: they update the set under a lock and ring a doorbell, a bounded channel of one
+/// with <see cref="BoundedChannelFullMode.DropWrite"/> (rings while the worker is busy coalesce into one more pass).
+/// </para>
+/// </remarks>
+internal sealed class EntitySyncLane : IDisposable
+{
+    private const long NoVersion = long.MinValue;
+
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, Slot> _slots = new(StringComparer.Ordinal);
+    private readonly Queue<string> _deletes = new();
+    private readonly Queue<string> _upserts = new();
+    private readonly List<string> _deferred = [];
+    private readonly List<TaskCompletionSource> _idleWaiters = [];
+    private readonly Channel<bool> _doorbell = Channel.CreateBounded<bool>(new BoundedChannelOptions(1)
+    {
+        FullMode = BoundedChannelFullMode.DropWrite,
+        SingleReader = true,
+        SingleWriter = false,
+    });
+
+    private readonly IJobStore _store;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly IServiceProvider _services;
+    private readonly EntitySyncOptions _options;
+    private readonly string[] _targetNames;
+    private readonly DeliveryAttempt<EntityChange> _attempt;
+    private readonly ResiliencePipeline<DeliveryAttempt<EntityChange>> _pipeline;
+    private readonly EntityChange[] _batch;
+    private readonly RecordOutcome[] _outcomes;
+    private readonly KeyValuePair<string, object?> _typeTag;
+    private readonly KeyValuePair<string, object?> _targetTag;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly CancellationTokenSource _abort = new();
+    private readonly ITimer _retryTimer;
+    private Task _worker = Task.CompletedTask;
+
+    // Guarded by _gate.
+    private bool _paused;
+    private bool _enabled = true;
+    private bool _idle;
+    private long _signals;
+    private CancellationTokenSource? _batchCancel;
+    private TaskCompletionSource? _batchDone;
+    private bool _batchHasUpserts;
+    private Func<IServiceProvider, IEntitySource>? _fullSyncRequest;
+    private bool _fullSyncRunning;
+    private long _pending;
+    private long _deliveredCount;
+    private long _skippedCount;
+    private long _failedCount;
+    private long? _lastDeliveredVersion;
+    private DateTimeOffset? _lastDeliveredAt;
+    private string? _lastError;
+    private DateTimeOffset? _lastErrorAt;
+
+    // Owned by the worker.
+    private IAsyncEnumerator<EntityChange>? _fullSync;
+    private AsyncServiceScope? _fullSyncScope;
+
+    public EntitySyncLane(string entityType, string targetName, IDeliveryTarget target, EntitySyncOptions options, IJobStore store, IServiceProvider services, TimeProvider time, ILogger logger)
+    {
+        EntityType = entityType;
+        TargetName = targetName;
+        _targetNames = [targetName];
+        _options = options;
+        _store = store;
+        _services = services;
+        _time = time;
+        _logger = logger;
+        _typeTag = new("entity_type", entityType);
+        _targetTag = new("target", targetName);
+        _batch = new EntityChange[options.BatchSize];
+        _outcomes = new RecordOutcome[options.BatchSize];
+        // Behind the target's health monitor, shared with record jobs: one concurrency limit and circuit breaker per target.
+        IDeliveryTarget<EntityChange> typed = new NamedTargetAdapter<EntityChange>(target);
+        if (services.GetService(typeof(TargetHealthRegistry)) is TargetHealthRegistry health)
+        {
+            typed = new HealthCheckedTarget<EntityChange>(typed, health.Get(targetName));
+        }
+
+        _attempt = new DeliveryAttempt<EntityChange>(entityType, typed, static c => c.RecordId, options.RetryWindow, time);
+        _pipeline = DeliveryAttempt<EntityChange>.CreatePipeline(options.RetryWindow, time, new("entity_sync", string.Concat(entityType, ":", targetName)));
+        _retryTimer = time.CreateTimer(static s => ((EntitySyncLane)s!).Ring(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
+
+    public string EntityType { get; }
+
+    public string TargetName { get; }
+
+    /// <summary>Reads what the store holds for this type and target (accepted before a restart) and merges it in.</summary>
+    public async Task LoadAsync(CancellationToken cancellationToken)
+    {
+        var delivered = await _store.GetDeliveredEntityVersionsAsync(EntityType, TargetName, cancellationToken).ConfigureAwait(false);
+        var held = await _store.GetEntityChangesAsync(EntityType, TargetName, cancellationToken).ConfigureAwait(false);
+        List<EntityChange>? forget = null;
+        lock (_gate)
+        {
+            foreach (var (id, version) in delivered)
+            {
+                var slot = GetSlot(id);
+                slot.Delivered = Math.Max(slot.Delivered, version);
+                _lastDeliveredVersion = Math.Max(_lastDeliveredVersion ?? NoVersion, version);
+
+                // Published before the start, older than what a previous run delivered: stale after all.
+                if (slot.Upsert is { } upsert && upsert.Version <= version)
+                {
+                    Drop(slot, upsert, ref forget);
+                }
+
+                if (slot.Delete is { } delete && delete.Version <= version)
+                {
+                    Drop(slot, delete, ref forget);
+                }
+            }
+
+            // In version order, as they were published: the same rules then consolidate them again.
+            foreach (var change in held.OrderBy(c => c.Version))
+            {
+                if (Accept(change, fromSource: false, ref forget) == Acceptance.Stale)
+                {
+                    (forget ??= []).Add(change);
+                }
+            }
+
+            RingLocked();
+        }
+
+        await ForgetAsync(forget, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>Starts the worker.</summary>
+    public void Start()
+    {
+        _worker = Task.Run(RunAsync);
+        Ring();
+    }
+
+    /// <summary>Offers changes to the target; stale ones are dropped (and forgotten by the store when they were published).</summary>
+    /// <param name="changes">The changes, all of this lane's type.</param>
+    /// <param name="fromSource">Read from the entity source by a full or targeted sync: not held in the store, and delivered again at the version the target already has (a repair).</param>
+    /// <param name="accepted">Set to <see langword="true"/> at the index of each change this lane accepted.</param>
+    /// <param name="cancellationToken">Cancels the store write.</param>
+    public async ValueTask OfferAsync(IReadOnlyList<EntityChange> changes, bool fromSource, bool[]? accepted, CancellationToken cancellationToken)
+    {
+        List<EntityChange>? forget = null;
+        lock (_gate)
+        {
+            for (var i = 0; i < changes.Count; i++)
+            {
+                var acceptance = Accept(changes[i], fromSource, ref forget);
+                if (acceptance == Acceptance.Accepted)
+                {
+                    if (accepted is not null)
+                    {
+                        accepted[i] = true;
+                    }
+                }
+                else if (acceptance == Acceptance.Stale && !fromSource)
+                {
+                    // Held by the store when published, but the target will not get it.
+                    (forget ??= []).Add(changes[i]);
+                }
+            }
+
+            RingLocked();
+        }
+
+        await ForgetAsync(forget, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Holds upserts from now on; returns when no upsert is being delivered (a batch holding upserts is cancelled and they wait; one of deletes only goes on).</summary>
+    public async Task PauseAsync()
+    {
+        CancellationTokenSource? cancel = null;
+        var done = Task.CompletedTask;
+        lock (_gate)
+        {
+            _paused = true;
+            if (_batchHasUpserts && _batchDone is { } batchDone)
+            {
+                cancel = _batchCancel;
+                done = batchDone.Task;
+            }
+        }
+
+        if (cancel is not null)
+        {
+            try
+            {
+                await cancel.CancelAsync().ConfigureAwait(false);
+            }
+            catch (ObjectDisposedException)
+            {
+                // The batch finished meanwhile.
+            }
+        }
+
+        await done.ConfigureAwait(false);
+    }
+
+    /// <summary>Delivers the held upserts again.</summary>
+    public void Resume()
+    {
+        lock (_gate)
+        {
+            _paused = false;
+            RingLocked();
+        }
+    }
+
+    /// <summary>Sets the pause without waiting for a delivery in progress (for a lane that is not started yet).</summary>
+    public void SetPaused(bool paused)
+    {
+        lock (_gate)
+        {
+            _paused = paused;
+        }
+    }
+
+    public void SetEnabled(bool enabled)
+    {
+        lock (_gate)
+        {
+            _enabled = enabled;
+            RingLocked();
+        }
+    }
+
+    /// <summary>Asks for a full sync; one already requested or running continues instead.</summary>
+    public void RequestFullSync(Func<IServiceProvider, IEntitySource> source)
+    {
+        lock (_gate)
+        {
+            if (_fullSyncRunning)
+            {
+                return;
+            }
+
+            _fullSyncRequest = source;
+            _fullSyncRunning = true;
+            RingLocked();
+        }
+    }
+
+    public EntitySyncStatus GetStatus(DateTimeOffset? pausedSince)
+    {
+        lock (_gate)
+        {
+            return new EntitySyncStatus
+            {
+                EntityType = EntityType,
+                TargetName = TargetName,
+                PendingCount = _pending,
+                LastDeliveredVersion = _lastDeliveredVersion,
+                LastDeliveredAt = _lastDeliveredAt,
+                PausedSince = pausedSince,
+                LastError = _lastError,
+                LastErrorAt = _lastErrorAt,
+                DeliveredCount = _deliveredCount,
+                SkippedCount = _skippedCount,
+                FailedCount = _failedCount,
+                FullSyncRunning = _fullSyncRunning,
+            };
+        }
+    }
+
+    /// <summary>Gets a value indicating whether the worker waits with nothing it could deliver now.</summary>
+    internal bool IsIdle
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _idle;
+            }
+        }
+    }
+
+    /// <summary>Completes when the worker waits with nothing it could deliver now (held upserts, or skipped changes waiting for their retry, may remain).</summary>
+    internal Task WhenIdleAsync()
+    {
+        lock (_gate)
+        {
+            if (_idle)
+            {
+                return Task.CompletedTask;
+            }
+
+            var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _idleWaiters.Add(waiter);
+            return waiter.Task;
+        }
+    }
+
+    /// <summary>Stops the worker: a batch in progress may finish within <paramref name="grace"/>, then it is cancelled; what was not delivered stays in the store.</summary>
+    public async Task StopAsync(TimeSpan grace, CancellationToken cancellationToken)
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            if (cancellationToken.IsCancellationRequested || grace <= TimeSpan.Zero)
+            {
+                throw new OperationCanceledException(cancellationToken);
+            }
+
+            await _worker.WaitAsync(grace, _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+        {
+            await _abort.CancelAsync().ConfigureAwait(false);
+            await _worker.ConfigureAwait(false);
+        }
+
+        _retryTimer.Dispose();
+        List<TaskCompletionSource> waiters;
+        lock (_gate)
+        {
+            _idle = true;
+            waiters = [.. _idleWaiters];
+            _idleWaiters.Clear();
+        }
+
+        waiters.ForEach(w => w.TrySetResult());
+    }
+
+    /// <summary>Releases the lane's timer and cancellation sources; call after <see cref="StopAsync"/>.</summary>
+    public void Dispose()
+    {
+        _retryTimer.Dispose();
+        _stop.Dispose();
+        _abort.Dispose();
+    }
+
+    private void Ring()
+    {
+        lock (_gate)
+        {
+            RingLocked();
+        }
+    }
+
+    private void RingLocked()
+    {
+        _signals++;
+        _idle = false;
+        _doorbell.Writer.TryWrite(true);
+    }
+
+    private async Task RunAsync()
+    {
+        var reader = _doorbell.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
+            {
+                reader.TryRead(out _);
+                try
+                {
+                    await PassAsync().ConfigureAwait(false);
+                }
+                catch (Exception ex) when (!_stop.IsCancellationRequested)
+                {
+                    // Keep the worker: log, and try again after RetrySkippedAfter (or at the next change).
+                    EntitySyncLog.LaneFailed(_logger, EntityType, TargetName, ex);
+                    SetError($"Delivery failed: {ex.GetType().Name}: {ex.Message}");
+                    lock (_gate)
+                    {
+                        _retryTimer.Change(_options.RetrySkippedAfter, Timeout.InfiniteTimeSpan);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+        catch (Exception ex)
+        {
+            EntitySyncLog.LaneFailed(_logger, EntityType, TargetName, ex);
+            SetError($"Delivery stopped: {ex.GetType().Name}: {ex.Message}");
+        }
+        finally
+        {
+            await EndFullSyncAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Delivers what can be delivered now, batch after batch, then the full sync's next entities; stops early after too many skips.</summary>
+    private async Task PassAsync()
+    {
+        long start;
+        lock (_gate)
+        {
+            start = _signals;
+            foreach (var id in _deferred)
+            {
+                Enqueue(id, _slots[id]);
+            }
+
+            _deferred.Clear();
+        }
+
+        var skipped = 0;
+        var stoppedOnSkips = false;
+        while (!_stop.IsCancellationRequested)
+        {
+            List<EntityChange>? forget = null;
+            int count;
+            CancellationToken token = default;
+            lock (_gate)
+            {
+                count = Take(ref forget);
+                if (count > 0)
+                {
+                    _batchCancel = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token);
+                    _batchDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    token = _batchCancel.Token;
+                }
+            }
+
+            await ForgetAsync(forget, CancellationToken.None).ConfigureAwait(false);
+            if (count == 0)
+            {
+                if (await PullFullSyncAsync().ConfigureAwait(false))
+                {
+                    continue;
+                }
+
+                break;
+            }
+
+            skipped += await DeliverAsync(count, token).ConfigureAwait(false);
+            if (skipped > _options.MaxItemsToSkip)
+            {
+                stoppedOnSkips = true;
+                SetError($"Skipped {skipped} changes, more than MaxItemsToSkip ({_options.MaxItemsToSkip}); delivery to '{TargetName}' tries again in {_options.RetrySkippedAfter} or when a change arrives.");
+                EntitySyncLog.TooManySkips(_logger, EntityType, TargetName, skipped, _options.MaxItemsToSkip);
+                break;
+            }
+        }
+
+        List<TaskCompletionSource>? waiters = null;
+        lock (_gate)
+        {
+            if ((_deferred.Count > 0 || stoppedOnSkips) && !_stop.IsCancellationRequested)
+            {
+                _retryTimer.Change(_options.RetrySkippedAfter, Timeout.InfiniteTimeSpan);
+            }
+
+            if (_signals == start)
+            {
+                _idle = true;
+                waiters = [.. _idleWaiters];
+                _idleWaiters.Clear();
+            }
+        }
+
+        waiters?.ForEach(w => w.TrySetResult());
+    }
+
+    /// <summary>Takes the next batch: deletes first (never paused), then upserts unless paused. Called under the lock.</summary>
+    private int Take(ref List<EntityChange>? forget)
+    {
+        if (!_enabled)
+        {
+            return 0;
+        }
+
+        var count = 0;
+        var hasUpserts = false;
+        while (count < _batch.Length && _deletes.TryDequeue(out var id))
+        {
+            var slot = _slots[id];
+            slot.DeleteQueued = false;
+            if (slot.Delete is not { } delete)
+            {
+                continue;
+            }
+
+            if (!_paused && slot.Upsert is { } newer && newer.Version > delete.Version)
+            {
+                // Held while paused beside a newer upsert; resumed, the upsert supersedes it.
+                Drop(slot, delete, ref forget);
+                continue;
+            }
+
+            slot.Delete = null;
+            slot.InFlight = delete;
+            _batch[count++] = delete;
+        }
+
+        List<string>? later = null;
+        while (!_paused && count < _batch.Length && _upserts.TryDequeue(out var id))
+        {
+            var slot = _slots[id];
+            slot.UpsertQueued = false;
+            if (slot.Upsert is not { } upsert)
+            {
+                continue;
+            }
+
+            if (slot.InFlight is not null)
+            {
+                // Its delete is in this batch (cannot happen by the rules above; kept safe): next batch.
+                (later ??= []).Add(id);
+                continue;
+            }
+
+            if (slot.Delete is { } older && older.Version < upsert.Version)
+            {
+                Drop(slot, older, ref forget);
+            }
+
+            slot.Upsert = null;
+            slot.InFlight = upsert;
+            _batch[count++] = upsert;
+            hasUpserts = true;
+        }
+
+        later?.ForEach(id => Enqueue(id, _slots[id]));
+        _batchHasUpserts = hasUpserts;
+        return count;
+    }
+
+    /// <summary>Delivers one batch within the retry window and settles each change; returns how many were skipped.</summary>
+    private async ValueTask<int> DeliverAsync(int count, CancellationToken cancellationToken)
+    {
+        var records = new ReadOnlyMemory<EntityChange>(_batch, 0, count);
+        _attempt.Reset(records, _outcomes);
+        var cancelled = false;
+        string? broken = null;
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        try
+        {
+            await _pipeline.ExecuteAsync(static (ctx, state) => state.DeliverAsync(ctx.CancellationToken), context, _attempt).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Paused or stopping: whether the target got the batch is unknown, so all of it waits (at least once).
+            cancelled = true;
+        }
+        catch (Exception ex)
+        {
+            // Not the target's answer (that is an outcome): the delivery itself broke. The batch is skipped as a whole.
+            broken = $"{ex.GetType().Name}: {ex.Message}";
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+
+        int delivered = 0, skipped = 0, failed = 0;
+        if (broken is not null)
+        {
+            Array.Fill(_outcomes, new RecordOutcome(RecordStatus.Skipped, broken), 0, count);
+            skipped = count;
+        }
+        else if (!cancelled)
+        {
+            (delivered, skipped, failed) = _attempt.Finish();
+        }
+
+        List<EntityChange>? deliveredChanges = delivered > 0 ? new(delivered) : null;
+        List<EntityChange>? forget = null;
+        string? error = null;
+        TaskCompletionSource? done;
+        CancellationTokenSource? batchCancel;
+        lock (_gate)
+        {
+            var now = _time.GetUtcNow();
+            for (var i = 0; i < count; i++)
+            {
+                var change = _batch[i];
+                var slot = _slots[change.Id];
+                slot.InFlight = null;
+                var outcome = cancelled ? new RecordOutcome(RecordStatus.Skipped) : _outcomes[i];
+                switch (outcome.Status)
+                {
+                    case RecordStatus.Delivered:
+                        slot.Delivered = Math.Max(slot.Delivered, change.Version);
+                        _pending--;
+                        _deliveredCount++;
+                        _lastDeliveredVersion = Math.Max(_lastDeliveredVersion ?? NoVersion, change.Version);
+                        _lastDeliveredAt = now;
+                        deliveredChanges!.Add(change);
+                        break;
+                    case RecordStatus.PermanentFailure:
+                        _pending--;
+                        _failedCount++;
+                        (forget ??= []).Add(change);
+                        error = $"{change} was rejected: {outcome.Error}";
+                        break;
+                    default:
+                        if (!cancelled)
+                        {
+                            _skippedCount++;
+                            error ??= $"{change} was skipped after its retries: {outcome.Error}";
+                        }
+
+                        PutBack(slot, change, requeue: cancelled, ref forget);
+                        break;
+                }
+            }
+
+            if (error is not null)
+            {
+                _lastError = _attempt.GaveUp is { } reason && skipped > 0 ? $"{error} (retries given up: {reason})" : error;
+                _lastErrorAt = now;
+            }
+
+            Array.Clear(_batch, 0, count);
+            done = _batchDone;
+            batchCancel = _batchCancel;
+            _batchDone = null;
+            _batchCancel = null;
+            _batchHasUpserts = false;
+            if (cancelled)
+            {
+                RingLocked();
+            }
+        }
+
+        done?.TrySetResult();
+        batchCancel?.Dispose();
+        JobsTelemetry.RecordsDelivered.Add(delivered, _typeTag, _targetTag);
+        if (skipped + failed > 0)
+        {
+            JobsTelemetry.RecordsSkipped.Add(skipped, _typeTag, _targetTag);
+            JobsTelemetry.RecordsFailed.Add(failed, _typeTag, _targetTag);
+            EntitySyncLog.DeliveryFailed(_logger, EntityType, TargetName, skipped, failed, error);
+        }
+
+        if (deliveredChanges is not null)
+        {
+            try
+            {
+                await _store.MarkEntityChangesDeliveredAsync(TargetName, deliveredChanges, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                // Delivered but still held: delivered again after a restart (at least once, same idempotency keys).
+                StoreFailed(ex);
+            }
+        }
+
+        await ForgetAsync(forget, CancellationToken.None).ConfigureAwait(false);
+        return skipped;
+    }
+
+    /// <summary>Reads the full sync's next batch of entities into the lane; returns whether it read any.</summary>
+    private async ValueTask<bool> PullFullSyncAsync()
+    {
+        Func<IServiceProvider, IEntitySource>? request;
+        lock (_gate)
+        {
+            if (!_enabled || _paused)
+            {
+                return false;
+            }
+
+            request = _fullSyncRequest;
+            _fullSyncRequest = null;
+        }
+
+        if (_fullSync is null)
+        {
+            if (request is null)
+            {
+                return false;
+            }
+
+            try
+            {
+                var scope = _services.CreateAsyncScope();
+                _fullSyncScope = scope;
+                _fullSync = request(scope.ServiceProvider).ReadAllAsync(EntityType, _stop.Token).GetAsyncEnumerator(_stop.Token);
+                EntitySyncLog.FullSyncStarted(_logger, EntityType, TargetName);
+            }
+            catch (Exception ex)
+            {
+                SetError($"Full sync failed: {ex.GetType().Name}: {ex.Message}");
+                await EndFullSyncAsync().ConfigureAwait(false);
+                return false;
+            }
+        }
+
+        var read = new List<EntityChange>(_batch.Length);
+        var ended = false;
+        try
+        {
+            while (read.Count < _batch.Length)
+            {
+                if (!await _fullSync.MoveNextAsync().ConfigureAwait(false))
+                {
+                    ended = true;
+                    break;
+                }
+
+                if (_fullSync.Current is { } change && string.Equals(change.EntityType, EntityType, StringComparison.OrdinalIgnoreCase))
+                {
+                    read.Add(change);
+                }
+                else
+                {
+                    SetError($"Full sync: the entity source returned {(object?)_fullSync.Current ?? "null"} for a sync of '{EntityType}'; ignored.");
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            ended = true;
+        }
+        catch (Exception ex)
+        {
+            SetError($"Full sync failed: {ex.GetType().Name}: {ex.Message}");
+            EntitySyncLog.FullSyncFailed(_logger, EntityType, TargetName, ex);
+            ended = true;
+        }
+
+        if (read.Count > 0)
+        {
+            await OfferAsync(read, fromSource: true, null, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        if (ended)
+        {
+            await EndFullSyncAsync().ConfigureAwait(false);
+        }
+
+        return read.Count > 0 || !ended;
+    }
+
+    private async ValueTask EndFullSyncAsync()
+    {
+        if (_fullSync is { } enumerator)
+        {
+            _fullSync = null;
+            try
+            {
+                await enumerator.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                EntitySyncLog.FullSyncFailed(_logger, EntityType, TargetName, ex);
+            }
+
+            EntitySyncLog.FullSyncEnded(_logger, EntityType, TargetName);
+        }
+
+        if (_fullSyncScope is { } scope)
+        {
+            _fullSyncScope = null;
+            await scope.DisposeAsync().ConfigureAwait(false);
+        }
+
+        lock (_gate)
+        {
+            if (_fullSyncRequest is null)
+            {
+                _fullSyncRunning = false;
+            }
+        }
+    }
+
+    /// <summary>Merges one change into the waiting set. Called under the lock.</summary>
+    private Acceptance Accept(EntityChange change, bool fromSource, ref List<EntityChange>? forget)
+    {
+        var slot = GetSlot(change.Id);
+        var waiting = Math.Max(slot.InFlight?.Version ?? NoVersion, Math.Max(slot.Upsert?.Version ?? NoVersion, slot.Delete?.Version ?? NoVersion));
+        if (change.Version <= waiting || change.Version < slot.Delivered || (!fromSource && change.Version == slot.Delivered))
+        {
+            // The same change waiting or in flight keeps its place in the store; anything else older is stale.
+            var same = change.Kind == EntityChangeKind.Upsert ? slot.Upsert : slot.Delete;
+            return same?.Version == change.Version || (slot.InFlight is { } inFlight && inFlight.Kind == change.Kind && inFlight.Version == change.Version)
+                ? Acceptance.Duplicate
+                : Acceptance.Stale;
+        }
+
+        if (change.Kind == EntityChangeKind.Delete)
+        {
+            if (slot.Upsert is { } upsert)
+            {
+                // The store dropped a published upsert with the delete; an upsert from the source is not held there.
+                slot.Upsert = null;
+                _pending--;
+                if (fromSource)
+                {
+                    (forget ??= []).Add(upsert);
+                }
+            }
+
+            if (slot.Delete is null)
+            {
+                _pending++;
+            }
+
+            slot.Delete = change;
+            if (!slot.DeleteQueued)
+            {
+                slot.DeleteQueued = true;
+                _deletes.Enqueue(change.Id);
+            }
+        }
+        else
+        {
+            if (!_paused && slot.Delete is { } delete)
+            {
+                Drop(slot, delete, ref forget);
+            }
+
+            if (slot.Upsert is null)
+            {
+                _pending++;
+            }
+
+            slot.Upsert = change;
+            if (!slot.UpsertQueued)
+            {
+                slot.UpsertQueued = true;
+                _upserts.Enqueue(change.Id);
+            }
+        }
+
+        return Acceptance.Accepted;
+    }
+
+    /// <summary>Returns a change that was not delivered to the waiting set, unless a newer change of its entity arrived meanwhile. Called under the lock.</summary>
+    private void PutBack(Slot slot, EntityChange change, bool requeue, ref List<EntityChange>? forget)
+    {
+        var superseded = change.Kind == EntityChangeKind.Upsert
+            ? slot.Upsert is not null || slot.Delete is not null
+            : slot.Delete is not null || (slot.Upsert is not null && !_paused);
+        if (superseded)
+        {
+            _pending--;
+            (forget ??= []).Add(change);
+            return;
+        }
+
+        if (change.Kind == EntityChangeKind.Upsert)
+        {
+            slot.Upsert = change;
+        }
+        else
+        {
+            slot.Delete = change;
+        }
+
+        if (requeue)
+        {
+            Enqueue(change.Id, slot);
+        }
+        else
+        {
+            _deferred.Add(change.Id);
+        }
+    }
+
+    private void Drop(Slot slot, EntityChange change, ref List<EntityChange>? forget)
+    {
+        if (ReferenceEquals(slot.Delete, change))
+        {
+            slot.Delete = null;
+        }
+        else if (ReferenceEquals(slot.Upsert, change))
+        {
+            slot.Upsert = null;
+        }
+
+        _pending--;
+        (forget ??= []).Add(change);
+    }
+
+    private void Enqueue(string id, Slot slot)
+    {
+        if (slot.Delete is not null && !slot.DeleteQueued)
+        {
+            slot.DeleteQueued = true;
+            _deletes.Enqueue(id);
+        }
+
+        if (slot.Upsert is not null && !slot.UpsertQueued)
+        {
+            slot.UpsertQueued = true;
+            _upserts.Enqueue(id);
+        }
+    }
+
+    private Slot GetSlot(string id)
+    {
+        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_slots, id, out _);
+        return slot ??= new Slot();
+    }
+
+    private async ValueTask ForgetAsync(List<EntityChange>? forget, CancellationToken cancellationToken)
+    {
+        if (forget is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await _store.RemoveEntityChangesAsync(TargetName, forget, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // Still held: merged again (and dropped again) after a restart.
+            StoreFailed(ex);
+        }
+    }
+
+    private void StoreFailed(Exception ex)
+    {
+        EntitySyncLog.StoreFailed(_logger, EntityType, TargetName, ex);
+        SetError($"The job store failed: {ex.GetType().Name}: {ex.Message}");
+    }
+
+    private void SetError(string error)
+    {
+        lock (_gate)
+        {
+            _lastError = error;
+            _lastErrorAt = _time.GetUtcNow();
+        }
+    }
+
+    private enum Acceptance
+    {
+        Accepted,
+        Stale,
+        Duplicate,
+    }
+
+    /// <summary>What the lane knows of one entity id.</summary>
+    private sealed class Slot
+    {
+        public long Delivered = NoVersion;
+        public EntityChange? InFlight;
+        public EntityChange? Upsert;
+        public EntityChange? Delete;
+        public bool UpsertQueued;
+        public bool DeleteQueued;
+    }
+}

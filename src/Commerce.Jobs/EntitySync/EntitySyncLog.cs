@@ -1,0 +1,31 @@
+using Microsoft.Extensions.Logging;
+
+namespace Commerce.Jobs.EntitySync;
+
+/// <summary>Entity synchronization's log messages, source-generated, with structured fields (entity type, target).</summary>
+internal static partial class EntitySyncLog
+{
+    [LoggerMessage(401, LogLevel.Warning, "Entity sync {EntityType} → {Target}: {Skipped} changes skipped, {Failed} rejected: {Error}")]
+    public static partial void DeliveryFailed(ILogger logger, string entityType, string target, int skipped, int failed, string? error);
+
+    [LoggerMessage(402, LogLevel.Warning, "Entity sync {EntityType} → {Target}: skipped {Skipped} changes, more than MaxItemsToSkip ({MaxItemsToSkip}); delivery waits")]
+    public static partial void TooManySkips(ILogger logger, string entityType, string target, int skipped, int maxItemsToSkip);
+
+    [LoggerMessage(403, LogLevel.Error, "Entity sync {EntityType} → {Target}: the job store failed")]
+    public static partial void StoreFailed(ILogger logger, string entityType, string target, Exception exception);
+
+    [LoggerMessage(404, LogLevel.Error, "Entity sync {EntityType} → {Target}: delivery failed")]
+    public static partial void LaneFailed(ILogger logger, string entityType, string target, Exception exception);
+
+    [LoggerMessage(405, LogLevel.Information, "Entity sync {EntityType} → {Target}: full sync started")]
+    public static partial void FullSyncStarted(ILogger logger, string entityType, string target);
+
+    [LoggerMessage(406, LogLevel.Information, "Entity sync {EntityType} → {Target}: full sync read to the end")]
+    public static partial void FullSyncEnded(ILogger logger, string entityType, string target);
+
+    [LoggerMessage(407, LogLevel.Warning, "Entity sync {EntityType} → {Target}: full sync failed")]
+    public static partial void FullSyncFailed(ILogger logger, string entityType, string target, Exception exception);
+
+    [LoggerMessage(408, LogLevel.Information, "Entity sync {EntityType}: configuration {Action}")]
+    public static partial void ConfigurationChanged(ILogger logger, string entityType, string action);
+}

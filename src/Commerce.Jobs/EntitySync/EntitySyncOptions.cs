@@ -1,0 +1,34 @@
+using Commerce.Jobs.EntitySync;
+
+namespace Commerce.Jobs;
+
+/// <summary>How one entity type's changes are delivered: batch size, retry window and skip threshold, as for record jobs.</summary>
+/// <remarks>
+/// Named options, one per entity type: set in code with <see cref="EntitySyncBuilder"/> and bound from
+/// <c>CommerceJobs:EntitySync:{entity type}</c> (configuration wins). A type added at run time with
+/// <see cref="IEntitySync.PutConfigurationAsync"/> uses its named options too (the defaults unless bound).
+/// Each (type, target) applies them on its own.
+/// </remarks>
+public sealed class EntitySyncOptions
+{
+    /// <summary>Gets or sets the changes per delivery call to a target (1 to 100,000).</summary>
+    /// <value>The default value is 100.</value>
+    public int BatchSize { get; set; } = EntitySyncDefaults.BatchSize;
+
+    /// <summary>
+    /// Gets or sets how many changes one delivery pass to a target may skip (after their retries) before it stops and
+    /// waits <see cref="RetrySkippedAfter"/> ("maximum items to skip before failure").
+    /// </summary>
+    /// <value>The default value is 100.</value>
+    public int MaxItemsToSkip { get; set; } = EntitySyncDefaults.MaxItemsToSkip;
+
+    /// <summary>Gets the retry window of a batch whose delivery failed transiently.</summary>
+    public RetryWindowOptions RetryWindow { get; } = new();
+
+    /// <summary>
+    /// Gets or sets how long a target waits before it tries skipped changes again when nothing new arrives (a new change,
+    /// a resume or a sync request tries them at once). From 1 second to 1 day.
+    /// </summary>
+    /// <value>The default value is 1 minute.</value>
+    public TimeSpan RetrySkippedAfter { get; set; } = EntitySyncDefaults.RetrySkippedAfter;
+}

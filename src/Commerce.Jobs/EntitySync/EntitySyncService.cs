@@ -1,0 +1,595 @@
+using System.Buffers;
+using Commerce.Jobs.Records;
+using Commerce.Jobs.Runners;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Commerce.Jobs.EntitySync;
+
+/// <summary>
+/// Entity synchronization: one <see cref="EntitySyncLane"/> per (entity type, target), configurations managed at run
+/// time. Publishing writes the changes to the store first, then hands them to each lane of their type.
+/// </summary>
+/// <remarks>
+/// Configurations are replaced copy-on-write (publishers read a snapshot without locking); changes to them are
+/// serialized by one asynchronous gate.
+/// </remarks>
+internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
+{
+    private static readonly SearchValues<char> NameChars = SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.");
+
+    private readonly EntitySyncRegistry _declarations;
+    private readonly JobRegistry _registry;
+    private readonly NamedTargets _targets;
+    private readonly IJobStore _store;
+    private readonly IOptionsMonitor<EntitySyncOptions> _options;
+    private readonly IOptions<CommerceJobsOptions> _engineOptions;
+    private readonly IServiceProvider _services;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private volatile Dictionary<string, TypeState> _types = new(StringComparer.OrdinalIgnoreCase);
+    private bool _started;
+    private bool _stopped;
+    private int _disposed;
+
+    public EntitySyncService(
+        EntitySyncRegistry declarations,
+        JobRegistry registry,
+        NamedTargets targets,
+        IJobStore store,
+        IOptionsMonitor<EntitySyncOptions> options,
+        IOptions<CommerceJobsOptions> engineOptions,
+        IServiceProvider services,
+        TimeProvider timeProvider,
+        ILogger<EntitySyncService> logger)
+    {
+        _declarations = declarations;
+        _registry = registry;
+        _targets = targets;
+        _store = store;
+        _options = options;
+        _engineOptions = engineOptions;
+        _services = services;
+        _time = timeProvider;
+        _logger = logger;
+
+        var types = new Dictionary<string, TypeState>(StringComparer.OrdinalIgnoreCase);
+        foreach (var declaration in declarations.Declarations)
+        {
+            var configuration = declaration.Configuration;
+            if (ValidateConfiguration(configuration, registry).FirstOrDefault() is { } error)
+            {
+                throw new InvalidOperationException(error);
+            }
+
+            var laneOptions = options.Get(configuration.EntityType);
+            var lanes = configuration.Targets.Select(t => CreateLane(configuration, t, laneOptions)).ToArray();
+            foreach (var lane in lanes)
+            {
+                lane.SetEnabled(configuration.Enabled);
+                lane.SetPaused(configuration.Paused);
+            }
+
+            types[configuration.EntityType] = new TypeState(configuration, lanes, declaration.Source, configuration.Paused ? timeProvider.GetUtcNow() : null);
+        }
+
+        _types = types;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<bool> PublishAsync(EntityChange change, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        return await PublishAsync([change], cancellationToken).ConfigureAwait(false) > 0;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<int> PublishAsync(IReadOnlyList<EntityChange> changes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        if (changes.Count == 0)
+        {
+            return 0;
+        }
+
+        var types = _types;
+        var first = changes[0] ?? throw new ArgumentException("The changes contain null.", nameof(changes));
+        var oneType = true;
+        for (var i = 1; i < changes.Count && oneType; i++)
+        {
+            oneType = changes[i] is { } c
+                ? string.Equals(c.EntityType, first.EntityType, StringComparison.OrdinalIgnoreCase)
+                : throw new ArgumentException("The changes contain null.", nameof(changes));
+        }
+
+        if (oneType)
+        {
+            return await PublishAsync(types, first.EntityType, changes, cancellationToken).ConfigureAwait(false);
+        }
+
+        var accepted = 0;
+        foreach (var group in changes.GroupBy(c => c.EntityType, StringComparer.OrdinalIgnoreCase))
+        {
+            accepted += await PublishAsync(types, group.Key, [.. group], cancellationToken).ConfigureAwait(false);
+        }
+
+        return accepted;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask PauseAsync(string entityType, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await PauseLockedAsync(GetState(entityType), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask ResumeAsync(string entityType, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ResumeLocked(GetState(entityType));
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask PauseAllAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            foreach (var state in _types.Values)
+            {
+                await PauseLockedAsync(state, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask ResumeAllAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            foreach (var state in _types.Values)
+            {
+                ResumeLocked(state);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask StartFullSyncAsync(string entityType, CancellationToken cancellationToken)
+    {
+        var state = GetState(entityType);
+        var source = GetSource(state);
+        foreach (var lane in state.Lanes)
+        {
+            lane.RequestFullSync(source);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<int> SyncIdsAsync(string entityType, IReadOnlyCollection<string> ids, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        var state = GetState(entityType);
+        var factory = GetSource(state);
+        if (ids.Count == 0)
+        {
+            return 0;
+        }
+
+        var type = state.Configuration.EntityType;
+        var changes = new List<EntityChange>(ids.Count);
+        var scope = _services.CreateAsyncScope();
+        await using (scope.ConfigureAwait(false))
+        {
+            var source = factory(scope.ServiceProvider);
+            await foreach (var change in source.ReadAsync(type, ids, cancellationToken).WithCancellation(cancellationToken).ConfigureAwait(false))
+            {
+                if (change is null || !string.Equals(change.EntityType, type, StringComparison.OrdinalIgnoreCase))
+                {
+                    throw new InvalidOperationException($"Entity sync '{type}': the entity source returned {(object?)change ?? "null"} for a targeted sync of '{type}'.");
+                }
+
+                changes.Add(Canonical(change, type));
+            }
+        }
+
+        foreach (var lane in state.Lanes)
+        {
+            await lane.OfferAsync(changes, fromSource: true, null, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        return changes.Count;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<EntitySyncConfiguration>> GetConfigurationsAsync(CancellationToken cancellationToken)
+    {
+        IReadOnlyList<EntitySyncConfiguration> result = [.. _types.Values.Select(s => s.Configuration).OrderBy(c => c.EntityType, StringComparer.OrdinalIgnoreCase)];
+        return ValueTask.FromResult(result);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<EntitySyncConfiguration?> GetConfigurationAsync(string entityType, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entityType);
+        return ValueTask.FromResult(_types.TryGetValue(entityType, out var state) ? state.Configuration : null);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask PutConfigurationAsync(EntitySyncConfiguration configuration, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var errors = ValidateConfiguration(configuration, _registry).ToList();
+        EntitySyncOptions? options = null;
+        if (errors.Count == 0)
+        {
+            try
+            {
+                options = _options.Get(configuration.EntityType);
+            }
+            catch (OptionsValidationException ex)
+            {
+                errors.AddRange(ex.Failures);
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException($"The entity sync configuration was rejected and nothing was changed: {string.Join(" ", errors)}", nameof(configuration));
+        }
+
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var existing = _types.GetValueOrDefault(configuration.EntityType);
+            var type = existing?.Configuration.EntityType ?? configuration.EntityType;
+            var updated = configuration with { EntityType = type, Targets = [.. configuration.Targets] };
+            var lanes = new EntitySyncLane[updated.Targets.Count];
+            var added = new List<EntitySyncLane>();
+            for (var i = 0; i < lanes.Length; i++)
+            {
+                var kept = existing?.Lanes.FirstOrDefault(l => string.Equals(l.TargetName, updated.Targets[i], StringComparison.OrdinalIgnoreCase));
+                if (kept is null)
+                {
+                    kept = CreateLane(updated, updated.Targets[i], options!);
+                    added.Add(kept);
+                }
+
+                lanes[i] = kept;
+            }
+
+            var removed = existing?.Lanes.Where(l => !lanes.Contains(l)).ToList() ?? [];
+            var pausedSince = updated.Paused ? existing?.PausedSince ?? _time.GetUtcNow() : (DateTimeOffset?)null;
+            var state = new TypeState(updated, lanes, existing?.Source ?? (_declarations.TryGet(type, out var declared) ? declared.Source : null), pausedSince);
+            foreach (var lane in lanes)
+            {
+                lane.SetEnabled(updated.Enabled);
+                if (updated.Paused)
+                {
+                    await lane.PauseAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    lane.Resume();
+                }
+            }
+
+            if (_started && !_stopped)
+            {
+                foreach (var lane in added)
+                {
+                    await lane.LoadAsync(cancellationToken).ConfigureAwait(false);
+                    lane.Start();
+                }
+            }
+
+            Swap(types => types[type] = state);
+            foreach (var lane in removed)
+            {
+                await lane.StopAsync(TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
+                lane.Dispose();
+                await _store.ClearEntitySyncAsync(type, lane.TargetName, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            EntitySyncLog.ConfigurationChanged(_logger, type, existing is null ? "added" : "replaced");
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<bool> DeleteConfigurationAsync(string entityType, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entityType);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!_types.TryGetValue(entityType, out var state))
+            {
+                return false;
+            }
+
+            Swap(types => types.Remove(entityType));
+            foreach (var lane in state.Lanes)
+            {
+                await lane.StopAsync(TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
+                lane.Dispose();
+            }
+
+            await _store.ClearEntitySyncAsync(state.Configuration.EntityType, null, CancellationToken.None).ConfigureAwait(false);
+            EntitySyncLog.ConfigurationChanged(_logger, state.Configuration.EntityType, "deleted");
+            return true;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<EntitySyncStatus> GetStatus(string entityType)
+    {
+        var state = GetState(entityType);
+        return [.. state.Lanes.Select(l => l.GetStatus(state.PausedSince))];
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<EntitySyncStatus> GetStatuses() =>
+        [.. _types.Values.OrderBy(s => s.Configuration.EntityType, StringComparer.OrdinalIgnoreCase).SelectMany(s => s.Lanes.Select(l => l.GetStatus(s.PausedSince)))];
+
+    /// <summary>Says what is wrong with a configuration, if anything; each message names the type and the setting.</summary>
+    internal static IEnumerable<string> ValidateConfiguration(EntitySyncConfiguration configuration, JobRegistry registry)
+    {
+        var type = configuration.EntityType;
+        if (string.IsNullOrWhiteSpace(type))
+        {
+            yield return "Entity sync: EntityType must not be empty.";
+            type = "(empty)";
+        }
+        else if (type.Length > 100 || type.AsSpan().IndexOfAnyExcept(NameChars) >= 0)
+        {
+            yield return $"Entity sync '{type}': EntityType must be 1 to 100 letters, digits, '-', '_' or '.'.";
+        }
+
+        if (configuration.Targets is not { Count: > 0 } targets)
+        {
+            yield return $"Entity sync '{type}': Targets must name at least one delivery target (DeliverTo).";
+            yield break;
+        }
+
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var target in targets)
+        {
+            if (string.IsNullOrWhiteSpace(target))
+            {
+                yield return $"Entity sync '{type}': Targets contains an empty target name.";
+            }
+            else if (!seen.Add(target))
+            {
+                yield return $"Entity sync '{type}': Targets names '{target}' twice.";
+            }
+            else if (!registry.Targets.ContainsKey(target))
+            {
+                var known = registry.Targets.Count == 0 ? "none" : string.Join(", ", registry.Targets.Keys.Order(StringComparer.OrdinalIgnoreCase));
+                yield return $"Entity sync '{type}': target '{target}' is not a registered delivery target (registered: {known}).";
+            }
+        }
+    }
+
+    /// <summary>Loads what the store holds and starts every lane.</summary>
+    internal async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_started)
+            {
+                return;
+            }
+
+            foreach (var lane in _types.Values.SelectMany(s => s.Lanes))
+            {
+                await lane.LoadAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            foreach (var lane in _types.Values.SelectMany(s => s.Lanes))
+            {
+                lane.Start();
+            }
+
+            _started = true;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Stops every lane: batches in progress finish within the shutdown timeout; what is not delivered stays in the store.</summary>
+    internal async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            if (!_started || _stopped)
+            {
+                _stopped = true;
+                return;
+            }
+
+            _stopped = true;
+            var grace = _engineOptions.Value.ShutdownTimeout;
+            await Task.WhenAll(_types.Values.SelectMany(s => s.Lanes).Select(l => l.StopAsync(grace, cancellationToken))).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        await StopAsync(new CancellationToken(canceled: true)).ConfigureAwait(false);
+        foreach (var lane in _types.Values.SelectMany(s => s.Lanes))
+        {
+            lane.Dispose();
+        }
+
+        _gate.Dispose();
+    }
+
+    /// <summary>
+    /// Completes when every lane waits with nothing it could deliver now, all at the same moment (tests: one lane's full
+    /// sync may publish to another after that one went idle).
+    /// </summary>
+    internal async Task WhenIdleAsync()
+    {
+        while (true)
+        {
+            var lanes = _types.Values.SelectMany(s => s.Lanes).ToArray();
+            await Task.WhenAll(lanes.Select(l => l.WhenIdleAsync())).ConfigureAwait(false);
+            if (lanes.All(l => l.IsIdle))
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Completes when one (type, target) waits with nothing it could deliver now (tests).</summary>
+    internal Task WhenIdleAsync(string entityType, string targetName) =>
+        GetState(entityType).Lanes.Single(l => string.Equals(l.TargetName, targetName, StringComparison.OrdinalIgnoreCase)).WhenIdleAsync();
+
+    private static EntityChange Canonical(EntityChange change, string type) =>
+        string.Equals(change.EntityType, type, StringComparison.Ordinal) ? change
+        : change.Kind == EntityChangeKind.Upsert ? EntityChange.Upsert(type, change.Id, change.Payload, change.Version)
+        : EntityChange.Delete(type, change.Id, change.Version);
+
+    private async ValueTask<int> PublishAsync(Dictionary<string, TypeState> types, string entityType, IReadOnlyList<EntityChange> changes, CancellationToken cancellationToken)
+    {
+        if (!types.TryGetValue(entityType, out var state) || !state.Configuration.Enabled || !state.Configuration.IncrementalSync)
+        {
+            return 0;
+        }
+
+        var type = state.Configuration.EntityType;
+        if (!string.Equals(entityType, type, StringComparison.Ordinal) || changes.Any(c => !string.Equals(c.EntityType, type, StringComparison.Ordinal)))
+        {
+            changes = [.. changes.Select(c => Canonical(c, type))];
+        }
+
+        // Held in the store first: from here on a crash loses nothing. Handed to the lanes regardless of the caller's
+        // token, so what the store holds is also being delivered.
+        await _store.AddEntityChangesAsync(state.Configuration.Targets, changes, cancellationToken).ConfigureAwait(false);
+        var accepted = new bool[changes.Count];
+        foreach (var lane in state.Lanes)
+        {
+            await lane.OfferAsync(changes, fromSource: false, accepted, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        return accepted.Count(static a => a);
+    }
+
+    private async ValueTask PauseLockedAsync(TypeState state, CancellationToken cancellationToken)
+    {
+        if (!state.Configuration.Paused)
+        {
+            var paused = new TypeState(state.Configuration with { Paused = true }, state.Lanes, state.Source, _time.GetUtcNow());
+            Swap(types => types[paused.Configuration.EntityType] = paused);
+        }
+
+        foreach (var lane in state.Lanes)
+        {
+            await lane.PauseAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private void ResumeLocked(TypeState state)
+    {
+        if (state.Configuration.Paused)
+        {
+            var resumed = new TypeState(state.Configuration with { Paused = false }, state.Lanes, state.Source, null);
+            Swap(types => types[resumed.Configuration.EntityType] = resumed);
+        }
+
+        foreach (var lane in state.Lanes)
+        {
+            lane.Resume();
+        }
+    }
+
+    private TypeState GetState(string entityType)
+    {
+        ArgumentNullException.ThrowIfNull(entityType);
+        return _types.TryGetValue(entityType, out var state)
+            ? state
+            : throw new ArgumentException($"No entity sync is configured for '{entityType}'.", nameof(entityType));
+    }
+
+    private Func<IServiceProvider, IEntitySource> GetSource(TypeState state)
+    {
+        var type = state.Configuration.EntityType;
+        if (!state.Configuration.Enabled)
+        {
+            throw new InvalidOperationException($"Entity sync '{type}' is disabled.");
+        }
+
+        if (state.Source is { } source)
+        {
+            return source;
+        }
+
+        return _services.GetService<IServiceProviderIsService>()?.IsService(typeof(IEntitySource)) == true
+            ? static s => s.GetRequiredService<IEntitySource>()
+            : throw new InvalidOperationException($"Entity sync '{type}': no entity source; call ReadFrom when declaring it, or register an IEntitySource.");
+    }
+
+    private EntitySyncLane CreateLane(EntitySyncConfiguration configuration, string targetName, EntitySyncOptions options) =>
+        new(configuration.EntityType, targetName, _targets.Get(targetName), options, _store, _services, _time, _logger);
+
+    /// <summary>Replaces the configurations with a changed copy (called under the gate).</summary>
+    private void Swap(Action<Dictionary<string, TypeState>> change)
+    {
+        var copy = new Dictionary<string, TypeState>(_types, StringComparer.OrdinalIgnoreCase);
+        change(copy);
+        _types = copy;
+    }
+
+    /// <summary>One entity type: its configuration, its lanes (one per target, in the configuration's order), its source, and since when it is paused.</summary>
+    private sealed record TypeState(EntitySyncConfiguration Configuration, EntitySyncLane[] Lanes, Func<IServiceProvider, IEntitySource>? Source, DateTimeOffset? PausedSince);
+}

@@ -1,0 +1,104 @@
+using Commerce.Jobs.EntitySync;
+using Commerce.Jobs.History;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Commerce.Jobs.Tests.EntitySync;
+
+/// <summary>Entity synchronization on a fake clock over recording targets, started, with a way to wait until the targets have what they can get.</summary>
+internal sealed class EntitySyncSut : IAsyncDisposable
+{
+    public const string Categories = "categories";
+    public static readonly DateTimeOffset Start = new(2026, 1, 5, 8, 0, 0, TimeSpan.Zero);
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    private EntitySyncSut(ServiceProvider services, FakeTimeProvider time, RecordingTarget[] targets)
+    {
+        Services = services;
+        Time = time;
+        Targets = targets;
+        Sync = services.GetRequiredService<EntitySyncService>();
+        Store = services.GetRequiredService<IJobStore>();
+    }
+
+    public ServiceProvider Services { get; }
+
+    public FakeTimeProvider Time { get; }
+
+    public EntitySyncService Sync { get; }
+
+    public IJobStore Store { get; }
+
+    public RecordingTarget[] Targets { get; }
+
+    public RecordingTarget Search => Targets[0];
+
+    public RecordingTarget Erp => Targets[1];
+
+    /// <summary>Creates a sync of <see cref="Categories"/> to "search" and "erp" (or what <paramref name="configure"/> declares), and starts it.</summary>
+    public static async Task<EntitySyncSut> CreateAsync(
+        Action<EntitySyncBuilder>? sync = null,
+        Action<CommerceJobsBuilder>? configure = null,
+        FakeTimeProvider? time = null,
+        IJobStore? store = null,
+        RecordingTarget[]? targets = null,
+        bool start = true)
+    {
+        time ??= new FakeTimeProvider(Start);
+        targets ??= [new RecordingTarget("search"), new RecordingTarget("erp")];
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton<TimeProvider>(time);
+        services.AddCommerceJobs(jobs =>
+        {
+            foreach (var target in targets)
+            {
+                jobs.AddTarget(target);
+            }
+
+            if (store is not null)
+            {
+                jobs.UseStore(_ => store);
+            }
+
+            if (configure is not null)
+            {
+                configure(jobs);
+            }
+            else
+            {
+                var builder = jobs.AddEntitySync(Categories).DeliverTo([.. targets.Select(t => t.Name)]);
+                sync?.Invoke(builder);
+            }
+        });
+        var sut = new EntitySyncSut(services.BuildServiceProvider(), time, targets);
+        if (start)
+        {
+            await sut.Sync.StartAsync(CancellationToken.None);
+        }
+
+        return sut;
+    }
+
+    public static InMemoryJobStore CreateStore() => new();
+
+    /// <summary>Waits until every target waits with nothing it could deliver now (bounded, never sleeps).</summary>
+    public Task DrainAsync() => Sync.WhenIdleAsync().WaitAsync(Patience);
+
+    public Task DrainAsync(string target) => Sync.WhenIdleAsync(Categories, target).WaitAsync(Patience);
+
+    public ValueTask<bool> UpsertAsync(string id, long version, string? type = null) =>
+        Sync.PublishAsync(EntityChange.Upsert(type ?? Categories, id, $"{id}@{version}", version), CancellationToken.None);
+
+    public ValueTask<bool> DeleteAsync(string id, long version, string? type = null) =>
+        Sync.PublishAsync(EntityChange.Delete(type ?? Categories, id, version), CancellationToken.None);
+
+    public EntitySyncStatus Status(string target) => Sync.GetStatus(Categories).Single(s => s.TargetName == target);
+
+    public async ValueTask DisposeAsync()
+    {
+        // Stop at once (a delivery waiting for the fake clock is cancelled), then release the services.
+        await Sync.StopAsync(new CancellationToken(canceled: true));
+        await Services.DisposeAsync();
+    }
+}
