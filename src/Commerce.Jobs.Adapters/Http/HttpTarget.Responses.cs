@@ -123,11 +123,15 @@ internal sealed partial class HttpTarget
         return text.Length > MaxSnippetChars ? $": {text[..MaxSnippetChars]}…" : $": {text}";
     }
 
+    /// <summary>The id a bulk-documents answer names a record by: an entity change's entity id, otherwise the record id.</summary>
+    private static Func<int, string> DocumentIds<T>(DeliveryBatch<T> batch)
+        => i => batch.Records.Span[i] is EntityChange change ? change.Id : batch.GetRecordId(i);
+
     /// <summary>
     /// Reads <c>{"results":[{"id":"..","status":"delivered|transient|permanent","error":".."}]}</c> from a 2xx answer.
     /// A body without <c>results</c> means every record was delivered; a <c>results</c> that cannot be read fails the batch transiently.
     /// </summary>
-    private DeliveryResult ReadResults<T>(DeliveryBatch<T> batch, Answer answer)
+    private DeliveryResult ReadResults<T>(DeliveryBatch<T> batch, Answer answer, Func<int, string> resultId)
     {
         if (answer.Truncated)
         {
@@ -189,7 +193,7 @@ internal sealed partial class HttpTarget
             var delivered = 0;
             for (var i = 0; i < outcomes.Length; i++)
             {
-                var id = batch.GetRecordId(i);
+                var id = resultId(i);
                 outcomes[i] = byId.TryGetValue(id, out var outcome)
                     ? outcome
                     : RecordOutcome.Transient(Redact($"HTTP target '{Name}' answered {answer.StatusCode} without a result for record '{id}'"));

@@ -25,6 +25,8 @@ internal sealed partial class HttpTarget : IDeliveryTarget
     private readonly Uri _endpoint;
     private readonly byte[]? _secret;
     private readonly string? _secretText;
+    private readonly string? _apiKey;
+    private readonly string _apiKeyHeader;
     private readonly HttpTargetMode _mode;
     private readonly TimeSpan _timeout;
     private readonly JsonSerializerOptions _json;
@@ -57,6 +59,8 @@ internal sealed partial class HttpTarget : IDeliveryTarget
         _endpoint = options.Endpoint!;
         _secretText = options.SigningSecret;
         _secret = options.SigningSecret is { } secret ? Encoding.UTF8.GetBytes(secret) : null;
+        _apiKey = options.ApiKey;
+        _apiKeyHeader = options.ApiKeyHeader;
         _mode = options.Mode;
         _timeout = options.Timeout;
         _json = options.JsonSerializerOptions ?? JsonSerializerOptions.Web;
@@ -100,7 +104,7 @@ internal sealed partial class HttpTarget : IDeliveryTarget
         var answer = await SendAsync(body, key, batch.Count, readResults: true, cancellationToken).ConfigureAwait(false);
         return answer.Status switch
         {
-            RecordStatus.Delivered when answer.Body.Length > 0 && answer.IsJson => ReadResults(batch, answer),
+            RecordStatus.Delivered when answer.Body.Length > 0 && answer.IsJson => ReadResults(batch, answer, _mode == HttpTargetMode.Documents ? DocumentIds(batch) : batch.GetRecordId),
             RecordStatus.Delivered => DeliveryResult.Delivered,
             RecordStatus.TransientFailure => DeliveryResult.TransientFailure(answer.Error!, answer.RetryAfter),
             _ => DeliveryResult.PermanentFailure(answer.Error!),
@@ -160,11 +164,22 @@ internal sealed partial class HttpTarget : IDeliveryTarget
             writer.WriteStartObject();
             writer.WriteString("job"u8, batch.JobName);
             writer.WriteString("idempotencyKey"u8, batchKey);
-            writer.WriteStartArray("records"u8);
             var records = batch.Records.Span;
-            for (var i = 0; i < records.Length; i++)
+            if (_mode == HttpTargetMode.Documents)
             {
-                WriteItem(writer, null, batch.GetRecordId(i), batch.GetIdempotencyKey(i), records[i]);
+                writer.WriteStartArray("operations"u8);
+                for (var i = 0; i < records.Length; i++)
+                {
+                    WriteOperation(writer, batch.GetRecordId(i), batch.GetIdempotencyKey(i), records[i]);
+                }
+            }
+            else
+            {
+                writer.WriteStartArray("records"u8);
+                for (var i = 0; i < records.Length; i++)
+                {
+                    WriteItem(writer, null, batch.GetRecordId(i), batch.GetIdempotencyKey(i), records[i]);
+                }
             }
 
             writer.WriteEndArray();
@@ -200,11 +215,43 @@ internal sealed partial class HttpTarget : IDeliveryTarget
         writer.WriteEndObject();
     }
 
+    /// <summary>One bulk operation: an entity change's upsert or delete of its document, or an upsert of any other record.</summary>
+    private void WriteOperation<T>(Utf8JsonWriter writer, string recordId, string key, T record)
+    {
+        writer.WriteStartObject();
+        if (record is EntityChange change)
+        {
+            writer.WriteString("action"u8, change.Kind == EntityChangeKind.Delete ? "delete"u8 : "upsert"u8);
+            writer.WriteString("id"u8, change.Id);
+            writer.WriteString("idempotencyKey"u8, key);
+            if (change.Kind != EntityChangeKind.Delete)
+            {
+                writer.WritePropertyName("document"u8);
+                JsonSerializer.Serialize(writer, change.Payload, _json);
+            }
+        }
+        else
+        {
+            writer.WriteString("action"u8, "upsert"u8);
+            writer.WriteString("id"u8, recordId);
+            writer.WriteString("idempotencyKey"u8, key);
+            writer.WritePropertyName("document"u8);
+            JsonSerializer.Serialize(writer, record, _json);
+        }
+
+        writer.WriteEndObject();
+    }
+
     private async Task<Answer> SendAsync(byte[] body, string idempotencyKey, int records, bool readResults, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, _endpoint) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
         request.Headers.TryAddWithoutValidation(IdempotencyKeyHeader, idempotencyKey);
+        if (_apiKey is not null)
+        {
+            request.Headers.TryAddWithoutValidation(_apiKeyHeader, _apiKey);
+        }
+
         if (_secret is not null)
         {
             request.Headers.TryAddWithoutValidation(HttpTargetSignature.HeaderName, HttpTargetSignature.Create(_secret, body, _time.GetUtcNow()));
@@ -252,7 +299,13 @@ internal sealed partial class HttpTarget : IDeliveryTarget
     }
 
     /// <summary>Removes the signing secret from text the endpoint or an exception supplied, before it reaches a log or an error.</summary>
-    private string Redact(string text) => _secretText is { Length: > 0 } secret
-        ? text.Replace(secret, "***", StringComparison.Ordinal)
-        : text;
+    private string Redact(string text)
+    {
+        if (_secretText is { Length: > 0 } secret)
+        {
+            text = text.Replace(secret, "***", StringComparison.Ordinal);
+        }
+
+        return _apiKey is { Length: > 0 } key ? text.Replace(key, "***", StringComparison.Ordinal) : text;
+    }
 }

@@ -70,4 +70,33 @@ public static class HttpTargetCommerceJobsBuilderExtensions
             });
         return jobs;
     }
+
+    /// <summary>
+    /// Adds a named target for a search service's bulk ingestion API: one POST per batch with one operation per document
+    /// (<see cref="HttpTargetMode.Documents"/>) — upserts, and deletes for entity-sync deletes — usually authenticated with
+    /// <see cref="HttpTargetOptions.ApiKey"/>. Everything else is as for <see cref="AddHttpTarget"/>.
+    /// </summary>
+    /// <param name="jobs">The builder.</param>
+    /// <param name="name">The target's unique name.</param>
+    /// <param name="configure">Sets the ingestion endpoint (the index's bulk address), the API key and the timeout.</param>
+    /// <returns>The builder, for chaining.</returns>
+    /// <example>
+    /// <code>
+    /// jobs.AddSearchIngestionTarget("search", search =>
+    /// {
+    ///     search.Endpoint = new Uri("https://search.example.com/indexes/products/docs/bulk");
+    ///     search.ApiKey = configuration["Search:ApiKey"];
+    /// });
+    /// jobs.AddEntitySync("products").DeliverTo("search");
+    /// </code>
+    /// </example>
+    public static CommerceJobsBuilder AddSearchIngestionTarget(this CommerceJobsBuilder jobs, string name, Action<HttpTargetOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        return jobs.AddHttpTarget(name, options =>
+        {
+            options.Mode = HttpTargetMode.Documents;
+            configure(options);
+        });
+    }
 }

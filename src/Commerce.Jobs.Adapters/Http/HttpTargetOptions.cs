@@ -20,7 +20,18 @@ public sealed class HttpTargetOptions
     /// <value>The default value is <see langword="null"/>: requests are not signed.</value>
     public string? SigningSecret { get; set; }
 
-    /// <summary>Gets or sets whether a batch goes out as one request or as one request per record.</summary>
+    /// <summary>
+    /// Gets or sets an API key sent in the <see cref="ApiKeyHeader"/> header of every request (search services and many
+    /// webhooks authenticate so). Like the signing secret, it never appears in logs or errors.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: no key is sent.</value>
+    public string? ApiKey { get; set; }
+
+    /// <summary>Gets or sets the header that carries <see cref="ApiKey"/>.</summary>
+    /// <value>The default value is <c>api-key</c>.</value>
+    public string ApiKeyHeader { get; set; } = "api-key";
+
+    /// <summary>Gets or sets whether a batch goes out as one request, one request per record, or as bulk document operations.</summary>
     /// <value>The default value is <see cref="HttpTargetMode.Batch"/>.</value>
     public HttpTargetMode Mode { get; set; } = HttpTargetDefaults.Mode;
 

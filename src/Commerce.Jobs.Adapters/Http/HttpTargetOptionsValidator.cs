@@ -26,7 +26,17 @@ internal sealed class HttpTargetOptionsValidator : IValidateOptions<HttpTargetOp
 
         if (!Enum.IsDefined(options.Mode))
         {
-            errors.Add($"HTTP target '{name}': Mode must be Batch or PerRecord (was {(int)options.Mode}).");
+            errors.Add($"HTTP target '{name}': Mode must be Batch, PerRecord or Documents (was {(int)options.Mode}).");
+        }
+
+        if (options.ApiKey is { } key && string.IsNullOrWhiteSpace(key))
+        {
+            errors.Add($"HTTP target '{name}': ApiKey must not be blank (leave it null to send no key).");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.ApiKeyHeader))
+        {
+            errors.Add($"HTTP target '{name}': ApiKeyHeader must not be empty.");
         }
 
         if (options.Timeout <= TimeSpan.Zero || options.Timeout > HttpTargetDefaults.MaxTimeout)

@@ -28,7 +28,12 @@ public abstract class HttpTargetContractTests(KestrelServer server, HttpTargetMo
         {
             Assert.True(HttpTargetSignature.Verify(Secret, request.Header(HttpTargetSignature.HeaderName), request.Body, _time.GetUtcNow(), TimeSpan.FromMinutes(5)));
             var body = request.Json();
-            var items = mode == HttpTargetMode.Batch ? body.GetProperty("records").EnumerateArray().ToArray() : [body];
+            var items = mode switch
+            {
+                HttpTargetMode.Batch => body.GetProperty("records").EnumerateArray().ToArray(),
+                HttpTargetMode.Documents => body.GetProperty("operations").EnumerateArray().ToArray(),
+                _ => [body],
+            };
             Assert.Equal(body.GetProperty("idempotencyKey").GetString(), request.Header("Idempotency-Key"));
             delivered.AddRange(items.Select(i => new DeliveredRecord(i.GetProperty("id").GetString()!, i.GetProperty("idempotencyKey").GetString()!)));
         }
@@ -40,3 +45,5 @@ public abstract class HttpTargetContractTests(KestrelServer server, HttpTargetMo
 public sealed class HttpTargetBatchContractTests(KestrelServer server) : HttpTargetContractTests(server, HttpTargetMode.Batch), IClassFixture<KestrelServer>;
 
 public sealed class HttpTargetPerRecordContractTests(KestrelServer server) : HttpTargetContractTests(server, HttpTargetMode.PerRecord), IClassFixture<KestrelServer>;
+
+public sealed class HttpTargetDocumentsContractTests(KestrelServer server) : HttpTargetContractTests(server, HttpTargetMode.Documents), IClassFixture<KestrelServer>;
