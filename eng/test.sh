@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test project of the solution and prints one line: "N passed, N failed, N skipped".
-# Installs and starts what the tests need first (none yet beyond the .NET SDK; durable-store and
-# adapter tests add PostgreSQL and Azurite here). Exits non-zero if any test failed or none ran.
+# Installs what the tests need first (PostgreSQL 15 server binaries; the test fixtures start the servers
+# themselves). Exits non-zero if any test failed or none ran.
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -10,6 +10,18 @@ rm -rf "$results"
 mkdir -p "$results"
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+# PostgreSQL 15 server binaries for tests/Commerce.Jobs.IntegrationTests (its fixture starts a throwaway cluster on
+# 127.0.0.1). Idempotent: installs only when initdb is missing (CI runs as root on a possibly bare machine).
+if [ ! -x /usr/lib/postgresql/15/bin/initdb ]; then
+  echo "installing PostgreSQL 15 (initdb not found)"
+  if [ "$(id -u)" -eq 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null \
+      || echo "warning: apt-get install -y postgresql failed; the PostgreSQL integration tests will fail and say so"
+  else
+    echo "warning: not root: run 'apt-get install -y postgresql' as root; the PostgreSQL integration tests will fail and say so"
+  fi
+fi
 
 dotnet build Commerce.Jobs.sln -c Release -nologo -clp:ErrorsOnly
 build=$?

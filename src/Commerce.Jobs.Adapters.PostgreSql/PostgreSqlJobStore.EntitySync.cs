@@ -1,0 +1,342 @@
+using System.Text.Json;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Commerce.Jobs.Adapters.PostgreSql;
+
+/// <summary>
+/// Held entity changes and delivered versions. Writers of one (entity type, target) serialize on its transaction-level
+/// advisory lock, so a change added on one host and delivered on another are applied one after the other, as in memory.
+/// Payloads are stored as <c>jsonb</c> and come back as <see cref="JsonElement"/>.
+/// </summary>
+internal sealed partial class PostgreSqlJobStore
+{
+    private const char KeySeparator = '\u001f';
+
+    public async ValueTask AddEntityChangesAsync(IReadOnlyCollection<string> targetNames, IReadOnlyList<EntityChange> changes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(targetNames);
+        ArgumentNullException.ThrowIfNull(changes);
+        if (targetNames.Count == 0 || changes.Count == 0)
+        {
+            return;
+        }
+
+        // Apply the changes in order to each (type, target, id) slot, starting from the held versions read under the locks;
+        // then write only the slots that changed. The result is the in-memory store's, whatever the order of the list.
+        var slots = new Dictionary<(string Entity, string Target, string Id), HeldSlot>();
+        var targetKeys = targetNames.Select(Key).Distinct(StringComparer.Ordinal).ToArray();
+        foreach (var target in targetKeys)
+        {
+            foreach (var change in changes)
+            {
+                ArgumentNullException.ThrowIfNull(change);
+                slots.TryAdd((Key(change.EntityType), target, change.Id), new HeldSlot());
+            }
+        }
+
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                using (var read = new NpgsqlBatch(connection, transaction))
+                {
+                    read.BatchCommands.Add(LockCommand(slots.Keys.Select(k => string.Concat(k.Entity, KeySeparator.ToString(), k.Target))));
+                    var held = new NpgsqlBatchCommand(_sql.GetHeldVersions);
+                    held.Parameters.Add(Param(slots.Keys.Select(k => k.Entity).ToArray()));
+                    held.Parameters.Add(Param(slots.Keys.Select(k => k.Target).ToArray()));
+                    held.Parameters.Add(Param(slots.Keys.Select(k => k.Id).ToArray()));
+                    read.BatchCommands.Add(held);
+                    var reader = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                    await using var readerScope = reader.ConfigureAwait(false);
+                    await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        var slot = slots[(reader.GetString(0), reader.GetString(1), reader.GetString(2))];
+                        var version = new HeldVersion(reader.GetInt64(4), null);
+                        if ((EntityChangeKind)reader.GetInt16(3) == EntityChangeKind.Delete)
+                        {
+                            slot.Delete = slot.InitialDelete = version;
+                        }
+                        else
+                        {
+                            slot.Upsert = slot.InitialUpsert = version;
+                        }
+                    }
+                }
+
+                foreach (var target in targetKeys)
+                {
+                    foreach (var change in changes)
+                    {
+                        slots[(Key(change.EntityType), target, change.Id)].Apply(change);
+                    }
+                }
+
+                var put = new HeldRows();
+                var delete = new HeldRows();
+                foreach (var ((entity, target, id), slot) in slots)
+                {
+                    Collect(entity, target, id, EntityChangeKind.Upsert, slot.InitialUpsert, slot.Upsert, put, delete);
+                    Collect(entity, target, id, EntityChangeKind.Delete, slot.InitialDelete, slot.Delete, put, delete);
+                }
+
+                if (put.Count + delete.Count > 0)
+                {
+                    using var write = new NpgsqlBatch(connection, transaction);
+                    if (delete.Count > 0)
+                    {
+                        var command = new NpgsqlBatchCommand(_sql.DeleteHeld);
+                        command.Parameters.Add(Param(delete.Entities.ToArray()));
+                        command.Parameters.Add(Param(delete.Targets.ToArray()));
+                        command.Parameters.Add(Param(delete.Ids.ToArray()));
+                        command.Parameters.Add(Param(delete.Kinds.ToArray()));
+                        write.BatchCommands.Add(command);
+                    }
+
+                    if (put.Count > 0)
+                    {
+                        var command = new NpgsqlBatchCommand(_sql.PutHeld);
+                        command.Parameters.Add(Param(put.Entities.ToArray()));
+                        command.Parameters.Add(Param(put.Targets.ToArray()));
+                        command.Parameters.Add(Param(put.Ids.ToArray()));
+                        command.Parameters.Add(Param(put.Kinds.ToArray()));
+                        command.Parameters.Add(Param(put.Versions.ToArray()));
+                        command.Parameters.Add(Param(put.Types.ToArray()));
+                        command.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = [.. put.Payloads], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+                        write.BatchCommands.Add(command);
+                    }
+
+                    await write.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    public async ValueTask MarkEntityChangesDeliveredAsync(string targetName, IReadOnlyList<EntityChange> changes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(targetName);
+        ArgumentNullException.ThrowIfNull(changes);
+        if (changes.Count == 0)
+        {
+            return;
+        }
+
+        var target = Key(targetName);
+        var (entities, ids, kinds, versions) = Columns(changes);
+        await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
+        using var batch = _dataSource.CreateBatch();
+        batch.BatchCommands.Add(LockCommand(entities.Select(e => string.Concat(e, KeySeparator.ToString(), target))));
+        batch.BatchCommands.Add(RemoveHeldCommand(target, entities, ids, kinds, versions));
+        var raise = new NpgsqlBatchCommand(_sql.RaiseDelivered);
+        raise.Parameters.Add(Param(target));
+        raise.Parameters.Add(Param(entities));
+        raise.Parameters.Add(Param(ids));
+        raise.Parameters.Add(Param(versions));
+        batch.BatchCommands.Add(raise);
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask RemoveEntityChangesAsync(string targetName, IReadOnlyList<EntityChange> changes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(targetName);
+        ArgumentNullException.ThrowIfNull(changes);
+        if (changes.Count == 0)
+        {
+            return;
+        }
+
+        var target = Key(targetName);
+        var (entities, ids, kinds, versions) = Columns(changes);
+        await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
+        using var batch = _dataSource.CreateBatch();
+        batch.BatchCommands.Add(LockCommand(entities.Select(e => string.Concat(e, KeySeparator.ToString(), target))));
+        batch.BatchCommands.Add(RemoveHeldCommand(target, entities, ids, kinds, versions));
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<IReadOnlyList<EntityChange>> GetEntityChangesAsync(string entityType, string targetName, CancellationToken cancellationToken)
+    {
+        using var command = await CreateCommandAsync(_sql.GetHeld, cancellationToken).ConfigureAwait(false);
+        command.Parameters.Add(Param(Key(entityType)));
+        command.Parameters.Add(Param(Key(targetName)));
+        var changes = new List<EntityChange>();
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var type = reader.GetString(0);
+            var id = reader.GetString(1);
+            var version = reader.GetInt64(3);
+            if ((EntityChangeKind)reader.GetInt16(2) == EntityChangeKind.Delete)
+            {
+                changes.Add(EntityChange.Delete(type, id, version));
+            }
+            else
+            {
+                object? payload = null;
+                if (!reader.IsDBNull(4))
+                {
+                    using var document = JsonDocument.Parse(reader.GetString(4));
+                    payload = document.RootElement.Clone();
+                }
+
+                changes.Add(EntityChange.Upsert(type, id, payload, version));
+            }
+        }
+
+        return changes;
+    }
+
+    public async ValueTask<IReadOnlyDictionary<string, long>> GetDeliveredEntityVersionsAsync(string entityType, string targetName, CancellationToken cancellationToken)
+    {
+        using var command = await CreateCommandAsync(_sql.GetDelivered, cancellationToken).ConfigureAwait(false);
+        command.Parameters.Add(Param(Key(entityType)));
+        command.Parameters.Add(Param(Key(targetName)));
+        var delivered = new Dictionary<string, long>(StringComparer.Ordinal);
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            delivered[reader.GetString(0)] = reader.GetInt64(1);
+        }
+
+        return delivered;
+    }
+
+    public async ValueTask ClearEntitySyncAsync(string entityType, string? targetName, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entityType);
+        await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
+        using var batch = _dataSource.CreateBatch();
+        foreach (var sql in new[] { _sql.ClearHeld, _sql.ClearDelivered })
+        {
+            var command = new NpgsqlBatchCommand(sql);
+            command.Parameters.Add(Param(Key(entityType)));
+            command.Parameters.Add(Text(targetName is null ? null : Key(targetName)));
+            batch.BatchCommands.Add(command);
+        }
+
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static (string[] Entities, string[] Ids, short[] Kinds, long[] Versions) Columns(IReadOnlyList<EntityChange> changes)
+    {
+        var entities = new string[changes.Count];
+        var ids = new string[changes.Count];
+        var kinds = new short[changes.Count];
+        var versions = new long[changes.Count];
+        for (var i = 0; i < changes.Count; i++)
+        {
+            var change = changes[i];
+            ArgumentNullException.ThrowIfNull(change);
+            entities[i] = Key(change.EntityType);
+            ids[i] = change.Id;
+            kinds[i] = (short)change.Kind;
+            versions[i] = change.Version;
+        }
+
+        return (entities, ids, kinds, versions);
+    }
+
+    private NpgsqlBatchCommand LockCommand(IEnumerable<string> keys)
+    {
+        var command = new NpgsqlBatchCommand(_sql.LockEntityTargets);
+        command.Parameters.Add(Param(keys.Distinct(StringComparer.Ordinal).ToArray()));
+        return command;
+    }
+
+    private NpgsqlBatchCommand RemoveHeldCommand(string target, string[] entities, string[] ids, short[] kinds, long[] versions)
+    {
+        var command = new NpgsqlBatchCommand(_sql.RemoveHeldUpTo);
+        command.Parameters.Add(Param(target));
+        command.Parameters.Add(Param(entities));
+        command.Parameters.Add(Param(ids));
+        command.Parameters.Add(Param(kinds));
+        command.Parameters.Add(Param(versions));
+        return command;
+    }
+
+    private static void Collect(string entity, string target, string id, EntityChangeKind kind, HeldVersion? initial, HeldVersion? final, HeldRows put, HeldRows delete)
+    {
+        if (final is { Change: { } change })
+        {
+            put.Add(entity, target, id, kind, change.Version, change.EntityType, change.Payload is null ? null : JsonSerializer.Serialize(change.Payload, change.Payload.GetType(), JsonSerializerOptions.Web));
+        }
+        else if (final is null && initial is not null)
+        {
+            delete.Add(entity, target, id, kind, 0, string.Empty, null);
+        }
+    }
+
+    /// <summary>A held version: read from the store (<see cref="Change"/> null) or taken from the list being added.</summary>
+    private sealed record HeldVersion(long Version, EntityChange? Change);
+
+    /// <summary>One (type, target, id): its held upsert and delete, as read and as the changes leave them.</summary>
+    private sealed class HeldSlot
+    {
+        public HeldVersion? InitialUpsert { get; set; }
+
+        public HeldVersion? InitialDelete { get; set; }
+
+        public HeldVersion? Upsert { get; set; }
+
+        public HeldVersion? Delete { get; set; }
+
+        /// <summary>The in-memory store's rule: the highest version per kind wins; a delete drops an older held upsert.</summary>
+        public void Apply(EntityChange change)
+        {
+            if (change.Kind == EntityChangeKind.Delete)
+            {
+                if (Delete is null || Delete.Version < change.Version)
+                {
+                    Delete = new HeldVersion(change.Version, change);
+                }
+
+                if (Upsert is { } upsert && upsert.Version < change.Version)
+                {
+                    Upsert = null;
+                }
+            }
+            else if (Upsert is null || Upsert.Version < change.Version)
+            {
+                Upsert = new HeldVersion(change.Version, change);
+            }
+        }
+    }
+
+    /// <summary>Rows to write, column by column (for <c>unnest</c>).</summary>
+    private sealed class HeldRows
+    {
+        public List<string> Entities { get; } = [];
+
+        public List<string> Targets { get; } = [];
+
+        public List<string> Ids { get; } = [];
+
+        public List<short> Kinds { get; } = [];
+
+        public List<long> Versions { get; } = [];
+
+        public List<string> Types { get; } = [];
+
+        public List<string?> Payloads { get; } = [];
+
+        public int Count => Entities.Count;
+
+        public void Add(string entity, string target, string id, EntityChangeKind kind, long version, string type, string? payload)
+        {
+            Entities.Add(entity);
+            Targets.Add(target);
+            Ids.Add(id);
+            Kinds.Add((short)kind);
+            Versions.Add(version);
+            Types.Add(type);
+            Payloads.Add(payload);
+        }
+    }
+}

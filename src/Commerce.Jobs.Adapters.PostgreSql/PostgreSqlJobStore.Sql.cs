@@ -1,0 +1,151 @@
+namespace Commerce.Jobs.Adapters.PostgreSql;
+
+/// <summary>The store's statements, written once per schema. Parameters are positional (<c>$1</c>…); values never enter the text.</summary>
+internal sealed partial class PostgreSqlJobStore
+{
+    private sealed class Sql(string s)
+    {
+        public readonly string AddRun = $"""
+            INSERT INTO {s}.runs (job_key, run_id, job_name, trigger_kind, host_name, started_at, ended_at, outcome,
+                                  read_count, delivered_count, skipped_count, failed_count, error, log)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+            """;
+
+        public readonly string GetRuns = $"""
+            SELECT run_id, job_name, trigger_kind, host_name, started_at, ended_at, outcome,
+                   read_count, delivered_count, skipped_count, failed_count, error, log::text
+            FROM {s}.runs WHERE job_key = $1 ORDER BY seq DESC LIMIT $2
+            """;
+
+        // Newest first, drop from the oldest end while there are more than $2 or the oldest ended before $3: everything older
+        // than the oldest run that is both within the last $2 and recent enough goes.
+        public readonly string PurgeRuns = $"""
+            DELETE FROM {s}.runs WHERE job_key = $1 AND seq < coalesce(
+                (SELECT min(seq) FROM (SELECT seq, ended_at, row_number() OVER (ORDER BY seq DESC) AS rn FROM {s}.runs WHERE job_key = $1) AS r
+                 WHERE rn <= $2 AND ended_at >= $3),
+                9223372036854775807)
+            """;
+
+        // One upsert for the whole list; a record listed twice counts two attempts and keeps its last error.
+        public readonly string AddFailures = $"""
+            INSERT INTO {s}.record_failures AS f (job_key, record_id, status, error, attempts, last_attempt_at)
+            SELECT $1, id, status, error, n::integer, at FROM (
+                SELECT DISTINCT ON (id) id, status, error, at, count(*) OVER (PARTITION BY id) AS n
+                FROM unnest($2::text[], $3::smallint[], $4::text[], $5::timestamptz[]) WITH ORDINALITY AS u(id, status, error, at, ord)
+                ORDER BY id, ord DESC) AS x
+            ON CONFLICT (job_key, record_id) DO UPDATE
+            SET status = excluded.status, error = excluded.error, attempts = f.attempts + excluded.attempts, last_attempt_at = excluded.last_attempt_at
+            """;
+
+        public readonly string RemoveFailures = $"DELETE FROM {s}.record_failures WHERE job_key = $1 AND record_id = ANY($2)";
+
+        public readonly string GetFailures = $"SELECT record_id, status, error, attempts, last_attempt_at FROM {s}.record_failures WHERE job_key = $1";
+
+        public readonly string Enqueue = $"""
+            INSERT INTO {s}.inbox (job_key, record_id, idempotency_key, payload)
+            SELECT $1, record_id, idempotency_key, payload
+            FROM unnest($2::text[], $3::text[], $4::bytea[]) WITH ORDINALITY AS u(record_id, idempotency_key, payload, ord)
+            ORDER BY ord
+            """;
+
+        // Rows another claimer has locked are skipped, not waited for; a row whose lease another claimer set meanwhile
+        // fails the re-check of the WHERE clause after the lock and is left out.
+        public readonly string Claim = $"""
+            WITH picked AS (
+                SELECT sequence FROM {s}.inbox
+                WHERE job_key = $1 AND sequence > $2 AND (NOT failed OR $3) AND (lease_until IS NULL OR lease_until <= $4)
+                ORDER BY sequence
+                LIMIT $5
+                FOR UPDATE SKIP LOCKED),
+            claimed AS (
+                UPDATE {s}.inbox AS i SET owner = $6, lease_until = $7
+                FROM picked WHERE i.sequence = picked.sequence
+                RETURNING i.sequence, i.record_id, i.idempotency_key, i.payload, i.attempts, i.last_error)
+            SELECT sequence, record_id, idempotency_key, payload, attempts, last_error FROM claimed ORDER BY sequence
+            """;
+
+        // One statement for the whole list: delivered records go (whoever holds them); skipped and failed ones are released
+        // with one more attempt only while $5 still owns them.
+        public readonly string Complete = $"""
+            WITH c AS (SELECT * FROM unnest($2::bigint[], $3::smallint[], $4::text[]) AS c(sequence, status, error)),
+            delivered AS (
+                DELETE FROM {s}.inbox AS i USING c
+                WHERE i.sequence = c.sequence AND i.job_key = $1 AND c.status = {(int)RecordStatus.Delivered})
+            UPDATE {s}.inbox AS i
+            SET attempts = i.attempts + 1, last_error = c.error, failed = (c.status = {(int)RecordStatus.PermanentFailure}), owner = NULL, lease_until = NULL
+            FROM c
+            WHERE i.sequence = c.sequence AND i.job_key = $1 AND c.status <> {(int)RecordStatus.Delivered} AND i.owner = $5
+            """;
+
+        public readonly string CompleteDelivered = $"DELETE FROM {s}.inbox WHERE job_key = $1 AND sequence = ANY($2)";
+
+        public readonly string RenewLeases = $"UPDATE {s}.inbox SET lease_until = $3 WHERE job_key = $1 AND owner = $2 AND lease_until IS NOT NULL";
+
+        public readonly string CountPending = $"SELECT count(*) FROM {s}.inbox WHERE job_key = $1 AND NOT failed";
+
+        // Insert-if-absent, or move the job's last claimed occurrence forward: exactly one claimer of an occurrence changes the row.
+        public readonly string ClaimOccurrence = $"""
+            INSERT INTO {s}.occurrences AS o (job_key, scheduled_time, owner) VALUES ($1, $2, $3)
+            ON CONFLICT (job_key) DO UPDATE SET scheduled_time = excluded.scheduled_time, owner = excluded.owner
+            WHERE o.scheduled_time < excluded.scheduled_time
+            """;
+
+        public readonly string GetCheckpoint = $"SELECT checkpoint FROM {s}.checkpoints WHERE job_key = $1";
+
+        public readonly string SetCheckpoint = $"""
+            INSERT INTO {s}.checkpoints (job_key, checkpoint) VALUES ($1, $2)
+            ON CONFLICT (job_key) DO UPDATE SET checkpoint = excluded.checkpoint
+            """;
+
+        public readonly string ClearCheckpoint = $"DELETE FROM {s}.checkpoints WHERE job_key = $1";
+
+        // Entity sync: writers of one (entity type, target) take its advisory lock, in key order, for the transaction.
+        public readonly string LockEntityTargets = """
+            SELECT count(pg_advisory_xact_lock(h)) FROM (
+                SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest($1::text[]) AS k ORDER BY 1 OFFSET 0) AS locks
+            """;
+
+        public readonly string GetHeldVersions = $"""
+            SELECT e.entity_key, e.target_key, e.entity_id, e.kind, e.version
+            FROM {s}.entity_changes AS e
+            JOIN unnest($1::text[], $2::text[], $3::text[]) AS u(entity_key, target_key, entity_id)
+              ON e.entity_key = u.entity_key AND e.target_key = u.target_key AND e.entity_id = u.entity_id
+            """;
+
+        public readonly string PutHeld = $"""
+            INSERT INTO {s}.entity_changes AS e (entity_key, target_key, entity_id, kind, version, entity_type, payload)
+            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::smallint[], $5::bigint[], $6::text[], $7::jsonb[])
+            ON CONFLICT (entity_key, target_key, entity_id, kind) DO UPDATE
+            SET version = excluded.version, entity_type = excluded.entity_type, payload = excluded.payload
+            """;
+
+        public readonly string DeleteHeld = $"""
+            DELETE FROM {s}.entity_changes AS e
+            USING unnest($1::text[], $2::text[], $3::text[], $4::smallint[]) AS u(entity_key, target_key, entity_id, kind)
+            WHERE e.entity_key = u.entity_key AND e.target_key = u.target_key AND e.entity_id = u.entity_id AND e.kind = u.kind
+            """;
+
+        // Removes held changes of one target whose version is at most the given one.
+        public readonly string RemoveHeldUpTo = $"""
+            DELETE FROM {s}.entity_changes AS e
+            USING unnest($2::text[], $3::text[], $4::smallint[], $5::bigint[]) AS u(entity_key, entity_id, kind, version)
+            WHERE e.target_key = $1 AND e.entity_key = u.entity_key AND e.entity_id = u.entity_id AND e.kind = u.kind AND e.version <= u.version
+            """;
+
+        public readonly string RaiseDelivered = $"""
+            INSERT INTO {s}.entity_delivered AS d (entity_key, target_key, entity_id, version)
+            SELECT entity_key, $1, entity_id, max(version)
+            FROM unnest($2::text[], $3::text[], $4::bigint[]) AS u(entity_key, entity_id, version)
+            GROUP BY entity_key, entity_id
+            ON CONFLICT (entity_key, target_key, entity_id) DO UPDATE SET version = greatest(d.version, excluded.version)
+            """;
+
+        public readonly string GetHeld = $"SELECT entity_type, entity_id, kind, version, payload::text FROM {s}.entity_changes WHERE entity_key = $1 AND target_key = $2";
+
+        public readonly string GetDelivered = $"SELECT entity_id, version FROM {s}.entity_delivered WHERE entity_key = $1 AND target_key = $2";
+
+        public readonly string ClearHeld = $"DELETE FROM {s}.entity_changes WHERE entity_key = $1 AND ($2::text IS NULL OR target_key = $2)";
+
+        public readonly string ClearDelivered = $"DELETE FROM {s}.entity_delivered WHERE entity_key = $1 AND ($2::text IS NULL OR target_key = $2)";
+    }
+}

@@ -1,0 +1,349 @@
+using System.Buffers;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Commerce.Jobs.Adapters.PostgreSql;
+
+/// <summary>
+/// The job store several hosts of one application share: run history, record failures, record inboxes, occurrence claims,
+/// checkpoints and held entity changes in PostgreSQL. Every call is one statement (or one batch, or one transaction), never
+/// one per record; record sets travel as arrays (<c>unnest</c>).
+/// </summary>
+/// <remarks>
+/// Job names, entity types and target names compare case-insensitively (they are stored under a lower-case key), record
+/// and entity ids ordinally (<c>COLLATE "C"</c>). Times are stored as <c>timestamptz</c> (microseconds).
+/// </remarks>
+internal sealed partial class PostgreSqlJobStore : IJobStore, IAsyncDisposable, IDisposable
+{
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly string _schema;
+    private readonly bool _autoMigrate;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _initializing = new(1, 1);
+    private readonly Sql _sql;
+    private volatile bool _initialized;
+
+    public PostgreSqlJobStore(PostgreSqlStoreOptions options, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var validation = new PostgreSqlStoreOptionsValidator().Validate(null, options);
+        if (validation.Failed)
+        {
+            throw new ArgumentException(validation.FailureMessage, nameof(options));
+        }
+
+        var builder = new NpgsqlDataSourceBuilder(options.ConnectionString);
+        if (builder.ConnectionStringBuilder.MaxAutoPrepare == 0)
+        {
+            builder.ConnectionStringBuilder.MaxAutoPrepare = PostgreSqlStoreDefaults.MaxAutoPrepare;
+        }
+
+        if (loggerFactory is not null)
+        {
+            builder.UseLoggerFactory(loggerFactory);
+        }
+
+        _dataSource = builder.Build();
+        _schema = options.Schema;
+        _autoMigrate = options.AutoMigrate;
+        _logger = loggerFactory?.CreateLogger<PostgreSqlJobStore>() ?? NullLogger<PostgreSqlJobStore>.Instance;
+        _sql = new Sql(PostgreSqlStoreMigrations.Quote(options.Schema));
+    }
+
+    public async ValueTask AddRunAsync(JobRun run, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        using var command = await CreateCommandAsync(_sql.AddRun, cancellationToken).ConfigureAwait(false);
+        command.Parameters.Add(Param(Key(run.JobName)));
+        command.Parameters.Add(Param(run.RunId));
+        command.Parameters.Add(Param(run.JobName));
+        command.Parameters.Add(Param((short)run.Trigger));
+        command.Parameters.Add(Param(run.HostName));
+        command.Parameters.Add(Param(run.StartedAt.ToUniversalTime()));
+        command.Parameters.Add(Param(run.EndedAt.ToUniversalTime()));
+        command.Parameters.Add(Param((short)run.Outcome));
+        command.Parameters.Add(Param(run.Counts.Read));
+        command.Parameters.Add(Param(run.Counts.Delivered));
+        command.Parameters.Add(Param(run.Counts.Skipped));
+        command.Parameters.Add(Param(run.Counts.Failed));
+        command.Parameters.Add(Text(run.Error));
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = WriteLog(run.Log), NpgsqlDbType = NpgsqlDbType.Jsonb });
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<IReadOnlyList<JobRun>> GetRunsAsync(string jobName, int maxRuns, CancellationToken cancellationToken)
+    {
+        if (maxRuns <= 0)
+        {
+            return [];
+        }
+
+        using var command = await CreateCommandAsync(_sql.GetRuns, cancellationToken).ConfigureAwait(false);
+        command.Parameters.Add(Param(Key(jobName)));
+        command.Parameters.Add(Param(maxRuns));
+        var runs = new List<JobRun>();
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            runs.Add(new JobRun
+            {
+                RunId = reader.GetGuid(0),
+                JobName = reader.GetString(1),
+                Trigger = (TriggerKind)reader.GetInt16(2),
+                HostName = reader.GetString(3),
+                StartedAt = reader.GetFieldValue<DateTimeOffset>(4),
+                EndedAt = reader.GetFieldValue<DateTimeOffset>(5),
+                Outcome = (JobOutcome)reader.GetInt16(6),
+                Counts = new RecordCounts(reader.GetInt64(7), reader.GetInt64(8), reader.GetInt64(9), reader.GetInt64(10)),
+                Error = reader.IsDBNull(11) ? null : reader.GetString(11),
+                Log = ReadLog(reader.GetString(12)),
+            });
+        }
+
+        return runs;
+    }
+
+    public async ValueTask<int> PurgeRunsAsync(string jobName, int keepLast, DateTimeOffset endedBefore, CancellationToken cancellationToken)
+    {
+        using var command = await CreateCommandAsync(_sql.PurgeRuns, cancellationToken).ConfigureAwait(false);
+        command.Parameters.Add(Param(Key(jobName)));
+        command.Parameters.Add(Param((long)Math.Max(0, keepLast)));
+        command.Parameters.Add(Param(endedBefore.ToUniversalTime()));
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask AddRecordFailuresAsync(string jobName, IReadOnlyList<RecordFailure> failures, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(failures);
+        if (failures.Count == 0)
+        {
+            return;
+        }
+
+        var ids = new string[failures.Count];
+        var statuses = new short[failures.Count];
+        var errors = new string?[failures.Count];
+        var times = new DateTime[failures.Count];
+        for (var i = 0; i < failures.Count; i++)
+        {
+            var failure = failures[i];
+            ids[i] = failure.RecordId;
+            statuses[i] = (short)failure.Status;
+            errors[i] = failure.Error;
+            times[i] = failure.LastAttemptAt.UtcDateTime;
+        }
+
+        using var command = await CreateCommandAsync(_sql.AddFailures, cancellationToken).ConfigureAwait(false);
+        command.Parameters.Add(Param(Key(jobName)));
+        command.Parameters.Add(Param(ids));
+        command.Parameters.Add(Param(statuses));
+        command.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = errors, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = times, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask RemoveRecordFailuresAsync(string jobName, IReadOnlyCollection<string> recordIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(recordIds);
+        if (recordIds.Count == 0)
+        {
+            return;
+        }
+
+        using var command = await CreateCommandAsync(_sql.RemoveFailures, cancellationToken).ConfigureAwait(false);
+        command.Parameters.Add(Param(Key(jobName)));
+        command.Parameters.Add(Param(recordIds.ToArray()));
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<IReadOnlyList<RecordFailure>> GetRecordFailuresAsync(string jobName, CancellationToken cancellationToken)
+    {
+        using var command = await CreateCommandAsync(_sql.GetFailures, cancellationToken).ConfigureAwait(false);
+        command.Parameters.Add(Param(Key(jobName)));
+        var failures = new List<RecordFailure>();
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            failures.Add(new RecordFailure(
+                reader.GetString(0),
+                (RecordStatus)reader.GetInt16(1),
+                reader.IsDBNull(2) ? null : reader.GetString(2),
+                reader.GetInt32(3),
+                reader.GetFieldValue<DateTimeOffset>(4)));
+        }
+
+        return failures;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _dataSource.DisposeAsync().ConfigureAwait(false);
+        _initializing.Dispose();
+    }
+
+    public void Dispose()
+    {
+        _dataSource.Dispose();
+        _initializing.Dispose();
+    }
+
+    /// <summary>Makes sure the schema is there (migrating it, or checking its version), once per store.</summary>
+    internal async ValueTask EnsureInitializedAsync(CancellationToken cancellationToken)
+    {
+        if (_initialized)
+        {
+            return;
+        }
+
+        await _initializing.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_initialized)
+            {
+                return;
+            }
+
+            if (_autoMigrate)
+            {
+                await MigrateAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            var version = await GetSchemaVersionAsync(cancellationToken).ConfigureAwait(false);
+            if (version is not { } found || found < PostgreSqlStoreMigrations.LatestVersion)
+            {
+                throw new InvalidOperationException(
+                    $"The Commerce.Jobs PostgreSQL store needs schema \"{_schema}\" at version {PostgreSqlStoreMigrations.LatestVersion}, but it is "
+                    + (version is null ? "missing" : $"at version {version}")
+                    + $". AutoMigrate is off: apply PostgreSqlStoreMigrations.GetScript(\"{_schema}\") to the database, or set PostgreSqlStoreOptions.AutoMigrate to true.");
+            }
+
+            _initialized = true;
+        }
+        finally
+        {
+            _initializing.Release();
+        }
+    }
+
+    private async Task MigrateAsync(CancellationToken cancellationToken)
+    {
+        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                // Hosts starting together queue here; the first migrates, the others then find the schema current.
+                using (var gate = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({PostgreSqlStoreMigrations.LockClass}, hashtext($1))", connection, transaction))
+                {
+                    gate.Parameters.Add(Param(_schema));
+                    await gate.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                var before = await ReadVersionAsync(connection, cancellationToken).ConfigureAwait(false);
+                if (before >= PostgreSqlStoreMigrations.LatestVersion)
+                {
+                    return;
+                }
+
+                using (var command = new NpgsqlCommand(PostgreSqlStoreMigrations.GetBody(_schema), connection, transaction))
+                {
+                    await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                PostgreSqlStoreLog.Migrated(_logger, _schema, before ?? 0, PostgreSqlStoreMigrations.LatestVersion);
+            }
+        }
+    }
+
+    private async Task<int?> GetSchemaVersionAsync(CancellationToken cancellationToken)
+    {
+        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return await ReadVersionAsync(connection, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<int?> ReadVersionAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        using (var exists = new NpgsqlCommand("SELECT to_regclass($1) IS NOT NULL", connection))
+        {
+            exists.Parameters.Add(Param(string.Concat(PostgreSqlStoreMigrations.Quote(_schema), ".schema_version")));
+            if (!(bool)(await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
+            {
+                return null;
+            }
+        }
+
+        using var version = new NpgsqlCommand($"SELECT coalesce(max(version), 0) FROM {PostgreSqlStoreMigrations.Quote(_schema)}.schema_version", connection);
+        return (int)(await version.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <summary>A command on a pooled connection (the data source opens and returns it per execution).</summary>
+    private async ValueTask<NpgsqlCommand> CreateCommandAsync(string sql, CancellationToken cancellationToken)
+    {
+        await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
+        return _dataSource.CreateCommand(sql);
+    }
+
+    /// <summary>An open connection for a transaction.</summary>
+    private async ValueTask<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
+        return await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static string Key(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return name.ToLowerInvariant();
+    }
+
+    private static NpgsqlParameter<T> Param<T>(T value) => new() { TypedValue = value };
+
+    private static NpgsqlParameter Text(string? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
+
+    private static string WriteLog(IReadOnlyList<JobLogEntry> log)
+    {
+        var buffer = new ArrayBufferWriter<byte>(64 + (log.Count * 96));
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartArray();
+            foreach (var entry in log)
+            {
+                json.WriteStartObject();
+                json.WriteString("at"u8, entry.Timestamp.ToUniversalTime());
+                json.WriteNumber("level"u8, (int)entry.Level);
+                json.WriteString("message"u8, entry.Message);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private static JobLogEntry[] ReadLog(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        var entries = new JobLogEntry[document.RootElement.GetArrayLength()];
+        var i = 0;
+        foreach (var entry in document.RootElement.EnumerateArray())
+        {
+            entries[i++] = new JobLogEntry(
+                entry.GetProperty("at"u8).GetDateTimeOffset(),
+                (JobLogLevel)entry.GetProperty("level"u8).GetInt32(),
+                entry.GetProperty("message"u8).GetString() ?? string.Empty);
+        }
+
+        return entries;
+    }
+}

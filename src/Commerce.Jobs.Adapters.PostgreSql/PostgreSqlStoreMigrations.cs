@@ -1,0 +1,128 @@
+using System.Globalization;
+using System.Text;
+
+namespace Commerce.Jobs.Adapters.PostgreSql;
+
+/// <summary>
+/// The PostgreSQL store's schema migrations, for hosts that apply them themselves (<see cref="PostgreSqlStoreOptions.AutoMigrate"/> off):
+/// a deployment step runs <see cref="GetScript(string)"/> with <c>psql</c> or any migration tool.
+/// </summary>
+/// <remarks>
+/// The script is idempotent and versioned: it records each applied version in <c>schema_version</c> in the store's schema,
+/// applies only the versions not recorded yet, and holds a transaction-level advisory lock while it does, so running it
+/// from several hosts at once, or twice, migrates once. The store runs the same script when it migrates itself.
+/// </remarks>
+public static class PostgreSqlStoreMigrations
+{
+    /// <summary>The first key of the advisory lock the migration holds ('CJOB'); the second is the schema name's hash.</summary>
+    internal const int LockClass = 0x434A4F42;
+
+    // Each migration's statements, in order; "{s}" stands for the quoted schema. Never edit a shipped one: add a new version.
+    private static readonly string[] Versions =
+    [
+        """
+        CREATE TABLE {s}.runs (
+            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            job_key text COLLATE "C" NOT NULL,
+            run_id uuid NOT NULL,
+            job_name text NOT NULL,
+            trigger_kind smallint NOT NULL,
+            host_name text NOT NULL,
+            started_at timestamptz NOT NULL,
+            ended_at timestamptz NOT NULL,
+            outcome smallint NOT NULL,
+            read_count bigint NOT NULL,
+            delivered_count bigint NOT NULL,
+            skipped_count bigint NOT NULL,
+            failed_count bigint NOT NULL,
+            error text,
+            log jsonb NOT NULL);
+        CREATE INDEX runs_job_seq ON {s}.runs (job_key, seq);
+
+        CREATE TABLE {s}.record_failures (
+            job_key text COLLATE "C" NOT NULL,
+            record_id text COLLATE "C" NOT NULL,
+            status smallint NOT NULL,
+            error text,
+            attempts integer NOT NULL,
+            last_attempt_at timestamptz NOT NULL,
+            PRIMARY KEY (job_key, record_id));
+
+        CREATE TABLE {s}.inbox (
+            sequence bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            job_key text COLLATE "C" NOT NULL,
+            record_id text NOT NULL,
+            idempotency_key text NOT NULL,
+            payload bytea NOT NULL,
+            attempts integer NOT NULL DEFAULT 0,
+            last_error text,
+            failed boolean NOT NULL DEFAULT false,
+            owner text,
+            lease_until timestamptz) WITH (fillfactor = 80);
+        CREATE INDEX inbox_job_sequence ON {s}.inbox (job_key, sequence);
+
+        CREATE TABLE {s}.occurrences (
+            job_key text COLLATE "C" PRIMARY KEY,
+            scheduled_time timestamptz NOT NULL,
+            owner text NOT NULL);
+
+        CREATE TABLE {s}.checkpoints (
+            job_key text COLLATE "C" PRIMARY KEY,
+            checkpoint text NOT NULL);
+
+        CREATE TABLE {s}.entity_changes (
+            entity_key text COLLATE "C" NOT NULL,
+            target_key text COLLATE "C" NOT NULL,
+            entity_id text COLLATE "C" NOT NULL,
+            kind smallint NOT NULL,
+            version bigint NOT NULL,
+            entity_type text NOT NULL,
+            payload jsonb,
+            PRIMARY KEY (entity_key, target_key, entity_id, kind));
+
+        CREATE TABLE {s}.entity_delivered (
+            entity_key text COLLATE "C" NOT NULL,
+            target_key text COLLATE "C" NOT NULL,
+            entity_id text COLLATE "C" NOT NULL,
+            version bigint NOT NULL,
+            PRIMARY KEY (entity_key, target_key, entity_id));
+        """,
+    ];
+
+    /// <summary>Gets the schema version this package's store needs: the last migration's number.</summary>
+    public static int LatestVersion => Versions.Length;
+
+    /// <summary>Gets the whole migration script for a schema, in one transaction: safe to run again and from several hosts at once.</summary>
+    /// <param name="schema">The schema (<see cref="PostgreSqlStoreOptions.Schema"/>).</param>
+    /// <returns>The SQL script, for <c>psql</c> or a migration tool.</returns>
+    /// <exception cref="ArgumentException">The schema is not a plain identifier (letters, digits and '_').</exception>
+    public static string GetScript(string schema = PostgreSqlStoreDefaults.Schema)
+        => string.Concat("BEGIN;\n", GetBody(schema), "COMMIT;\n");
+
+    /// <summary>The script without its transaction: the store runs it inside its own.</summary>
+    internal static string GetBody(string schema)
+    {
+        if (!PostgreSqlStoreOptionsValidator.IsValidSchema(schema))
+        {
+            throw new ArgumentException($"Schema must be letters, digits and '_', not start with a digit, and be at most 63 characters (was '{schema}').", nameof(schema));
+        }
+
+        var s = Quote(schema);
+        var sql = new StringBuilder();
+        sql.Append(CultureInfo.InvariantCulture, $"SELECT pg_advisory_xact_lock({LockClass}, hashtext('{schema}'));\n");
+        sql.Append(CultureInfo.InvariantCulture, $"CREATE SCHEMA IF NOT EXISTS {s};\n");
+        sql.Append(CultureInfo.InvariantCulture, $"CREATE TABLE IF NOT EXISTS {s}.schema_version (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now());\n");
+        for (var i = 0; i < Versions.Length; i++)
+        {
+            var version = i + 1;
+            sql.Append(CultureInfo.InvariantCulture, $"DO $migration$\nBEGIN\nIF NOT EXISTS (SELECT 1 FROM {s}.schema_version WHERE version = {version}) THEN\n");
+            sql.Append(Versions[i].Replace("{s}", s, StringComparison.Ordinal));
+            sql.Append(CultureInfo.InvariantCulture, $"\nINSERT INTO {s}.schema_version (version) VALUES ({version});\nEND IF;\nEND\n$migration$;\n");
+        }
+
+        return sql.ToString();
+    }
+
+    /// <summary>Quotes a valid schema name as an identifier (keeps its case).</summary>
+    internal static string Quote(string schema) => string.Concat("\"", schema, "\"");
+}

@@ -1,0 +1,238 @@
+using System.Collections.Concurrent;
+using Commerce.Jobs.IntegrationTests.TestSupport;
+using Microsoft.Extensions.Time.Testing;
+using Npgsql;
+
+namespace Commerce.Jobs.IntegrationTests.PostgreSql;
+
+/// <summary>
+/// Three hosts of one application in one process, each with its own PostgreSQL store (own data source and connections) on
+/// one database, sharing one fake clock: scheduled occurrences run once across them, and a host killed mid-batch loses no record.
+/// </summary>
+[Collection(PostgreSqlCollection.Name)]
+public sealed class MultiHostTests(PostgreSqlServer server) : IAsyncLifetime
+{
+    private const string Schema = "multi_host";
+    private static readonly DateTimeOffset Start = new(2026, 11, 23, 0, 0, 0, TimeSpan.Zero);
+    private string _connectionString = string.Empty;
+
+    public async Task InitializeAsync() => _connectionString = await server.CreateDatabaseAsync("multi_host");
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    [Fact]
+    public async Task Over_a_simulated_day_every_scheduled_occurrence_runs_once_across_three_hosts()
+    {
+        var berlin = TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin");
+        var newYork = TimeZoneInfo.FindSystemTimeZoneById("America/New_York");
+        var jobs = new (string Name, Schedule Schedule, Func<DateTimeOffset, DateTimeOffset, IEnumerable<DateTimeOffset>> Occurrences)[]
+        {
+            ("every-15-minutes", Schedule.Every(TimeSpan.FromMinutes(15)), (from, to) => Every(TimeSpan.FromMinutes(15), from, to)),
+            ("every-10-minutes", Schedule.Every(TimeSpan.FromMinutes(10)), (from, to) => Every(TimeSpan.FromMinutes(10), from, to)),
+            ("nightly-berlin", Schedule.DailyAt(new TimeOnly(2, 0), berlin), (from, to) => Daily(new TimeOnly(2, 0), berlin, from, to)),
+            ("report-new-york", Schedule.DailyAt(new TimeOnly(13, 37), newYork), (from, to) => Daily(new TimeOnly(13, 37), newYork, from, to)),
+        };
+        var time = new FakeTimeProvider(Start);
+        var runs = new ConcurrentQueue<(string Job, string Host, DateTimeOffset At)>();
+        void Configure(CommerceJobsBuilder builder, string host)
+        {
+            foreach (var job in jobs)
+            {
+                builder.AddJob(job.Name, (context, _) =>
+                {
+                    runs.Enqueue((context.JobName, host, context.TimeProvider.GetUtcNow()));
+                    return ValueTask.FromResult(JobResult.Success);
+                }).Schedule(job.Schedule);
+            }
+        }
+
+        var hosts = new List<JobHost>();
+        try
+        {
+            foreach (var name in new[] { "host-a", "host-b", "host-c" })
+            {
+                hosts.Add(await JobHost.StartAsync(name, time, _connectionString, Schema, jobs => Configure(jobs, name)));
+            }
+
+            // Steps of 7 minutes: shorter than every interval, so a step holds at most one occurrence of a job, and most
+            // occurrences fall inside a step (each host's timer fires late, as a busy host's would).
+            var step = TimeSpan.FromMinutes(7);
+            var end = Start.AddDays(1);
+            var occurrences = new List<(string Job, DateTimeOffset Occurrence, string Host)>();
+            for (var now = Start; now < end;)
+            {
+                var next = now + step < end ? now + step : end;
+                var due = jobs.SelectMany(j => j.Occurrences(now, next).Select(o => (j.Name, Occurrence: o))).ToList();
+                var claimsBefore = hosts.Sum(h => h.Claims);
+                var runsBefore = runs.Count;
+                time.Advance(next - now);
+                now = next;
+
+                // Every host has tried to claim every due occurrence, and the winners' runs have finished.
+                await Wait.UntilAsync(
+                    () => hosts.Sum(h => h.Claims) == claimsBefore + (hosts.Count * due.Count) && runs.Count >= runsBefore + due.Count,
+                    () => $"at {now:HH:mm}, {due.Count} occurrences due: {hosts.Sum(h => h.Claims) - claimsBefore} claims, {runs.Count - runsBefore} runs");
+                var ran = runs.Skip(runsBefore).ToList();
+                Assert.Equal(due.Select(d => d.Name).Order(), ran.Select(r => r.Job).Order());
+                Assert.All(ran, r => Assert.Equal(now, r.At));
+                occurrences.AddRange(due.Select(d => (d.Name, d.Occurrence, ran.Single(r => r.Job == d.Name).Host)));
+            }
+
+            // None twice, none missed: one run per (job, occurrence), and exactly as many claims won.
+            Assert.Equal(96 + 144 + 1 + 1, occurrences.Count);
+            Assert.Equal(occurrences.Count, occurrences.Select(o => (o.Job, o.Occurrence)).Distinct().Count());
+            Assert.Equal(occurrences.Count, runs.Count);
+            Assert.Equal(occurrences.Count, hosts.Sum(h => h.Wins));
+            Assert.Equal(hosts.Count * occurrences.Count, hosts.Sum(h => h.Claims));
+            Assert.Contains(occurrences, o => o.Job == "nightly-berlin" && o.Occurrence == new DateTimeOffset(2026, 11, 23, 1, 0, 0, TimeSpan.Zero));
+            Assert.Contains(occurrences, o => o.Job == "report-new-york" && o.Occurrence == new DateTimeOffset(2026, 11, 23, 18, 37, 0, TimeSpan.Zero));
+
+            // The shared history holds the latest runs, whichever host ran them (the engine keeps 50 per job).
+            foreach (var job in jobs)
+            {
+                var latest = occurrences.Where(o => o.Job == job.Name).OrderByDescending(o => o.Occurrence).Take(10).Select(o => o.Host).ToList();
+                await Wait.UntilAsync(
+                    async () => (await hosts[0].Store.GetRunsAsync(job.Name, 10, default)).Select(r => r.HostName).SequenceEqual(latest),
+                    () => $"{job.Name}: the latest runs in the shared history");
+            }
+        }
+        finally
+        {
+            foreach (var host in hosts)
+            {
+                await host.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_host_killed_mid_batch_loses_no_record_its_leases_expire_and_the_others_deliver_them()
+    {
+        const string Job = "order-submit";
+        const int Records = 600;
+        var lease = TimeSpan.FromSeconds(30);
+        var time = new FakeTimeProvider(Start);
+        var delivered = new ConcurrentDictionary<string, ConcurrentQueue<string>>();
+        var victimBlocked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var victimNeverAnswers = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var victimCalls = 0;
+
+        DelegateTarget<Order> Target(string host) => new(async (batch, _) =>
+        {
+            // The victim delivers its first batch, then dies in the middle of its second: the call never returns.
+            if (host == "host-a" && Interlocked.Increment(ref victimCalls) == 2)
+            {
+                victimBlocked.TrySetResult();
+                await victimNeverAnswers.Task;
+            }
+
+            for (var i = 0; i < batch.Count; i++)
+            {
+                delivered.GetOrAdd(batch.GetRecordId(i), _ => new()).Enqueue(host);
+            }
+
+            return DeliveryResult.Delivered;
+        });
+
+        var hosts = new List<JobHost>();
+        try
+        {
+            foreach (var name in new[] { "host-a", "host-b", "host-c" })
+            {
+                hosts.Add(await JobHost.StartAsync(
+                    name,
+                    time,
+                    _connectionString,
+                    Schema,
+                    jobs => jobs.AddRecordJob<Order>(Job).ReadFromInbox().DeliverTo(Target(name)).Batch(size: 50).Schedule(Schedule.Automatic(cleanupRunsPerDay: 0)),
+                    options => options.LeaseDuration = lease));
+            }
+
+            var (victim, survivors) = (hosts[0], hosts.Skip(1).ToList());
+            await victim.Inbox.OfferAsync(Job, Enumerable.Range(1, Records).Select(i => new Order($"SO{i:D4}")), CancellationToken.None);
+            await victimBlocked.Task.WaitAsync(Wait.Patience);
+
+            // The survivors take everything the victim does not hold under its lease, and nothing it holds.
+            foreach (var host in survivors)
+            {
+                host.Trigger.Signal(Job);
+            }
+
+            var held = new List<string>();
+            await Wait.UntilAsync(
+                async () =>
+                {
+                    held = await QueryAsync<string>($"SELECT record_id FROM {Schema}.inbox WHERE owner LIKE 'host-a:%'");
+                    var pending = await survivors[0].Store.CountPendingRecordsAsync(Job, default);
+                    return held.Count > 0 && delivered.Count + held.Count == Records && pending == held.Count;
+                },
+                () => $"{delivered.Count} delivered, {held.Count} held by the victim");
+            Assert.DoesNotContain(held, delivered.ContainsKey);
+
+            // The victim's leases expire; signalled again, the survivors take its records over.
+            time.Advance(lease + TimeSpan.FromSeconds(1));
+            foreach (var host in survivors)
+            {
+                host.Trigger.Signal(Job);
+            }
+
+            await Wait.UntilAsync(
+                async () => delivered.Count == Records && await survivors[0].Store.CountPendingRecordsAsync(Job, default) == 0,
+                () => $"{delivered.Count} of {Records} delivered");
+            Assert.All(delivered, d => Assert.Single(d.Value));
+            Assert.All(held, id => Assert.NotEqual("host-a", Assert.Single(delivered[id])));
+            Assert.Empty(await survivors[0].Store.GetRecordFailuresAsync(Job, default));
+        }
+        finally
+        {
+            // Only now does the dead host's call return (cancelled); its late skip is ignored, as it no longer holds the records.
+            victimNeverAnswers.TrySetCanceled();
+            foreach (var host in hosts)
+            {
+                await (host.Name == "host-a" ? host.AbandonAsync() : host.DisposeAsync());
+            }
+        }
+    }
+
+    private static IEnumerable<DateTimeOffset> Every(TimeSpan interval, DateTimeOffset after, DateTimeOffset upTo)
+    {
+        var ticks = interval.Ticks;
+        var anchor = DateTimeOffset.UnixEpoch.UtcTicks;
+        for (var t = anchor + ((((after.UtcTicks - anchor) / ticks) + 1) * ticks); t <= upTo.UtcTicks; t += ticks)
+        {
+            yield return new DateTimeOffset(t, TimeSpan.Zero);
+        }
+    }
+
+    private static IEnumerable<DateTimeOffset> Daily(TimeOnly at, TimeZoneInfo zone, DateTimeOffset after, DateTimeOffset upTo)
+    {
+        for (var day = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(after, zone).DateTime).AddDays(-1); ; day = day.AddDays(1))
+        {
+            var occurrence = new DateTimeOffset(TimeZoneInfo.ConvertTimeToUtc(day.ToDateTime(at), zone));
+            if (occurrence > upTo)
+            {
+                yield break;
+            }
+
+            if (occurrence > after)
+            {
+                yield return occurrence;
+            }
+        }
+    }
+
+    private async Task<List<T>> QueryAsync<T>(string sql)
+    {
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var values = new List<T>();
+        while (await reader.ReadAsync())
+        {
+            values.Add(reader.GetFieldValue<T>(0));
+        }
+
+        return values;
+    }
+}

@@ -1,0 +1,134 @@
+using Commerce.Jobs.Adapters.PostgreSql;
+using Commerce.Jobs.IntegrationTests.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Commerce.Jobs.IntegrationTests.PostgreSql;
+
+[Collection(PostgreSqlCollection.Name)]
+public sealed class PostgreSqlMigrationTests(PostgreSqlServer server) : IAsyncLifetime
+{
+    private string _connectionString = string.Empty;
+
+    public async Task InitializeAsync() => _connectionString = await server.CreateDatabaseAsync("migrations");
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    [Fact]
+    public async Task Three_stores_opening_a_new_schema_at_once_migrate_it_once()
+    {
+        var logs = new LogCollector();
+        using var loggers = LoggerFactory.Create(b => b.AddProvider(logs));
+        var stores = Enumerable.Range(0, 3).Select(_ => CreateSut("fresh", loggers)).ToList();
+        try
+        {
+            await Task.WhenAll(stores.Select(s => s.SetCheckpointAsync("order-export", "x", default).AsTask()));
+
+            Assert.Single(logs.Messages, m => m.Contains("migrated schema fresh from version 0 to 1", StringComparison.Ordinal));
+            Assert.Equal([PostgreSqlStoreMigrations.LatestVersion], await QueryAsync<int>("SELECT version FROM fresh.schema_version"));
+            foreach (var store in stores)
+            {
+                Assert.Equal("x", await store.GetCheckpointAsync("order-export", default));
+            }
+        }
+        finally
+        {
+            foreach (var store in stores)
+            {
+                await store.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task With_auto_migration_off_a_missing_schema_fails_naming_the_version_and_the_script_fixes_it()
+    {
+        await using var store = CreateSut("manual", autoMigrate: false);
+
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => store.GetRunsAsync("nightly", 10, default).AsTask());
+        Assert.Contains($"schema \"manual\" at version {PostgreSqlStoreMigrations.LatestVersion}, but it is missing", ex.Message);
+        Assert.Contains("PostgreSqlStoreMigrations.GetScript(\"manual\")", ex.Message);
+        Assert.Contains("AutoMigrate", ex.Message);
+
+        // The host applies the script itself, twice (it is idempotent); the same store then works.
+        await ExecuteAsync(PostgreSqlStoreMigrations.GetScript("manual"));
+        await ExecuteAsync(PostgreSqlStoreMigrations.GetScript("manual"));
+        Assert.Empty(await store.GetRunsAsync("nightly", 10, default));
+        Assert.Equal([1], await QueryAsync<int>("SELECT version FROM manual.schema_version"));
+    }
+
+    [Fact]
+    public async Task With_auto_migration_off_an_older_schema_fails_naming_both_versions()
+    {
+        await ExecuteAsync("CREATE SCHEMA old; CREATE TABLE old.schema_version (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())");
+        await using var store = CreateSut("old", autoMigrate: false);
+
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => store.CountPendingRecordsAsync("order-submit", default).AsTask());
+        Assert.Contains($"at version {PostgreSqlStoreMigrations.LatestVersion}, but it is at version 0", ex.Message);
+    }
+
+    [Fact]
+    public void The_script_is_one_locked_transaction_in_the_given_schema()
+    {
+        var script = PostgreSqlStoreMigrations.GetScript("storefront_jobs");
+        Assert.StartsWith("BEGIN;\nSELECT pg_advisory_xact_lock(", script);
+        Assert.EndsWith("COMMIT;\n", script);
+        Assert.Contains("CREATE TABLE \"storefront_jobs\".inbox", script);
+        Assert.DoesNotContain("commerce_jobs", script);
+        Assert.Throws<ArgumentException>(() => PostgreSqlStoreMigrations.GetScript("jobs; DROP TABLE x"));
+    }
+
+    [Fact]
+    public void Bad_options_fail_at_start_naming_the_setting()
+    {
+        var services = new ServiceCollection();
+        services.AddCommerceJobs(jobs => jobs.UsePostgreSqlStore("Host=127.0.0.1", o => o.Schema = "1-bad"));
+        using var provider = services.BuildServiceProvider();
+
+        var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<PostgreSqlStoreOptions>>().Value);
+        Assert.Contains("PostgreSQL store: Schema must be letters, digits and '_'", ex.Message);
+        Assert.Throws<ArgumentException>(() => new ServiceCollection().AddCommerceJobs(jobs => jobs.UsePostgreSqlStore(" ")));
+    }
+
+    [Fact]
+    public async Task The_builder_extension_registers_the_store()
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddCommerceJobs(jobs => jobs.UsePostgreSqlStore(_connectionString, o => o.Schema = "registered"));
+        await using var provider = services.BuildServiceProvider();
+
+        var store = provider.GetRequiredService<IJobStore>();
+        Assert.IsType<PostgreSqlJobStore>(store);
+        await store.SetCheckpointAsync("order-export", "2026-11-23", default);
+        Assert.Equal("2026-11-23", await store.GetCheckpointAsync("order-export", default));
+    }
+
+    private PostgreSqlJobStore CreateSut(string schema, ILoggerFactory? loggers = null, bool autoMigrate = true)
+        => new(new PostgreSqlStoreOptions { ConnectionString = _connectionString, Schema = schema, AutoMigrate = autoMigrate }, loggers);
+
+    private async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private async Task<List<T>> QueryAsync<T>(string sql)
+    {
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var values = new List<T>();
+        while (await reader.ReadAsync())
+        {
+            values.Add(reader.GetFieldValue<T>(0));
+        }
+
+        return values;
+    }
+}
