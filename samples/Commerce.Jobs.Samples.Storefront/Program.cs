@@ -1,9 +1,10 @@
 // Commerce.Jobs storefront sample: a storefront, an ERP/WMS over HTTP and the jobs between them, in one process.
 // Run: dotnet run --project samples/Commerce.Jobs.Samples.Storefront [-- --duration 30s --failure-rate 0.1 --orders-per-second 20]
+using System.Text;
 using Commerce.Jobs;
-using Commerce.Jobs.Adapters;
 using Commerce.Jobs.Samples.Storefront.Erp;
 using Commerce.Jobs.Samples.Storefront.Integration;
+using Commerce.Jobs.Samples.Storefront.Search;
 using Commerce.Jobs.Samples.Storefront.Shop;
 using Commerce.Jobs.Samples.Storefront.Simulation;
 using Microsoft.Extensions.DependencyInjection;
@@ -32,7 +33,7 @@ builder.Logging.AddFilter("Commerce.Jobs.Samples", LogLevel.Information);   // t
 
 // The host's own services: its storefront database, its search service, and HTTP clients for the ERP.
 var cart = new Cart();
-var search = new InMemoryTarget("search");                                  // stands in for a search service
+var search = new FakeSearch();                                              // the search service (the target "search")
 builder.Services.AddSingleton(cart).AddSingleton(search).AddSingleton(erp).AddSingleton(options);
 builder.Services.AddHttpClient<ErpOrderTarget>(http => http.BaseAddress = erp.BaseAddress);
 builder.Services.AddHttpClient<ErpClient>(http => http.BaseAddress = erp.BaseAddress);
@@ -66,18 +67,14 @@ builder.Services.AddCommerceJobs(jobs =>
     jobs.AddJob<RebuildSearchIndex>("rebuild-search-index").Schedule(Schedule.After("product-refresh"));
     jobs.AddJob<OrderHistory>("order-history").Schedule(Schedule.Manual()).MaxConcurrency(4);  // awaited with IJobRunner.RunAsync
 
-    // Categories and stock levels to search. Stand-ins for entity sync, which the library does not have yet:
-    // record jobs over change feeds, so many edits between two runs go out as one delivery of the latest state.
-    jobs.AddRecordJob<Category>("category-sync")
-        .ReadFrom(cart.Categories)
-        .ReportStatusTo(cart.Categories)
+    // Categories and stock levels to search: entity sync. The storefront publishes each change through IEntitySync
+    // (EntityChange.Upsert / Delete with the row's version); each (type, target) delivers them in batches as they
+    // happen, and holds upserts while the type is paused: many edits of one category become one delivery on resume.
+    jobs.AddEntitySync("categories")
         .DeliverTo("search")
-        .Schedule(Schedule.Automatic());
-    jobs.AddRecordJob<InventoryLevel>("inventory-sync")
-        .ReadFrom(cart.Inventory)
-        .ReportStatusTo(cart.Inventory)
-        .DeliverTo("search")
-        .Schedule(Schedule.Automatic().Or(Schedule.After("inventory-download")));
+        .ReadFrom<CatalogCategories>();                                     // for the full sync and the targeted sync
+    jobs.AddEntitySync("inventory")
+        .DeliverTo("search");
 
     jobs.AddJobStatusReport().Schedule(Schedule.Every(TimeSpan.FromSeconds(10)));
     jobs.AddNightlyMaintenance();                                           // daily at 02:00 server time
@@ -91,19 +88,34 @@ Console.WriteLine($"Simulated ERP/WMS listening on {erp.BaseAddress} (failure ra
 await host.StartAsync();
 await host.WaitForShutdownAsync();
 
-// The host has stopped: the final Job Status Report and what happened to the orders.
+// The host has stopped: the final Job Status Report, entity sync, and what happened to the orders.
 var monitor = host.Services.GetRequiredService<IJobMonitor>();
+var entitySync = host.Services.GetRequiredService<IEntitySync>();
 Console.WriteLine();
 Console.WriteLine(JobStatusReport.Create(monitor, TimeProvider.System).ToText());
+var entitySyncTable = new StringBuilder();
+StatusBoard.AppendEntitySync(entitySyncTable, entitySync.GetStatuses(), TimeProvider.System.GetUtcNow());
+Console.WriteLine(entitySyncTable);
 Console.WriteLine($"ERP: {erp.Stats}.");
-Console.WriteLine($"Search: {Current(cart.Categories, "category-sync")} categories current after {cart.Categories.Changes} edits; {Current(cart.Inventory, "inventory-sync")} stock levels current after {cart.Inventory.Changes} changes.");
+Console.WriteLine($"Search: {Current(cart.Categories, "categories", "edits")}; {Current(cart.Inventory, "stock levels", "changes")}; {search.ChangesReceived} entity changes received.");
 Console.WriteLine($"Summary: {cart.CountOrders()}.");
 return 0;
 
-// How many entities the search service holds in their latest state ("8 of 8").
-string Current<T>(ChangeFeed<T> feed, string job)
-    where T : class, IRecord
+// Whether the search service holds every entity at its latest version ("8 of 8 categories current"); a deleted one must be gone from it.
+string Current<T>(EntityTable<T> table, string entities, string changes)
+    where T : class
 {
-    var current = feed.Current;
-    return $"{current.Count(e => search.Records.GetValueOrDefault($"{job}:{e.RecordId}") is T indexed && indexed.Equals(e))} of {current.Count}";
+    var rows = table.Snapshot();
+    var existing = rows.Count(r => r.Kind == EntityChangeKind.Upsert);
+    var current = rows.Count(r => r.Kind == EntityChangeKind.Upsert && search.IsCurrent(r));
+    var text = $"{current} of {existing} {entities} current after {table.Changes} {changes}";
+    var deleted = rows.Where(r => r.Kind == EntityChangeKind.Delete).ToList();
+    if (deleted.Count > 0)
+    {
+        text += $", and deleted {string.Join(", ", deleted.Select(d => d.Id))} {(deleted.All(search.IsCurrent) ? "gone from it" : "STILL IN IT")}";
+    }
+
+    // A change published while the host stopped is held by the job store, not delivered (an in-memory store forgets it).
+    var pending = entitySync.GetStatus(table.EntityType).Sum(s => s.PendingCount);
+    return pending > 0 ? $"{text} ({pending} changes waiting in the job store)" : text;
 }

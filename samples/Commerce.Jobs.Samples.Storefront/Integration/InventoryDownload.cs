@@ -3,8 +3,8 @@ using Commerce.Jobs.Samples.Storefront.Shop;
 namespace Commerce.Jobs.Samples.Storefront.Integration;
 
 /// <summary>Downloads changed stock levels from the WMS (the master of stock) into the cart.</summary>
-/// <remarks>Keeps its place with a cursor; the levels it changes are then pushed to search by the inventory-sync job, which runs after it.</remarks>
-public sealed class InventoryDownload(ErpClient erp, Cart cart) : IIntegrationJob
+/// <remarks>Keeps its place with a cursor; the levels it changes are published for entity sync, which delivers them to search.</remarks>
+public sealed class InventoryDownload(ErpClient erp, Cart cart, IEntitySync entitySync) : IIntegrationJob
 {
     /// <inheritdoc />
     public async ValueTask<JobResult> ExecuteAsync(JobContext context, CancellationToken cancellationToken)
@@ -20,19 +20,21 @@ public sealed class InventoryDownload(ErpClient erp, Cart cart) : IIntegrationJo
             return JobResult.Failed($"WMS unavailable: {ex.Message}");
         }
 
-        var changed = 0;
+        var changes = new List<EntityChange>();
         foreach (var level in levels)
         {
             if (cart.Inventory.Find(level.ItemNumber)?.OnHand != level.OnHand)
             {
-                cart.Inventory.Publish(new InventoryLevel(level.ItemNumber, level.OnHand));
-                changed++;
+                changes.Add(cart.Inventory.Upsert(new InventoryLevel(level.ItemNumber, level.OnHand)));
             }
 
             cart.InventoryCursor = level.Sequence;
         }
 
-        context.Log(JobLogLevel.Information, $"{levels.Length} stock levels read, {changed} changed in the cart.");
-        return JobResult.Create(JobOutcome.Succeeded, null, null, new RecordCounts(levels.Length, changed, 0, 0));
+        // One publish for all of them, not cancelled once the cart has changed: held by the job store from here on,
+        // delivered to search by entity sync.
+        await entitySync.PublishAsync(changes, CancellationToken.None);
+        context.Log(JobLogLevel.Information, $"{levels.Length} stock levels read, {changes.Count} changed in the cart.");
+        return JobResult.Create(JobOutcome.Succeeded, null, null, new RecordCounts(levels.Length, changes.Count, 0, 0));
     }
 }

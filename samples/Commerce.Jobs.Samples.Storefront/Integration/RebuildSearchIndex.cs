@@ -1,12 +1,12 @@
-using Commerce.Jobs.Adapters;
+using Commerce.Jobs.Samples.Storefront.Search;
 using Commerce.Jobs.Samples.Storefront.Shop;
 
 namespace Commerce.Jobs.Samples.Storefront.Integration;
 
 /// <summary>Rebuilds the search service's product documents from the catalog, categories and stock; runs after every successful product refresh.</summary>
-/// <param name="search">The search service (simulated by the library's in-memory target).</param>
+/// <param name="search">The search service (simulated).</param>
 /// <param name="cart">The storefront.</param>
-public sealed class RebuildSearchIndex(InMemoryTarget search, Cart cart) : IIntegrationJob
+public sealed class RebuildSearchIndex(FakeSearch search, Cart cart) : IIntegrationJob
 {
     /// <inheritdoc />
     public async ValueTask<JobResult> ExecuteAsync(JobContext context, CancellationToken cancellationToken)

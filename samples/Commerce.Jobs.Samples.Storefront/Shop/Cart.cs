@@ -6,7 +6,8 @@ namespace Commerce.Jobs.Samples.Storefront.Shop;
 /// <summary>
 /// The storefront's database, simulated in memory: the order table (an <see cref="InMemoryRecordSource{T}"/>, so orders
 /// are pending until the order-submit job reports them Submitted or ExportFailed), the catalog, categories and
-/// inventory levels (change feeds the sync jobs read), shipments, and the integration's cursors.
+/// inventory levels (versioned tables whose changes the storefront publishes for entity sync), shipments, and the
+/// integration's cursors.
 /// </summary>
 public sealed class Cart
 {
@@ -22,23 +23,23 @@ public sealed class Cart
         foreach (var product in DemoData.Products.Concat(DemoData.NewProducts))
         {
             _products[product.Sku] = product;
-            Inventory.Publish(new InventoryLevel(product.Sku, DemoData.OpeningStock));
+            Inventory.Upsert(new InventoryLevel(product.Sku, DemoData.OpeningStock));
         }
 
-        foreach (var category in DemoData.Categories)
+        foreach (var category in DemoData.Categories.Append(DemoData.SaleCategory))
         {
-            Categories.Publish(category);
+            Categories.Upsert(category);
         }
     }
 
     /// <summary>Gets the order table: the order-submit job reads pending orders from it and reports their status back.</summary>
     public InMemoryRecordSource<Order> Orders { get; } = new(o => o.Number, o => o.PlacedAt);
 
-    /// <summary>Gets the categories, with the changes the search service has not seen yet.</summary>
-    public ChangeFeed<Category> Categories { get; } = new();
+    /// <summary>Gets the categories; their changes are published as entity type <c>categories</c>.</summary>
+    public EntityTable<Category> Categories { get; } = new("categories", c => c.Id);
 
-    /// <summary>Gets the inventory levels, with the changes the search service has not seen yet.</summary>
-    public ChangeFeed<InventoryLevel> Inventory { get; } = new();
+    /// <summary>Gets the inventory levels; their changes are published as entity type <c>inventory</c>.</summary>
+    public EntityTable<InventoryLevel> Inventory { get; } = new("inventory", l => l.Sku);
 
     /// <summary>Gets the catalog.</summary>
     public IReadOnlyDictionary<string, Product> Products => _products;
@@ -57,18 +58,18 @@ public sealed class Cart
     /// <param name="postalCode">The ship-to postal code.</param>
     /// <param name="lines">The lines.</param>
     /// <param name="placedAt">When.</param>
-    /// <returns>The order.</returns>
-    public Order PlaceOrder(string customerId, string postalCode, IReadOnlyList<OrderLine> lines, DateTimeOffset placedAt)
+    /// <returns>The order, and the changes of the stock levels it reserved (to publish).</returns>
+    public (Order Order, EntityChange[] StockChanges) PlaceOrder(string customerId, string postalCode, IReadOnlyList<OrderLine> lines, DateTimeOffset placedAt)
     {
         var order = new Order($"SO-{Interlocked.Increment(ref _lastOrderNumber)}", customerId, placedAt, postalCode, lines);
-        foreach (var line in lines)
-        {
-            Inventory.Update(line.Sku, level => new InventoryLevel(line.Sku, (level?.OnHand ?? 0) - line.Quantity));
-        }
+        EntityChange[] stockChanges =
+        [
+            .. lines.Select(line => Inventory.Update(line.Sku, level => new InventoryLevel(line.Sku, (level?.OnHand ?? 0) - line.Quantity))),
+        ];
 
         Orders.Add(order);
         _orderNumbers.Enqueue(order.Number);
-        return order;
+        return (order, stockChanges);
     }
 
     /// <summary>Records that the order-submit job skipped orders for this run.</summary>

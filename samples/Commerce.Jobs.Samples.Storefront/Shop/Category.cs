@@ -1,8 +1,4 @@
 namespace Commerce.Jobs.Samples.Storefront.Shop;
 
 /// <summary>A catalog category; merchandisers edit them all day, and the search service must follow.</summary>
-public sealed record Category(string Id, string Name, int SortOrder) : IRecord
-{
-    /// <inheritdoc />
-    public string RecordId => Id;
-}
+public sealed record Category(string Id, string Name, int SortOrder);

@@ -19,6 +19,9 @@ public static class DemoData
         new("cat-bags", "Bags", 8),
     ];
 
+    /// <summary>Gets a seasonal category without products, which the merchandiser deletes while reorganizing the catalog.</summary>
+    public static Category SaleCategory { get; } = new("cat-summer-sale", "Summer sale", 9);
+
     /// <summary>Gets the products the ERP knows (its item master).</summary>
     public static IReadOnlyList<Product> Products { get; } =
         [.. Enumerable.Range(0, 40).Select(i => new Product($"SKU-{1001 + i}", $"Product {1001 + i}", Categories[i % Categories.Count].Id, 9.90m + (i * 5)))];

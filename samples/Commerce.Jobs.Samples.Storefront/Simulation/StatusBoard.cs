@@ -6,11 +6,11 @@ using Microsoft.Extensions.Hosting;
 namespace Commerce.Jobs.Samples.Storefront.Simulation;
 
 /// <summary>
-/// Prints a compact status table of every job from <see cref="IJobMonitor.GetStatuses"/> every 2.5 seconds: plain
-/// lines appended to stdout, so it reads the same in a terminal, a pipe or a CI log (no cursor movement; colour only
-/// in a terminal).
+/// Prints a compact status table of every job from <see cref="IJobMonitor.GetStatuses"/>, and of every entity sync from
+/// <see cref="IEntitySync.GetStatuses"/>, every 2.5 seconds: plain lines appended to stdout, so it reads the same in a
+/// terminal, a pipe or a CI log (no cursor movement; colour only in a terminal).
 /// </summary>
-internal sealed class StatusBoard(IJobMonitor monitor, Cart cart, TimeProvider time) : BackgroundService
+internal sealed class StatusBoard(IJobMonitor monitor, IEntitySync entitySync, Cart cart, TimeProvider time) : BackgroundService
 {
     private static readonly TimeSpan Every = TimeSpan.FromSeconds(2.5);
     private static readonly bool UseColor = !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("NO_COLOR") is null;
@@ -47,7 +47,23 @@ internal sealed class StatusBoard(IJobMonitor monitor, Cart cart, TimeProvider t
             text.Append(CultureInfo.InvariantCulture, $" {Count(last?.Counts.Read),5} {Count(last?.Counts.Delivered),6} {Count(last?.Counts.Skipped),6} {Count(last?.Counts.Failed),6} {job.RunCount,6}").AppendLine();
         }
 
+        text.AppendLine();
+        AppendEntitySync(text, entitySync.GetStatuses(), now);
         return text.ToString();
+    }
+
+    /// <summary>Appends the entity sync table: one line per (entity type, target).</summary>
+    /// <param name="text">The text to append to.</param>
+    /// <param name="statuses">From <see cref="IEntitySync.GetStatuses"/>.</param>
+    /// <param name="now">The current time.</param>
+    public static void AppendEntitySync(StringBuilder text, IReadOnlyList<EntitySyncStatus> statuses, DateTimeOffset now)
+    {
+        text.AppendLine("Entity sync  Target   Pending  Last version  Delivered  Full sync  Paused since   Last error");
+        foreach (var s in statuses)
+        {
+            var paused = s.PausedSince is { } since ? $"{since.ToLocalTime():HH:mm:ss} ({(now - since).TotalSeconds:0}s)" : "-";
+            text.Append(CultureInfo.InvariantCulture, $"{s.EntityType,-12} {s.TargetName,-8} {s.PendingCount,7} {Count(s.LastDeliveredVersion),13} {s.DeliveredCount,10}  {(s.FullSyncRunning ? "running" : "-"),-9}  {(s.PausedSince is null ? paused.PadRight(13) : Yellow(paused.PadRight(13)))}  {s.LastError ?? "-"}").AppendLine();
+        }
     }
 
     private static string Count(long? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "-";
@@ -60,10 +76,14 @@ internal sealed class StatusBoard(IJobMonitor monitor, Cart cart, TimeProvider t
         { } at => at.ToLocalTime().ToString("ddd HH:mm", CultureInfo.InvariantCulture),
     };
 
-    private static string Colour(string cell, JobOutcome? outcome) => !UseColor ? cell : outcome switch
+    private static string Colour(string cell, JobOutcome? outcome) => outcome switch
     {
-        JobOutcome.Failed => $"\e[31m{cell}\e[0m",
-        JobOutcome.PartiallySucceeded => $"\e[33m{cell}\e[0m",
+        JobOutcome.Failed => Red(cell),
+        JobOutcome.PartiallySucceeded => Yellow(cell),
         _ => cell,
     };
+
+    private static string Red(string cell) => UseColor ? $"\e[31m{cell}\e[0m" : cell;
+
+    private static string Yellow(string cell) => UseColor ? $"\e[33m{cell}\e[0m" : cell;
 }

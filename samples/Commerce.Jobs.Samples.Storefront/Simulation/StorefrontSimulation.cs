@@ -1,6 +1,7 @@
 using System.Globalization;
 using Commerce.Jobs.Samples.Storefront.Erp;
 using Commerce.Jobs.Samples.Storefront.Integration;
+using Commerce.Jobs.Samples.Storefront.Search;
 using Commerce.Jobs.Samples.Storefront.Shop;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -8,43 +9,58 @@ using Microsoft.Extensions.Logging;
 namespace Commerce.Jobs.Samples.Storefront.Simulation;
 
 /// <summary>
-/// Drives the demo: customers place orders at the configured rate (each one signals order-submit), merchandisers edit
-/// categories, customers open their order-history page now and then; near the end the ERP imports the new items and an
-/// administrator resubmits all orders; then the store closes, the jobs drain, and the host stops.
+/// Drives the demo: customers place orders at the configured rate (each one signals order-submit and publishes the
+/// stock it reserved), merchandisers edit categories (each edit published for entity sync), customers open their
+/// order-history page now and then. At the start an administrator runs a full sync of the categories; at 40 % the
+/// categories are paused for a reorganization of the catalog and resumed; at 60 % one category is re-synced; near the
+/// end the ERP imports the new items and an administrator resubmits all orders; then the store closes, the jobs drain,
+/// and the host stops.
 /// </summary>
 internal sealed class StorefrontSimulation(
     Cart cart,
     FakeErp erp,
+    FakeSearch search,
     IJobTrigger jobTriggers,
     IJobRunner jobRunner,
+    IEntitySync entitySync,
     SampleOptions options,
     IHostApplicationLifetime lifetime,
     TimeProvider time,
     ILogger<StorefrontSimulation> logger) : BackgroundService
 {
+    private const string Categories = "categories";
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan CategoryEditEvery = TimeSpan.FromMilliseconds(400);
     private static readonly TimeSpan NudgeEvery = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan WaitForSearch = TimeSpan.FromSeconds(5);
     private readonly Random _random = new(42);
+    private readonly Random _merchandiser = new(7);
     private long _ordersPlaced;
+    private volatile bool _reorganizing;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var duration = options.Duration;
+        var reorganizeAt = duration * 0.4;
+        var repairAt = duration * 0.6;
         var resubmitAt = duration * 0.65;
         var closeAt = duration * 0.8;
         var historyAt = new Queue<TimeSpan>([duration * 0.25, duration * 0.5, duration * 0.75]);
-        var historyLookups = new List<Task>();
+        var background = new List<Task>();
         var start = time.GetTimestamp();
         var placed = 0L;
-        var nextCategoryEdit = TimeSpan.Zero;
+        var nextCategoryEdit = CategoryEditEvery;
         var nextNudge = closeAt;
         var resubmitted = false;
+        var reorganized = false;
+        var repaired = false;
 
         logger.LogInformation("Storefront open: {Rate} orders/s for {Open:0.#} s, then closed for {Drain:0.#} s while the jobs drain", options.OrdersPerSecond, closeAt.TotalSeconds, (duration - closeAt).TotalSeconds);
         using var timer = new PeriodicTimer(Tick, time);
         try
         {
+            await OpenAsync(stoppingToken);
+            background.Add(WatchFullSyncAsync(stoppingToken));
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
                 var elapsed = time.GetElapsedTime(start);
@@ -57,12 +73,12 @@ internal sealed class StorefrontSimulation(
                 {
                     for (var due = (long)(options.OrdersPerSecond * elapsed.TotalSeconds); placed < due; placed++)
                     {
-                        PlaceOrder();
+                        await PlaceOrderAsync(stoppingToken);
                     }
 
                     for (; nextCategoryEdit <= elapsed; nextCategoryEdit += CategoryEditEvery)
                     {
-                        EditCategory();
+                        await EditCategoryAsync(stoppingToken);
                     }
                 }
                 else if (elapsed >= nextNudge)
@@ -79,6 +95,18 @@ internal sealed class StorefrontSimulation(
                     }
                 }
 
+                if (!reorganized && elapsed >= reorganizeAt)
+                {
+                    reorganized = true;
+                    background.Add(ReorganizeCatalogAsync(duration, stoppingToken));
+                }
+
+                if (!repaired && elapsed >= repairAt)
+                {
+                    repaired = true;
+                    background.Add(RepairCategoryAsync(stoppingToken));
+                }
+
                 if (!resubmitted && elapsed >= resubmitAt)
                 {
                     resubmitted = true;
@@ -88,7 +116,7 @@ internal sealed class StorefrontSimulation(
                 while (historyAt.TryPeek(out var at) && elapsed >= at)
                 {
                     historyAt.Dequeue();
-                    historyLookups.Add(OpenOrderHistoryPagesAsync(stoppingToken));
+                    background.Add(OpenOrderHistoryPagesAsync(stoppingToken));
                 }
             }
         }
@@ -97,11 +125,181 @@ internal sealed class StorefrontSimulation(
             // Ctrl+C: the host is stopping already.
         }
 
-        await Task.WhenAll(historyLookups);
+        await Task.WhenAll(background);
         lifetime.StopApplication();
     }
 
-    private void PlaceOrder()
+    /// <summary>
+    /// Opening: the search service is empty. The storefront publishes its opening stock levels (one publish for all of
+    /// them), and an administrator starts a full sync of the categories, read from the catalog by
+    /// <see cref="CatalogCategories"/>.
+    /// </summary>
+    private async Task OpenAsync(CancellationToken cancellationToken)
+    {
+        var stock = cart.Inventory.Snapshot();
+        var accepted = await entitySync.PublishAsync(stock, cancellationToken);
+        logger.LogInformation("Opening stock of {Products} products published for entity sync to search ({Accepted} accepted)", stock.Count, accepted);
+
+        await entitySync.StartFullSyncAsync(Categories, cancellationToken);
+        logger.LogInformation("An administrator starts a full sync of '{Type}' to search (IEntitySync.StartFullSyncAsync)", Categories);
+    }
+
+    private async Task WatchFullSyncAsync(CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        try
+        {
+            // FullSyncRunning goes false once the source is read to the end, before its last batch is delivered:
+            // wait for search to hold every category too.
+            await WaitForAsync(() => !entitySync.GetStatus(Categories).Any(s => s.FullSyncRunning), cancellationToken);
+            await WaitForAsync(() => cart.Categories.Snapshot().All(search.IsCurrent), cancellationToken);
+            var current = cart.Categories.Snapshot();
+            logger.LogInformation(
+                "Full sync of '{Type}' done after {Elapsed:0} ms: search holds {Current} of {Count} categories at their current version",
+                Categories,
+                time.GetElapsedTime(started).TotalMilliseconds,
+                current.Count(search.IsCurrent),
+                current.Count);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The host is stopping.
+        }
+    }
+
+    /// <summary>
+    /// The pause → many edits → resume cycle: an administrator pauses the categories, the merchandiser reorganizes the
+    /// catalog (a hundred edits to a handful of categories, and deletes the summer sale), and the administrator resumes.
+    /// The search service gets one delivery per edited category, at its latest version; the delete goes out at once.
+    /// </summary>
+    private async Task ReorganizeCatalogAsync(TimeSpan duration, CancellationToken cancellationToken)
+    {
+        const int Edits = 100;
+        string[] edited = ["cat-bikes", "cat-helmets", "cat-lights", "cat-tools", "cat-bags"];
+        var deleted = DemoData.SaleCategory.Id;
+        var editEvery = TimeSpan.FromTicks(Math.Min(TimeSpan.FromMilliseconds(20).Ticks, (duration * 0.15 / Edits).Ticks));
+        _reorganizing = true;
+        try
+        {
+            // Let the last regular edit reach search first, so what follows counts only the reorganization.
+            await WaitForAsync(() => entitySync.GetStatus(Categories).All(s => s.PendingCount == 0), cancellationToken);
+
+            await entitySync.PauseAsync(Categories, cancellationToken);
+            var before = edited.ToDictionary(id => id, id => search.Received(Categories, id), StringComparer.Ordinal);
+            logger.LogInformation(
+                "An administrator pauses entity sync of '{Type}' (IEntitySync.PauseAsync); the merchandiser reorganizes the catalog: {Edits} edits to {Count} categories ({Ids}), and deletes {Deleted}",
+                Categories,
+                Edits,
+                edited.Length,
+                string.Join(", ", edited),
+                deleted);
+
+            for (var i = 0; i < Edits; i++)
+            {
+                var id = edited[i % edited.Length];
+                var sortOrder = _merchandiser.Next(1, 100);
+                var change = cart.Categories.Update(id, c => c! with { SortOrder = sortOrder });
+                await entitySync.PublishAsync(change, cancellationToken);
+                if (i == Edits / 2)
+                {
+                    await DeleteCategoryAsync(deleted, cancellationToken);
+                }
+
+                await Task.Delay(editEvery, time, cancellationToken);
+            }
+
+            var held = entitySync.GetStatus(Categories).Single();
+            var receivedWhilePaused = edited.Sum(id => search.Received(Categories, id) - before[id]);
+            logger.LogInformation(
+                "{Edits} edits made while '{Type}' is paused: search received {Received} of them; {Pending} consolidated upserts wait (paused since {PausedSince:HH:mm:ss.fff})",
+                Edits,
+                Categories,
+                receivedWhilePaused,
+                held.PendingCount,
+                held.PausedSince?.ToLocalTime());
+
+            var resumed = time.GetTimestamp();
+            await entitySync.ResumeAsync(Categories, cancellationToken);
+            var current = await WaitForAsync(() => edited.All(id => cart.Categories.Read(id) is { } latest && search.IsCurrent(latest)), cancellationToken);
+            var received = edited.ToDictionary(id => id, id => search.Received(Categories, id) - before[id], StringComparer.Ordinal);
+            logger.LogInformation(
+                "An administrator resumes '{Type}' (IEntitySync.ResumeAsync): within {Elapsed:0} ms search received {Edits} edits as {Total} deliveries, {Shape} ({Deliveries})",
+                Categories,
+                time.GetElapsedTime(resumed).TotalMilliseconds,
+                Edits,
+                received.Values.Sum(),
+                current && received.Values.All(n => n == 1) ? "one per edited category, at its latest version" : "NOT one per edited category",
+                string.Join(", ", edited.Select(id => $"{id} {received[id]}× v{search.Find(Categories, id)?.Version}")));
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The host is stopping.
+        }
+        finally
+        {
+            _reorganizing = false;
+        }
+    }
+
+    private async Task DeleteCategoryAsync(string id, CancellationToken cancellationToken)
+    {
+        if (cart.Categories.Delete(id) is not { } delete)
+        {
+            return;
+        }
+
+        var published = time.GetTimestamp();
+        await entitySync.PublishAsync(delete, cancellationToken);
+        var arrived = await WaitForAsync(() => search.Find(Categories, id) is { Deleted: true }, cancellationToken);
+        logger.LogInformation(
+            "The merchandiser deletes {Id} ({Change}): {Outcome} while '{Type}' is paused; deletes are never paused",
+            id,
+            delete,
+            arrived ? $"search removed it {time.GetElapsedTime(published).TotalMilliseconds:0} ms later" : "search has not removed it",
+            Categories);
+    }
+
+    /// <summary>A targeted sync: search support reports one category looks wrong, and an administrator re-syncs just that id.</summary>
+    private async Task RepairCategoryAsync(CancellationToken cancellationToken)
+    {
+        var id = DemoData.Categories[3].Id;
+        try
+        {
+            var before = search.Received(Categories, id);
+            var returned = await entitySync.SyncIdsAsync(Categories, [id], cancellationToken);
+            await WaitForAsync(() => search.Received(Categories, id) > before, cancellationToken);
+            logger.LogInformation(
+                "Search support reports {Id} looks wrong; an administrator re-syncs it (IEntitySync.SyncIdsAsync): the source returned {Returned} change, search received it again at v{Version} (changes received for it: {Before} → {After})",
+                id,
+                returned,
+                search.Find(Categories, id)?.Version,
+                before,
+                search.Received(Categories, id));
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The host is stopping.
+        }
+    }
+
+    /// <summary>Waits until a condition holds, or <see cref="WaitForSearch"/> has passed.</summary>
+    private async Task<bool> WaitForAsync(Func<bool> condition, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        while (!condition())
+        {
+            if (time.GetElapsedTime(started) >= WaitForSearch)
+            {
+                return false;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(5), time, cancellationToken);
+        }
+
+        return true;
+    }
+
+    private async Task PlaceOrderAsync(CancellationToken cancellationToken)
     {
         var lines = new List<OrderLine>();
         for (var i = _random.Next(1, 4); i > 0; i--)
@@ -120,19 +318,25 @@ internal sealed class StorefrontSimulation(
 
         var postalCode = _ordersPlaced % 100 == 57 ? string.Empty : _random.Next(10_000, 100_000).ToString(CultureInfo.InvariantCulture);
         var customer = DemoData.Customers[_random.Next(DemoData.Customers.Count)];
-        cart.PlaceOrder(customer, postalCode, lines, time.GetUtcNow());
+        var (_, stockChanges) = cart.PlaceOrder(customer, postalCode, lines, time.GetUtcNow());
 
-        // What a storefront does when an order is placed (and stock is reserved): tell the jobs there is data.
+        // What a storefront does when an order is placed: tell the jobs there is an order, publish the stock it reserved.
         jobTriggers.Signal("order-submit");
-        jobTriggers.Signal("inventory-sync");
+        await entitySync.PublishAsync(stockChanges, cancellationToken);
     }
 
-    private void EditCategory()
+    private async Task EditCategoryAsync(CancellationToken cancellationToken)
     {
-        var id = DemoData.Categories[_random.Next(DemoData.Categories.Count)].Id;
+        if (_reorganizing)
+        {
+            return;     // the merchandiser is busy reorganizing the catalog
+        }
+
+        var categories = cart.Categories.Current;
+        var id = categories[_random.Next(categories.Count)].Id;
         var sortOrder = _random.Next(1, 100);
-        cart.Categories.Update(id, category => category! with { SortOrder = sortOrder });
-        jobTriggers.Signal("category-sync");
+        var change = cart.Categories.Update(id, category => category! with { SortOrder = sortOrder });
+        await entitySync.PublishAsync(change, cancellationToken);
     }
 
     private void ResubmitAllOrders()
