@@ -453,6 +453,15 @@ internal sealed class EntitySyncLane : IDisposable
                     continue;
                 }
 
+                // Nothing left to read or deliver: a full sync is done once what it read went out, not when reading ended.
+                lock (_gate)
+                {
+                    if (_fullSync is null && _fullSyncRequest is null)
+                    {
+                        _fullSyncRunning = false;
+                    }
+                }
+
                 break;
             }
 
@@ -780,13 +789,6 @@ internal sealed class EntitySyncLane : IDisposable
             await scope.DisposeAsync().ConfigureAwait(false);
         }
 
-        lock (_gate)
-        {
-            if (_fullSyncRequest is null)
-            {
-                _fullSyncRunning = false;
-            }
-        }
     }
 
     /// <summary>Merges one change into the waiting set. Called under the lock.</summary>

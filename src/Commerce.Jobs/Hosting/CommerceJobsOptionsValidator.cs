@@ -42,7 +42,15 @@ internal sealed class CommerceJobsOptionsValidator(JobRegistry registry, IOption
                 }
             }
 
-            after[job.Name] = JobSchedule.Split(jobOptions.Get(job.Name).After);
+            var jobSettings = jobOptions.Get(job.Name);
+            after[job.Name] = JobSchedule.Split(jobSettings.After);
+
+            // An inbox lease is renewed between batches: one batch with all its retries must fit well inside it,
+            // or another host could take the records over while they are still being delivered.
+            if (job.ReadsInbox && jobSettings.RetryWindow.Window * 2 > options.LeaseDuration)
+            {
+                errors.Add($"Job '{job.Name}': RetryWindow.Window ({jobSettings.RetryWindow.Window}) must be at most half of CommerceJobs:LeaseDuration ({options.LeaseDuration}) for a job that reads its inbox.");
+            }
         }
 
         if (FindCycle(after) is { } cycle)

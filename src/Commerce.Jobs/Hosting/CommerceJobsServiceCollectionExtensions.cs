@@ -59,8 +59,10 @@ public static class CommerceJobsServiceCollectionExtensions
         services.TryAddSingleton<IJobRunner>(static s => s.GetRequiredService<JobEngine>());
         services.TryAddSingleton<IJobControl>(static s => s.GetRequiredService<JobEngine>());
         services.TryAddSingleton<IJobMonitor>(static s => s.GetRequiredService<JobEngine>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, CommerceJobsHostedService>());
+        // Entity sync starts before the engine and stops after it (hosts stop services in reverse), so a job still
+        // running at shutdown can publish changes into lanes that are still there.
         EntitySyncServices.TryAdd(services);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, CommerceJobsHostedService>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<JobOptions>, JobOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CommerceJobsOptions>, CommerceJobsOptionsValidator>());
         services.AddOptions<CommerceJobsOptions>().ValidateOnStart();

@@ -23,6 +23,8 @@ internal sealed class RecordJobDefinition<T>(string name) : JobDefinition(name)
     /// <summary>Gets or sets a value indicating whether the job reads from its inbox in the store (<c>ReadFromInbox</c>).</summary>
     public bool Inbox { get; set; }
 
+    public override bool ReadsInbox => Inbox;
+
     public Func<T, string> GetRecordId() => RecordId ?? (static record => ((IRecord)record!).RecordId);
 
     public override IEnumerable<string> TargetNames => TargetName is null ? [] : [TargetName];

@@ -8,6 +8,9 @@ internal abstract class JobDefinition(string name)
     /// <summary>Gets the named delivery targets the job delivers to, checked at start-up.</summary>
     public virtual IEnumerable<string> TargetNames => [];
 
+    /// <summary>Gets a value indicating whether the job reads records from its inbox in the store.</summary>
+    public virtual bool ReadsInbox => false;
+
     /// <summary>Says what the job still lacks, if anything (checked at start-up).</summary>
     public virtual IEnumerable<string> Validate() => [];
 

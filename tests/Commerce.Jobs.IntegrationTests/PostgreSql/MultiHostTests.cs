@@ -144,7 +144,8 @@ public sealed class MultiHostTests(PostgreSqlServer server) : IAsyncLifetime
                     time,
                     _connectionString,
                     Schema,
-                    jobs => jobs.AddRecordJob<Order>(Job).ReadFromInbox().DeliverTo(Target(name)).Batch(size: 50).Schedule(Schedule.Automatic(cleanupRunsPerDay: 0)),
+                    jobs => jobs.AddRecordJob<Order>(Job).ReadFromInbox().DeliverTo(Target(name)).Batch(size: 50).Schedule(Schedule.Automatic(cleanupRunsPerDay: 0))
+                        .RetryWithin(maxRetries: 3, window: TimeSpan.FromSeconds(10)),
                     options => options.LeaseDuration = lease));
             }
 

@@ -466,6 +466,29 @@ public sealed class EntitySyncTests
     }
 
     [Fact]
+    public async Task Full_sync_is_running_until_what_it_read_is_delivered()
+    {
+        var source = new TestEntitySource(EntityChange.Upsert(Categories, "c-1", "one", 1), EntityChange.Upsert(Categories, "c-2", "two", 1));
+        await using var sut = await CreateAsync(b => b.ReadFrom(source));
+        var delivering = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        sut.Erp.BeforeDeliver = async ct =>
+        {
+            delivering.TrySetResult();
+            await release.Task.WaitAsync(ct);
+        };
+
+        await sut.Sync.StartFullSyncAsync(Categories, None);
+        await delivering.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(sut.Status("erp").FullSyncRunning);
+
+        release.SetResult();
+        await sut.DrainAsync();
+        Assert.All(sut.Sync.GetStatus(Categories), s => Assert.False(s.FullSyncRunning));
+        Assert.Equal(["c-1", "c-2"], sut.Erp.Log.Select(c => c.Id).Order());
+    }
+
+    [Fact]
     public async Task Full_sync_of_a_paused_type_waits_for_resume()
     {
         var source = new TestEntitySource(EntityChange.Upsert(Categories, "c-1", "one", 1));

@@ -282,6 +282,23 @@ public sealed class ValidationTests
     }
 
     [Fact]
+    public void InboxJob_RetryWindowLongerThanHalfTheLease_NamesJobAndSettings()
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddCommerceJobs(jobs =>
+        {
+            jobs.Configure(o => o.LeaseDuration = TimeSpan.FromMinutes(1));
+            jobs.AddRecordJob<Foo>("shipment-upload").ReadFromInbox().DeliverTo(new FooTarget()).RetryWithin(3, TimeSpan.FromMinutes(2));
+        });
+        using var provider = services.BuildServiceProvider();
+
+        var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<CommerceJobsOptions>>().Value);
+
+        Assert.Contains("Job 'shipment-upload': RetryWindow.Window (00:02:00) must be at most half of CommerceJobs:LeaseDuration (00:01:00)", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Configuration_EngineOptions_AreValidated()
     {
         var message = EngineOptionsError(jobs => AddJob(jobs), Config(("CommerceJobs:MaxConcurrentRuns", "0")));
