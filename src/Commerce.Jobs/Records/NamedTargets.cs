@@ -3,8 +3,8 @@ using Commerce.Jobs.Runners;
 
 namespace Commerce.Jobs.Records;
 
-/// <summary>Creates each named delivery target once and shares it among every job that delivers to it.</summary>
-internal sealed class NamedTargets(JobRegistry registry, IServiceProvider services)
+/// <summary>Creates each named delivery target once, shares it among every job that delivers to it, and disposes it with the host.</summary>
+internal sealed class NamedTargets(JobRegistry registry, IServiceProvider services) : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, IDeliveryTarget> _targets = new(StringComparer.OrdinalIgnoreCase);
 
@@ -15,4 +15,22 @@ internal sealed class NamedTargets(JobRegistry registry, IServiceProvider servic
             ? factory(services)
             : throw new InvalidOperationException($"No delivery target named '{n}' is registered.");
     }, (registry, services));
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var target in _targets.Values)
+        {
+            switch (target)
+            {
+                case IAsyncDisposable asyncDisposable:
+                    await asyncDisposable.DisposeAsync().ConfigureAwait(false);
+                    break;
+                case IDisposable disposable:
+                    disposable.Dispose();
+                    break;
+            }
+        }
+
+        _targets.Clear();
+    }
 }
