@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test project of the solution and prints one line: "N passed, N failed, N skipped".
-# Installs what the tests need first (PostgreSQL 15 server binaries; the test fixtures start the servers
+# Installs what the tests need first (PostgreSQL 15 server binaries, Azurite; the test fixtures start the servers
 # themselves). Exits non-zero if any test failed or none ran.
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -20,6 +20,22 @@ if [ ! -x /usr/lib/postgresql/15/bin/initdb ]; then
       || echo "warning: apt-get install -y postgresql failed; the PostgreSQL integration tests will fail and say so"
   else
     echo "warning: not root: run 'apt-get install -y postgresql' as root; the PostgreSQL integration tests will fail and say so"
+  fi
+fi
+
+# Azurite (Azure Storage emulator) for tests/Commerce.Jobs.IntegrationTests.Adapters (its fixture starts the blob service on
+# 127.0.0.1). Idempotent: installs into artifacts/tools only when missing. 3.35.0 is the last release that runs on Node 20.
+azurite_version=3.35.0
+azurite_prefix="$root/artifacts/tools"
+azurite_entry="$azurite_prefix/node_modules/azurite/dist/src/blob/main.js"
+if [ ! -f "$azurite_entry" ] || ! grep -q "\"version\": \"$azurite_version\"" "$azurite_prefix/node_modules/azurite/package.json" 2>/dev/null; then
+  echo "installing Azurite $azurite_version into $azurite_prefix"
+  if command -v npm >/dev/null 2>&1; then
+    mkdir -p "$azurite_prefix"
+    npm install --prefix "$azurite_prefix" --no-audit --no-fund --loglevel=error "azurite@$azurite_version" >/dev/null \
+      || echo "warning: npm install azurite@$azurite_version failed; the Azure Blob integration tests will fail and say so"
+  else
+    echo "warning: npm not found (install Node.js 20: apt-get install -y nodejs npm); the Azure Blob integration tests will fail and say so"
   fi
 fi
 

@@ -1,0 +1,203 @@
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+
+namespace Commerce.Jobs.Adapters.Sqlite;
+
+/// <summary>Run history (the log as JSON) and record failures.</summary>
+internal sealed partial class SqliteJobStore
+{
+    public ValueTask AddRunAsync(JobRun run, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        return Unit(UseAsync(run, static (store, run) =>
+        {
+            using var command = store.Command("""
+                INSERT INTO runs (run_id, job_name, trigger_kind, host_name, started_at, ended_at, outcome,
+                                  read_count, delivered_count, skipped_count, failed_count, error, log)
+                VALUES ($run_id, $job, $trigger, $host, $started, $ended, $outcome, $read, $delivered, $skipped, $failed, $error, $log);
+                """);
+            var p = command.Parameters;
+            p.AddWithValue("$run_id", run.RunId.ToString("D"));
+            p.AddWithValue("$job", run.JobName);
+            p.AddWithValue("$trigger", run.Trigger.ToString());
+            p.AddWithValue("$host", run.HostName);
+            p.AddWithValue("$started", ToTicks(run.StartedAt));
+            p.AddWithValue("$ended", ToTicks(run.EndedAt));
+            p.AddWithValue("$outcome", run.Outcome.ToString());
+            p.AddWithValue("$read", run.Counts.Read);
+            p.AddWithValue("$delivered", run.Counts.Delivered);
+            p.AddWithValue("$skipped", run.Counts.Skipped);
+            p.AddWithValue("$failed", run.Counts.Failed);
+            p.AddWithValue("$error", DbValue(run.Error));
+            p.AddWithValue("$log", JsonSerializer.Serialize(run.Log, SqliteJsonContext.Default.IReadOnlyListJobLogEntry));
+            return command.ExecuteNonQuery();
+        }, cancellationToken));
+    }
+
+    public ValueTask<IReadOnlyList<JobRun>> GetRunsAsync(string jobName, int maxRuns, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(jobName);
+        if (maxRuns <= 0)
+        {
+            return ValueTask.FromResult<IReadOnlyList<JobRun>>([]);
+        }
+
+        return UseAsync((jobName, maxRuns), static (store, args) =>
+        {
+            using var command = store.Command("""
+                SELECT run_id, job_name, trigger_kind, host_name, started_at, ended_at, outcome,
+                       read_count, delivered_count, skipped_count, failed_count, error, log
+                FROM runs WHERE job_name = $job ORDER BY seq DESC LIMIT $max;
+                """);
+            command.Parameters.AddWithValue("$job", args.jobName);
+            command.Parameters.AddWithValue("$max", args.maxRuns);
+            var runs = new List<JobRun>();
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                runs.Add(new JobRun
+                {
+                    RunId = Guid.Parse(reader.GetString(0)),
+                    JobName = reader.GetString(1),
+                    Trigger = Enum.Parse<TriggerKind>(reader.GetString(2)),
+                    HostName = reader.GetString(3),
+                    StartedAt = FromTicks(reader.GetInt64(4)),
+                    EndedAt = FromTicks(reader.GetInt64(5)),
+                    Outcome = Enum.Parse<JobOutcome>(reader.GetString(6)),
+                    Counts = new RecordCounts(reader.GetInt64(7), reader.GetInt64(8), reader.GetInt64(9), reader.GetInt64(10)),
+                    Error = reader.IsDBNull(11) ? null : reader.GetString(11),
+                    Log = JsonSerializer.Deserialize(reader.GetString(12), SqliteJsonContext.Default.IReadOnlyListJobLogEntry) ?? [],
+                });
+            }
+
+            return (IReadOnlyList<JobRun>)runs;
+        }, cancellationToken, Commit.None);
+    }
+
+    public ValueTask<int> PurgeRunsAsync(string jobName, int keepLast, DateTimeOffset endedBefore, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(jobName);
+        return UseAsync((jobName, keepLast, endedBefore: ToTicks(endedBefore)), static (store, args) =>
+        {
+            using var transaction = store._connection.BeginTransaction();
+
+            // Oldest first, as added: drop from the oldest while there are too many or the oldest ended too early.
+            var runs = new List<(long Seq, long EndedAt)>();
+            using (var select = store.Command("SELECT seq, ended_at FROM runs WHERE job_name = $job ORDER BY seq;", transaction))
+            {
+                select.Parameters.AddWithValue("$job", args.jobName);
+                using var reader = select.ExecuteReader();
+                while (reader.Read())
+                {
+                    runs.Add((reader.GetInt64(0), reader.GetInt64(1)));
+                }
+            }
+
+            var removed = 0;
+            while (removed < runs.Count && (runs.Count - removed > args.keepLast || runs[removed].EndedAt < args.endedBefore))
+            {
+                removed++;
+            }
+
+            if (removed > 0)
+            {
+                using var delete = store.Command("DELETE FROM runs WHERE job_name = $job AND seq <= $last;", transaction);
+                delete.Parameters.AddWithValue("$job", args.jobName);
+                delete.Parameters.AddWithValue("$last", runs[removed - 1].Seq);
+                delete.ExecuteNonQuery();
+            }
+
+            transaction.Commit();
+            return removed;
+        }, cancellationToken);
+    }
+
+    public ValueTask AddRecordFailuresAsync(string jobName, IReadOnlyList<RecordFailure> failures, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(jobName);
+        ArgumentNullException.ThrowIfNull(failures);
+        if (failures.Count == 0)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        return Unit(UseAsync((jobName, failures), static (store, args) =>
+        {
+            using var transaction = store._connection.BeginTransaction();
+            using var command = store.Command("""
+                INSERT INTO record_failures (job_name, record_id, status, error, attempts, last_attempt_at)
+                VALUES ($job, $id, $status, $error, 1, $at)
+                ON CONFLICT (job_name, record_id) DO UPDATE SET
+                    status = excluded.status, error = excluded.error, attempts = record_failures.attempts + 1,
+                    last_attempt_at = excluded.last_attempt_at;
+                """, transaction);
+            command.Parameters.AddWithValue("$job", args.jobName);
+            var id = command.Parameters.Add("$id", SqliteType.Text);
+            var status = command.Parameters.Add("$status", SqliteType.Text);
+            var error = command.Parameters.Add("$error", SqliteType.Text);
+            var at = command.Parameters.Add("$at", SqliteType.Integer);
+            foreach (var failure in args.failures)
+            {
+                id.Value = failure.RecordId;
+                status.Value = failure.Status.ToString();
+                error.Value = DbValue(failure.Error);
+                at.Value = ToTicks(failure.LastAttemptAt);
+                command.ExecuteNonQuery();
+            }
+
+            transaction.Commit();
+            return 0;
+        }, cancellationToken));
+    }
+
+    public ValueTask RemoveRecordFailuresAsync(string jobName, IReadOnlyCollection<string> recordIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(jobName);
+        ArgumentNullException.ThrowIfNull(recordIds);
+        if (recordIds.Count == 0)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        return Unit(UseAsync((jobName, recordIds), static (store, args) =>
+        {
+            using var transaction = store._connection.BeginTransaction();
+            using var command = store.Command("DELETE FROM record_failures WHERE job_name = $job AND record_id = $id;", transaction);
+            command.Parameters.AddWithValue("$job", args.jobName);
+            var id = command.Parameters.Add("$id", SqliteType.Text);
+            foreach (var recordId in args.recordIds)
+            {
+                id.Value = recordId;
+                command.ExecuteNonQuery();
+            }
+
+            transaction.Commit();
+            return 0;
+        }, cancellationToken));
+    }
+
+    public ValueTask<IReadOnlyList<RecordFailure>> GetRecordFailuresAsync(string jobName, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(jobName);
+        return UseAsync(jobName, static (store, jobName) =>
+        {
+            using var command = store.Command("SELECT record_id, status, error, attempts, last_attempt_at FROM record_failures WHERE job_name = $job;");
+            command.Parameters.AddWithValue("$job", jobName);
+            var failures = new List<RecordFailure>();
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                failures.Add(new RecordFailure(
+                    reader.GetString(0),
+                    Enum.Parse<RecordStatus>(reader.GetString(1)),
+                    reader.IsDBNull(2) ? null : reader.GetString(2),
+                    reader.GetInt32(3),
+                    FromTicks(reader.GetInt64(4))));
+            }
+
+            return (IReadOnlyList<RecordFailure>)failures;
+        }, cancellationToken, Commit.None);
+    }
+
+    private static async ValueTask Unit<T>(ValueTask<T> task) => await task.ConfigureAwait(false);
+}

@@ -1,0 +1,250 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+
+namespace Commerce.Jobs.Adapters.Sqlite;
+
+/// <summary>
+/// The embedded durable store: everything <see cref="IJobStore"/> holds, in one SQLite file in write-ahead-log mode.
+/// </summary>
+/// <remarks>
+/// One connection, opened for the store's lifetime, serves every call; a semaphore lets one call at a time use it
+/// (SQLite has one writer anyway, and an uncontended wait costs nothing). Every write is one transaction per call — a
+/// whole batch of records, never one per record. Every commit survives a killed process (WAL); writes that accept work
+/// are also synced to disk before they return (<c>synchronous=FULL</c>), so they survive a power cut, while writes that
+/// only record progress are synced with the next such commit (see <see cref="Commit"/>).
+/// </remarks>
+internal sealed partial class SqliteJobStore : IJobStore, IDisposable, IAsyncDisposable
+{
+    private readonly SqliteConnection _connection;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly JsonSerializerOptions _payloadOptions;
+    private Commit _synchronous = Commit.Durable;
+    private bool _disposed;
+
+    private SqliteJobStore(SqliteConnection connection, JsonSerializerOptions payloadOptions)
+    {
+        _connection = connection;
+        _payloadOptions = payloadOptions;
+    }
+
+    /// <summary>Gets the database file (or <c>:memory:</c>).</summary>
+    public string DataSource => _connection.DataSource;
+
+    /// <summary>
+    /// Opens the store: opens the file (creating it if the connection string allows), switches it to WAL, migrates or
+    /// checks the schema, and releases leases left by a previous process, as <paramref name="options"/> say.
+    /// </summary>
+    /// <param name="options">The settings.</param>
+    /// <param name="payloadOptions">How entity-change payloads are serialized; <see langword="null"/> for <see cref="JsonSerializerOptions.Web"/>.</param>
+    /// <returns>The open store.</returns>
+    /// <exception cref="ArgumentException">The options are invalid.</exception>
+    /// <exception cref="InvalidOperationException">The schema is missing or older (with AutoMigrate off), or newer than this package knows.</exception>
+    public static SqliteJobStore Open(SqliteStoreOptions options, JsonSerializerOptions? payloadOptions = null)
+    {
+        var errors = SqliteStoreOptionsValidator.GetErrors(options);
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException(string.Join(" ", errors), nameof(options));
+        }
+
+        // Pooling off: the store keeps its one connection, and closing it must close the file.
+        var builder = new SqliteConnectionStringBuilder(options.ConnectionString)
+        {
+            Pooling = false,
+            DefaultTimeout = (int)Math.Ceiling(options.BusyTimeout.TotalSeconds),
+        };
+        var connection = new SqliteConnection(builder.ToString());
+        try
+        {
+            connection.Open();
+            Execute(connection, null, string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {(long)options.BusyTimeout.TotalMilliseconds};"));
+
+            // WAL: readers never block the writer, a commit appends to the log instead of rewriting pages, and a process killed
+            // mid-write leaves the last committed state. synchronous=FULL syncs the log on every commit: records the store
+            // accepted are on disk, not only in the OS cache (NORMAL survives a killed process but not a power cut). Calls
+            // that only record progress lower it to NORMAL for their commit (see Commit).
+            Execute(connection, null, "PRAGMA journal_mode = WAL;");
+            Execute(connection, null, "PRAGMA synchronous = FULL;");
+
+            if (options.AutoMigrate)
+            {
+                Migrate(connection, connection.DataSource);
+            }
+            else
+            {
+                CheckSchema(connection, connection.DataSource);
+            }
+
+            if (options.ReleaseLeasesOnOpen)
+            {
+                Execute(connection, null, "UPDATE inbox SET owner = NULL, lease_until = NULL WHERE owner IS NOT NULL OR lease_until IS NOT NULL;");
+            }
+
+            return new SqliteJobStore(connection, payloadOptions ?? JsonSerializerOptions.Web);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        _gate.Wait();
+        try
+        {
+            Close();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            Close();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Gets the connection's <c>PRAGMA synchronous</c> now: 2 (FULL) after a durable write, 1 (NORMAL) after a progress write.</summary>
+    internal ValueTask<long> GetSynchronousAsync(CancellationToken cancellationToken) => UseAsync(0, static (store, _) =>
+    {
+        using var command = store.Command("PRAGMA synchronous;");
+        return (long)command.ExecuteScalar()!;
+    }, cancellationToken, Commit.None);
+
+    /// <summary>Gets the schema version of the open database.</summary>
+    internal static int ReadSchemaVersion(SqliteConnection connection, SqliteTransaction? transaction)
+    {
+        using var exists = Command(connection, transaction, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version';");
+        if (Convert.ToInt64(exists.ExecuteScalar(), CultureInfo.InvariantCulture) == 0)
+        {
+            return 0;
+        }
+
+        using var max = Command(connection, transaction, "SELECT COALESCE(MAX(version), 0) FROM schema_version;");
+        return Convert.ToInt32(max.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
+    private static void Migrate(SqliteConnection connection, string dataSource)
+    {
+        // BEGIN IMMEDIATE: a second process opening the same file at once waits, then finds the migrations applied.
+        using var transaction = connection.BeginTransaction();
+        Execute(connection, transaction, SqliteMigrations.VersionTable);
+        var version = ReadSchemaVersion(connection, transaction);
+        ThrowIfNewer(version, dataSource);
+        for (var next = version + 1; next <= SqliteStoreSchema.CurrentVersion; next++)
+        {
+            Execute(connection, transaction, SqliteMigrations.All[next - 1]);
+            Execute(connection, transaction, SqliteMigrations.Record(next));
+        }
+
+        transaction.Commit();
+    }
+
+    private static void CheckSchema(SqliteConnection connection, string dataSource)
+    {
+        var version = ReadSchemaVersion(connection, null);
+        ThrowIfNewer(version, dataSource);
+        if (version < SqliteStoreSchema.CurrentVersion)
+        {
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                $"SQLite job store '{dataSource}': the database has schema version {version}{(version == 0 ? " (no schema)" : "")}, but version {SqliteStoreSchema.CurrentVersion} is expected and AutoMigrate is off. " +
+                $"Apply SqliteStoreSchema.GetMigrationScript({version}) to the database, or set SqliteStoreOptions.AutoMigrate to true."));
+        }
+    }
+
+    private static void ThrowIfNewer(int version, string dataSource)
+    {
+        if (version > SqliteStoreSchema.CurrentVersion)
+        {
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                $"SQLite job store '{dataSource}': the database has schema version {version}, newer than version {SqliteStoreSchema.CurrentVersion} that this Commerce.Jobs.Adapters.Sqlite knows. Upgrade the package."));
+        }
+    }
+
+    private static int Execute(SqliteConnection connection, SqliteTransaction? transaction, string sql)
+    {
+        using var command = Command(connection, transaction, sql);
+        return command.ExecuteNonQuery();
+    }
+
+    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction;
+        return command;
+    }
+
+    private static long ToTicks(DateTimeOffset time) => time.UtcTicks;
+
+    private static DateTimeOffset FromTicks(long ticks) => new(ticks, TimeSpan.Zero);
+
+    private static long ToUnixMs(DateTimeOffset time) => time.ToUnixTimeMilliseconds();
+
+    private static object DbValue(string? value) => value is null ? DBNull.Value : value;
+
+    private SqliteCommand Command(string sql, SqliteTransaction? transaction = null) => Command(_connection, transaction, sql);
+
+    /// <summary>Runs <paramref name="work"/> with the connection to itself (one call at a time), its commits synced as <paramref name="commit"/> says.</summary>
+    private async ValueTask<TResult> UseAsync<TState, TResult>(TState state, Func<SqliteJobStore, TState, TResult> work, CancellationToken cancellationToken, Commit commit = Commit.Durable)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (commit != Commit.None && commit != _synchronous)
+            {
+                Execute(_connection, null, commit == Commit.Durable ? "PRAGMA synchronous = FULL;" : "PRAGMA synchronous = NORMAL;");
+                _synchronous = commit;
+            }
+
+            return work(this, state);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>How a call's commit reaches the disk.</summary>
+    private enum Commit
+    {
+        /// <summary>The call only reads.</summary>
+        None,
+
+        /// <summary>
+        /// <c>synchronous=FULL</c>: the write-ahead log is synced before the call returns. For writes that accept work
+        /// (offered records, entity changes, checkpoints, occurrence claims, history, failures): losing them loses data.
+        /// </summary>
+        Durable,
+
+        /// <summary>
+        /// <c>synchronous=NORMAL</c>: committed to the log (which survives a killed process) but synced with the next
+        /// durable commit or checkpoint. For writes that record progress (claims, lease renewals, completions, entity
+        /// deliveries): a power cut can only undo them, and undone progress is done again — at least once, under the same
+        /// idempotency key — never lost.
+        /// </summary>
+        Progress,
+    }
+
+    private void Close()
+    {
+        if (!_disposed)
+        {
+            _disposed = true;
+            _connection.Dispose();
+        }
+    }
+}

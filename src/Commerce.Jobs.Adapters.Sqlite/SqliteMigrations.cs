@@ -1,0 +1,100 @@
+namespace Commerce.Jobs.Adapters.Sqlite;
+
+/// <summary>
+/// The store's schema, as numbered migrations applied in order. A migration is never edited once released: a change of
+/// the schema is a new migration with the next number.
+/// </summary>
+/// <remarks>
+/// Times are UTC ticks (100 ns since 0001-01-01), except lease ends, which are Unix milliseconds. Job names, entity
+/// types and target names compare case-insensitively (<c>COLLATE NOCASE</c>), record and entity ids ordinally.
+/// </remarks>
+internal static class SqliteMigrations
+{
+    public const string VersionTable = """
+        CREATE TABLE IF NOT EXISTS schema_version (
+            version    INTEGER NOT NULL PRIMARY KEY,
+            applied_at TEXT    NOT NULL
+        );
+        """;
+
+    public static IReadOnlyList<string> All { get; } =
+    [
+        // 1: run history, record failures, inbox, occurrences, checkpoints, entity sync.
+        """
+        CREATE TABLE IF NOT EXISTS runs (
+            seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+            run_id          TEXT    NOT NULL,
+            job_name        TEXT    NOT NULL COLLATE NOCASE,
+            trigger_kind    TEXT    NOT NULL,
+            host_name       TEXT    NOT NULL,
+            started_at      INTEGER NOT NULL,
+            ended_at        INTEGER NOT NULL,
+            outcome         TEXT    NOT NULL,
+            read_count      INTEGER NOT NULL,
+            delivered_count INTEGER NOT NULL,
+            skipped_count   INTEGER NOT NULL,
+            failed_count    INTEGER NOT NULL,
+            error           TEXT,
+            log             TEXT    NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS ix_runs_job ON runs (job_name, seq);
+
+        CREATE TABLE IF NOT EXISTS record_failures (
+            job_name        TEXT    NOT NULL COLLATE NOCASE,
+            record_id       TEXT    NOT NULL,
+            status          TEXT    NOT NULL,
+            error           TEXT,
+            attempts        INTEGER NOT NULL,
+            last_attempt_at INTEGER NOT NULL,
+            PRIMARY KEY (job_name, record_id)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE IF NOT EXISTS inbox (
+            sequence        INTEGER PRIMARY KEY AUTOINCREMENT,
+            job_name        TEXT    NOT NULL COLLATE NOCASE,
+            record_id       TEXT    NOT NULL,
+            idempotency_key TEXT    NOT NULL,
+            payload         BLOB    NOT NULL,
+            state           TEXT    NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'failed')),
+            attempts        INTEGER NOT NULL DEFAULT 0,
+            last_error      TEXT,
+            owner           TEXT,
+            lease_until     INTEGER
+        );
+        CREATE INDEX IF NOT EXISTS ix_inbox_job ON inbox (job_name, state, sequence);
+
+        CREATE TABLE IF NOT EXISTS occurrences (
+            job_name     TEXT    NOT NULL PRIMARY KEY COLLATE NOCASE,
+            scheduled_at INTEGER NOT NULL,
+            owner        TEXT    NOT NULL
+        ) WITHOUT ROWID;
+
+        CREATE TABLE IF NOT EXISTS checkpoints (
+            job_name TEXT NOT NULL PRIMARY KEY COLLATE NOCASE,
+            value    TEXT NOT NULL
+        ) WITHOUT ROWID;
+
+        CREATE TABLE IF NOT EXISTS entity_changes (
+            entity_type TEXT    NOT NULL COLLATE NOCASE,
+            target_name TEXT    NOT NULL COLLATE NOCASE,
+            entity_id   TEXT    NOT NULL,
+            kind        TEXT    NOT NULL CHECK (kind IN ('upsert', 'delete')),
+            version     INTEGER NOT NULL,
+            payload     TEXT,
+            PRIMARY KEY (entity_type, target_name, entity_id, kind)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE IF NOT EXISTS entity_delivered (
+            entity_type TEXT    NOT NULL COLLATE NOCASE,
+            target_name TEXT    NOT NULL COLLATE NOCASE,
+            entity_id   TEXT    NOT NULL,
+            version     INTEGER NOT NULL,
+            PRIMARY KEY (entity_type, target_name, entity_id)
+        ) WITHOUT ROWID;
+        """,
+    ];
+
+    /// <summary>Gets the statement that records migration <paramref name="version"/> as applied.</summary>
+    public static string Record(int version) =>
+        $"INSERT OR IGNORE INTO schema_version (version, applied_at) VALUES ({version}, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));";
+}

@@ -1,0 +1,57 @@
+using System.Text.Json;
+
+namespace Commerce.Jobs.Adapters.Sqlite.Tests;
+
+/// <summary>
+/// What the SQLite store adds to the entity-sync contract (checked in <c>JobStoreContractTests</c>): payloads are kept as
+/// JSON and come back as <see cref="JsonElement"/>, and held changes survive closing the file.
+/// </summary>
+public sealed class SqliteEntitySyncTests : IDisposable
+{
+    private readonly TempDatabase _database = new();
+    private readonly SqliteJobStore _store;
+
+    public SqliteEntitySyncTests() => _store = _database.Open();
+
+    [Fact]
+    public async Task The_newest_change_per_kind_is_held_once_per_target_with_its_payload_as_json()
+    {
+        await _store.AddEntityChangesAsync(["search", "erp"], [Upsert("c1", 1, "Shoes"), Upsert("c1", 3, "Boots"), Upsert("c1", 2, "Sandals"), Upsert("c2", 1, "Hats")], default);
+
+        var held = (await _store.GetEntityChangesAsync("categories", "search", default)).OrderBy(c => c.Id).ToList();
+        Assert.Equal(["Upsert categories:c1 v3", "Upsert categories:c2 v1"], held.Select(c => c.ToString()));
+        var payload = Assert.IsType<JsonElement>(held[0].Payload);
+        Assert.Equal("Boots", payload.GetProperty("name").GetString());
+        Assert.Equal(3, payload.GetProperty("rank").GetInt32());
+        Assert.Equal(2, (await _store.GetEntityChangesAsync("CATEGORIES", "Erp", default)).Count);
+        Assert.Empty(await _store.GetEntityChangesAsync("categories", "kafka", default));
+
+        await _store.AddEntityChangesAsync(["erp"], [EntityChange.Upsert("buyers", "b1", null, 1), EntityChange.Upsert("buyers", "b2", JsonDocument.Parse("[1,2]").RootElement, 1)], default);
+        var buyers = (await _store.GetEntityChangesAsync("buyers", "erp", default)).OrderBy(c => c.Id).ToList();
+        Assert.Null(buyers[0].Payload);
+        Assert.Equal("[1,2]", ((JsonElement)buyers[1].Payload!).GetRawText());
+    }
+
+    [Fact]
+    public async Task Held_changes_and_delivered_versions_survive_a_reopen()
+    {
+        await _store.AddEntityChangesAsync(["search"], [Upsert("c1", 3, "Boots")], default);
+        await _store.MarkEntityChangesDeliveredAsync("search", [EntityChange.Delete("categories", "c2", 5)], default);
+        await _store.DisposeAsync();
+
+        using var reopened = _database.Open();
+        var held = Assert.Single(await reopened.GetEntityChangesAsync("categories", "search", default));
+        Assert.Equal(("c1", 3L, "Boots"), (held.Id, held.Version, ((JsonElement)held.Payload!).GetProperty("name").GetString()));
+        Assert.Equal(5, (await reopened.GetDeliveredEntityVersionsAsync("categories", "search", default))["c2"]);
+    }
+
+    public void Dispose()
+    {
+        _store.Dispose();
+        _database.Dispose();
+    }
+
+    private static EntityChange Upsert(string id, long version, string name) => EntityChange.Upsert("categories", id, new Category(name, (int)version), version);
+
+    private sealed record Category(string Name, int Rank);
+}

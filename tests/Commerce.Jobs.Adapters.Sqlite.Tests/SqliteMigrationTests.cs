@@ -1,0 +1,116 @@
+using Microsoft.Data.Sqlite;
+
+namespace Commerce.Jobs.Adapters.Sqlite.Tests;
+
+public sealed class SqliteMigrationTests : IDisposable
+{
+    private readonly TempDatabase _database = new();
+
+    [Fact]
+    public void Open_creates_the_schema_and_records_its_version()
+    {
+        using (_database.Open())
+        {
+        }
+
+        Assert.Equal([SqliteStoreSchema.CurrentVersion], Query<long>("SELECT version FROM schema_version ORDER BY version;").Select(v => (int)v));
+        Assert.Superset(
+            new HashSet<string> { "runs", "record_failures", "inbox", "occurrences", "checkpoints", "entity_changes", "entity_delivered", "schema_version" },
+            Query<string>("SELECT name FROM sqlite_master WHERE type = 'table';").ToHashSet());
+        Assert.Equal("wal", Query<string>("PRAGMA journal_mode;").Single());
+    }
+
+    [Fact]
+    public async Task Reopening_is_idempotent_and_keeps_the_data()
+    {
+        using (var store = _database.Open())
+        {
+            await store.SetCheckpointAsync("order-export", "2026-11-23", default);
+        }
+
+        for (var i = 0; i < 3; i++)
+        {
+            using var store = _database.Open();
+            Assert.Equal("2026-11-23", await store.GetCheckpointAsync("order-export", default));
+        }
+
+        Assert.Single(Query<long>("SELECT version FROM schema_version;"));
+    }
+
+    [Fact]
+    public void Without_AutoMigrate_an_empty_file_fails_naming_the_expected_version()
+    {
+        var ex = Assert.Throws<InvalidOperationException>(() => _database.Open(o => o.AutoMigrate = false));
+
+        Assert.Contains("schema version 0", ex.Message);
+        Assert.Contains($"version {SqliteStoreSchema.CurrentVersion} is expected", ex.Message);
+        Assert.Contains("AutoMigrate", ex.Message);
+        Assert.Contains(_database.Path, ex.Message);
+    }
+
+    [Fact]
+    public async Task Without_AutoMigrate_a_database_migrated_by_the_host_opens()
+    {
+        Execute(SqliteStoreSchema.GetMigrationScript());
+        Execute(SqliteStoreSchema.GetMigrationScript()); // the script is idempotent
+
+        using var store = _database.Open(o => o.AutoMigrate = false);
+        await store.EnqueueRecordsAsync("a", [new PendingRecord("1", "a:1", [1])], default);
+        Assert.Equal(1, await store.CountPendingRecordsAsync("a", default));
+        Assert.Equal("COMMIT;", SqliteStoreSchema.GetMigrationScript(SqliteStoreSchema.CurrentVersion).Trim().Split('\n')[^1].Trim());
+    }
+
+    [Fact]
+    public void A_schema_newer_than_the_package_is_refused_even_with_AutoMigrate()
+    {
+        using (_database.Open())
+        {
+        }
+
+        Execute($"INSERT INTO schema_version (version, applied_at) VALUES ({SqliteStoreSchema.CurrentVersion + 1}, 'later');");
+
+        var ex = Assert.Throws<InvalidOperationException>(() => _database.Open());
+        Assert.Contains($"schema version {SqliteStoreSchema.CurrentVersion + 1}", ex.Message);
+        Assert.Contains("Upgrade", ex.Message);
+    }
+
+    [Fact]
+    public void Invalid_options_are_refused_naming_the_setting()
+    {
+        var missing = Assert.Throws<ArgumentException>(() => SqliteJobStore.Open(new SqliteStoreOptions()));
+        Assert.Contains("ConnectionString is required", missing.Message);
+
+        foreach (var busyTimeout in new[] { TimeSpan.FromSeconds(-1), TimeSpan.Zero, TimeSpan.FromHours(2) })
+        {
+            var timeout = Assert.Throws<ArgumentException>(() => _database.Open(o => o.BusyTimeout = busyTimeout));
+            Assert.Contains("BusyTimeout must be between", timeout.Message);
+        }
+    }
+
+    public void Dispose() => _database.Dispose();
+
+    private List<T> Query<T>(string sql)
+    {
+        using var connection = new SqliteConnection($"{_database.ConnectionString};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        using var reader = command.ExecuteReader();
+        var values = new List<T>();
+        while (reader.Read())
+        {
+            values.Add(reader.GetFieldValue<T>(0));
+        }
+
+        return values;
+    }
+
+    private void Execute(string sql)
+    {
+        using var connection = new SqliteConnection($"{_database.ConnectionString};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+}
