@@ -1,5 +1,8 @@
 // Commerce.Jobs storefront sample: a storefront, an ERP/WMS over HTTP and the jobs between them, in one process.
-// Run: dotnet run --project samples/Commerce.Jobs.Samples.Storefront [-- --duration 30s --failure-rate 0.1 --orders-per-second 20]
+// Run: dotnet run --project samples/Commerce.Jobs.Samples.Storefront [-- --duration 30s --failure-rate 0.1 --orders-per-second 20 --store sqlite]
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using Commerce.Jobs;
 using Commerce.Jobs.Samples.Storefront.Erp;
@@ -32,7 +35,7 @@ builder.Logging.SetMinimumLevel(LogLevel.Warning);                          // M
 builder.Logging.AddFilter("Commerce.Jobs.Samples", LogLevel.Information);   // this sample: what happens
 
 // The host's own services: its storefront database, its search service, and HTTP clients for the ERP.
-var cart = new Cart();
+var cart = new Cart(DateTime.Now.ToString("MMdd-HHmmss", CultureInfo.InvariantCulture));   // this run's order numbers: SO-1123-152301-0001, ...
 var search = new FakeSearch();                                              // the search service (the target "search")
 builder.Services.AddSingleton(cart).AddSingleton(search).AddSingleton(erp).AddSingleton(options);
 builder.Services.AddHttpClient<ErpOrderTarget>(http => http.BaseAddress = erp.BaseAddress);
@@ -40,7 +43,13 @@ builder.Services.AddHttpClient<ErpClient>(http => http.BaseAddress = erp.BaseAdd
 
 builder.Services.AddCommerceJobs(jobs =>
 {
-    // No UseStore: the in-memory store (the default) keeps run history and record failures for the process's life.
+    // The job store: run history, the order inbox, entity changes waiting for search. SQLite (the default here) keeps
+    // them in a file, so orders offered to the inbox survive a crash; without UseSqliteStore the store is in memory.
+    if (options.Store == SampleStore.Sqlite)
+    {
+        jobs.UseSqliteStore($"Data Source={DatabaseFile}");
+    }
+
     jobs.Configure(engine => engine.ShutdownTimeout = TimeSpan.FromSeconds(3));  // on stop, running batches get 3 s to finish
     jobs.AddTarget(search);
 
@@ -54,7 +63,7 @@ builder.Services.AddCommerceJobs(jobs =>
     });
 
     jobs.AddRecordJob<Order>("order-submit")
-        .ReadFrom(cart.Orders)                                              // the cart's pending orders
+        .ReadFromInbox()                                                    // orders the storefront offers (IRecordInbox)
         .DeliverTo<ErpOrderTarget>()                                        // POST /orders to the ERP
         .ReportStatusTo<CartOrderStatus>()                                  // Submitted / ExportFailed in the cart
         .Schedule(Schedule.Automatic())                                     // as soon as an order is placed
@@ -84,8 +93,44 @@ builder.Services.AddHostedService<StorefrontSimulation>();
 builder.Services.AddHostedService<StatusBoard>();
 
 using var host = builder.Build();
-Console.WriteLine($"Simulated ERP/WMS listening on {erp.BaseAddress} (failure rate {options.FailureRate:P0}); running for {options.Duration}. Ctrl+C stops early.");
+Console.WriteLine($"Simulated ERP/WMS listening on {erp.BaseAddress} (failure rate {options.FailureRate:P0}); running for {options.Duration}. Ctrl+C stops early; twice, kills the process.");
+
+// The job store opens when first resolved (the SQLite file is created, or opened as a previous run left it).
+var store = host.Services.GetRequiredService<IJobStore>();
+var leftPending = await store.CountPendingRecordsAsync("order-submit", CancellationToken.None);
+if (options.Store == SampleStore.Sqlite)
+{
+    Console.WriteLine($"Job store: SQLite file {Path.GetFullPath(DatabaseFile)} (--store sqlite); orders left pending in it by a previous run: {leftPending}{(leftPending > 0 ? ", order-submit delivers them now" : string.Empty)}.");
+
+    // The simulated storefront tables and search service start afresh each run, their versions from 1, but the file
+    // remembers the higher versions a previous run delivered (a lower one counts as stale) and the changes it held for a
+    // search service that is gone: forget those, so this run's search is filled again. A real host, whose database and
+    // search index persist, never does this; its entity changes wait in the file across a crash like the orders.
+    await store.ClearEntitySyncAsync("categories", null, CancellationToken.None);
+    await store.ClearEntitySyncAsync("inventory", null, CancellationToken.None);
+}
+else
+{
+    Console.WriteLine("Job store: in memory (--store memory); the order inbox and run history live as long as the process.");
+}
+
+// Ctrl+C stops the host gracefully (the final report is printed); a second Ctrl+C is a hard kill, like SIGKILL.
+var interrupts = 0;
+using var hardKill = PosixSignalRegistration.Create(PosixSignal.SIGINT, _ =>
+{
+    if (Interlocked.Increment(ref interrupts) == 2)
+    {
+        Console.Error.WriteLine("Second Ctrl+C: killing the process now, as a crash would. Run again to resume.");
+        Process.GetCurrentProcess().Kill();
+    }
+});
+
 await host.StartAsync();
+if (leftPending > 0)
+{
+    host.Services.GetRequiredService<IJobTrigger>().Signal("order-submit");      // the inbox is read from the start: oldest first
+}
+
 await host.WaitForShutdownAsync();
 
 // The host has stopped: the final Job Status Report, entity sync, and what happened to the orders.
@@ -98,7 +143,8 @@ StatusBoard.AppendEntitySync(entitySyncTable, entitySync.GetStatuses(), TimeProv
 Console.WriteLine(entitySyncTable);
 Console.WriteLine($"ERP: {erp.Stats}.");
 Console.WriteLine($"Search: {Current(cart.Categories, "categories", "edits")}; {Current(cart.Inventory, "stock levels", "changes")}; {search.ChangesReceived} entity changes received.");
-Console.WriteLine($"Summary: {cart.CountOrders()}.");
+var pendingAtExit = await store.CountPendingRecordsAsync("order-submit", CancellationToken.None);
+Console.WriteLine($"Summary: {cart.CountOrders()}; in the job store at exit: {pendingAtExit} pending{(pendingAtExit == 0 ? string.Empty : options.Store == SampleStore.Sqlite ? " (the next run delivers them)" : " (lost with the process)")}.");
 return 0;
 
 // Whether the search service holds every entity at its latest version ("8 of 8 categories current"); a deleted one must be gone from it.
@@ -118,4 +164,11 @@ string Current<T>(EntityTable<T> table, string entities, string changes)
     // A change published while the host stopped is held by the job store, not delivered (an in-memory store forgets it).
     var pending = entitySync.GetStatus(table.EntityType).Sum(s => s.PendingCount);
     return pending > 0 ? $"{text} ({pending} changes waiting in the job store)" : text;
+}
+
+/// <summary>The sample's top-level program.</summary>
+internal sealed partial class Program
+{
+    /// <summary>The SQLite job store's file, in the working directory.</summary>
+    private const string DatabaseFile = "storefront-jobs.db";
 }

@@ -1,45 +1,43 @@
 using System.Collections.Concurrent;
-using Commerce.Jobs.Adapters;
 
 namespace Commerce.Jobs.Samples.Storefront.Shop;
 
 /// <summary>
-/// The storefront's database, simulated in memory: the order table (an <see cref="InMemoryRecordSource{T}"/>, so orders
-/// are pending until the order-submit job reports them Submitted or ExportFailed), the catalog, categories and
-/// inventory levels (versioned tables whose changes the storefront publishes for entity sync), shipments, and the
-/// integration's cursors.
+/// The storefront's database, simulated in memory: the orders and the status the order-submit job reported for each
+/// (Submitted, ExportFailed, or still pending), the catalog, categories and inventory levels (versioned tables whose
+/// changes the storefront publishes for entity sync), shipments, and the integration's cursors.
 /// </summary>
-public sealed class Cart
+/// <remarks>
+/// The orders themselves wait in the order-submit job's inbox in the job store, not here: with the SQLite store they
+/// outlive this process. So the job may report on orders a previous run placed (and a hard kill kept from being
+/// delivered); the cart counts those apart, as resumed from a previous run, and never as placed by this one.
+/// </remarks>
+/// <param name="runTag">
+/// Tells this run's order numbers apart from earlier runs' (<c>SO-1123-152301-0007</c>: the 7th order of the run started
+/// on 23 November at 15:23:01). The simulated cart starts afresh each run, while the job store may still hold orders of
+/// earlier runs, and an order number is also the record id and the idempotency key. A real storefront's database keeps
+/// its own sequence.
+/// </param>
+public sealed class Cart(string runTag)
 {
-    private readonly ConcurrentQueue<string> _orderNumbers = new();
+    private readonly ConcurrentDictionary<string, bool> _createdHere = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<string> _placed = new();
+    private readonly ConcurrentDictionary<string, RecordStatus> _statuses = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _trackingNumbers = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Product> _products = new(StringComparer.Ordinal);
-    private int _lastOrderNumber = 100_000;
+    private readonly ConcurrentDictionary<string, Product> _products = new(
+        DemoData.Products.Concat(DemoData.NewProducts).Select(p => KeyValuePair.Create(p.Sku, p)),
+        StringComparer.Ordinal);
+
+    private int _lastOrderNumber;
     private long _skippedOutcomes;
 
-    /// <summary>Initializes a new instance of the <see cref="Cart"/> class with the demo catalog.</summary>
-    public Cart()
-    {
-        foreach (var product in DemoData.Products.Concat(DemoData.NewProducts))
-        {
-            _products[product.Sku] = product;
-            Inventory.Upsert(new InventoryLevel(product.Sku, DemoData.OpeningStock));
-        }
-
-        foreach (var category in DemoData.Categories.Append(DemoData.SaleCategory))
-        {
-            Categories.Upsert(category);
-        }
-    }
-
-    /// <summary>Gets the order table: the order-submit job reads pending orders from it and reports their status back.</summary>
-    public InMemoryRecordSource<Order> Orders { get; } = new(o => o.Number, o => o.PlacedAt);
-
     /// <summary>Gets the categories; their changes are published as entity type <c>categories</c>.</summary>
-    public EntityTable<Category> Categories { get; } = new("categories", c => c.Id);
+    public EntityTable<Category> Categories { get; } = Seed(new EntityTable<Category>("categories", c => c.Id), DemoData.Categories.Append(DemoData.SaleCategory));
 
     /// <summary>Gets the inventory levels; their changes are published as entity type <c>inventory</c>.</summary>
-    public EntityTable<InventoryLevel> Inventory { get; } = new("inventory", l => l.Sku);
+    public EntityTable<InventoryLevel> Inventory { get; } = Seed(
+        new EntityTable<InventoryLevel>("inventory", l => l.Sku),
+        DemoData.Products.Concat(DemoData.NewProducts).Select(p => new InventoryLevel(p.Sku, DemoData.OpeningStock)));
 
     /// <summary>Gets the catalog.</summary>
     public IReadOnlyDictionary<string, Product> Products => _products;
@@ -53,24 +51,43 @@ public sealed class Cart
     /// <summary>Gets how many times the order-submit job reported an order skipped (still pending, tried again later).</summary>
     public long SkippedOutcomes => Interlocked.Read(ref _skippedOutcomes);
 
-    /// <summary>Places an order: adds it to the order table as pending and reserves its stock.</summary>
+    /// <summary>Starts a checkout: gives the order its number. It counts as placed once <see cref="Place"/> is called.</summary>
     /// <param name="customerId">The customer.</param>
     /// <param name="postalCode">The ship-to postal code.</param>
     /// <param name="lines">The lines.</param>
     /// <param name="placedAt">When.</param>
-    /// <returns>The order, and the changes of the stock levels it reserved (to publish).</returns>
-    public (Order Order, EntityChange[] StockChanges) PlaceOrder(string customerId, string postalCode, IReadOnlyList<OrderLine> lines, DateTimeOffset placedAt)
+    /// <returns>The order, to offer to the order-submit job's inbox.</returns>
+    public Order NewOrder(string customerId, string postalCode, IReadOnlyList<OrderLine> lines, DateTimeOffset placedAt)
     {
-        var order = new Order($"SO-{Interlocked.Increment(ref _lastOrderNumber)}", customerId, placedAt, postalCode, lines);
-        EntityChange[] stockChanges =
-        [
-            .. lines.Select(line => Inventory.Update(line.Sku, level => new InventoryLevel(line.Sku, (level?.OnHand ?? 0) - line.Quantity))),
-        ];
-
-        Orders.Add(order);
-        _orderNumbers.Enqueue(order.Number);
-        return (order, stockChanges);
+        var order = new Order($"SO-{runTag}-{Interlocked.Increment(ref _lastOrderNumber):0000}", customerId, placedAt, postalCode, lines);
+        _createdHere[order.Number] = true;
+        return order;
     }
+
+    /// <summary>Completes a checkout once the order is in the job store: counts it as placed and reserves its stock.</summary>
+    /// <param name="order">The order, from <see cref="NewOrder"/>, offered to the inbox.</param>
+    /// <returns>The changes of the stock levels it reserved (to publish).</returns>
+    public EntityChange[] Place(Order order)
+    {
+        ArgumentNullException.ThrowIfNull(order);
+        _placed.Enqueue(order.Number);
+        return [.. order.Lines.Select(line => Inventory.Update(line.Sku, level => new InventoryLevel(line.Sku, (level?.OnHand ?? 0) - line.Quantity)))];
+    }
+
+    /// <summary>Whether an order was placed by an earlier run of the storefront (its order is resumed from the job store).</summary>
+    /// <param name="orderNumber">The order.</param>
+    /// <returns><see langword="true"/> when this run did not create it.</returns>
+    public bool IsFromPreviousRun(string orderNumber) => !_createdHere.ContainsKey(orderNumber);
+
+    /// <summary>Gets the last status the order-submit job reported for an order.</summary>
+    /// <param name="orderNumber">The order.</param>
+    /// <returns>The status, or <see langword="null"/> when none was reported yet (pending).</returns>
+    public RecordStatus? GetStatus(string orderNumber) => _statuses.TryGetValue(orderNumber, out var status) ? status : null;
+
+    /// <summary>Records an order's outcome for a run of the order-submit job: Submitted, ExportFailed, or skipped (still pending).</summary>
+    /// <param name="orderNumber">The order, placed by this run or by a previous one.</param>
+    /// <param name="status">The outcome.</param>
+    public void SetStatus(string orderNumber, RecordStatus status) => _statuses[orderNumber] = status;
 
     /// <summary>Records that the order-submit job skipped orders for this run.</summary>
     /// <param name="count">How many.</param>
@@ -86,15 +103,29 @@ public sealed class Cart
     /// <param name="trackingNumber">The carrier's tracking number.</param>
     public void MarkShipped(string orderNumber, string trackingNumber) => _trackingNumbers[orderNumber] = trackingNumber;
 
-    /// <summary>Counts the orders by status.</summary>
+    /// <summary>Counts the orders by status: those placed by this run, and apart, those of a previous run the job reported on.</summary>
     /// <returns>The counts.</returns>
     public OrderCounts CountOrders()
     {
-        int placed = 0, submitted = 0, pending = 0, failed = 0;
-        foreach (var number in _orderNumbers)
+        var placed = Count(_placed);
+        var resumed = Count(_statuses.Keys.Where(IsFromPreviousRun));
+        return new OrderCounts(placed.Orders, placed.Submitted, placed.Pending, placed.Failed, placed.Shipped)
         {
-            placed++;
-            switch (Orders.GetStatus(number).Status)
+            Resumed = resumed.Orders,
+            ResumedSubmitted = resumed.Submitted,
+            ResumedPending = resumed.Pending,
+            ResumedFailed = resumed.Failed,
+            ResumedShipped = resumed.Shipped,
+        };
+    }
+
+    private (int Orders, int Submitted, int Pending, int Failed, int Shipped) Count(IEnumerable<string> orderNumbers)
+    {
+        int orders = 0, submitted = 0, pending = 0, failed = 0, shipped = 0;
+        foreach (var number in orderNumbers)
+        {
+            orders++;
+            switch (GetStatus(number))
             {
                 case RecordStatus.Delivered:
                     submitted++;
@@ -103,11 +134,27 @@ public sealed class Cart
                     failed++;
                     break;
                 default:
-                    pending++;
+                    pending++;      // not reported yet, or skipped for a run (tried again later)
                     break;
+            }
+
+            if (_trackingNumbers.ContainsKey(number))
+            {
+                shipped++;
             }
         }
 
-        return new OrderCounts(placed, submitted, pending, failed, _trackingNumbers.Count);
+        return (orders, submitted, pending, failed, shipped);
+    }
+
+    private static EntityTable<T> Seed<T>(EntityTable<T> table, IEnumerable<T> rows)
+        where T : class
+    {
+        foreach (var row in rows)
+        {
+            table.Upsert(row);
+        }
+
+        return table;
     }
 }

@@ -12,6 +12,8 @@ public sealed class SampleOptions
           --duration <time>         how long to run: seconds (10), with a unit (30s, 2m) or a TimeSpan (00:01:30); default 30s
           --failure-rate <0..1>     share of ERP/WMS calls that fail with 500, 429 + Retry-After or a lost answer; default 0.1
           --orders-per-second <n>   orders the storefront places per second; default 20
+          --store <memory|sqlite>   the job store: sqlite, a file (storefront-jobs.db) in the working directory that
+                                    keeps the order inbox across runs and crashes, or memory; default sqlite
           --help                    show this text
         """;
 
@@ -23,6 +25,9 @@ public sealed class SampleOptions
 
     /// <summary>Gets how many orders the storefront places per second.</summary>
     public double OrdersPerSecond { get; private set; } = 20;
+
+    /// <summary>Gets the job store the sample uses.</summary>
+    public SampleStore Store { get; private set; } = SampleStore.Sqlite;
 
     /// <summary>Gets a value indicating whether the user asked for the usage text.</summary>
     public bool ShowHelp { get; private set; }
@@ -46,7 +51,7 @@ public sealed class SampleOptions
                 return true;
             }
 
-            if (name is not ("--duration" or "--failure-rate" or "--orders-per-second"))
+            if (name is not ("--duration" or "--failure-rate" or "--orders-per-second" or "--store"))
             {
                 error = $"Unknown option '{args[i]}'.";
                 return false;
@@ -70,11 +75,15 @@ public sealed class SampleOptions
                 case "--orders-per-second" when double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var perSecond) && perSecond is >= 0 and <= 10_000:
                     options.OrdersPerSecond = perSecond;
                     break;
+                case "--store" when value is "memory" or "sqlite":
+                    options.Store = value == "memory" ? SampleStore.Memory : SampleStore.Sqlite;
+                    break;
                 default:
                     error = name switch
                     {
                         "--duration" => $"'{value}' is not a duration: use seconds (10), a unit (30s, 2m) or a TimeSpan (00:01:30), at least 1 second.",
                         "--failure-rate" => $"'{value}' is not a failure rate: use a number from 0 to 1.",
+                        "--store" => $"'{value}' is not a store: use memory or sqlite.",
                         _ => $"'{value}' is not a rate: use a number of orders per second from 0 to 10000.",
                     };
                     return false;

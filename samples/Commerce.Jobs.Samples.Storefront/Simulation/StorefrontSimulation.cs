@@ -9,8 +9,8 @@ using Microsoft.Extensions.Logging;
 namespace Commerce.Jobs.Samples.Storefront.Simulation;
 
 /// <summary>
-/// Drives the demo: customers place orders at the configured rate (each one signals order-submit and publishes the
-/// stock it reserved), merchandisers edit categories (each edit published for entity sync), customers open their
+/// Drives the demo: customers place orders at the configured rate (each one offered to order-submit's inbox in the job
+/// store, then counted as placed, and the stock it reserved published), merchandisers edit categories (each edit published for entity sync), customers open their
 /// order-history page now and then. At the start an administrator runs a full sync of the categories; at 40 % the
 /// categories are paused for a reorganization of the catalog and resumed; at 60 % one category is re-synced; near the
 /// end the ERP imports the new items and an administrator resubmits all orders; then the store closes, the jobs drain,
@@ -21,6 +21,8 @@ internal sealed class StorefrontSimulation(
     FakeErp erp,
     FakeSearch search,
     IJobTrigger jobTriggers,
+    IRecordInbox inbox,
+    IJobStore store,
     IJobRunner jobRunner,
     IEntitySync entitySync,
     SampleOptions options,
@@ -29,6 +31,7 @@ internal sealed class StorefrontSimulation(
     ILogger<StorefrontSimulation> logger) : BackgroundService
 {
     private const string Categories = "categories";
+    private const string OrderSubmit = "order-submit";
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan CategoryEditEvery = TimeSpan.FromMilliseconds(400);
     private static readonly TimeSpan NudgeEvery = TimeSpan.FromMilliseconds(500);
@@ -71,9 +74,11 @@ internal sealed class StorefrontSimulation(
 
                 if (elapsed < closeAt)
                 {
-                    for (var due = (long)(options.OrdersPerSecond * elapsed.TotalSeconds); placed < due; placed++)
+                    var due = (long)(options.OrdersPerSecond * elapsed.TotalSeconds);
+                    if (placed < due)
                     {
-                        await PlaceOrderAsync(stoppingToken);
+                        await PlaceOrdersAsync((int)(due - placed), stoppingToken);
+                        placed = due;
                     }
 
                     for (; nextCategoryEdit <= elapsed; nextCategoryEdit += CategoryEditEvery)
@@ -89,9 +94,9 @@ internal sealed class StorefrontSimulation(
                     }
 
                     nextNudge = elapsed + NudgeEvery;
-                    if (cart.Orders.PendingCount > 0)
+                    if (await store.CountPendingRecordsAsync(OrderSubmit, stoppingToken) > 0)
                     {
-                        jobTriggers.Signal("order-submit");
+                        jobTriggers.Signal(OrderSubmit);
                     }
                 }
 
@@ -299,29 +304,42 @@ internal sealed class StorefrontSimulation(
         return true;
     }
 
-    private async Task PlaceOrderAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Customers check out: each order goes into order-submit's inbox in the job store first (<see cref="IRecordInbox.OfferAsync"/>
+    /// returns once it is stored, and signals the job), and only then counts as placed and reserves its stock. So an order
+    /// the storefront confirmed is never only in memory: with the SQLite store a hard kill loses none, and the next run
+    /// delivers it. The orders of one 50 ms tick are offered in one call (one transaction).
+    /// </summary>
+    private async Task PlaceOrdersAsync(int count, CancellationToken cancellationToken)
     {
-        var lines = new List<OrderLine>();
-        for (var i = _random.Next(1, 4); i > 0; i--)
+        var orders = new Order[count];
+        for (var n = 0; n < count; n++)
         {
-            var product = DemoData.Products[_random.Next(DemoData.Products.Count)];
-            lines.Add(new OrderLine(product.Sku, _random.Next(1, 4), cart.Products[product.Sku].Price));
+            var lines = new List<OrderLine>();
+            for (var i = _random.Next(1, 4); i > 0; i--)
+            {
+                var product = DemoData.Products[_random.Next(DemoData.Products.Count)];
+                lines.Add(new OrderLine(product.Sku, _random.Next(1, 4), cart.Products[product.Sku].Price));
+            }
+
+            // 2 orders in 100 are invalid for the ERP: one holds a product the ERP does not know yet, one has no postal code.
+            _ordersPlaced++;
+            if (_ordersPlaced % 100 == 7)
+            {
+                var product = DemoData.NewProducts[_random.Next(DemoData.NewProducts.Count)];
+                lines.Add(new OrderLine(product.Sku, 1, product.Price));
+            }
+
+            var postalCode = _ordersPlaced % 100 == 57 ? string.Empty : _random.Next(10_000, 100_000).ToString(CultureInfo.InvariantCulture);
+            var customer = DemoData.Customers[_random.Next(DemoData.Customers.Count)];
+            orders[n] = cart.NewOrder(customer, postalCode, lines, time.GetUtcNow());
         }
 
-        // 2 orders in 100 are invalid for the ERP: one holds a product the ERP does not know yet, one has no postal code.
-        _ordersPlaced++;
-        if (_ordersPlaced % 100 == 7)
-        {
-            var product = DemoData.NewProducts[_random.Next(DemoData.NewProducts.Count)];
-            lines.Add(new OrderLine(product.Sku, 1, product.Price));
-        }
+        // Not cancelled by Ctrl+C: a checkout in progress finishes its write, so an order is either stored or never confirmed.
+        await inbox.OfferAsync(OrderSubmit, orders, CancellationToken.None);
 
-        var postalCode = _ordersPlaced % 100 == 57 ? string.Empty : _random.Next(10_000, 100_000).ToString(CultureInfo.InvariantCulture);
-        var customer = DemoData.Customers[_random.Next(DemoData.Customers.Count)];
-        var (_, stockChanges) = cart.PlaceOrder(customer, postalCode, lines, time.GetUtcNow());
-
-        // What a storefront does when an order is placed: tell the jobs there is an order, publish the stock it reserved.
-        jobTriggers.Signal("order-submit");
+        // What a storefront does once the order is stored: confirm it, and publish the stock it reserved.
+        var stockChanges = orders.SelectMany(cart.Place).ToList();
         await entitySync.PublishAsync(stockChanges, cancellationToken);
     }
 
@@ -344,7 +362,7 @@ internal sealed class StorefrontSimulation(
         var items = DemoData.NewProducts.Select(p => p.Sku).ToArray();
         erp.ImportItems(items);
         logger.LogInformation("The ERP imported the new items {Items}; an administrator clicks 'Resubmit All Orders'", string.Join(", ", items));
-        jobTriggers.Resubmit("order-submit");
+        jobTriggers.Resubmit(OrderSubmit);
     }
 
     private async Task OpenOrderHistoryPagesAsync(CancellationToken cancellationToken)

@@ -49,6 +49,13 @@ internal sealed class RecordJobExecutor<T> : IJobExecutor
 
     public async ValueTask<JobResult> ExecuteAsync(JobContext context, CancellationToken cancellationToken)
     {
+        if (_health is { IsUnhealthy: true } paused)
+        {
+            // Deliveries to the target are paused: read nothing, so nothing is claimed, released or counted as an attempt.
+            var health = paused.Snapshot();
+            return JobResult.Create(JobOutcome.PartiallySucceeded, $"Target '{paused.Name}' is unhealthy until {health.PausedUntil:u}; the run read nothing and every record stays pending.", null, default);
+        }
+
         var services = context.Services;
         var source = _definition.Source!(services);
         var target = _namedTarget ?? _definition.Target!(services);

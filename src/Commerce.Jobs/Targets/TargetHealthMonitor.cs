@@ -49,7 +49,13 @@ internal sealed class TargetHealthMonitor : IDisposable
 
     public string Name { get; }
 
-    public bool IsUnhealthy => _state.CircuitState is CircuitState.Open or CircuitState.Isolated;
+    /// <summary>Gets a value indicating whether deliveries are paused now (the circuit is open and its break has not ended).</summary>
+    public bool IsUnhealthy => _state.CircuitState switch
+    {
+        CircuitState.Isolated => true,
+        CircuitState.Open => _unhealthySince is not { } since || _time.GetUtcNow() < since + _breakDuration,
+        _ => false,
+    };
 
     /// <summary>Delivers through the concurrency limit and the circuit breaker; an open circuit answers a transient failure with the time left.</summary>
     public async ValueTask<DeliveryResult> DeliverAsync<T>(IDeliveryTarget<T> target, DeliveryBatch<T> batch, CancellationToken cancellationToken)

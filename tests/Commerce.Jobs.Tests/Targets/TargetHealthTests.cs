@@ -47,10 +47,11 @@ public sealed class TargetHealthTests
         Assert.Contains("ERP down", health.LastError);
         Assert.Equal(TargetHealthState.Healthy, sut.Engine.GetTargetHealth().Single(h => h.TargetName == "search").State);
 
-        // Another run while the break lasts does not call the target again, and nobody is told twice.
+        // Another run while the break lasts reads nothing, does not call the target, and nobody is told twice.
         sut.Engine.Trigger("order-submit");
         await sut.WaitForRunsAsync("order-submit", 2);
         Assert.Equal(4, erp.Calls);
+        Assert.Equal(0, sut.Runs.Where(r => r.JobName == "order-submit").Last().Counts.Read);
         Assert.Equal(["erp"], notifier.Unhealthy);
 
         // After the break the target is probed; it recovered, so everything goes out.
