@@ -5,6 +5,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 using Commerce.Jobs;
+using Commerce.Jobs.Adapters;
 using Commerce.Jobs.Samples.Storefront.Erp;
 using Commerce.Jobs.Samples.Storefront.Integration;
 using Commerce.Jobs.Samples.Storefront.Search;
@@ -70,8 +71,38 @@ builder.Services.AddCommerceJobs(jobs =>
         .Batch(size: 50, maxItemsToSkip: 100, maxAge: TimeSpan.FromDays(30))
         .RetryWithin(maxRetries: 3, window: TimeSpan.FromSeconds(3));
 
+    // WMS → cart: the downloads (interval) offer what they read to two inbox jobs that deliver it to the cart (automatic).
     jobs.AddJob<ShippingConfirmations>("shipping-confirmations").Schedule(Schedule.Every(TimeSpan.FromSeconds(5)));
+    jobs.AddRecordJob<Shipment>("shipment-upload")
+        .ReadFromInbox()                                                    // offered by shipping-confirmations
+        .DeliverTo<CartShipmentTarget>()                                    // marks the orders shipped in the cart
+        .Schedule(Schedule.Automatic())
+        .Batch(size: 100)
+        .RetryWithin(maxRetries: 3, window: TimeSpan.FromSeconds(2));
     jobs.AddJob<InventoryDownload>("inventory-download").Schedule(Schedule.Every(TimeSpan.FromSeconds(5)));
+    jobs.AddRecordJob<StockUpdate>("inventory-upload")
+        .ReadFromInbox()                                                    // offered by inventory-download
+        .DeliverTo<CartStockTarget>()                                       // the cart's stock table, then entity sync to search
+        .Schedule(Schedule.Automatic())
+        .Batch(size: 100)
+        .RetryWithin(maxRetries: 3, window: TimeSpan.FromSeconds(2));
+
+    // Cart → reporting: the orders the ERP accepted, as CSV files in a folder the reporting system reads. An export
+    // leaves the orders' status alone (WithoutStatusUpdates); Cleanup Export Files deletes files past their retention.
+    jobs.AddFileExportTarget("order-files", files =>
+    {
+        files.Folder = ExportFolder;                                        // under the working directory
+        files.Format = FileExportFormat.Csv;
+        files.CreateFolder = true;
+    });
+    jobs.AddRecordJob<SubmittedOrder>("order-export")
+        .ReadFrom<SubmittedOrders>()
+        .DeliverTo("order-files")
+        .WithKey(o => o.Number)
+        .WithoutStatusUpdates()
+        .Schedule(Schedule.Every(TimeSpan.FromSeconds(3)))                  // hourly in real life
+        .Batch(size: 500);
+    jobs.AddExportCleanup("cleanup-export-files", ExportFolder, ExportRetention(options.Duration));  // daily at 03:00; 30 days in real life
     jobs.AddJob<ProductRefresh>("product-refresh").Schedule(Schedule.Every(TimeSpan.FromSeconds(6)));
     jobs.AddJob<RebuildSearchIndex>("rebuild-search-index").Schedule(Schedule.After("product-refresh"));
     jobs.AddJob<OrderHistory>("order-history").Schedule(Schedule.Manual()).MaxConcurrency(4);  // awaited with IJobRunner.RunAsync
@@ -142,10 +173,13 @@ var entitySyncTable = new StringBuilder();
 StatusBoard.AppendEntitySync(entitySyncTable, entitySync.GetStatuses(), TimeProvider.System.GetUtcNow());
 Console.WriteLine(entitySyncTable);
 Console.WriteLine($"ERP: {erp.Stats}.");
+Console.WriteLine($"Exports: {cart.OrdersExported} submitted orders handed to order-export; {Plural(Directory.Exists(ExportFolder) ? Directory.EnumerateFiles(ExportFolder, "order-export_*.csv").Count() : 0, "CSV file")} in {Path.GetFullPath(ExportFolder)} at exit (kept {ExportRetention(options.Duration).TotalSeconds:0.#} s by cleanup-export-files).");
 Console.WriteLine($"Search: {Current(cart.Categories, "categories", "edits")}; {Current(cart.Inventory, "stock levels", "changes")}; {search.ChangesReceived} entity changes received.");
 var pendingAtExit = await store.CountPendingRecordsAsync("order-submit", CancellationToken.None);
 Console.WriteLine($"Summary: {cart.CountOrders()}; in the job store at exit: {pendingAtExit} pending{(pendingAtExit == 0 ? string.Empty : options.Store == SampleStore.Sqlite ? " (the next run delivers them)" : " (lost with the process)")}.");
 return 0;
+
+static string Plural(int count, string noun) => count == 1 ? $"1 {noun}" : $"{count} {noun}s";
 
 // Whether the search service holds every entity at its latest version ("8 of 8 categories current"); a deleted one must be gone from it.
 string Current<T>(EntityTable<T> table, string entities, string changes)
@@ -171,4 +205,15 @@ internal sealed partial class Program
 {
     /// <summary>The SQLite job store's file, in the working directory.</summary>
     private const string DatabaseFile = "storefront-jobs.db";
+
+    /// <summary>The folder the order-export job writes its CSV files to, in the working directory.</summary>
+    internal const string ExportFolder = "storefront-exports";
+
+    /// <summary>
+    /// How long Cleanup Export Files keeps an export file: a quarter of the run (at least a second), so that the cleanup
+    /// run the simulation starts near the end has files to delete. A real host keeps them for weeks.
+    /// </summary>
+    /// <param name="duration">How long the sample runs.</param>
+    /// <returns>The retention.</returns>
+    internal static TimeSpan ExportRetention(TimeSpan duration) => TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerSecond, (duration / 4).Ticks));
 }

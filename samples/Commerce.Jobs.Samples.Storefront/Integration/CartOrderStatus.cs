@@ -11,7 +11,7 @@ namespace Commerce.Jobs.Samples.Storefront.Integration;
 /// The job reads the orders from its inbox in the job store, so it can report on orders this run never placed: orders a
 /// previous run offered and did not see delivered (it was stopped, or killed). The cart counts them apart, as resumed.
 /// </remarks>
-public sealed class CartOrderStatus(Cart cart, ILogger<CartOrderStatus> logger) : IRecordStatusSink<Order>
+public sealed class CartOrderStatus(Cart cart, TimeProvider time, ILogger<CartOrderStatus> logger) : IRecordStatusSink<Order>
 {
     /// <inheritdoc />
     public ValueTask ReportAsync(string jobName, ReadOnlyMemory<Order> records, ReadOnlyMemory<RecordOutcome> outcomes, CancellationToken cancellationToken)
@@ -43,6 +43,11 @@ public sealed class CartOrderStatus(Cart cart, ILogger<CartOrderStatus> logger) 
             {
                 skipped++;
                 skipReason ??= outcome.Error;
+            }
+
+            if (outcome.Status == RecordStatus.Delivered && previous != RecordStatus.Delivered)
+            {
+                cart.QueueForExport(records.Span[i], time.GetUtcNow());     // for the order-export job's next CSV file
             }
 
             cart.SetStatus(number, outcome.Status);

@@ -2,9 +2,12 @@ using Commerce.Jobs.Samples.Storefront.Shop;
 
 namespace Commerce.Jobs.Samples.Storefront.Integration;
 
-/// <summary>Downloads changed stock levels from the WMS (the master of stock) into the cart.</summary>
-/// <remarks>Keeps its place with a cursor; the levels it changes are published for entity sync, which delivers them to search.</remarks>
-public sealed class InventoryDownload(ErpClient erp, Cart cart, IEntitySync entitySync) : IIntegrationJob
+/// <summary>
+/// Downloads changed stock levels from the WMS (the master of stock) and offers them to the inventory-upload job's inbox,
+/// which delivers them to the cart's stock table (<see cref="CartStockTarget"/>, which publishes what changed for entity sync).
+/// </summary>
+/// <remarks>Keeps its place with a cursor, moved only once the inbox has stored the levels.</remarks>
+public sealed class InventoryDownload(ErpClient erp, Cart cart, IRecordInbox inbox, TimeProvider time) : IIntegrationJob
 {
     /// <inheritdoc />
     public async ValueTask<JobResult> ExecuteAsync(JobContext context, CancellationToken cancellationToken)
@@ -20,21 +23,14 @@ public sealed class InventoryDownload(ErpClient erp, Cart cart, IEntitySync enti
             return JobResult.Failed($"WMS unavailable: {ex.Message}");
         }
 
-        var changes = new List<EntityChange>();
-        foreach (var level in levels)
+        if (levels.Length > 0)
         {
-            if (cart.Inventory.Find(level.ItemNumber)?.OnHand != level.OnHand)
-            {
-                changes.Add(cart.Inventory.Upsert(new InventoryLevel(level.ItemNumber, level.OnHand)));
-            }
-
-            cart.InventoryCursor = level.Sequence;
+            var downloadedAt = time.GetUtcNow();
+            await inbox.OfferAsync("inventory-upload", levels.Select(l => new StockUpdate(l.ItemNumber, l.OnHand, l.Sequence, downloadedAt)), CancellationToken.None);
+            cart.InventoryCursor = levels[^1].Sequence;
         }
 
-        // One publish for all of them, not cancelled once the cart has changed: held by the job store from here on,
-        // delivered to search by entity sync.
-        await entitySync.PublishAsync(changes, CancellationToken.None);
-        context.Log(JobLogLevel.Information, $"{levels.Length} stock levels read, {changes.Count} changed in the cart.");
-        return JobResult.Create(JobOutcome.Succeeded, null, null, new RecordCounts(levels.Length, changes.Count, 0, 0));
+        context.Log(JobLogLevel.Information, $"{levels.Length} stock levels offered to inventory-upload; cursor at {cart.InventoryCursor}.");
+        return JobResult.Create(JobOutcome.Succeeded, null, null, new RecordCounts(levels.Length, levels.Length, 0, 0));
     }
 }

@@ -24,12 +24,16 @@ public sealed class Cart(string runTag)
     private readonly ConcurrentQueue<string> _placed = new();
     private readonly ConcurrentDictionary<string, RecordStatus> _statuses = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _trackingNumbers = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<SubmittedOrder> _toExport = new();
+    private readonly Dictionary<string, (DateTimeOffset DownloadedAt, long Sequence)> _stockFromWms = new(StringComparer.Ordinal);
+    private readonly Lock _stockGate = new();
     private readonly ConcurrentDictionary<string, Product> _products = new(
         DemoData.Products.Concat(DemoData.NewProducts).Select(p => KeyValuePair.Create(p.Sku, p)),
         StringComparer.Ordinal);
 
     private int _lastOrderNumber;
     private long _skippedOutcomes;
+    private long _ordersExported;
 
     /// <summary>Gets the categories; their changes are published as entity type <c>categories</c>.</summary>
     public EntityTable<Category> Categories { get; } = Seed(new EntityTable<Category>("categories", c => c.Id), DemoData.Categories.Append(DemoData.SaleCategory));
@@ -97,6 +101,52 @@ public sealed class Cart(string runTag)
     /// <param name="sku">The product.</param>
     /// <param name="price">The new price.</param>
     public void SetPrice(string sku, decimal price) => _products.AddOrUpdate(sku, _ => throw new KeyNotFoundException(sku), (_, p) => p with { Price = price });
+
+    /// <summary>Queues an order the ERP accepted for the next export to the reporting system (the order-export job).</summary>
+    /// <param name="order">The order.</param>
+    /// <param name="submittedAt">When the ERP accepted it.</param>
+    public void QueueForExport(Order order, DateTimeOffset submittedAt)
+    {
+        ArgumentNullException.ThrowIfNull(order);
+        _toExport.Enqueue(new SubmittedOrder(order.Number, order.CustomerId, order.PlacedAt, submittedAt, order.Lines.Count, order.Lines.Sum(l => l.Quantity), order.Total));
+    }
+
+    /// <summary>Takes the next order waiting for export.</summary>
+    /// <returns>The order, or <see langword="null"/> when none waits.</returns>
+    public SubmittedOrder? TakeForExport()
+    {
+        if (!_toExport.TryDequeue(out var order))
+        {
+            return null;
+        }
+
+        Interlocked.Increment(ref _ordersExported);
+        return order;
+    }
+
+    /// <summary>Gets how many submitted orders the order-export job took for its files.</summary>
+    public long OrdersExported => Interlocked.Read(ref _ordersExported);
+
+    /// <summary>
+    /// Takes a stock level from the WMS into the stock table (the inventory-upload job), unless the cart already took a
+    /// newer one for that product (a later download, or a higher sequence of the same download).
+    /// </summary>
+    /// <param name="update">The level.</param>
+    /// <returns>The change to publish, or <see langword="null"/> when the level is older or the same as the table's.</returns>
+    public EntityChange? ApplyStock(StockUpdate update)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        lock (_stockGate)
+        {
+            if (_stockFromWms.TryGetValue(update.Sku, out var applied) && (applied.DownloadedAt, applied.Sequence).CompareTo((update.DownloadedAt, update.Sequence)) >= 0)
+            {
+                return null;
+            }
+
+            _stockFromWms[update.Sku] = (update.DownloadedAt, update.Sequence);
+            return Inventory.Find(update.Sku)?.OnHand == update.OnHand ? null : Inventory.Upsert(new InventoryLevel(update.Sku, update.OnHand));
+        }
+    }
 
     /// <summary>Marks an order shipped.</summary>
     /// <param name="orderNumber">The order.</param>

@@ -48,6 +48,8 @@ internal sealed class StorefrontSimulation(
         var repairAt = duration * 0.6;
         var resubmitAt = duration * 0.65;
         var closeAt = duration * 0.8;
+        var cleanupAt = duration * 0.9;
+        var cleanedUp = false;
         var historyAt = new Queue<TimeSpan>([duration * 0.25, duration * 0.5, duration * 0.75]);
         var background = new List<Task>();
         var start = time.GetTimestamp();
@@ -116,6 +118,12 @@ internal sealed class StorefrontSimulation(
                 {
                     resubmitted = true;
                     ResubmitAllOrders();
+                }
+
+                if (!cleanedUp && elapsed >= cleanupAt)
+                {
+                    cleanedUp = true;
+                    background.Add(CleanupExportFilesAsync(stoppingToken));
                 }
 
                 while (historyAt.TryPeek(out var at) && elapsed >= at)
@@ -363,6 +371,42 @@ internal sealed class StorefrontSimulation(
         erp.ImportItems(items);
         logger.LogInformation("The ERP imported the new items {Items}; an administrator clicks 'Resubmit All Orders'", string.Join(", ", items));
         jobTriggers.Resubmit(OrderSubmit);
+    }
+
+    /// <summary>
+    /// Cleanup Export Files runs daily at 03:00, so not during the demo: an administrator runs it now (an awaited
+    /// on-demand run), and the log says what it removed from the export folder.
+    /// </summary>
+    private async Task CleanupExportFilesAsync(CancellationToken cancellationToken)
+    {
+        const string Cleanup = "cleanup-export-files";
+        var before = ExportFiles();
+        try
+        {
+            var result = await jobRunner.RunAsync(Cleanup, null, TimeSpan.FromSeconds(10), cancellationToken);
+            var after = ExportFiles();
+            logger.LogInformation(
+                "An administrator runs '{Job}' now (daily at 03:00): {Outcome}, deleted {Deleted} of {Before} order-export CSV files older than {Retention:0.#} s, {After} kept{Error}",
+                Cleanup,
+                result.Outcome,
+                before.Except(after, StringComparer.Ordinal).Count(),
+                before.Count,
+                Program.ExportRetention(options.Duration).TotalSeconds,
+                after.Count,
+                result.Error is null ? string.Empty : $" ({result.Error})");
+        }
+        catch (Exception ex) when (ex is TimeoutException or InvalidOperationException)
+        {
+            logger.LogWarning("'{Job}': {Error}", Cleanup, ex.Message);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The host is stopping.
+        }
+
+        static HashSet<string> ExportFiles() => Directory.Exists(Program.ExportFolder)
+            ? new HashSet<string>(Directory.EnumerateFiles(Program.ExportFolder, "order-export_*.csv"), StringComparer.Ordinal)
+            : [];
     }
 
     private async Task OpenOrderHistoryPagesAsync(CancellationToken cancellationToken)

@@ -55,9 +55,11 @@ internal sealed class ExportCleanupJob : IIntegrationJob
         }
 
         context.Log(JobLogLevel.Information, $"Removed {removed} export files last written before {cutoff:u} from '{_folder}'; kept {kept}.");
+        // Counts in the run history: files looked at (read), removed (delivered), could not be removed (failed).
+        var counts = new RecordCounts(removed + kept + errors.Count, removed, 0, errors.Count);
         if (errors.Count == 0)
         {
-            return ValueTask.FromResult(JobResult.Success);
+            return ValueTask.FromResult(JobResult.Create(JobOutcome.Succeeded, null, null, counts));
         }
 
         foreach (var error in errors)
@@ -65,6 +67,6 @@ internal sealed class ExportCleanupJob : IIntegrationJob
             context.Log(JobLogLevel.Warning, $"Could not remove {error}");
         }
 
-        return ValueTask.FromResult(JobResult.PartiallySucceeded($"{errors.Count} export files in '{_folder}' could not be removed; first: {errors[0]}"));
+        return ValueTask.FromResult(JobResult.Create(JobOutcome.PartiallySucceeded, $"{errors.Count} export files in '{_folder}' could not be removed; first: {errors[0]}", null, counts));
     }
 }

@@ -49,6 +49,7 @@ public sealed class ExportCleanupJobTests : IDisposable
         Assert.Equal(foreign.Append(recent).Order(StringComparer.Ordinal), _folder.Files());
         Assert.DoesNotContain(oldCsv, _folder.Files());
         Assert.Contains(context.LogEntries, l => l.Message.StartsWith("Removed 3 export files", StringComparison.Ordinal) && l.Message.Contains("kept 1", StringComparison.Ordinal));
+        Assert.Equal(new RecordCounts(4, 3, 0, 0), result.Counts);
     }
 
     [Fact]
