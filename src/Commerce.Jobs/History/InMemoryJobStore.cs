@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 
 namespace Commerce.Jobs.History;
@@ -5,7 +6,8 @@ namespace Commerce.Jobs.History;
 /// <summary>The default store: run history, record failures and held entity changes in process memory. Nothing survives a restart.</summary>
 internal sealed partial class InMemoryJobStore : IJobStore
 {
-    private readonly Dictionary<string, LinkedList<JobRun>> _runs = new(StringComparer.OrdinalIgnoreCase);
+    // One history per job with its own lock: runs of different jobs never contend, and a run costs no list node.
+    private readonly ConcurrentDictionary<string, RunHistory> _runs = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, Dictionary<string, RecordFailure>> _failures = new(StringComparer.OrdinalIgnoreCase);
 
     // Entity type → target → sync state (held changes and delivered versions by id).
@@ -15,14 +17,10 @@ internal sealed partial class InMemoryJobStore : IJobStore
     public ValueTask AddRunAsync(JobRun run, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(run);
-        lock (_gate)
+        var history = _runs.GetOrAdd(run.JobName, static _ => new RunHistory());
+        lock (history)
         {
-            if (!_runs.TryGetValue(run.JobName, out var runs))
-            {
-                _runs[run.JobName] = runs = new();
-            }
-
-            runs.AddFirst(run);
+            history.AddNewest(run);
         }
 
         return ValueTask.CompletedTask;
@@ -30,24 +28,28 @@ internal sealed partial class InMemoryJobStore : IJobStore
 
     public ValueTask<IReadOnlyList<JobRun>> GetRunsAsync(string jobName, int maxRuns, CancellationToken cancellationToken)
     {
-        lock (_gate)
+        if (!_runs.TryGetValue(jobName, out var history))
         {
-            IReadOnlyList<JobRun> result = _runs.TryGetValue(jobName, out var runs) ? [.. runs.Take(maxRuns)] : [];
-            return ValueTask.FromResult(result);
+            return ValueTask.FromResult<IReadOnlyList<JobRun>>([]);
+        }
+
+        lock (history)
+        {
+            return ValueTask.FromResult<IReadOnlyList<JobRun>>(history.Newest(maxRuns));
         }
     }
 
     public ValueTask<int> PurgeRunsAsync(string jobName, int keepLast, DateTimeOffset endedBefore, CancellationToken cancellationToken)
     {
         var removed = 0;
-        lock (_gate)
+        if (_runs.TryGetValue(jobName, out var history))
         {
-            if (_runs.TryGetValue(jobName, out var runs))
+            lock (history)
             {
-                // Newest first: drop from the tail while there are too many or the tail is too old.
-                while (runs.Last is { } last && (runs.Count > keepLast || last.Value.EndedAt < endedBefore))
+                // Newest first: drop the oldest while there are too many or the oldest is too old.
+                while (history.Count > 0 && (history.Count > keepLast || history.Oldest.EndedAt < endedBefore))
                 {
-                    runs.RemoveLast();
+                    history.RemoveOldest();
                     removed++;
                 }
             }

@@ -42,7 +42,17 @@ internal sealed class CommerceJobsOptionsValidator(JobRegistry registry, IOption
                 }
             }
 
-            var jobSettings = jobOptions.Get(job.Name);
+            JobOptions jobSettings;
+            try
+            {
+                jobSettings = jobOptions.Get(job.Name);
+            }
+            catch (OptionsValidationException ex)
+            {
+                errors.AddRange(ex.Failures);
+                continue;
+            }
+
             after[job.Name] = JobSchedule.Split(jobSettings.After);
 
             // An inbox lease is renewed between batches: one batch with all its retries must fit well inside it,

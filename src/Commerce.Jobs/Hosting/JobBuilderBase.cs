@@ -17,7 +17,9 @@ public abstract class JobBuilderBase<TBuilder>
     {
         Services = services;
         Name = name;
-        services.AddOptions<JobOptions>(name).ValidateOnStart();
+
+        // No ValidateOnStart per job (it costs memory per job): the engine-wide start-up validation checks every job's
+        // options and reports all the bad ones together.
     }
 
     /// <summary>Gets the job's name.</summary>

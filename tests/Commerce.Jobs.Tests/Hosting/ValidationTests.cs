@@ -282,6 +282,24 @@ public sealed class ValidationTests
     }
 
     [Fact]
+    public void StartUp_validation_reports_every_bad_job_together()
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddCommerceJobs(jobs =>
+        {
+            jobs.AddJob("a", (_, _) => ValueTask.FromResult(JobResult.Success)).Configure(o => o.MaxConcurrency = 0);
+            jobs.AddJob("b", (_, _) => ValueTask.FromResult(JobResult.Success)).Configure(o => o.DailyAt = "25:00");
+        });
+        using var provider = services.BuildServiceProvider();
+
+        var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<CommerceJobsOptions>>().Value);
+
+        Assert.Contains("Job 'a': MaxConcurrency must be between 1 and 1000 (was 0).", ex.Failures);
+        Assert.Contains("Job 'b': DailyAt '25:00' is not a time of day in HH:mm form (00:00 to 23:59).", ex.Failures);
+    }
+
+    [Fact]
     public void InboxJob_RetryWindowLongerThanHalfTheLease_NamesJobAndSettings()
     {
         var services = new ServiceCollection();
