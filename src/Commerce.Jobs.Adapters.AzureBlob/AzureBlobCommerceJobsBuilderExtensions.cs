@@ -41,13 +41,10 @@ public static class AzureBlobCommerceJobsBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(jobs);
         ArgumentNullException.ThrowIfNull(configure);
-        jobs.AddTarget(name, services => new AzureBlobTarget(
+        return jobs.AddTarget<AzureBlobTargetOptions, AzureBlobTargetOptionsValidator>(name, configure, (services, options) => new AzureBlobTarget(
             name,
-            services.GetRequiredService<IOptionsMonitor<AzureBlobTargetOptions>>().Get(name),
+            options,
             services.GetService<TimeProvider>() ?? TimeProvider.System,
             services.GetService<ILoggerFactory>()?.CreateLogger<AzureBlobTarget>() ?? NullLogger<AzureBlobTarget>.Instance));
-        jobs.Services.AddOptions<AzureBlobTargetOptions>(name).Configure(configure).ValidateOnStart();
-        jobs.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AzureBlobTargetOptions>, AzureBlobTargetOptionsValidator>());
-        return jobs;
     }
 }

@@ -38,14 +38,11 @@ public static class FileExportCommerceJobsBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(jobs);
         ArgumentNullException.ThrowIfNull(configure);
-        jobs.AddTarget(name, services => new FileExportTarget(
+        return jobs.AddTarget<FileExportOptions, FileExportOptionsValidator>(name, configure, (services, options) => new FileExportTarget(
             name,
-            services.GetRequiredService<IOptionsMonitor<FileExportOptions>>().Get(name),
+            options,
             services.GetService<TimeProvider>() ?? TimeProvider.System,
             services.GetService<ILoggerFactory>()?.CreateLogger<FileExportTarget>() ?? NullLogger<FileExportTarget>.Instance));
-        jobs.Services.AddOptions<FileExportOptions>(name).Configure(configure).ValidateOnStart();
-        jobs.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FileExportOptions>, FileExportOptionsValidator>());
-        return jobs;
     }
 
     /// <summary>

@@ -41,19 +41,16 @@ public static class HttpTargetCommerceJobsBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(jobs);
         ArgumentNullException.ThrowIfNull(configure);
-        jobs.AddTarget(name, services =>
+        jobs.AddTarget<HttpTargetOptions, HttpTargetOptionsValidator>(name, configure, (services, options) =>
         {
             var clients = services.GetRequiredService<IHttpClientFactory>();
             return new HttpTarget(
                 name,
-                services.GetRequiredService<IOptionsMonitor<HttpTargetOptions>>().Get(name),
+                options,
                 () => clients.CreateClient(name),
                 services.GetService<TimeProvider>() ?? TimeProvider.System,
                 services.GetService<ILoggerFactory>()?.CreateLogger<HttpTarget>() ?? NullLogger<HttpTarget>.Instance);
         });
-
-        jobs.Services.AddOptions<HttpTargetOptions>(name).Configure(configure).ValidateOnStart();
-        jobs.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HttpTargetOptions>, HttpTargetOptionsValidator>());
         jobs.Services.AddHttpClient(name, static client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(static (handler, _) =>
             {

@@ -81,6 +81,29 @@ public sealed class CommerceJobsBuilder
         return this;
     }
 
+    /// <summary>
+    /// Adds a named delivery target with named, validated settings — the one way adapter packages register theirs:
+    /// <typeparamref name="TOptions"/> named after the target are configured by <paramref name="configure"/> and checked by
+    /// <typeparamref name="TValidator"/> at start-up, and the target is created once from them (and disposed with the host).
+    /// </summary>
+    /// <typeparam name="TOptions">The target's settings.</typeparam>
+    /// <typeparam name="TValidator">Checks the settings; its messages should name the target and the setting.</typeparam>
+    /// <param name="name">The target's unique name, also the name of its options.</param>
+    /// <param name="configure">Sets the options.</param>
+    /// <param name="create">Creates the target from the services and its validated options.</param>
+    /// <returns>This builder.</returns>
+    public CommerceJobsBuilder AddTarget<TOptions, TValidator>(string name, Action<TOptions> configure, Func<IServiceProvider, TOptions, IDeliveryTarget> create)
+        where TOptions : class
+        where TValidator : class, IValidateOptions<TOptions>
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        ArgumentNullException.ThrowIfNull(create);
+        _registry.AddTarget(name, services => create(services, services.GetRequiredService<IOptionsMonitor<TOptions>>().Get(name)));
+        Services.AddOptions<TOptions>(name).Configure(configure).ValidateOnStart();
+        Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TOptions>, TValidator>());
+        return this;
+    }
+
     /// <summary>Sets a delivery target's concurrency limit and health rules in code (configuration: <c>Targets:{name}</c>).</summary>
     /// <param name="targetName">The target's name: a named target's, or the target type's name for <c>DeliverTo&lt;TTarget&gt;()</c>.</param>
     /// <param name="configure">Changes the options.</param>
