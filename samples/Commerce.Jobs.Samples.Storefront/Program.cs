@@ -30,14 +30,16 @@ if (options.ShowHelp)
 // The ERP/WMS this storefront integrates with: simulated, but over real HTTP on 127.0.0.1 and a free port.
 await using var erp = await FakeErp.StartAsync(options.FailureRate, CancellationToken.None);
 
+// The search service: simulated too, over real HTTP on its own free port (a bulk ingestion API; it never misbehaves).
+await using var search = await FakeSearch.StartAsync(CancellationToken.None);
+
 var builder = Host.CreateApplicationBuilder();
 builder.Logging.ClearProviders().AddCompactConsole();
 builder.Logging.SetMinimumLevel(LogLevel.Warning);                          // Microsoft.* and the engine: warnings only
 builder.Logging.AddFilter("Commerce.Jobs.Samples", LogLevel.Information);   // this sample: what happens
 
-// The host's own services: its storefront database, its search service, and HTTP clients for the ERP.
+// The host's own services: its storefront database, the search service (to check what it holds), and HTTP clients for the ERP.
 var cart = new Cart(DateTime.Now.ToString("MMdd-HHmmss", CultureInfo.InvariantCulture));   // this run's order numbers: SO-1123-152301-0001, ...
-var search = new FakeSearch();                                              // the search service (the target "search")
 builder.Services.AddSingleton(cart).AddSingleton(search).AddSingleton(erp).AddSingleton(options);
 builder.Services.AddHttpClient<ErpOrderTarget>(http => http.BaseAddress = erp.BaseAddress);
 builder.Services.AddHttpClient<ErpClient>(http => http.BaseAddress = erp.BaseAddress);
@@ -52,7 +54,14 @@ builder.Services.AddCommerceJobs(jobs =>
     }
 
     jobs.Configure(engine => engine.ShutdownTimeout = TimeSpan.FromSeconds(3));  // on stop, running batches get 3 s to finish
-    jobs.AddTarget(search);
+
+    // The search service's bulk ingestion API: the library's search ingestion target (HTTP, one POST of bulk
+    // operations per batch, API key in the "api-key" header), named "search" for entity sync and the rebuild job.
+    jobs.AddSearchIngestionTarget("search", s =>
+    {
+        s.Endpoint = new Uri(search.BaseAddress, FakeSearch.BulkPath);     // "indexes/catalog/docs/bulk"
+        s.ApiKey = FakeSearch.ApiKey;                                       // "sample-search-key"; a real host reads it from configuration
+    });
 
     // Target health: when under half the ERP's calls succeed (over 10 s, at least 10 calls), pause deliveries to it for
     // 5 s instead of burning retries; the status table and the log say so, and the failure notifiers are told once.
@@ -104,7 +113,12 @@ builder.Services.AddCommerceJobs(jobs =>
         .Batch(size: 500);
     jobs.AddExportCleanup("cleanup-export-files", ExportFolder, ExportRetention(options.Duration));  // daily at 03:00; 30 days in real life
     jobs.AddJob<ProductRefresh>("product-refresh").Schedule(Schedule.Every(TimeSpan.FromSeconds(6)));
-    jobs.AddJob<RebuildSearchIndex>("rebuild-search-index").Schedule(Schedule.After("product-refresh"));
+    jobs.AddRecordJob<ProductDocument>("rebuild-search-index")
+        .ReadFrom(new CatalogProductDocuments(cart))                        // every product, as search indexes it
+        .WithKey(d => d.Sku)
+        .DeliverTo("search")                                                // bulk upserts to the search ingestion target
+        .Schedule(Schedule.After("product-refresh"))                        // job chain: after each successful refresh
+        .WithoutStatusUpdates();
     jobs.AddJob<OrderHistory>("order-history").Schedule(Schedule.Manual()).MaxConcurrency(4);  // awaited with IJobRunner.RunAsync
 
     // Categories and stock levels to search: entity sync. The storefront publishes each change through IEntitySync
@@ -124,7 +138,7 @@ builder.Services.AddHostedService<StorefrontSimulation>();
 builder.Services.AddHostedService<StatusBoard>();
 
 using var host = builder.Build();
-Console.WriteLine($"Simulated ERP/WMS listening on {erp.BaseAddress} (failure rate {options.FailureRate:P0}); running for {options.Duration}. Ctrl+C stops early; twice, kills the process.");
+Console.WriteLine($"Simulated ERP/WMS listening on {erp.BaseAddress} (failure rate {options.FailureRate:P0}), search service on {search.BaseAddress}; running for {options.Duration}. Ctrl+C stops early; twice, kills the process.");
 
 // The job store opens when first resolved (the SQLite file is created, or opened as a previous run left it).
 var store = host.Services.GetRequiredService<IJobStore>();
@@ -174,7 +188,7 @@ StatusBoard.AppendEntitySync(entitySyncTable, entitySync.GetStatuses(), TimeProv
 Console.WriteLine(entitySyncTable);
 Console.WriteLine($"ERP: {erp.Stats}.");
 Console.WriteLine($"Exports: {cart.OrdersExported} submitted orders handed to order-export; {Plural(Directory.Exists(ExportFolder) ? Directory.EnumerateFiles(ExportFolder, "order-export_*.csv").Count() : 0, "CSV file")} in {Path.GetFullPath(ExportFolder)} at exit (kept {ExportRetention(options.Duration).TotalSeconds:0.#} s by cleanup-export-files).");
-Console.WriteLine($"Search: {Current(cart.Categories, "categories", "edits")}; {Current(cart.Inventory, "stock levels", "changes")}; {search.ChangesReceived} entity changes received.");
+Console.WriteLine($"Search: {Current(cart.Categories, "categories", "edits")}; {Current(cart.Inventory, "stock levels", "changes")}; {search.ChangesReceived} entity changes received; {search.DocumentCount} product documents indexed.");
 var pendingAtExit = await store.CountPendingRecordsAsync("order-submit", CancellationToken.None);
 Console.WriteLine($"Summary: {cart.CountOrders()}; in the job store at exit: {pendingAtExit} pending{(pendingAtExit == 0 ? string.Empty : options.Store == SampleStore.Sqlite ? " (the next run delivers them)" : " (lost with the process)")}.");
 return 0;
