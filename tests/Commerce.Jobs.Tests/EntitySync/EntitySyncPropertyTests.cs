@@ -68,19 +68,19 @@ public sealed class EntitySyncPropertyTests
 
     [Property(MaxTest = 100)]
     public Property Any_interleaving_ends_with_each_target_holding_the_final_state() =>
-        Prop.ForAll(Cases, c => RunAsync(c).GetAwaiter().GetResult());
+        Prop.ForAll(Cases, c => Task.Run(() => RunAsync(c)).GetAwaiter().GetResult());
 
     [Property(MaxTest = 100)]
     public Property After_resume_each_id_changed_while_paused_is_delivered_once() =>
-        Prop.ForAll(PauseCases, c => PauseAsync(c).GetAwaiter().GetResult());
+        Prop.ForAll(PauseCases, c => Task.Run(() => PauseAsync(c)).GetAwaiter().GetResult());
 
     [Property(MaxTest = 100)]
     public Property Full_sync_racing_incremental_changes_never_regresses_a_version() =>
-        Prop.ForAll(RaceCases, c => RaceAsync(c).GetAwaiter().GetResult());
+        Prop.ForAll(RaceCases, c => Task.Run(() => RaceAsync(c)).GetAwaiter().GetResult());
 
     [Property(MaxTest = 50)]
     public Property A_target_failing_at_random_still_ends_with_the_final_state() =>
-        Prop.ForAll(FailingCases, c => FailingAsync(c.Ops, c.Seed).GetAwaiter().GetResult());
+        Prop.ForAll(FailingCases, c => Task.Run(() => FailingAsync(c.Ops, c.Seed)).GetAwaiter().GetResult());
 
     private static async Task RunAsync(Case c)
     {

@@ -51,7 +51,7 @@ public sealed class RecordJobTests
         {
             var pendingBefore = cart.Pending;
             var reportsBefore = cart.Reports.Count;
-            var result = sut.RunAsync().GetAwaiter().GetResult();
+            var result = Task.Run(() => sut.RunAsync()).GetAwaiter().GetResult();
             var reports = cart.Reports.Skip(reportsBefore).ToList();
 
             // Each record read in this run has exactly one outcome, and the counts add up.
@@ -94,7 +94,7 @@ public sealed class RecordJobTests
             var attempts = new List<DateTimeOffset>();
             sut.Executor.AttemptLog = attempts;
 
-            var result = sut.RunAsync().GetAwaiter().GetResult();
+            var result = Task.Run(() => sut.RunAsync()).GetAwaiter().GetResult();
 
             var firstFailure = attempts[0];
             var windowEnd = firstFailure + options.RetryWindow.Window;

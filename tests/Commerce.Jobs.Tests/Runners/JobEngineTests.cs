@@ -43,11 +43,11 @@ public sealed class JobEngineTests
 
     [Property(MaxTest = 30)]
     public Property Triggers_during_a_run_coalesce_into_exactly_one_follow_up_run()
-        => Prop.ForAll(Gen.Choose(1, 50).ToArbitrary(), triggers => CoalesceAsync(triggers).GetAwaiter().GetResult());
+        => Prop.ForAll(Gen.Choose(1, 50).ToArbitrary(), triggers => Task.Run(() => CoalesceAsync(triggers)).GetAwaiter().GetResult());
 
     [Property(MaxTest = 20)]
     public Property Runs_of_one_job_never_overlap()
-        => Prop.ForAll(Gen.Choose(1, 200).ToArbitrary(), triggers => NoOverlapAsync(triggers).GetAwaiter().GetResult());
+        => Prop.ForAll(Gen.Choose(1, 200).ToArbitrary(), triggers => Task.Run(() => NoOverlapAsync(triggers)).GetAwaiter().GetResult());
 
     [Fact]
     public async Task Interval_schedule_fires_on_the_fake_clock()
