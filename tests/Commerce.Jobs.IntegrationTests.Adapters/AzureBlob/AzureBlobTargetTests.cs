@@ -189,7 +189,13 @@ public sealed class AzureBlobTargetTests(AzuriteFixture azurite)
     [Fact]
     public async Task An_upload_slower_than_the_timeout_is_transient()
     {
-        await using var server = await FaultServer.StartAsync(async context => await Task.Delay(TimeSpan.FromSeconds(30), context.RequestAborted));
+        // The server never answers: it holds the request until the client gives up (no timed sleep on either side but the target's own timeout).
+        await using var server = await FaultServer.StartAsync(async context =>
+        {
+            var aborted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            using var registration = context.RequestAborted.Register(() => aborted.TrySetResult());
+            await aborted.Task;
+        });
         var sut = CreateSut(o =>
         {
             o.ConnectionString = FaultConnectionString(server);
