@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test project of the solution and prints one line: "N passed, N failed, N skipped".
-# Installs what the tests need first (PostgreSQL 15 server binaries, Azurite; the test fixtures start the servers
-# themselves). Exits non-zero if any test failed or none ran.
+# Installs what the tests need first (PostgreSQL 15 server binaries, Chromium + chromedriver, Azurite; the test fixtures
+# start the servers and the browser themselves). Exits non-zero if any test failed or none ran.
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -11,15 +11,37 @@ mkdir -p "$results"
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
+# apt-get install (as root) that runs apt-get update at most once per script run, however many blocks below need it.
+apt_updated=0
+apt_install() {
+  if [ "$apt_updated" -eq 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq || return 1
+    apt_updated=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
 # PostgreSQL 15 server binaries for tests/Commerce.Jobs.IntegrationTests (its fixture starts a throwaway cluster on
 # 127.0.0.1). Idempotent: installs only when initdb is missing (CI runs as root on a possibly bare machine).
 if [ ! -x /usr/lib/postgresql/15/bin/initdb ]; then
   echo "installing PostgreSQL 15 (initdb not found)"
   if [ "$(id -u)" -eq 0 ]; then
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null \
+    apt_install postgresql \
       || echo "warning: apt-get install -y postgresql failed; the PostgreSQL integration tests will fail and say so"
   else
     echo "warning: not root: run 'apt-get install -y postgresql' as root; the PostgreSQL integration tests will fail and say so"
+  fi
+fi
+
+# Chromium and its WebDriver for the browser tests of tests/Commerce.Jobs.Dashboard.Tests (headless; Selenium is given
+# these system binaries and never downloads a browser or driver). Idempotent: installs only when either is missing.
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+  echo "installing Chromium and chromedriver (/usr/bin/chromium or /usr/bin/chromedriver not found)"
+  if [ "$(id -u)" -eq 0 ]; then
+    apt_install chromium chromium-driver \
+      || echo "warning: apt-get install -y chromium chromium-driver failed; the browser tests will fail and say so"
+  else
+    echo "warning: not root: run 'apt-get install -y chromium chromium-driver' as root; the browser tests will fail and say so"
   fi
 fi
 

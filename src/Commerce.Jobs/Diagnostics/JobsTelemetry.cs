@@ -1,9 +1,14 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Commerce.Jobs.Runners;
 
 namespace Commerce.Jobs.Diagnostics;
 
-/// <summary>The engine's <see cref="ActivitySource"/> and <see cref="Meter"/>, both named <c>Commerce.Jobs</c>, so OpenTelemetry picks them up.</summary>
+/// <summary>
+/// The engine's <see cref="ActivitySource"/> and <see cref="Meter"/>, both named <c>Commerce.Jobs</c>, so OpenTelemetry
+/// picks them up. Every instrument is listed in the engine's README ("Telemetry"); keep the two in step.
+/// </summary>
 internal static class JobsTelemetry
 {
     public const string Name = "Commerce.Jobs";
@@ -32,4 +37,22 @@ internal static class JobsTelemetry
 
     /// <summary><c>commerce_jobs.delivery.retries</c>: batch delivery retries, tagged <c>job</c>.</summary>
     public static readonly Counter<long> DeliveryRetries = Meter.CreateCounter<long>("commerce_jobs.delivery.retries", "{retry}", "Batch delivery retries.");
+
+    /// <summary><c>commerce_jobs.delivery.duration</c>: one delivery call to a target in seconds, tagged <c>target</c>.</summary>
+    public static readonly Histogram<double> DeliveryDuration = Meter.CreateHistogram<double>("commerce_jobs.delivery.duration", "s", "How long one delivery call to a target takes (a batch, including the wait for a concurrency slot).");
+
+    private static readonly ConcurrentDictionary<JobEngine, string> Engines = new();
+
+    /// <summary><c>commerce_jobs.queue.depth</c>: runs waiting for a free worker, per engine, tagged <c>host</c>.</summary>
+    public static readonly ObservableGauge<int> QueueDepth = Meter.CreateObservableGauge(
+        "commerce_jobs.queue.depth",
+        static () => Engines.Select(static e => new Measurement<int>(e.Key.QueueDepth, new KeyValuePair<string, object?>("host", e.Value))),
+        "{run}",
+        "Runs waiting for a free worker.");
+
+    /// <summary>Lists a started engine for the queue-depth gauge.</summary>
+    public static void AddEngine(JobEngine engine, string hostName) => Engines[engine] = hostName;
+
+    /// <summary>Removes a stopped engine from the queue-depth gauge.</summary>
+    public static void RemoveEngine(JobEngine engine) => Engines.TryRemove(engine, out _);
 }

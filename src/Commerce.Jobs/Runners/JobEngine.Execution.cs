@@ -79,7 +79,7 @@ internal sealed partial class JobEngine
     {
         var request = item.Request;
         var startedAt = _time.GetUtcNow();
-        var runId = NewRunId(startedAt);
+        var runId = request?.RunId ?? NewRunId(startedAt);
         var jobTag = new KeyValuePair<string, object?>("job", entry.Name);
         JobsTelemetry.RunsStarted.Add(1, jobTag, TriggerTags[(int)item.Trigger]);
         Log.RunStarted(_logger, entry.Name, runId, item.Trigger);

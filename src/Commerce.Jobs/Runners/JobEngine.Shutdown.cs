@@ -38,6 +38,7 @@ internal sealed partial class JobEngine
         }
 
         Volatile.Write(ref _state, Stopped);
+        JobsTelemetry.RemoveEngine(this);
         Log.EngineStopped(_logger);
     }
 

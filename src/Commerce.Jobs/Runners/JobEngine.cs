@@ -95,6 +95,9 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
 
     internal TimeProvider TimeProvider => _time;
 
+    /// <summary>Gets the number of runs waiting in the channel for a free worker.</summary>
+    internal int QueueDepth => _runs.Reader.Count;
+
     /// <summary>Starts the scheduler and the workers, then the runs triggered before start.</summary>
     public void Start()
     {
@@ -112,6 +115,7 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
         _workers = workers;
         InitializeSchedule();
         _scheduler = Task.Run(() => ScheduleAsync(_stopScheduler.Token));
+        JobsTelemetry.AddEngine(this, _options.HostName);
         Log.EngineStarted(_logger, _entriesByName.Length, workers.Length);
         foreach (var entry in _entriesByName)
         {
@@ -151,7 +155,7 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
 
         using var timeoutSource = new CancellationTokenSource(timeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeoutSource.Token, cancellationToken);
-        var request = new RunRequest(parameters, linked.Token);
+        var request = new RunRequest(NewRunId(_time.GetUtcNow()), TriggerKind.OnDemand, parameters, linked.Token);
         entry.Request(request);
         try
         {
@@ -161,6 +165,20 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
         {
             throw new TimeoutException($"Job '{entry.Name}' did not finish within {timeout}.");
         }
+    }
+
+    /// <inheritdoc />
+    public JobRunHandle Start(string jobName, object? parameters)
+    {
+        var entry = GetEntry(jobName);
+        if (Volatile.Read(ref _state) >= Stopping)
+        {
+            throw new InvalidOperationException($"Job '{entry.Name}' was not run: the engine is stopping.");
+        }
+
+        var request = new RunRequest(NewRunId(_time.GetUtcNow()), TriggerKind.Manual, parameters, CancellationToken.None);
+        entry.Request(request);
+        return new JobRunHandle(entry.Name, request.RunId, request.Completion.Task);
     }
 
     /// <inheritdoc />

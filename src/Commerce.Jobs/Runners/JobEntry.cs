@@ -78,7 +78,7 @@ internal sealed class JobEntry
         return true;
     }
 
-    /// <summary>An awaited on-demand run: queued, never coalesced.</summary>
+    /// <summary>A run asked for by hand (awaited or started): queued, never coalesced.</summary>
     public void Request(RunRequest request)
     {
         lock (_gate)
@@ -97,7 +97,7 @@ internal sealed class JobEntry
             _inFlight++;
         }
 
-        _engine.Dispatch(new WorkItem(this, TriggerKind.OnDemand, request));
+        _engine.Dispatch(new WorkItem(this, request.Trigger, request));
     }
 
     public void OnStarted() => Interlocked.Increment(ref _executing);
@@ -204,7 +204,8 @@ internal sealed class JobEntry
 
                 if (_requests is { Count: > 0 })
                 {
-                    item = new WorkItem(this, TriggerKind.OnDemand, _requests.Dequeue());
+                    var request = _requests.Dequeue();
+                    item = new WorkItem(this, request.Trigger, request);
                 }
                 else if (_pending)
                 {

@@ -1,8 +1,12 @@
 namespace Commerce.Jobs.Runners;
 
-/// <summary>An awaited on-demand run: never coalesced, completed with the run's result.</summary>
-internal sealed class RunRequest(object? parameters, CancellationToken cancellationToken)
+/// <summary>A run asked for by hand (awaited or started): never coalesced, its id fixed up front, completed with the run's result.</summary>
+internal sealed class RunRequest(Guid runId, TriggerKind trigger, object? parameters, CancellationToken cancellationToken)
 {
+    public Guid RunId { get; } = runId;
+
+    public TriggerKind Trigger { get; } = trigger;
+
     public object? Parameters { get; } = parameters;
 
     public CancellationToken CancellationToken { get; } = cancellationToken;

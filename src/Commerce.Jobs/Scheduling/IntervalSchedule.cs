@@ -7,7 +7,32 @@ internal sealed class IntervalSchedule(TimeSpan interval, DateTimeOffset anchor)
 
     public DateTimeOffset Anchor { get; } = anchor;
 
-    public override string ToString() => $"every {Interval:c}";
+    /// <summary>The interval in words: "every 5 minutes", "every hour", "every 1 hour 30 minutes", "every 1 second 500 ms".</summary>
+    public override string ToString()
+    {
+        var parts = new List<string>(4);
+        Add(parts, Interval.Days, "day");
+        Add(parts, Interval.Hours, "hour");
+        Add(parts, Interval.Minutes, "minute");
+        Add(parts, Interval.Seconds, "second");
+        if (Interval.Ticks % TimeSpan.TicksPerSecond != 0)
+        {
+            var milliseconds = (Interval.Ticks % TimeSpan.TicksPerSecond) / (double)TimeSpan.TicksPerMillisecond;
+            parts.Add(FormattableString.Invariant($"{milliseconds:0.###} ms"));
+        }
+
+        return parts is [var single] && single.StartsWith("1 ", StringComparison.Ordinal)
+            ? $"every {single[2..]}"
+            : $"every {string.Join(' ', parts)}";
+
+        static void Add(List<string> parts, int count, string unit)
+        {
+            if (count > 0)
+            {
+                parts.Add(count == 1 ? $"1 {unit}" : FormattableString.Invariant($"{count} {unit}s"));
+            }
+        }
+    }
 
     internal override void ApplyTo(JobOptions options)
     {

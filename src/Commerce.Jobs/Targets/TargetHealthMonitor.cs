@@ -16,6 +16,7 @@ internal sealed class TargetHealthMonitor : IDisposable
     private readonly TimeProvider _time;
     private readonly TimeSpan _breakDuration;
     private readonly Func<TargetHealth, ValueTask> _onUnhealthy;
+    private readonly KeyValuePair<string, object?> _targetTag;
     private DateTimeOffset? _unhealthySince;
     private string? _lastError;
     private int _inProgress;
@@ -23,6 +24,7 @@ internal sealed class TargetHealthMonitor : IDisposable
     public TargetHealthMonitor(string name, TargetOptions options, TimeProvider time, Func<TargetHealth, ValueTask> onUnhealthy)
     {
         Name = name;
+        _targetTag = new("target", name);
         _time = time;
         _breakDuration = options.BreakDuration;
         _onUnhealthy = onUnhealthy;
@@ -60,6 +62,8 @@ internal sealed class TargetHealthMonitor : IDisposable
     /// <summary>Delivers through the concurrency limit and the circuit breaker; an open circuit answers a transient failure with the time left.</summary>
     public async ValueTask<DeliveryResult> DeliverAsync<T>(IDeliveryTarget<T> target, DeliveryBatch<T> batch, CancellationToken cancellationToken)
     {
+        var measured = JobsTelemetry.DeliveryDuration.Enabled;
+        var started = measured ? _time.GetTimestamp() : 0;
         await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
         Interlocked.Increment(ref _inProgress);
         try
@@ -93,6 +97,10 @@ internal sealed class TargetHealthMonitor : IDisposable
         {
             Interlocked.Decrement(ref _inProgress);
             _slots.Release();
+            if (measured)
+            {
+                JobsTelemetry.DeliveryDuration.Record(_time.GetElapsedTime(started).TotalSeconds, _targetTag);
+            }
         }
     }
 

@@ -1,0 +1,282 @@
+// Commerce.Jobs dashboard: plain script, no dependencies, no build step. Every value from the server is written with
+// textContent (never innerHTML), so nothing a job name, error or log line contains can become markup.
+(() => {
+  'use strict';
+
+  const api = new URL('api/', document.baseURI);
+  const byId = (id) => document.getElementById(id);
+  const state = { session: null, timer: null, busy: false, again: false, selectedJob: null, openLogs: new Set(), entityTypes: '' };
+
+  function el(tag, props, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(props || {})) {
+      if (value === undefined || value === null) continue;
+      if (key === 'text') node.textContent = String(value);
+      else if (key === 'class') node.className = value;
+      else if (key === 'onclick') node.addEventListener('click', value);
+      else node.setAttribute(key, String(value));
+    }
+    for (const child of children) {
+      if (child !== undefined && child !== null) node.append(child);
+    }
+    return node;
+  }
+
+  const badge = (text) => el('span', { class: `badge ${text}`, text });
+  const when = (value) => (value ? new Date(value).toLocaleString() : '—');
+  const counts = (c) => (c ? `${c.read} / ${c.delivered} / ${c.skipped} / ${c.failed}` : '—');
+  const duration = (ms) => (ms < 1000 ? `${Math.round(ms)} ms` : ms < 120000 ? `${(ms / 1000).toFixed(1)} s` : `${(ms / 60000).toFixed(1)} min`);
+  const jobPath = (name) => `jobs/${encodeURIComponent(name)}`;
+  const entityPath = (type) => `entity-sync/${encodeURIComponent(type)}`;
+
+  async function request(method, path, body) {
+    const headers = { Accept: 'application/json' };
+    if (method !== 'GET' && state.session && state.session.antiforgeryHeaderName) {
+      headers[state.session.antiforgeryHeaderName] = state.session.antiforgeryToken;
+    }
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const response = await fetch(new URL(path, api), {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'same-origin',
+      cache: 'no-store',
+    });
+    if (!response.ok) {
+      let detail = response.statusText;
+      try {
+        const problem = await response.json();
+        detail = problem.detail || problem.title || detail;
+      } catch {
+        // Not JSON (an authentication challenge, a proxy page): the status says enough.
+      }
+      throw new Error(`${response.status}: ${detail}`);
+    }
+    return response.status === 204 ? null : response.json();
+  }
+
+  function say(text, isError) {
+    const message = byId('message');
+    message.textContent = text;
+    message.className = isError ? 'error' : '';
+    message.hidden = false;
+  }
+
+  async function act(button, work) {
+    button.disabled = true;
+    try {
+      const text = await work();
+      if (text) say(text, false);
+    } catch (error) {
+      say(error.message, true);
+    } finally {
+      button.disabled = false;
+      await refresh();
+    }
+  }
+
+  // ---- jobs ----
+
+  function renderJobs(overview) {
+    const body = byId('jobs-body');
+    body.replaceChildren(...overview.jobs.map((job) => {
+      const last = job.lastRun;
+      const paused = job.state === 'Paused';
+      const disabled = job.state === 'Disabled';
+      return el('tr', { 'data-job': job.name },
+        el('td', { 'data-field': 'name' }, el('button', { class: 'link', 'data-action': 'history', text: job.name, title: 'Show runs', onclick: () => showHistory(job.name) })),
+        el('td', { 'data-field': 'state' }, badge(job.state)),
+        el('td', { 'data-field': 'schedule', text: job.schedule }),
+        el('td', { 'data-field': 'next-run', text: when(job.nextRun) }),
+        el('td', { 'data-field': 'last-run' },
+          last ? badge(last.outcome) : el('span', { class: 'muted', text: 'never' }),
+          last ? el('div', { class: 'muted', text: `${when(last.endedAt)} · ${last.trigger}` }) : null,
+          job.consecutiveFailures > 1 ? el('div', { class: 'error', text: `${job.consecutiveFailures} failures in a row` }) : null),
+        el('td', { 'data-field': 'totals', text: counts(job.totalCounts) }),
+        el('td', { class: 'actions' },
+          el('button', { 'data-action': 'run', text: 'Run now', disabled: disabled ? '' : null, onclick: (e) => act(e.currentTarget, () => runNow(job.name)) }),
+          el('button', {
+            'data-action': paused ? 'resume' : 'pause',
+            text: paused ? 'Resume' : 'Pause',
+            disabled: disabled ? '' : null,
+            onclick: (e) => act(e.currentTarget, async () => { await request('POST', `${jobPath(job.name)}/${paused ? 'resume' : 'pause'}`); return `${paused ? 'Resumed' : 'Paused'} ${job.name}.`; }),
+          }),
+          el('button', {
+            'data-action': disabled ? 'enable' : 'disable',
+            text: disabled ? 'Enable' : 'Disable',
+            onclick: (e) => act(e.currentTarget, async () => { await request('POST', `${jobPath(job.name)}/${disabled ? 'enable' : 'disable'}`); return `${disabled ? 'Enabled' : 'Disabled'} ${job.name}.`; }),
+          }),
+          el('button', { 'data-action': 'history', text: 'History', onclick: () => showHistory(job.name) })));
+    }));
+  }
+
+  async function runNow(name) {
+    state.selectedJob = name;
+    // Wait a moment for short runs so the answer can carry the outcome; longer ones report that they started.
+    const run = await request('POST', `${jobPath(name)}/run?wait=2`);
+    return run.status === 'finished' && run.outcome
+      ? `Run ${run.runId} of ${name}: ${run.outcome}${run.error ? ` (${run.error})` : ''}.`
+      : `Run ${run.runId} of ${name} started.`;
+  }
+
+  function showHistory(name) {
+    state.selectedJob = name;
+    state.openLogs.clear();
+    refresh();
+  }
+
+  function renderRuns(runs) {
+    byId('history').hidden = false;
+    byId('history-job').textContent = state.selectedJob;
+    byId('runs-empty').hidden = runs.length > 0;
+    const rows = [];
+    for (const run of runs) {
+      const open = state.openLogs.has(run.runId);
+      rows.push(el('tr', { 'data-run': run.runId },
+        el('td', { 'data-field': 'started', text: when(run.startedAt) }),
+        el('td', { 'data-field': 'trigger', text: run.trigger }),
+        el('td', { 'data-field': 'outcome' }, badge(run.outcome)),
+        el('td', { 'data-field': 'duration', text: duration(run.durationMs) }),
+        el('td', { 'data-field': 'counts', text: counts(run.counts) }),
+        el('td', { 'data-field': 'error', class: 'error', text: run.error || '' }),
+        el('td', {}, el('button', {
+          'data-action': 'log',
+          text: open ? 'Hide log' : `View log (${run.log ? run.log.length : 0})`,
+          onclick: () => { if (open) state.openLogs.delete(run.runId); else state.openLogs.add(run.runId); renderRuns(runs); },
+        }))));
+      if (open) {
+        const lines = (run.log || []).map((entry) => el('span', { class: entry.level, text: `${new Date(entry.timestamp).toLocaleTimeString()} ${entry.level}: ${entry.message}\n` }));
+        rows.push(el('tr', { class: 'log-row', 'data-log-for': run.runId },
+          el('td', { colspan: 7 }, el('pre', { class: 'log' }, ...(lines.length ? lines : [el('span', { class: 'muted', text: 'No log lines.' })])))));
+      }
+    }
+    byId('runs-body').replaceChildren(...rows);
+  }
+
+  // ---- targets ----
+
+  function renderTargets(targets) {
+    byId('targets-empty').hidden = targets.length > 0;
+    byId('targets-body').replaceChildren(...targets.map((t) => el('tr', { 'data-target': t.targetName },
+      el('td', { text: t.targetName }),
+      el('td', { 'data-field': 'health' }, badge(t.state)),
+      el('td', { text: when(t.unhealthySince) }),
+      el('td', { text: when(t.pausedUntil) }),
+      el('td', { text: t.deliveriesInProgress }),
+      el('td', { class: 'last-error', text: t.lastError || '' }))));
+  }
+
+  // ---- entity sync ----
+
+  function renderEntitySync(overview) {
+    byId('entity-sync').hidden = false;
+    byId('entity-body').replaceChildren(...overview.configurations.map((c) => {
+      const statuses = overview.statuses.filter((s) => s.entityType.toLowerCase() === c.entityType.toLowerCase());
+      return el('tr', { 'data-entity-type': c.entityType },
+        el('td', { text: c.entityType }),
+        el('td', { 'data-field': 'settings' },
+          c.paused ? badge('Paused') : null,
+          el('div', { class: 'muted', text: `${c.enabled ? 'enabled' : 'disabled'}, ${c.incrementalSync ? 'incremental' : 'full and targeted only'}` })),
+        el('td', { 'data-field': 'targets' }, ...statuses.map((s) => el('div', { 'data-target': s.targetName, text:
+          `${s.targetName}: ${s.pendingCount} pending, ${s.deliveredCount} delivered` +
+          (s.lastDeliveredVersion !== null ? `, last version ${s.lastDeliveredVersion} at ${when(s.lastDeliveredAt)}` : '') +
+          (s.fullSyncRunning ? ', full sync running' : '') +
+          (s.lastError ? ` — ${s.lastError}` : '') }))),
+        el('td', { class: 'actions' },
+          el('button', {
+            'data-action': c.paused ? 'resume' : 'pause',
+            text: c.paused ? 'Resume' : 'Pause',
+            onclick: (e) => act(e.currentTarget, async () => { await request('POST', `${entityPath(c.entityType)}/${c.paused ? 'resume' : 'pause'}`); return `${c.paused ? 'Resumed' : 'Paused'} ${c.entityType}.`; }),
+          }),
+          el('button', {
+            'data-action': 'full-sync',
+            text: 'Full sync',
+            onclick: (e) => act(e.currentTarget, async () => { await request('POST', `${entityPath(c.entityType)}/full-sync`); return `Full sync of ${c.entityType} started.`; }),
+          })));
+    }));
+
+    // The type list only changes with the configurations, so a choice in progress survives a refresh.
+    const types = overview.configurations.map((c) => c.entityType).join('\n');
+    if (types !== state.entityTypes) {
+      state.entityTypes = types;
+      byId('sync-ids-type').replaceChildren(...overview.configurations.map((c) => el('option', { value: c.entityType, text: c.entityType })));
+    }
+  }
+
+  async function syncIds(event) {
+    event.preventDefault();
+    const type = byId('sync-ids-type').value;
+    const ids = byId('sync-ids').value.split(/[\s,;]+/).filter((id) => id.length > 0);
+    const button = event.submitter || event.target.querySelector('button');
+    await act(button, async () => {
+      const result = await request('POST', `${entityPath(type)}/sync`, { ids });
+      byId('sync-ids').value = '';
+      return `Queued ${result.queued} of ${result.requested} ${type} for delivery.`;
+    });
+  }
+
+  // ---- refresh ----
+
+  async function refresh() {
+    if (state.busy) {
+      // One more refresh once this one ends, so an action's effect always shows.
+      state.again = true;
+      return;
+    }
+    state.busy = true;
+    const status = byId('status');
+    try {
+      const overview = await request('GET', 'jobs');
+      renderJobs(overview);
+      renderTargets(overview.targets);
+      if (state.selectedJob) {
+        try {
+          renderRuns(await request('GET', `${jobPath(state.selectedJob)}/runs?limit=20`));
+        } catch (error) {
+          state.selectedJob = null;
+          byId('history').hidden = true;
+          say(error.message, true);
+        }
+      }
+      if (state.session.entitySync) renderEntitySync(await request('GET', 'entity-sync'));
+      status.textContent = `Updated ${new Date(overview.serverTime).toLocaleTimeString()}`;
+      status.className = '';
+    } catch (error) {
+      status.textContent = `Refresh failed: ${error.message}`;
+      status.className = 'error';
+    } finally {
+      state.busy = false;
+      if (state.again) {
+        state.again = false;
+        refresh();
+      }
+    }
+  }
+
+  function schedule() {
+    clearInterval(state.timer);
+    state.timer = byId('auto-refresh').checked ? setInterval(refresh, state.session.refreshIntervalMs) : null;
+  }
+
+  async function start() {
+    try {
+      state.session = await request('GET', 'dashboard');
+    } catch (error) {
+      byId('status').textContent = `Cannot load the dashboard: ${error.message}`;
+      byId('status').className = 'error';
+      return;
+    }
+    byId('title').textContent = state.session.title;
+    document.title = state.session.title;
+    byId('refresh').addEventListener('click', refresh);
+    byId('auto-refresh').addEventListener('change', schedule);
+    byId('history-close').addEventListener('click', () => { state.selectedJob = null; byId('history').hidden = true; });
+    byId('entity-pause-all').addEventListener('click', (e) => act(e.currentTarget, async () => { await request('POST', 'entity-sync/pause-all'); return 'Paused every entity type.'; }));
+    byId('entity-resume-all').addEventListener('click', (e) => act(e.currentTarget, async () => { await request('POST', 'entity-sync/resume-all'); return 'Resumed every entity type.'; }));
+    byId('sync-ids-form').addEventListener('submit', syncIds);
+    await refresh();
+    schedule();
+  }
+
+  start();
+})();

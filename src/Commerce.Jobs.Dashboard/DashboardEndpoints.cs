@@ -1,0 +1,193 @@
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Commerce.Jobs.Dashboard;
+
+/// <summary>The page and the jobs part of the management API.</summary>
+internal static partial class DashboardEndpoints
+{
+    private const double MaxWaitSeconds = 300;
+
+    public static void MapPage(RouteGroupBuilder group)
+    {
+        group.MapGet("/", static (HttpContext context) =>
+        {
+            // The page's links are relative: "/jobs" must become "/jobs/" for them to resolve under the prefix.
+            var path = context.Request.Path.Value ?? string.Empty;
+            return path.EndsWith('/')
+                ? DashboardAssets.Serve(context, "index.html")
+                : TypedResults.Redirect($"{context.Request.PathBase}{path}/{context.Request.QueryString}");
+        });
+        group.MapGet("/dashboard.js", static (HttpContext context) => DashboardAssets.Serve(context, "dashboard.js"));
+        group.MapGet("/dashboard.css", static (HttpContext context) => DashboardAssets.Serve(context, "dashboard.css"));
+    }
+
+    public static void MapJobs(RouteGroupBuilder api, RouteGroupBuilder commands, CommerceJobsDashboardOptions options)
+    {
+        var maxRuns = options.MaxRunsPerRequest;
+        var session = (Title: options.Title, RefreshMs: options.RefreshInterval.TotalMilliseconds, Antiforgery: options.RequireAntiforgeryToken);
+
+        api.MapGet("/dashboard", (HttpContext context) =>
+        {
+            string? header = null, token = null;
+            if (session.Antiforgery)
+            {
+                var tokens = context.RequestServices.GetRequiredService<IAntiforgery>().GetAndStoreTokens(context);
+                (header, token) = (tokens.HeaderName, tokens.RequestToken);
+            }
+
+            var entitySync = context.RequestServices.GetService<IEntitySync>() is not null;
+            return Json(new DashboardSession(session.Title, session.RefreshMs, header, token, entitySync));
+        });
+
+        api.MapGet("/jobs", static (IJobMonitor monitor, HttpContext context) => Json(new JobsOverview(
+            GetTime(context).GetUtcNow(),
+            [.. monitor.GetStatuses().Select(JobSummary.From)],
+            monitor.GetTargetHealth())));
+
+        api.MapGet("/targets", static (IJobMonitor monitor) => Json(monitor.GetTargetHealth()));
+
+        api.MapGet("/jobs/{name}", static (string name, IJobMonitor monitor) =>
+            ForJob(name, () => Json(JobSummary.From(monitor.GetStatus(name)))));
+
+        api.MapGet("/jobs/{name}/runs", async Task<IResult> (string name, int? limit, IJobMonitor monitor, CancellationToken cancellationToken) =>
+        {
+            var count = limit ?? 20;
+            if (count < 1 || count > maxRuns)
+            {
+                return BadRequest($"'limit' must be between 1 and {maxRuns}; it was {count}.");
+            }
+
+            return await ForJobAsync(name, async () =>
+            {
+                var runs = await monitor.GetRunsAsync(name, count, cancellationToken).ConfigureAwait(false);
+                return (IResult)Json(runs.Select(r => RunSummary.From(r, includeLog: true)).ToList());
+            }).ConfigureAwait(false);
+        });
+
+        api.MapGet("/jobs/{name}/runs/{runId:guid}", (string name, Guid runId, IJobMonitor monitor, CancellationToken cancellationToken) =>
+            ForJobAsync(name, async () =>
+            {
+                var runs = await monitor.GetRunsAsync(name, Math.Max(maxRuns, 1000), cancellationToken).ConfigureAwait(false);
+                return runs.FirstOrDefault(r => r.RunId == runId) is { } run
+                    ? (IResult)Json(RunSummary.From(run, includeLog: true))
+                    : NotFound($"Job '{name}' has no finished run {runId} in its kept history; a run appears once it ends.", "Run not found");
+            }));
+
+        commands.MapPost("/jobs/{name}/run", static async Task<IResult> (string name, double? wait, HttpContext context, IJobRunner runner) =>
+        {
+            if (wait is < 0 or > MaxWaitSeconds || (wait is { } w && !double.IsFinite(w)))
+            {
+                return BadRequest($"'wait' is the number of seconds to wait for the run to finish, 0 to {MaxWaitSeconds}; it was {wait}.");
+            }
+
+            JobRunHandle handle;
+            try
+            {
+                handle = runner.Start(name, null);
+            }
+            catch (ArgumentException ex) when (ex.ParamName == "jobName")
+            {
+                return JobNotFound(name);
+            }
+            catch (InvalidOperationException ex)
+            {
+                return Conflict(ex.Message);
+            }
+
+            DashboardLog.Action(context, "run now", name);
+            var path = context.Request.Path.Value!;
+            var location = $"{context.Request.PathBase}{path[..path.LastIndexOf('/')]}/runs/{handle.RunId}";
+            if (wait is > 0)
+            {
+                try
+                {
+                    var result = await handle.Completion.WaitAsync(TimeSpan.FromSeconds(wait.Value), GetTime(context), context.RequestAborted).ConfigureAwait(false);
+                    return Json(new RunStarted(handle.JobName, handle.RunId, "finished", result.Outcome, result.Counts, result.Error));
+                }
+                catch (TimeoutException)
+                {
+                    // Still running: the caller polls the run's address.
+                }
+                catch (InvalidOperationException ex)
+                {
+                    return Conflict(ex.Message);
+                }
+            }
+
+            return TypedResults.Json(new RunStarted(handle.JobName, handle.RunId, handle.Completion.IsCompleted ? "finished" : "started", null, null, null), DashboardJson.Options, statusCode: StatusCodes.Status202Accepted)
+                .WithLocation(location);
+        });
+
+        MapJobCommand(commands, "pause", static (control, name) => control.Pause(name));
+        MapJobCommand(commands, "resume", static (control, name) => control.Resume(name));
+        MapJobCommand(commands, "enable", static (control, name) => control.Enable(name));
+        MapJobCommand(commands, "disable", static (control, name) => control.Disable(name));
+    }
+
+    private static void MapJobCommand(RouteGroupBuilder commands, string action, Action<IJobControl, string> apply) =>
+        commands.MapPost($"/jobs/{{name}}/{action}", (string name, HttpContext context, IJobControl control, IJobMonitor monitor) => ForJob(name, () =>
+        {
+            apply(control, name);
+            DashboardLog.Action(context, action, name);
+            return Json(JobSummary.From(monitor.GetStatus(name)));
+        }));
+
+    private static IResult ForJob(string name, Func<IResult> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (ArgumentException ex) when (ex.ParamName == "jobName")
+        {
+            return JobNotFound(name);
+        }
+    }
+
+    private static async Task<IResult> ForJobAsync(string name, Func<Task<IResult>> action)
+    {
+        try
+        {
+            return await action().ConfigureAwait(false);
+        }
+        catch (ArgumentException ex) when (ex.ParamName == "jobName")
+        {
+            return JobNotFound(name);
+        }
+    }
+
+    private static TimeProvider GetTime(HttpContext context) => context.RequestServices.GetService<TimeProvider>() ?? TimeProvider.System;
+
+    private static JsonHttpResult<T> Json<T>(T value) => TypedResults.Json(value, DashboardJson.Options);
+
+    private static ProblemHttpResult JobNotFound(string name) => NotFound($"No job named '{name}' is registered.", "Job not found");
+
+    private static ProblemHttpResult NotFound(string detail, string title) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status404NotFound, title: title);
+
+    private static ProblemHttpResult BadRequest(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status400BadRequest, title: "Invalid request");
+
+    private static ProblemHttpResult Conflict(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status409Conflict, title: "Not possible now");
+}
+
+/// <summary>Adds a Location header to a result.</summary>
+internal static class LocatedResultExtensions
+{
+    public static IResult WithLocation(this IResult result, string location) => new LocatedResult(result, location);
+
+    private sealed class LocatedResult(IResult inner, string location) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.Headers.Location = location;
+            return inner.ExecuteAsync(httpContext);
+        }
+    }
+}
