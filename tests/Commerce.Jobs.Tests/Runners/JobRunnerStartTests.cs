@@ -1,0 +1,86 @@
+using Commerce.Jobs.Tests.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Commerce.Jobs.Tests.Runners;
+
+/// <summary><see cref="IJobRunner.Start"/>: a manual run whose id is known before it begins ("Run now").</summary>
+public sealed class JobRunnerStartTests
+{
+    [Fact]
+    public async Task Start_returns_the_id_the_run_is_recorded_under_as_a_manual_run()
+    {
+        await using var sut = TestEngine.Create(jobs => jobs.AddJob("export", static (context, _) =>
+        {
+            context.Log(JobLogLevel.Information, $"run {context.RunId}");
+            return ValueTask.FromResult(JobResult.Success);
+        }));
+
+        var handle = sut.Engine.Start("EXPORT", null);
+        var result = await handle.Completion.WaitAsync(TimeSpan.FromSeconds(30));
+        await sut.WaitForRunsAsync("export", 1);
+
+        Assert.Equal("export", handle.JobName);
+        Assert.Equal(JobOutcome.Succeeded, result.Outcome);
+        var run = Assert.Single(await sut.Engine.GetRunsAsync("export", 10, CancellationToken.None));
+        Assert.Equal(handle.RunId, run.RunId);
+        Assert.Equal(TriggerKind.Manual, run.Trigger);
+        Assert.Equal($"run {handle.RunId}", Assert.Single(run.Log).Message);
+    }
+
+    [Fact]
+    public async Task Started_runs_are_never_coalesced_and_a_failure_is_notified()
+    {
+        var notifier = new RecordingNotifier();
+        await using var sut = TestEngine.Create(
+            jobs => jobs.AddJob("erp-check", static (_, _) => ValueTask.FromResult(JobResult.Failed("ERP down"))),
+            services: s => s.AddSingleton<IJobFailureNotifier>(notifier));
+
+        var handles = Enumerable.Range(0, 3).Select(_ => sut.Engine.Start("erp-check", null)).ToList();
+        await Task.WhenAll(handles.Select(h => h.Completion)).WaitAsync(TimeSpan.FromSeconds(30));
+        await sut.WaitForRunsAsync("erp-check", 3);
+
+        Assert.Equal(3, handles.Select(h => h.RunId).Distinct().Count());
+        Assert.Equal(handles.Select(h => h.RunId).Order(), sut.Runs.Select(r => r.RunId).Order());
+        Assert.Equal(3, notifier.Failures.Count);
+    }
+
+    [Fact]
+    public async Task A_paused_job_holds_a_started_run_until_it_resumes()
+    {
+        await using var sut = TestEngine.Create(jobs => jobs.AddJob("export", static (_, _) => ValueTask.FromResult(JobResult.Success)));
+        sut.Engine.Pause("export");
+
+        var handle = sut.Engine.Start("export", null);
+        Assert.False(handle.Completion.IsCompleted);
+        Assert.Equal(JobState.Paused, sut.Engine.GetStatus("export").State);
+
+        sut.Engine.Resume("export");
+        Assert.Equal(JobOutcome.Succeeded, (await handle.Completion.WaitAsync(TimeSpan.FromSeconds(30))).Outcome);
+    }
+
+    [Fact]
+    public async Task Unknown_and_disabled_jobs_are_refused()
+    {
+        await using var sut = TestEngine.Create(jobs => jobs.AddJob("export", static (_, _) => ValueTask.FromResult(JobResult.Success)));
+
+        var unknown = Assert.Throws<ArgumentException>(() => sut.Engine.Start("import", null));
+        Assert.Equal("jobName", unknown.ParamName);
+        sut.Engine.Disable("export");
+        Assert.Throws<InvalidOperationException>(() => sut.Engine.Start("export", null));
+    }
+
+    private sealed class RecordingNotifier : IJobFailureNotifier
+    {
+        public List<JobFailure> Failures { get; } = [];
+
+        public ValueTask NotifyAsync(JobFailure failure, CancellationToken cancellationToken)
+        {
+            lock (Failures)
+            {
+                Failures.Add(failure);
+            }
+
+            return ValueTask.CompletedTask;
+        }
+    }
+}
