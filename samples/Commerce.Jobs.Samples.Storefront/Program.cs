@@ -1,5 +1,5 @@
 // Commerce.Jobs storefront sample: a storefront, an ERP/WMS over HTTP and the jobs between them, in one process.
-// Run: dotnet run --project samples/Commerce.Jobs.Samples.Storefront [-- --duration 30s --failure-rate 0.1 --orders-per-second 20 --store sqlite]
+// Run: dotnet run --project samples/Commerce.Jobs.Samples.Storefront [-- --duration 30s --failure-rate 0.1 --orders-per-second 20 --store sqlite --dashboard-port 0]
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
@@ -11,6 +11,11 @@ using Commerce.Jobs.Samples.Storefront.Integration;
 using Commerce.Jobs.Samples.Storefront.Search;
 using Commerce.Jobs.Samples.Storefront.Shop;
 using Commerce.Jobs.Samples.Storefront.Simulation;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -33,7 +38,9 @@ await using var erp = await FakeErp.StartAsync(options.FailureRate, Cancellation
 // The search service: simulated too, over real HTTP on its own free port (a bulk ingestion API; it never misbehaves).
 await using var search = await FakeSearch.StartAsync(CancellationToken.None);
 
-var builder = Host.CreateApplicationBuilder();
+// The host: a web application, so that it can serve the jobs dashboard (on 127.0.0.1, local requests only).
+var builder = WebApplication.CreateBuilder();
+builder.WebHost.UseUrls($"http://127.0.0.1:{options.DashboardPort}");
 builder.Logging.ClearProviders().AddCompactConsole();
 builder.Logging.SetMinimumLevel(LogLevel.Warning);                          // Microsoft.* and the engine: warnings only
 builder.Logging.AddFilter("Commerce.Jobs.Samples", LogLevel.Information);   // this sample: what happens
@@ -137,7 +144,14 @@ builder.Services.AddCommerceJobs(jobs =>
 builder.Services.AddHostedService<StorefrontSimulation>();
 builder.Services.AddHostedService<StatusBoard>();
 
-using var host = builder.Build();
+// The operations surface: the dashboard and management API (state changes carry an antiforgery token), and a health
+// check that turns unhealthy when the ERP's circuit opens or a job fails 3 times in a row.
+builder.Services.AddAntiforgery();
+builder.Services.AddHealthChecks().AddCommerceJobs();
+
+await using var host = builder.Build();
+host.MapCommerceJobs("/jobs", dashboard => dashboard.LocalOnly = true);  // a real host names a policy: dashboard.AuthorizationPolicy = "jobs-admin"
+host.MapHealthChecks("/healthz");
 Console.WriteLine($"Simulated ERP/WMS listening on {erp.BaseAddress} (failure rate {options.FailureRate:P0}), search service on {search.BaseAddress}; running for {options.Duration}. Ctrl+C stops early; twice, kills the process.");
 
 // The job store opens when first resolved (the SQLite file is created, or opened as a previous run left it).
@@ -171,6 +185,8 @@ using var hardKill = PosixSignalRegistration.Create(PosixSignal.SIGINT, _ =>
 });
 
 await host.StartAsync();
+var dashboardAddress = host.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+Console.WriteLine($"Dashboard: {dashboardAddress}/jobs/ (local requests only; health check at {dashboardAddress}/healthz). Keep it open longer with --duration 10m.");
 if (leftPending > 0)
 {
     host.Services.GetRequiredService<IJobTrigger>().Signal("order-submit");      // the inbox is read from the start: oldest first

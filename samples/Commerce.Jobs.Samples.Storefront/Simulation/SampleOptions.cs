@@ -14,6 +14,7 @@ public sealed class SampleOptions
           --orders-per-second <n>   orders the storefront places per second; default 20
           --store <memory|sqlite>   the job store: sqlite, a file (storefront-jobs.db) in the working directory that
                                     keeps the order inbox across runs and crashes, or memory; default sqlite
+          --dashboard-port <port>   the port of the jobs dashboard on 127.0.0.1 (local requests only); default 0, a free port
           --help                    show this text
         """;
 
@@ -28,6 +29,9 @@ public sealed class SampleOptions
 
     /// <summary>Gets the job store the sample uses.</summary>
     public SampleStore Store { get; private set; } = SampleStore.Sqlite;
+
+    /// <summary>Gets the dashboard's port on 127.0.0.1; 0 picks a free one.</summary>
+    public int DashboardPort { get; private set; }
 
     /// <summary>Gets a value indicating whether the user asked for the usage text.</summary>
     public bool ShowHelp { get; private set; }
@@ -51,7 +55,7 @@ public sealed class SampleOptions
                 return true;
             }
 
-            if (name is not ("--duration" or "--failure-rate" or "--orders-per-second" or "--store"))
+            if (name is not ("--duration" or "--failure-rate" or "--orders-per-second" or "--store" or "--dashboard-port"))
             {
                 error = $"Unknown option '{args[i]}'.";
                 return false;
@@ -78,12 +82,16 @@ public sealed class SampleOptions
                 case "--store" when value is "memory" or "sqlite":
                     options.Store = value == "memory" ? SampleStore.Memory : SampleStore.Sqlite;
                     break;
+                case "--dashboard-port" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is >= 0 and <= 65535:
+                    options.DashboardPort = port;
+                    break;
                 default:
                     error = name switch
                     {
                         "--duration" => $"'{value}' is not a duration: use seconds (10), a unit (30s, 2m) or a TimeSpan (00:01:30), at least 1 second.",
                         "--failure-rate" => $"'{value}' is not a failure rate: use a number from 0 to 1.",
                         "--store" => $"'{value}' is not a store: use memory or sqlite.",
+                        "--dashboard-port" => $"'{value}' is not a port: use a number from 0 (any free port) to 65535.",
                         _ => $"'{value}' is not a rate: use a number of orders per second from 0 to 10000.",
                     };
                     return false;
