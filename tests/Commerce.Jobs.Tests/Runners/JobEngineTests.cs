@@ -370,19 +370,4 @@ public sealed class JobEngineTests
             await Task.Yield();
         }
     }
-
-    private sealed class RecordingNotifier : IJobFailureNotifier
-    {
-        public List<JobFailure> Failures { get; } = [];
-
-        public ValueTask NotifyAsync(JobFailure failure, CancellationToken cancellationToken)
-        {
-            lock (Failures)
-            {
-                Failures.Add(failure);
-            }
-
-            return ValueTask.CompletedTask;
-        }
-    }
 }

@@ -68,19 +68,4 @@ public sealed class JobRunnerStartTests
         sut.Engine.Disable("export");
         Assert.Throws<InvalidOperationException>(() => sut.Engine.Start("export", null));
     }
-
-    private sealed class RecordingNotifier : IJobFailureNotifier
-    {
-        public List<JobFailure> Failures { get; } = [];
-
-        public ValueTask NotifyAsync(JobFailure failure, CancellationToken cancellationToken)
-        {
-            lock (Failures)
-            {
-                Failures.Add(failure);
-            }
-
-            return ValueTask.CompletedTask;
-        }
-    }
 }
