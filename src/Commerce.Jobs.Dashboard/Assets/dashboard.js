@@ -125,9 +125,9 @@
     refresh();
   }
 
-  function renderRuns(runs) {
+  function renderRuns(job, runs) {
     byId('history').hidden = false;
-    byId('history-job').textContent = state.selectedJob;
+    byId('history-job').textContent = job;
     byId('runs-empty').hidden = runs.length > 0;
     const rows = [];
     for (const run of runs) {
@@ -142,7 +142,7 @@
         el('td', {}, el('button', {
           'data-action': 'log',
           text: open ? 'Hide log' : `View log (${run.log ? run.log.length : 0})`,
-          onclick: () => { if (open) state.openLogs.delete(run.runId); else state.openLogs.add(run.runId); renderRuns(runs); },
+          onclick: () => { if (open) state.openLogs.delete(run.runId); else state.openLogs.add(run.runId); renderRuns(job, runs); },
         }))));
       if (open) {
         const lines = (run.log || []).map((entry) => el('span', { class: entry.level, text: `${new Date(entry.timestamp).toLocaleTimeString()} ${entry.level}: ${entry.message}\n` }));
@@ -229,13 +229,19 @@
       const overview = await request('GET', 'jobs');
       renderJobs(overview);
       renderTargets(overview.targets);
-      if (state.selectedJob) {
+      const job = state.selectedJob;
+      if (job) {
+        // The history may be closed, or another job chosen, while the answer is on its way: then it is stale, and
+        // is dropped (a choice made during a refresh is shown by the refresh that follows it).
         try {
-          renderRuns(await request('GET', `${jobPath(state.selectedJob)}/runs?limit=20`));
+          const runs = await request('GET', `${jobPath(job)}/runs?limit=20`);
+          if (state.selectedJob === job) renderRuns(job, runs);
         } catch (error) {
-          state.selectedJob = null;
-          byId('history').hidden = true;
-          say(error.message, true);
+          if (state.selectedJob === job) {
+            state.selectedJob = null;
+            byId('history').hidden = true;
+            say(error.message, true);
+          }
         }
       }
       if (state.session.entitySync) renderEntitySync(await request('GET', 'entity-sync'));

@@ -141,13 +141,15 @@ public sealed class ChromiumBrowser : IDisposable
     }
 
     /// <summary>
-    /// Returns the browser to a neutral state (about:blank, no cookies or storage, console log drained), for a test that
+    /// Returns the browser to a neutral state (about:blank, no cookies, console log drained), for a test that
     /// shares the fixture with one that may have failed mid-way.
     /// </summary>
     public void Reset()
     {
         Driver.Navigate().GoToUrl("about:blank");
-        Driver.Manage().Cookies.DeleteAllCookies();
+        // WebDriver's "delete all cookies" acts on the current document's site only (none, on about:blank): clear the
+        // browser's whole cookie store. Cookies ignore ports, so one test's cookies would reach the next test's host.
+        driver.ExecuteCdpCommand("Network.clearBrowserCookies", []);
         TakeConsoleErrors();
     }
 
