@@ -19,8 +19,10 @@ public sealed class CommerceJobsDashboardOptions
     /// <value>The default value is <see langword="false"/>.</value>
     /// <remarks>
     /// Meant for development machines and sidecar set-ups. The host-name check stops a web page that rebinds its own
-    /// domain to 127.0.0.1 from reading the API; a request carrying <c>Forwarded</c> or <c>X-Forwarded-*</c> headers is
-    /// refused, since a reverse proxy on the same machine makes every visitor look local. Can be combined with a policy.
+    /// domain to 127.0.0.1 from reading the API; a request carrying proxy headers (<c>Forwarded</c>, <c>X-Forwarded-*</c>,
+    /// <c>Via</c>, …) is refused. Never use it where a reverse proxy, port forward or tunnel on the same machine
+    /// reaches the application: one that adds no such header makes every visitor look local. Name a policy there.
+    /// Can be combined with a policy.
     /// </remarks>
     public bool LocalOnly { get; set; }
 

@@ -1,6 +1,7 @@
 using Commerce.Jobs;
 using Commerce.Jobs.Dashboard;
 using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -23,7 +24,10 @@ public static class CommerceJobsEndpointRouteBuilderExtensions
     /// Secures the endpoints: set <see cref="CommerceJobsDashboardOptions.AuthorizationPolicy"/>, or opt into
     /// <see cref="CommerceJobsDashboardOptions.LocalOnly"/> access explicitly.
     /// </param>
-    /// <returns>The route group, for further conventions (rate limiting, CORS, metadata).</returns>
+    /// <returns>
+    /// The route group, for further conventions (rate limiting, metadata). Do not allow other origins with credentials
+    /// (CORS) on it: they could then read the antiforgery token that <c>GET {prefix}/api/dashboard</c> hands out.
+    /// </returns>
     /// <exception cref="InvalidOperationException">
     /// Neither a policy nor local-only access was configured; antiforgery is required but not registered; or
     /// Commerce.Jobs is not registered (<c>services.AddCommerceJobs</c>).
@@ -46,7 +50,8 @@ public static class CommerceJobsEndpointRouteBuilderExtensions
         configure(options);
         Validate(options, endpoints.ServiceProvider);
 
-        var group = endpoints.MapGroup(prefix.TrimEnd('/')).ExcludeFromDescription();
+        var routePrefix = "/" + prefix.Trim('/');
+        var group = endpoints.MapGroup(routePrefix).ExcludeFromDescription();
         if (options.AuthorizationPolicy is { } policy)
         {
             group.RequireAuthorization(policy);
@@ -67,7 +72,7 @@ public static class CommerceJobsEndpointRouteBuilderExtensions
             commands.AddEndpointFilter(DashboardSecurity.RequireAntiforgeryAsync);
         }
 
-        DashboardEndpoints.MapJobs(api, commands, options);
+        DashboardEndpoints.MapJobs(api, commands, routePrefix.TrimEnd('/'), options);
         DashboardEndpoints.MapEntitySync(api, commands);
         return group;
     }
@@ -99,6 +104,16 @@ public static class CommerceJobsEndpointRouteBuilderExtensions
         if (options.MaxRunsPerRequest is < 1 or > 10_000)
         {
             throw new InvalidOperationException($"MapCommerceJobs: MaxRunsPerRequest must be between 1 and 10000; it is {options.MaxRunsPerRequest}.");
+        }
+
+        if (options.AuthorizationPolicy is { } name)
+        {
+            var policies = services.GetService<IAuthorizationPolicyProvider>()
+                ?? throw new InvalidOperationException($"MapCommerceJobs: the policy '{name}' needs authorization services; call builder.Services.AddAuthorization(...).");
+            if (policies.GetPolicyAsync(name).GetAwaiter().GetResult() is null)
+            {
+                throw new InvalidOperationException($"MapCommerceJobs: no authorization policy named '{name}' is registered; add it with builder.Services.AddAuthorization(o => o.AddPolicy(\"{name}\", ...)).");
+            }
         }
 
         if (services.GetService<IJobMonitor>() is null)

@@ -66,7 +66,7 @@ internal static partial class DashboardEndpoints
             {
                 await sync.PutConfigurationAsync(configuration, context.RequestAborted).ConfigureAwait(false);
             }
-            catch (ArgumentException ex)
+            catch (ArgumentException ex) when (ex.ParamName == "configuration")
             {
                 return BadRequest(ex.Message);
             }
@@ -116,7 +116,8 @@ internal static partial class DashboardEndpoints
                 await sync.StartFullSyncAsync(configuration.EntityType, context.RequestAborted).ConfigureAwait(false);
                 DashboardLog.Action(context, "start full sync", configuration.EntityType);
                 return TypedResults.Json(sync.GetStatus(configuration.EntityType), DashboardJson.Options, statusCode: StatusCodes.Status202Accepted);
-            }));
+            },
+            requiresEnabled: true));
 
         commands.MapPost("/entity-sync/{type}/sync", static (string type, HttpContext context) =>
             ForEntityType(context, type, static async (sync, configuration, context) =>
@@ -136,10 +137,11 @@ internal static partial class DashboardEndpoints
                 var queued = await sync.SyncIdsAsync(configuration.EntityType, ids, context.RequestAborted).ConfigureAwait(false);
                 DashboardLog.Action(context, $"sync {ids.Count} ids of", configuration.EntityType);
                 return TypedResults.Json(new SyncIdsAccepted(configuration.EntityType, ids.Count, queued), DashboardJson.Options, statusCode: StatusCodes.Status202Accepted);
-            }));
+            },
+            requiresEnabled: true));
     }
 
-    private static async Task<IResult> ForEntityType(HttpContext context, string type, Func<IEntitySync, EntitySyncConfiguration, HttpContext, ValueTask<IResult>> action)
+    private static async Task<IResult> ForEntityType(HttpContext context, string type, Func<IEntitySync, EntitySyncConfiguration, HttpContext, ValueTask<IResult>> action, bool requiresEnabled = false)
     {
         if (context.RequestServices.GetService<IEntitySync>() is not { } sync)
         {
@@ -151,19 +153,14 @@ internal static partial class DashboardEndpoints
             return EntityTypeNotFound(type);
         }
 
-        try
+        if (!configuration.Enabled && requiresEnabled)
         {
-            return await action(sync, configuration, context).ConfigureAwait(false);
+            return Conflict($"Entity sync '{configuration.EntityType}' is disabled; enable it (PUT its configuration with \"enabled\": true) first.");
         }
-        catch (ArgumentException ex) when (ex.ParamName == "entityType")
-        {
-            // Deleted between the look-up and the action.
-            return EntityTypeNotFound(type);
-        }
-        catch (InvalidOperationException ex)
-        {
-            return Conflict(ex.Message);
-        }
+
+        // Anything else thrown (by the host's entity source, say) is the host's error: a 500 from its error handling,
+        // never a 4xx that blames the caller, nor its message echoed to the caller.
+        return await action(sync, configuration, context).ConfigureAwait(false);
     }
 
     private static async Task<IResult> ForAllEntityTypes(HttpContext context, string action, Func<IEntitySync, CancellationToken, ValueTask> apply)

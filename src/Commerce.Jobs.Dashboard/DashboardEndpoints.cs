@@ -26,8 +26,9 @@ internal static partial class DashboardEndpoints
         group.MapGet("/dashboard.css", static (HttpContext context) => DashboardAssets.Serve(context, "dashboard.css"));
     }
 
-    public static void MapJobs(RouteGroupBuilder api, RouteGroupBuilder commands, CommerceJobsDashboardOptions options)
+    public static void MapJobs(RouteGroupBuilder api, RouteGroupBuilder commands, string prefix, CommerceJobsDashboardOptions options)
     {
+        var tracker = new RunTracker();
         var maxRuns = options.MaxRunsPerRequest;
         var session = (Title: options.Title, RefreshMs: options.RefreshInterval.TotalMilliseconds, Antiforgery: options.RequireAntiforgeryToken);
 
@@ -72,13 +73,24 @@ internal static partial class DashboardEndpoints
         api.MapGet("/jobs/{name}/runs/{runId:guid}", (string name, Guid runId, IJobMonitor monitor, CancellationToken cancellationToken) =>
             ForJobAsync(name, async () =>
             {
+                var state = monitor.GetStatus(name).State;
                 var runs = await monitor.GetRunsAsync(name, Math.Max(maxRuns, 1000), cancellationToken).ConfigureAwait(false);
-                return runs.FirstOrDefault(r => r.RunId == runId) is { } run
-                    ? (IResult)Json(RunSummary.From(run, includeLog: true))
-                    : NotFound($"Job '{name}' has no finished run {runId} in its kept history; a run appears once it ends.", "Run not found");
+                if (runs.FirstOrDefault(r => r.RunId == runId) is { } run)
+                {
+                    return Json(RunSummary.From(run, includeLog: true));
+                }
+
+                if (tracker.TryGet(name, runId, out var dropped))
+                {
+                    return dropped is null
+                        ? TypedResults.Json(new RunRequestStatus(name, runId, RunRequestStatus.Pending, state, null, null, null), DashboardJson.Options, statusCode: StatusCodes.Status202Accepted)
+                        : TypedResults.Problem(dropped, statusCode: StatusCodes.Status410Gone, title: "The run never ran");
+                }
+
+                return NotFound($"Job '{name}' has no run {runId}: not started here, or no longer in its kept history.", "Run not found");
             }));
 
-        commands.MapPost("/jobs/{name}/run", static async Task<IResult> (string name, double? wait, HttpContext context, IJobRunner runner) =>
+        commands.MapPost("/jobs/{name}/run", async Task<IResult> (string name, double? wait, HttpContext context, IJobRunner runner, IJobMonitor monitor) =>
         {
             if (wait is < 0 or > MaxWaitSeconds || (wait is { } w && !double.IsFinite(w)))
             {
@@ -96,31 +108,37 @@ internal static partial class DashboardEndpoints
             }
             catch (InvalidOperationException ex)
             {
+                // The engine's own refusals: disabled, stopping, too many runs waiting.
                 return Conflict(ex.Message);
             }
 
-            DashboardLog.Action(context, "run now", name);
-            var path = context.Request.Path.Value!;
-            var location = $"{context.Request.PathBase}{path[..path.LastIndexOf('/')]}/runs/{handle.RunId}";
+            tracker.Track(handle);
+            DashboardLog.Action(context, "run now", handle.JobName);
             if (wait is > 0)
             {
                 try
                 {
-                    var result = await handle.Completion.WaitAsync(TimeSpan.FromSeconds(wait.Value), GetTime(context), context.RequestAborted).ConfigureAwait(false);
-                    return Json(new RunStarted(handle.JobName, handle.RunId, "finished", result.Outcome, result.Counts, result.Error));
+                    await handle.Completion.WaitAsync(TimeSpan.FromSeconds(wait.Value), GetTime(context), context.RequestAborted).ConfigureAwait(false);
                 }
                 catch (TimeoutException)
                 {
-                    // Still running: the caller polls the run's address.
+                    // Still pending: the caller polls the run's address.
                 }
                 catch (InvalidOperationException ex)
                 {
+                    // The run was dropped before it started (the job was disabled, or the engine stopped).
                     return Conflict(ex.Message);
                 }
             }
 
-            return TypedResults.Json(new RunStarted(handle.JobName, handle.RunId, handle.Completion.IsCompleted ? "finished" : "started", null, null, null), DashboardJson.Options, statusCode: StatusCodes.Status202Accepted)
-                .WithLocation(location);
+            var status = RunRequestStatus.For(handle, monitor.GetStatus(handle.JobName).State);
+            if (status.Status == RunRequestStatus.Finished)
+            {
+                return Json(status);
+            }
+
+            var location = $"{context.Request.PathBase}{prefix}/api/jobs/{Uri.EscapeDataString(handle.JobName)}/runs/{handle.RunId}";
+            return TypedResults.Json(status, DashboardJson.Options, statusCode: StatusCodes.Status202Accepted).WithLocation(location);
         });
 
         MapJobCommand(commands, "pause", static (control, name) => control.Pause(name));

@@ -50,8 +50,20 @@ internal sealed record RunSummary(
         includeLog ? run.Log : null);
 }
 
-/// <summary>The answer to "run now": the run's id, and its result when the caller waited and it finished.</summary>
-internal sealed record RunStarted(string JobName, Guid RunId, string Status, JobOutcome? Outcome, RecordCounts? Counts, string? Error);
+/// <summary>
+/// The answer to "run now" and to polling a run that has not ended: its id, <c>Pending</c> or <c>Finished</c>, the
+/// job's state (a paused job holds the run), and the result once finished.
+/// </summary>
+internal sealed record RunRequestStatus(string JobName, Guid RunId, string Status, JobState JobState, JobOutcome? Outcome, RecordCounts? Counts, string? Error)
+{
+    public const string Pending = "Pending";
+    public const string Finished = "Finished";
+
+    public static RunRequestStatus For(JobRunHandle handle, JobState jobState) =>
+        handle.Completion.IsCompletedSuccessfully && handle.Completion.Result is { } result
+            ? new(handle.JobName, handle.RunId, Finished, jobState, result.Outcome, result.Counts, result.Error)
+            : new(handle.JobName, handle.RunId, Pending, jobState, null, null, null);
+}
 
 /// <summary>The overview: every job and every target's health.</summary>
 internal sealed record JobsOverview(DateTimeOffset ServerTime, IReadOnlyList<JobSummary> Jobs, IReadOnlyList<TargetHealth> Targets);

@@ -8,7 +8,13 @@ namespace Commerce.Jobs.Dashboard;
 /// <summary>The checks every request passes: local-only access (when opted into) and antiforgery for state changes.</summary>
 internal static class DashboardSecurity
 {
-    private static readonly string[] ForwardingHeaders = ["Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Real-IP"];
+    // Headers a proxy adds (and those ForwardedHeadersMiddleware leaves behind when it applies them): a request carrying
+    // any of them came through something that may be serving other machines.
+    private static readonly string[] ForwardingHeaders =
+    [
+        "Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Forwarded-Prefix", "X-Real-IP", "Via",
+        "X-Original-For", "X-Original-Host", "X-Original-Proto", "X-Original-Prefix",
+    ];
 
     /// <summary>Says why a request is not local, or <see langword="null"/> when it is.</summary>
     public static string? WhyNotLocal(HttpContext context)

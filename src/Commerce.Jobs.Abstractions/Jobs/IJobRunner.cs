@@ -14,7 +14,9 @@ public interface IJobRunner
     /// A paused job holds the request until it resumes or the timeout passes.
     /// </remarks>
     /// <exception cref="ArgumentException">No job has that name.</exception>
-    /// <exception cref="InvalidOperationException">The job is disabled, or the engine is stopping.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// The job is disabled, the engine is stopping, or 100 runs asked for by hand already wait for their turn.
+    /// </exception>
     /// <exception cref="TimeoutException">The run did not finish within <paramref name="timeout"/>.</exception>
     Task<JobResult> RunAsync(string jobName, object? parameters, TimeSpan timeout, CancellationToken cancellationToken);
 
@@ -28,6 +30,8 @@ public interface IJobRunner
     /// the job's concurrency limit; a paused job holds it until it resumes. Nothing cancels it but the engine stopping.
     /// </remarks>
     /// <exception cref="ArgumentException">No job has that name.</exception>
-    /// <exception cref="InvalidOperationException">The job is disabled, or the engine is stopping.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// The job is disabled, the engine is stopping, or 100 runs asked for by hand already wait for their turn.
+    /// </exception>
     JobRunHandle Start(string jobName, object? parameters);
 }

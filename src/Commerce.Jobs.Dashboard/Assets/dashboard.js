@@ -114,8 +114,9 @@
     state.selectedJob = name;
     // Wait a moment for short runs so the answer can carry the outcome; longer ones report that they started.
     const run = await request('POST', `${jobPath(name)}/run?wait=2`);
-    return run.status === 'finished' && run.outcome
-      ? `Run ${run.runId} of ${name}: ${run.outcome}${run.error ? ` (${run.error})` : ''}.`
+    if (run.status === 'Finished') return `Run ${run.runId} of ${name}: ${run.outcome}${run.error ? ` (${run.error})` : ''}.`;
+    return run.jobState === 'Paused'
+      ? `Run ${run.runId} of ${name} waits: the job is paused; it runs on resume.`
       : `Run ${run.runId} of ${name} started.`;
   }
 

@@ -43,10 +43,12 @@ internal static class JobsTelemetry
 
     private static readonly ConcurrentDictionary<JobEngine, string> Engines = new();
 
-    /// <summary><c>commerce_jobs.queue.depth</c>: runs waiting for a free worker, per engine, tagged <c>host</c>.</summary>
+    /// <summary><c>commerce_jobs.queue.depth</c>: runs waiting for a free worker, tagged <c>host</c> (engines of one host name summed).</summary>
     public static readonly ObservableGauge<int> QueueDepth = Meter.CreateObservableGauge(
         "commerce_jobs.queue.depth",
-        static () => Engines.Select(static e => new Measurement<int>(e.Key.QueueDepth, new KeyValuePair<string, object?>("host", e.Value))),
+        static () => Engines
+            .GroupBy(static e => e.Value, StringComparer.Ordinal)
+            .Select(static host => new Measurement<int>(host.Sum(static e => e.Key.QueueDepth), new KeyValuePair<string, object?>("host", host.Key))),
         "{run}",
         "Runs waiting for a free worker.");
 

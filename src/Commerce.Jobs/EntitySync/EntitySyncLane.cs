@@ -106,7 +106,7 @@ internal sealed class EntitySyncLane : IDisposable
         }
 
         _attempt = new DeliveryAttempt<EntityChange>(entityType, typed, static c => c.RecordId, options.RetryWindow, time);
-        _pipeline = DeliveryAttempt<EntityChange>.CreatePipeline(options.RetryWindow, time, new("entity_sync", string.Concat(entityType, ":", targetName)));
+        _pipeline = DeliveryAttempt<EntityChange>.CreatePipeline(options.RetryWindow, time, _typeTag, _targetTag);
         _retryTimer = time.CreateTimer(static s => ((EntitySyncLane)s!).Ring(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 

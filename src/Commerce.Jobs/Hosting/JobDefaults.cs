@@ -9,6 +9,9 @@ internal static class JobDefaults
     public const int MaxItemsToSkip = 100;
     public const int MaxRetries = 3;
     public const int MaxConcurrentRuns = 16;
+
+    /// <summary>How many runs asked for by hand (awaited or started) may wait for their turn, per job.</summary>
+    public const int MaxWaitingRequests = 100;
     public static readonly TimeSpan HistoryRetention = TimeSpan.FromDays(30);
     public static readonly TimeSpan RetryWindow = TimeSpan.FromSeconds(60);
     public static readonly TimeSpan RetryBaseDelay = TimeSpan.FromSeconds(1);

@@ -31,9 +31,9 @@ internal sealed class DeliveryAttempt<T>(string jobName, IDeliveryTarget<T> targ
 
     /// <summary>
     /// Builds the Polly pipeline of "up to <see cref="RetryWindowOptions.MaxRetries"/> retries within the window" over delivery
-    /// attempts; shared by record jobs and entity synchronization. Each retry is counted on <c>commerce_jobs.delivery.retries</c> with <paramref name="tag"/>.
+    /// attempts; shared by record jobs and entity synchronization. Each retry is counted on <c>commerce_jobs.delivery.retries</c> with <paramref name="tags"/>.
     /// </summary>
-    public static ResiliencePipeline<DeliveryAttempt<T>> CreatePipeline(RetryWindowOptions retry, TimeProvider time, KeyValuePair<string, object?> tag)
+    public static ResiliencePipeline<DeliveryAttempt<T>> CreatePipeline(RetryWindowOptions retry, TimeProvider time, params KeyValuePair<string, object?>[] tags)
     {
         var builder = new ResiliencePipelineBuilder<DeliveryAttempt<T>> { TimeProvider = time };
         if (retry.MaxRetries > 0)
@@ -45,7 +45,7 @@ internal sealed class DeliveryAttempt<T>(string jobName, IDeliveryTarget<T> targ
                 DelayGenerator = static args => ValueTask.FromResult<TimeSpan?>(args.Outcome.Result!.NextDelay),
                 OnRetry = args =>
                 {
-                    JobsTelemetry.DeliveryRetries.Add(1, tag);
+                    JobsTelemetry.DeliveryRetries.Add(1, tags);
                     return ValueTask.CompletedTask;
                 },
             });

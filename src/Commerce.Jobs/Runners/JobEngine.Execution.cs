@@ -195,7 +195,8 @@ internal sealed partial class JobEngine
     }
 
     /// <summary>
-    /// A version-7 (time-ordered) id from the run's start and <see cref="Random.Shared"/>: unique enough for run ids and
+    /// A version-7 (time-ordered) id from <paramref name="timestamp"/> (a run's start, or the moment a run was asked for
+    /// by hand, whose id is known before it starts) and <see cref="Random.Shared"/>: unique enough for run ids and
     /// much cheaper than <see cref="Guid.CreateVersion7(DateTimeOffset)"/>, which reads the OS random source on every call.
     /// </summary>
     private static Guid NewRunId(DateTimeOffset timestamp)

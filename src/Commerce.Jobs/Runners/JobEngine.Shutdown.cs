@@ -11,7 +11,15 @@ internal sealed partial class JobEngine
     {
         if (Interlocked.CompareExchange(ref _state, Stopping, Running) != Running)
         {
-            Interlocked.CompareExchange(ref _state, Stopped, Created);
+            if (Interlocked.CompareExchange(ref _state, Stopped, Created) == Created)
+            {
+                // Never started: runs asked for before start will never run; their callers are told.
+                foreach (var entry in _entriesByName)
+                {
+                    entry.CancelWaiting();
+                }
+            }
+
             return;
         }
 
@@ -36,16 +44,27 @@ internal sealed partial class JobEngine
             await _cancelRuns.CancelAsync().ConfigureAwait(false);
             await workers.ConfigureAwait(false);
         }
+        finally
+        {
+            JobsTelemetry.RemoveEngine(this);
+        }
 
         Volatile.Write(ref _state, Stopped);
-        JobsTelemetry.RemoveEngine(this);
         Log.EngineStopped(_logger);
     }
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        await StopAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            await StopAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            JobsTelemetry.RemoveEngine(this);
+        }
+
         _stopScheduler.Dispose();
         _cancelRuns.Dispose();
     }

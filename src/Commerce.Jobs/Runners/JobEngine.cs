@@ -93,6 +93,9 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
 
     internal bool IsAccepting => Volatile.Read(ref _state) == Running;
 
+    /// <summary>Gets a value indicating whether the engine is stopping or stopped: it takes no new runs.</summary>
+    internal bool IsStopping => Volatile.Read(ref _state) >= Stopping;
+
     internal TimeProvider TimeProvider => _time;
 
     /// <summary>Gets the number of runs waiting in the channel for a free worker.</summary>
@@ -148,11 +151,6 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
             ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero);
         }
 
-        if (Volatile.Read(ref _state) >= Stopping)
-        {
-            throw new InvalidOperationException($"Job '{entry.Name}' was not run: the engine is stopping.");
-        }
-
         using var timeoutSource = new CancellationTokenSource(timeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeoutSource.Token, cancellationToken);
         var request = new RunRequest(NewRunId(_time.GetUtcNow()), TriggerKind.OnDemand, parameters, linked.Token);
@@ -171,11 +169,6 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
     public JobRunHandle Start(string jobName, object? parameters)
     {
         var entry = GetEntry(jobName);
-        if (Volatile.Read(ref _state) >= Stopping)
-        {
-            throw new InvalidOperationException($"Job '{entry.Name}' was not run: the engine is stopping.");
-        }
-
         var request = new RunRequest(NewRunId(_time.GetUtcNow()), TriggerKind.Manual, parameters, CancellationToken.None);
         entry.Request(request);
         return new JobRunHandle(entry.Name, request.RunId, request.Completion.Task);

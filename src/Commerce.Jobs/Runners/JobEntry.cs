@@ -88,9 +88,21 @@ internal sealed class JobEntry
                 throw new InvalidOperationException($"Job '{Name}' is disabled.");
             }
 
+            // Checked under the gate that CancelWaiting drains under, so a request is either refused here or drained there.
+            if (_engine.IsStopping)
+            {
+                throw new InvalidOperationException($"Job '{Name}' was not run: the engine is stopping.");
+            }
+
             if (!CanStartLocked())
             {
-                (_requests ??= new()).Enqueue(request);
+                _requests ??= new();
+                if (_requests.Count >= JobDefaults.MaxWaitingRequests)
+                {
+                    throw new InvalidOperationException($"Job '{Name}' already has {_requests.Count} runs waiting for their turn; ask again once they have started.");
+                }
+
+                _requests.Enqueue(request);
                 return;
             }
 

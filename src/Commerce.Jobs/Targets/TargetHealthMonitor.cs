@@ -85,6 +85,7 @@ internal sealed class TargetHealthMonitor : IDisposable
         }
         catch (BrokenCircuitException ex)
         {
+            measured = false;                       // no call was made: nothing to time
             var pause = ex.RetryAfter ?? _breakDuration;
             return DeliveryResult.TransientFailure($"Target '{Name}' is unhealthy; deliveries are paused until {_time.GetUtcNow() + pause:u}. Last error: {_lastError}", pause);
         }

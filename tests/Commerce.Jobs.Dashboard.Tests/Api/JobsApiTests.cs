@@ -66,7 +66,7 @@ public sealed class JobsApiTests
         using var client = await host.CreateSessionAsync();
 
         var failed = await (await client.PostAsync("/jobs/api/jobs/erp-health/run?wait=30")).ReadJsonAsync(HttpStatusCode.OK);
-        Assert.Equal("finished", failed.GetProperty("status").GetString());
+        Assert.Equal("Finished", failed.GetProperty("status").GetString());
         Assert.Equal("Failed", failed.GetProperty("outcome").GetString());
         Assert.Equal(DashboardHost.ErpError, failed.GetProperty("error").GetString());
 
@@ -80,9 +80,11 @@ public sealed class JobsApiTests
 
         using var response = await pending;
         var started = await response.ReadJsonAsync(HttpStatusCode.Accepted);
-        Assert.Equal("started", started.GetProperty("status").GetString());
-        var state = (await (await client.GetAsync("/jobs/api/jobs/slow-export")).ReadJsonAsync(HttpStatusCode.OK)).GetProperty("state").GetString();
-        Assert.Equal("Running", state);
+        Assert.Equal("Pending", started.GetProperty("status").GetString());
+        Assert.Equal("Running", started.GetProperty("jobState").GetString());
+        var polled = await (await client.GetAsync(response.Headers.Location!.OriginalString)).ReadJsonAsync(HttpStatusCode.Accepted);
+        Assert.Equal("Pending", polled.GetProperty("status").GetString());
+        Assert.Equal("Running", polled.GetProperty("jobState").GetString());
 
         host.SlowGate.SetResult();
         var run = await client.WaitForRunAsync(response.Headers.Location!.OriginalString);
@@ -164,5 +166,35 @@ public sealed class JobsApiTests
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.True(response.Headers.CacheControl?.NoStore);
+    }
+
+    [Fact]
+    public async Task A_run_asked_for_while_the_job_is_paused_is_pending_and_gone_when_the_job_is_disabled_first()
+    {
+        await using var host = await DashboardHost.StartAsync();
+        using var client = await host.CreateSessionAsync();
+        await (await client.PostAsync("/jobs/api/jobs/order-submit/pause")).ReadJsonAsync(HttpStatusCode.OK);
+
+        using var response = await client.PostAsync("/jobs/api/jobs/order-submit/run");
+        var held = await response.ReadJsonAsync(HttpStatusCode.Accepted);
+        Assert.Equal("Pending", held.GetProperty("status").GetString());
+        Assert.Equal("Paused", held.GetProperty("jobState").GetString());
+
+        await (await client.PostAsync("/jobs/api/jobs/order-submit/disable")).ReadJsonAsync(HttpStatusCode.OK);
+        var gone = await (await client.GetAsync(response.Headers.Location!.OriginalString)).ReadProblemAsync(HttpStatusCode.Gone);
+        Assert.Contains("disabled", gone.GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task The_run_address_honours_the_path_base_and_the_job_name_as_registered()
+    {
+        await using var host = await DashboardHost.StartAsync(pathBase: "/admin");
+        using var client = await host.CreateSessionAsync(pathBase: "/admin");
+
+        using var response = await client.PostAsync("/admin/jobs/api/jobs/ORDER-SUBMIT/run/");
+        var started = await response.ReadJsonAsync(HttpStatusCode.Accepted);
+
+        Assert.Equal($"/admin/jobs/api/jobs/order-submit/runs/{started.GetProperty("runId").GetGuid()}", response.Headers.Location?.OriginalString);
+        Assert.Equal("Succeeded", (await client.WaitForRunAsync(response.Headers.Location!.OriginalString)).GetProperty("outcome").GetString());
     }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using Commerce.Jobs.Dashboard.Tests.TestSupport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Commerce.Jobs.Dashboard.Tests.Api;
@@ -111,6 +112,60 @@ public sealed class SecurityTests
         await (await client.SendAsync(localhost)).ReadJsonAsync(HttpStatusCode.OK);
     }
 
+    [Fact]
+    public async Task Every_mapped_endpoint_is_guarded_by_the_policy_the_host_names()
+    {
+        await using var host = await DashboardHost.StartAsync(DashboardSecurityMode.Policy);
+        using var anonymous = host.CreateClient();
+        using var mallory = host.CreateClient(user: "mallory");
+
+        var routes = DashboardRoutes(host);
+        Assert.True(routes.Count >= 25, $"only {routes.Count} routes found");
+        foreach (var (method, path) in routes)
+        {
+            using var unauthenticated = await anonymous.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
+            Assert.True(unauthenticated.StatusCode == HttpStatusCode.Unauthorized, $"{method} {path}: {unauthenticated.StatusCode}");
+            using var forbidden = await mallory.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
+            Assert.True(forbidden.StatusCode == HttpStatusCode.Forbidden, $"{method} {path}: {forbidden.StatusCode}");
+        }
+    }
+
+    [Fact]
+    public async Task Every_mapped_endpoint_refuses_foreign_host_names_and_every_state_change_needs_the_token()
+    {
+        await using var host = await DashboardHost.StartAsync();
+        using var client = host.CreateClient();
+
+        foreach (var (method, path) in DashboardRoutes(host))
+        {
+            using var rebound = new HttpRequestMessage(new HttpMethod(method), path);
+            rebound.Headers.Host = "attacker.example";
+            using var refused = await client.SendAsync(rebound);
+            Assert.True(refused.StatusCode == HttpStatusCode.Forbidden, $"{method} {path} from a foreign host name: {refused.StatusCode}");
+
+            if (method != "GET")
+            {
+                using var tokenless = await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
+                var problem = await tokenless.ReadProblemAsync(HttpStatusCode.BadRequest);
+                Assert.True(problem.GetProperty("title").GetString() == "Antiforgery token missing or invalid", $"{method} {path}");
+            }
+        }
+
+        var overview = await (await client.GetAsync("/jobs/api/jobs")).ReadJsonAsync(HttpStatusCode.OK);
+        Assert.All(overview.GetProperty("jobs").EnumerateArray(), j => Assert.Equal(0, j.GetProperty("runCount").GetInt64()));
+        Assert.Equal("categories", (await (await client.GetAsync("/jobs/api/entity-sync/categories")).ReadJsonAsync(HttpStatusCode.OK)).GetProperty("entityType").GetString());
+    }
+
+    [Fact]
+    public void Mapping_with_a_policy_that_is_not_registered_is_refused()
+    {
+        var app = CreateApp(services => services.AddAntiforgery().AddAuthorization());
+
+        var error = Assert.Throws<InvalidOperationException>(() => app.MapCommerceJobs("/jobs", o => o.AuthorizationPolicy = "jobs-admin"));
+
+        Assert.Contains("no authorization policy named 'jobs-admin'", error.Message);
+    }
+
     [Theory]
     [InlineData("10.1.2.3", "127.0.0.1", false)]
     [InlineData("192.168.0.10", "localhost", false)]
@@ -129,6 +184,16 @@ public sealed class SecurityTests
 
         Assert.Equal(local, DashboardSecurity.WhyNotLocal(context) is null);
     }
+
+    /// <summary>Every route the dashboard mapped, with its route values filled in: what a caller could try.</summary>
+    private static List<(string Method, string Path)> DashboardRoutes(DashboardHost host) =>
+        [.. host.App.Services.GetRequiredService<EndpointDataSource>().Endpoints
+            .OfType<RouteEndpoint>()
+            .Where(e => e.RoutePattern.RawText?.StartsWith("/jobs", StringComparison.Ordinal) == true)
+            .SelectMany(e => (e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? ["GET"]).Select(m => (m, e.RoutePattern.RawText!
+                .Replace("{name}", "order-submit", StringComparison.Ordinal)
+                .Replace("{type}", "categories", StringComparison.Ordinal)
+                .Replace("{runId:guid}", Guid.NewGuid().ToString(), StringComparison.Ordinal))))];
 
     private static WebApplication CreateApp(Action<IServiceCollection> configure)
     {

@@ -36,7 +36,7 @@ public sealed class ChromiumBrowser : IDisposable
 
     public ChromiumBrowser()
     {
-        string driverPath = Path.Combine(DriverDirectory, DriverFileName);
+        var driverPath = Path.Combine(DriverDirectory, DriverFileName);
         if (!File.Exists(ChromiumPath) || !File.Exists(driverPath))
         {
             throw new InvalidOperationException(
@@ -182,7 +182,7 @@ public sealed class ChromiumBrowser : IDisposable
         }
 
         IReadOnlyList<string> errors = TakeConsoleErrors();
-        string console = errors.Count == 0 ? "(none)" : string.Join(Environment.NewLine + "  ", errors);
+        var console = errors.Count == 0 ? "(none)" : string.Join(Environment.NewLine + "  ", errors);
         return $"URL: {url}{Environment.NewLine}" +
                $"Console errors: {console}{Environment.NewLine}" +
                $"Body text:{Environment.NewLine}{text}";
@@ -248,7 +248,7 @@ public sealed class ChromiumBrowser : IDisposable
             return;
         }
 
-        string marker = "--user-data-dir=" + userDataDir;
+        var marker = "--user-data-dir=" + userDataDir;
         foreach (string dir in Directory.EnumerateDirectories("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out int pid))
@@ -258,7 +258,7 @@ public sealed class ChromiumBrowser : IDisposable
 
             try
             {
-                string cmdline = File.ReadAllText(Path.Combine(dir, "cmdline"));
+                var cmdline = File.ReadAllText(Path.Combine(dir, "cmdline"));
                 if (!cmdline.Contains(marker, StringComparison.Ordinal))
                 {
                     continue;

@@ -49,22 +49,22 @@ public sealed class DashboardBrowserTests(ChromiumBrowser browser) : IClassFixtu
 
         Click(JobButton(SubmitJob, "run"), "the Run now button of order-submit");
 
-        string message = WaitForMessage($"of {SubmitJob}: Succeeded.");
+        var message = WaitForMessage($"of {SubmitJob}: Succeeded.");
         Assert.StartsWith("Run ", message, StringComparison.Ordinal);
-        string runId = message.Split(' ')[1];
+        var runId = message.Split(' ')[1];
         Assert.True(Guid.TryParse(runId, CultureInfo.InvariantCulture, out _), $"The message names the run: '{message}'.");
         Assert.False(Script<bool>("return document.getElementById('message').classList.contains('error');"));
 
         browser.WaitUntil(_ => Script<bool>("return !document.getElementById('history').hidden;"), because: "the history section to open");
         Assert.Equal(SubmitJob, Text("#history-job"));
-        string run = $"#runs-body tr[data-run=\"{runId}\"]";
+        var run = $"#runs-body tr[data-run=\"{runId}\"]";
         WaitForText(run + " td[data-field=outcome] .badge", "Succeeded");
         WaitForText(run + " td[data-field=trigger]", "Manual");
         WaitForText(JobCell(SubmitJob, "last-run") + " .badge", "Succeeded");
         WaitForText(run + " button[data-action=log]", "View log (1)");
 
         Click(run + " button[data-action=log]", "the View log button");
-        string log = $"#runs-body tr[data-log-for=\"{runId}\"] pre.log";
+        var log = $"#runs-body tr[data-log-for=\"{runId}\"] pre.log";
         browser.WaitUntil(_ => (Text(log) ?? "").Contains(DashboardHost.SubmitLogLine, StringComparison.Ordinal), because: "the log line, as text");
         WaitForText(run + " button[data-action=log]", "Hide log");
         // The markup in the log line is text, not elements; the log stays open across the periodic refreshes.
@@ -94,11 +94,11 @@ public sealed class DashboardBrowserTests(ChromiumBrowser browser) : IClassFixtu
         Assert.Equal(ErpJob, Text("#history-job"));
 
         Click(JobButton(ErpJob, "run"), "the Run now button of erp-health");
-        string message = WaitForMessage($"of {ErpJob}: Failed ({DashboardHost.ErpError}).");
+        var message = WaitForMessage($"of {ErpJob}: Failed ({DashboardHost.ErpError}).");
         Assert.True(Script<bool>("return document.getElementById('message').classList.contains('error') === false;"), "A run that ran is not a failed request.");
 
-        string runId = message.Split(' ')[1];
-        string run = $"#runs-body tr[data-run=\"{runId}\"]";
+        var runId = message.Split(' ')[1];
+        var run = $"#runs-body tr[data-run=\"{runId}\"]";
         WaitForText(run + " td[data-field=outcome] .badge", "Failed");
         WaitForText(run + " td[data-field=error]", DashboardHost.ErpError);
         WaitForText(JobCell(ErpJob, "last-run") + " .badge", "Failed");
@@ -109,7 +109,7 @@ public sealed class DashboardBrowserTests(ChromiumBrowser browser) : IClassFixtu
         browser.WaitUntil(_ => Count("#runs-body tr[data-run]") == 2, because: "the second failed run in the history");
         WaitForText(JobCell(ErpJob, "last-run") + " .error", "2 failures in a row");
 
-        Assert.Equal(0L, Script<long>("return document.querySelectorAll('body script').length;"));
+        Assert.Equal(0L, Script<long>("return document.querySelectorAll('body script, body img').length;"));
         Assert.Equal(1L, Script<long>("return document.scripts.length;"));
         Assert.True(Script<bool>("return window.__xss === undefined;"), "The error's script must not run.");
         AssertNoConsoleErrors();
@@ -159,7 +159,7 @@ public sealed class DashboardBrowserTests(ChromiumBrowser browser) : IClassFixtu
     {
         await using var host = await DashboardHost.StartAsync();
         Open(host);
-        string state = JobCell(SubmitJob, "state") + " .badge";
+        var state = JobCell(SubmitJob, "state") + " .badge";
         WaitForText(state, "Idle");
 
         Click(JobButton(SubmitJob, "pause"), "the Pause button of order-submit");
@@ -232,7 +232,7 @@ public sealed class DashboardBrowserTests(ChromiumBrowser browser) : IClassFixtu
         WaitForText(Row + " button[data-action=pause]", "Pause");
         WaitForMessage("Resumed categories.");
 
-        IWebElement ids = browser.WaitFor(d => d.FindElement(By.Id("sync-ids")), because: "the ids box");
+        var ids = browser.WaitFor(d => d.FindElement(By.Id("sync-ids")), because: "the ids box");
         ids.SendKeys("shoes, hats");
         Click("#sync-ids-form button[type=submit]", "the Sync ids button");
         WaitForMessage("Queued 2 of 2 categories for delivery.");
@@ -275,7 +275,7 @@ public sealed class DashboardBrowserTests(ChromiumBrowser browser) : IClassFixtu
     {
         browser.WaitUntil(_ => Script<string>("return document.readyState;") == "complete", because: "the refused page to load");
         Assert.Equal(0, Count("#jobs-table"));
-        string text = Script<string>("return document.body ? document.body.innerText : '';");
+        var text = Script<string>("return document.body ? document.body.innerText : '';");
         Assert.DoesNotContain("Delivery targets", text, StringComparison.Ordinal);
         IReadOnlyList<string> errors = browser.TakeConsoleErrors();
         Assert.Contains(errors, e => e.Contains(status.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal));
@@ -311,7 +311,7 @@ public sealed class DashboardBrowserTests(ChromiumBrowser browser) : IClassFixtu
     private void Click(string selector, string what) =>
         browser.WaitUntil(d =>
         {
-            IWebElement element = d.FindElement(By.CssSelector(selector));
+            var element = d.FindElement(By.CssSelector(selector));
             if (!element.Displayed || !element.Enabled)
             {
                 return false;
@@ -332,7 +332,7 @@ public sealed class DashboardBrowserTests(ChromiumBrowser browser) : IClassFixtu
             }
             return status.refreshes.count;
             """;
-        long start = Script<long>(Counter);
+        var start = Script<long>(Counter);
         browser.WaitUntil(_ => Script<long>(Counter) >= start + count, because: $"{count} refreshes of the page");
     }
 

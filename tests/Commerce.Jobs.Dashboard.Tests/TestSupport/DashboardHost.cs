@@ -35,7 +35,7 @@ public enum DashboardSecurityMode
 /// </summary>
 public sealed class DashboardHost : IAsyncDisposable
 {
-    public const string ErpError = "ERP answered 503 <script>window.__xss = 1</script>";
+    public const string ErpError = "ERP answered 503 <script>window.__xss = 1</script><img src=x onerror=\"window.__xss = 2\">";
     public const string SubmitLogLine = "Submitted 3 orders to the ERP <b>not bold</b>";
 
     private DashboardHost(WebApplication app, FakeTimeProvider time, InMemoryRecordSource<StockLevel> inventory, InMemoryTarget search)
@@ -65,7 +65,8 @@ public sealed class DashboardHost : IAsyncDisposable
     public static async Task<DashboardHost> StartAsync(
         DashboardSecurityMode mode = DashboardSecurityMode.LocalOnly,
         Action<CommerceJobsDashboardOptions>? configure = null,
-        Action<CommerceJobsHealthCheckOptions>? health = null)
+        Action<CommerceJobsHealthCheckOptions>? health = null,
+        string? pathBase = null)
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 8, 0, 0, TimeSpan.Zero));
         var inventory = new InMemoryRecordSource<StockLevel>(s => s.Sku);
@@ -100,6 +101,12 @@ public sealed class DashboardHost : IAsyncDisposable
         });
 
         var app = builder.Build();
+        if (pathBase is not null)
+        {
+            app.UsePathBase(pathBase);
+            app.UseRouting();
+        }
+
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapCommerceJobs("/jobs", dashboard =>
@@ -137,10 +144,10 @@ public sealed class DashboardHost : IAsyncDisposable
     }
 
     /// <summary>A client that fetched the dashboard session and sends its antiforgery token on every request.</summary>
-    public async Task<HttpClient> CreateSessionAsync(string? user = null)
+    public async Task<HttpClient> CreateSessionAsync(string? user = null, string pathBase = "")
     {
         var client = CreateClient(user);
-        var session = await client.GetFromJsonAsync<SessionDto>("/jobs/api/dashboard").ConfigureAwait(false);
+        var session = await client.GetFromJsonAsync<SessionDto>($"{pathBase}/jobs/api/dashboard").ConfigureAwait(false);
         client.DefaultRequestHeaders.Add(session!.AntiforgeryHeaderName!, session.AntiforgeryToken);
         return client;
     }

@@ -68,4 +68,60 @@ public sealed class JobRunnerStartTests
         sut.Engine.Disable("export");
         Assert.Throws<InvalidOperationException>(() => sut.Engine.Start("export", null));
     }
+
+    [Fact]
+    public async Task At_most_100_runs_wait_per_job_and_the_next_is_refused()
+    {
+        await using var sut = TestEngine.Create(jobs => jobs.AddJob("export", static (_, _) => ValueTask.FromResult(JobResult.Success)));
+        sut.Engine.Pause("export");
+
+        var waiting = Enumerable.Range(0, 100).Select(_ => sut.Engine.Start("export", null)).ToList();
+        var refused = Assert.Throws<InvalidOperationException>(() => sut.Engine.Start("export", null));
+
+        Assert.Contains("100 runs waiting", refused.Message);
+        sut.Engine.Resume("export");
+        await Task.WhenAll(waiting.Select(h => h.Completion)).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(JobOutcome.Succeeded, (await sut.Engine.Start("export", null).Completion.WaitAsync(TimeSpan.FromSeconds(30))).Outcome);
+    }
+
+    [Fact]
+    public async Task Runs_waiting_when_the_engine_stops_are_told_and_no_new_one_is_taken()
+    {
+        var sut = TestEngine.Create(jobs => jobs.AddJob("export", static (_, _) => ValueTask.FromResult(JobResult.Success)));
+        sut.Engine.Pause("export");
+        var waiting = sut.Engine.Start("export", null);
+
+        await sut.DisposeAsync();
+
+        var dropped = await Assert.ThrowsAsync<InvalidOperationException>(() => waiting.Completion.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("stopping", dropped.Message);
+        Assert.Throws<InvalidOperationException>(() => sut.Engine.Start("export", null));
+    }
+
+    [Fact]
+    public async Task Runs_asked_for_before_start_are_told_when_the_engine_stops_without_starting()
+    {
+        var sut = TestEngine.Create(jobs => jobs.AddJob("export", static (_, _) => ValueTask.FromResult(JobResult.Success)), start: false);
+        var waiting = sut.Engine.Start("export", null);
+
+        await sut.DisposeAsync();
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => waiting.Completion.WaitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
+    public async Task Awaited_runs_stay_on_demand_and_are_not_notified()
+    {
+        var notifier = new RecordingNotifier();
+        await using var sut = TestEngine.Create(
+            jobs => jobs.AddJob("erp-check", static (_, _) => ValueTask.FromResult(JobResult.Failed("ERP down"))),
+            services: s => s.AddSingleton<IJobFailureNotifier>(notifier));
+
+        var result = await sut.Engine.RunAsync("erp-check", null, TimeSpan.FromSeconds(30), CancellationToken.None);
+        await sut.WaitForRunsAsync("erp-check", 1);
+
+        Assert.Equal(JobOutcome.Failed, result.Outcome);
+        Assert.Equal(TriggerKind.OnDemand, Assert.Single(sut.Runs).Trigger);
+        Assert.Empty(notifier.Failures);
+    }
 }
