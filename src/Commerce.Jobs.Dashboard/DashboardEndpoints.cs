@@ -11,6 +11,8 @@ namespace Commerce.Jobs.Dashboard;
 internal static partial class DashboardEndpoints
 {
     private const double MaxWaitSeconds = 300;
+    private const int DefaultJobsPerPage = 500;
+    private const int MaxJobsPerPage = 5000;
 
     public static void MapPage(RouteGroupBuilder group)
     {
@@ -45,10 +47,36 @@ internal static partial class DashboardEndpoints
             return Json(new DashboardSession(session.Title, session.RefreshMs, header, token, entitySync));
         });
 
-        api.MapGet("/jobs", static (IJobMonitor monitor, HttpContext context) => Json(new JobsOverview(
-            GetTime(context).GetUtcNow(),
-            [.. monitor.GetStatuses().Select(JobSummary.From)],
-            monitor.GetTargetHealth())));
+        api.MapGet("/jobs", static (string? search, string? state, int? offset, int? limit, IJobMonitor monitor, HttpContext context) =>
+        {
+            var skip = offset ?? 0;
+            var take = limit ?? DefaultJobsPerPage;
+            if (skip < 0 || take < 1 || take > MaxJobsPerPage)
+            {
+                return (IResult)BadRequest($"'offset' must be 0 or more and 'limit' between 1 and {MaxJobsPerPage}; they were {skip} and {take}.");
+            }
+
+            JobState? wanted = null;
+            if (!string.IsNullOrEmpty(state))
+            {
+                if (!Enum.TryParse<JobState>(state, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed))
+                {
+                    return BadRequest($"'state' must be one of {string.Join(", ", Enum.GetNames<JobState>())}; it was '{state}'.");
+                }
+
+                wanted = parsed;
+            }
+
+            var matching = monitor.GetStatuses()
+                .Where(j => (search is null || j.JobName.Contains(search, StringComparison.OrdinalIgnoreCase)) && (wanted is null || j.State == wanted))
+                .ToList();
+            return Json(new JobsOverview(
+                GetTime(context).GetUtcNow(),
+                matching.Count,
+                skip,
+                [.. matching.Skip(skip).Take(take).Select(JobSummary.From)],
+                monitor.GetTargetHealth()));
+        });
 
         api.MapGet("/targets", static (IJobMonitor monitor) => Json(monitor.GetTargetHealth()));
 

@@ -65,8 +65,8 @@ internal sealed record RunRequestStatus(string JobName, Guid RunId, string Statu
             : new(handle.JobName, handle.RunId, Pending, jobState, null, null, null);
 }
 
-/// <summary>The overview: every job and every target's health.</summary>
-internal sealed record JobsOverview(DateTimeOffset ServerTime, IReadOnlyList<JobSummary> Jobs, IReadOnlyList<TargetHealth> Targets);
+/// <summary>The overview: one page of the jobs that match (of <c>Total</c>, from <c>Offset</c>) and every target's health.</summary>
+internal sealed record JobsOverview(DateTimeOffset ServerTime, int Total, int Offset, IReadOnlyList<JobSummary> Jobs, IReadOnlyList<TargetHealth> Targets);
 
 /// <summary>What the page needs before its first request: title, refresh interval and the antiforgery header.</summary>
 internal sealed record DashboardSession(string Title, double RefreshIntervalMs, string? AntiforgeryHeaderName, string? AntiforgeryToken, bool EntitySync);

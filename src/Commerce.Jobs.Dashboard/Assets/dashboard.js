@@ -5,7 +5,8 @@
 
   const api = new URL('api/', document.baseURI);
   const byId = (id) => document.getElementById(id);
-  const state = { session: null, timer: null, busy: false, again: false, selectedJob: null, openLogs: new Set(), entityTypes: '' };
+  const pageSize = 500;
+  const state = { session: null, timer: null, busy: false, again: false, selectedJob: null, openLogs: new Set(), entityTypes: '', offset: 0 };
 
   function el(tag, props, ...children) {
     const node = document.createElement(tag);
@@ -77,7 +78,22 @@
 
   // ---- jobs ----
 
+  function jobsQuery() {
+    const query = new URLSearchParams({ offset: String(state.offset), limit: String(pageSize) });
+    const search = byId('jobs-search').value.trim();
+    const wanted = byId('jobs-state').value;
+    if (search) query.set('search', search);
+    if (wanted) query.set('state', wanted);
+    return `jobs?${query}`;
+  }
+
   function renderJobs(overview) {
+    const shown = overview.jobs.length;
+    byId('jobs-count').textContent = overview.total === 0
+      ? 'No job matches.'
+      : `Showing ${overview.offset + 1}–${overview.offset + shown} of ${overview.total}`;
+    byId('jobs-previous').disabled = overview.offset === 0;
+    byId('jobs-next').disabled = overview.offset + shown >= overview.total;
     const body = byId('jobs-body');
     body.replaceChildren(...overview.jobs.map((job) => {
       const last = job.lastRun;
@@ -227,7 +243,12 @@
     state.busy = true;
     const status = byId('status');
     try {
-      const overview = await request('GET', 'jobs');
+      let overview = await request('GET', jobsQuery());
+      if (overview.jobs.length === 0 && state.offset > 0) {
+        // The page emptied (jobs filtered away): start again from the first.
+        state.offset = 0;
+        overview = await request('GET', jobsQuery());
+      }
       renderJobs(overview);
       renderTargets(overview.targets);
       const job = state.selectedJob;
@@ -281,6 +302,12 @@
     byId('entity-pause-all').addEventListener('click', (e) => act(e.currentTarget, async () => { await request('POST', 'entity-sync/pause-all'); return 'Paused every entity type.'; }));
     byId('entity-resume-all').addEventListener('click', (e) => act(e.currentTarget, async () => { await request('POST', 'entity-sync/resume-all'); return 'Resumed every entity type.'; }));
     byId('sync-ids-form').addEventListener('submit', syncIds);
+    const refilter = () => { state.offset = 0; refresh(); };
+    byId('jobs-filter').addEventListener('submit', (e) => { e.preventDefault(); refilter(); });
+    byId('jobs-search').addEventListener('input', refilter);
+    byId('jobs-state').addEventListener('change', refilter);
+    byId('jobs-previous').addEventListener('click', () => { state.offset = Math.max(0, state.offset - pageSize); refresh(); });
+    byId('jobs-next').addEventListener('click', () => { state.offset += pageSize; refresh(); });
     await refresh();
     schedule();
   }

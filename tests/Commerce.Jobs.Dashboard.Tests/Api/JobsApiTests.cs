@@ -197,4 +197,29 @@ public sealed class JobsApiTests
         Assert.Equal($"/admin/jobs/api/jobs/order-submit/runs/{started.GetProperty("runId").GetGuid()}", response.Headers.Location?.OriginalString);
         Assert.Equal("Succeeded", (await client.WaitForRunAsync(response.Headers.Location!.OriginalString)).GetProperty("outcome").GetString());
     }
+
+    [Fact]
+    public async Task Jobs_can_be_filtered_by_name_and_state_and_paged()
+    {
+        await using var host = await DashboardHost.StartAsync();
+        using var client = await host.CreateSessionAsync();
+        await (await client.PostAsync("/jobs/api/jobs/slow-export/pause")).ReadJsonAsync(HttpStatusCode.OK);
+
+        var byName = await (await client.GetAsync("/jobs/api/jobs?search=ORDER")).ReadJsonAsync(HttpStatusCode.OK);
+        Assert.Equal(1, byName.GetProperty("total").GetInt32());
+        Assert.Equal("order-submit", Assert.Single(byName.GetProperty("jobs").EnumerateArray()).GetProperty("name").GetString());
+
+        var paused = await (await client.GetAsync("/jobs/api/jobs?state=paused")).ReadJsonAsync(HttpStatusCode.OK);
+        Assert.Equal("slow-export", Assert.Single(paused.GetProperty("jobs").EnumerateArray()).GetProperty("name").GetString());
+
+        var page = await (await client.GetAsync("/jobs/api/jobs?offset=1&limit=2")).ReadJsonAsync(HttpStatusCode.OK);
+        Assert.Equal(4, page.GetProperty("total").GetInt32());
+        Assert.Equal(1, page.GetProperty("offset").GetInt32());
+        Assert.Equal(["inventory-upload", "order-submit"], page.GetProperty("jobs").EnumerateArray().Select(j => j.GetProperty("name").GetString()));
+        Assert.Single(page.GetProperty("targets").EnumerateArray());
+
+        await (await client.GetAsync("/jobs/api/jobs?state=Sleeping")).ReadProblemAsync(HttpStatusCode.BadRequest);
+        await (await client.GetAsync("/jobs/api/jobs?limit=0")).ReadProblemAsync(HttpStatusCode.BadRequest);
+        await (await client.GetAsync("/jobs/api/jobs?offset=-1")).ReadProblemAsync(HttpStatusCode.BadRequest);
+    }
 }

@@ -247,6 +247,23 @@ public sealed class DashboardBrowserTests(ChromiumBrowser browser) : IClassFixtu
         Assert.True(errors.All(e => e.Contains("400", StringComparison.Ordinal)), "Only the refused request is logged: " + string.Join(Environment.NewLine, errors));
     }
 
+    [Fact]
+    public async Task Filtering_by_name_and_state_narrows_the_jobs_table()
+    {
+        await using var host = await DashboardHost.StartAsync();
+        Open(host);
+        WaitForText("#jobs-count", "Showing 1–4 of 4");
+
+        browser.Driver.FindElement(By.Id("jobs-search")).SendKeys("ORDER");
+        browser.WaitUntil(_ => Count("#jobs-body tr[data-job]") == 1 && Count($"#jobs-body tr[data-job=\"{SubmitJob}\"]") == 1, because: "only order-submit to match 'ORDER'");
+        WaitForText("#jobs-count", "Showing 1–1 of 1");
+
+        browser.Driver.FindElement(By.Id("jobs-search")).Clear();
+        Script<object?>("const s = document.getElementById('jobs-state'); s.value = 'Paused'; s.dispatchEvent(new Event('change'));");
+        WaitForText("#jobs-count", "No job matches.");
+        AssertNoConsoleErrors();
+    }
+
     private static string JobCell(string job, string field) => $"#jobs-body tr[data-job=\"{job}\"] td[data-field={field}]";
 
     private static string JobButton(string job, string action) => $"#jobs-body tr[data-job=\"{job}\"] td.actions button[data-action={action}]";
