@@ -7,7 +7,7 @@ if (args is ["--loop", .. var loop])
     return await LoopRunner.RunAsync(loop).ConfigureAwait(false);
 }
 
-// --quick: the engine suite (or the --filter given) with few iterations, in a few minutes; see README.md.
+// --quick: the engine suite and the dashboard API (or the --filter given) with few iterations, in a few minutes; see README.md.
 var quick = args.Any(a => a.Equals("--quick", StringComparison.OrdinalIgnoreCase));
 if (quick)
 {
@@ -15,7 +15,7 @@ if (quick)
     args = [.. args.Where(a => !a.Equals("--quick", StringComparison.OrdinalIgnoreCase))];
     if (!args.Any(a => a is "--filter" or "-f" or "--anyCategories" or "--allCategories"))
     {
-        args = [.. args, "--filter", "*", "--anyCategories", BenchSettings.EngineCategory];
+        args = [.. args, "--filter", "*", "--anyCategories", BenchSettings.EngineCategory, BenchSettings.DashboardCategory];
     }
 }
 

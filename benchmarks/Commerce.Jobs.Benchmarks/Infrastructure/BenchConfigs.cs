@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Filters;
 using Perfolizer.Horology;
 using BenchmarkDotNet.Jobs;
 using Perfolizer.Mathematics.OutlierDetection;
@@ -13,6 +14,9 @@ internal static class BenchSettings
 
     /// <summary>The engine benchmarks' category: what <c>--quick</c> runs when no filter is given.</summary>
     public const string EngineCategory = "Engine";
+
+    /// <summary>The dashboard's management API over HTTP (<c>DashboardApiBenchmark</c>); <c>--quick</c> runs it too.</summary>
+    public const string DashboardCategory = "Dashboard";
 
     public static bool Quick => Environment.GetEnvironmentVariable(QuickVariable) == "1";
 }
@@ -91,5 +95,29 @@ public sealed class ScaleConfig : ManualConfig
             .WithIterationCount(quick ? 5 : 15);
         AddJob(quick ? job.WithIterationTime(TimeInterval.FromMilliseconds(100)) : job);
         AddColumn(StatisticColumn.Median, MetricColumn.HeapPerJob, MetricColumn.EngineHeapPerJob, MetricColumn.StartUp, MetricColumn.Timers);
+    }
+}
+
+/// <summary>
+/// HTTP requests to the dashboard's management API: a ShortRun-like job (one launch, few iterations of a fixed
+/// duration, the pilot choosing how many requests fill one) with the median and P95 per request, the response body
+/// size and the host's start-up. Only <c>ListJobs</c> runs at every job count; the other methods at the largest.
+/// </summary>
+public sealed class DashboardConfig : ManualConfig
+{
+    public DashboardConfig()
+    {
+        var quick = BenchSettings.Quick;
+        AddJob(Job.Default
+            .WithId(quick ? "QuickDashboard" : "Dashboard")
+            .WithLaunchCount(1)
+            .WithWarmupCount(quick ? 3 : 5)
+            .WithIterationCount(quick ? 7 : 15)
+            .WithIterationTime(TimeInterval.FromMilliseconds(quick ? 150 : 250)));
+        AddColumn(StatisticColumn.Median, StatisticColumn.P95, MetricColumn.ResponseBytes, MetricColumn.HostStartUp);
+        AddFilter(new SimpleFilter(c =>
+            c.Descriptor.Type != typeof(DashboardApiBenchmark)
+            || c.Descriptor.WorkloadMethod.Name == nameof(DashboardApiBenchmark.ListJobs)
+            || c.Parameters.Items.Any(p => p.Name == nameof(DashboardApiBenchmark.Jobs) && p.Value is DashboardApiBenchmark.LargestJobCount)));
     }
 }

@@ -39,6 +39,10 @@ internal sealed class MetricColumn(string columnName, string metric, MetricForma
 
     public static readonly MetricColumn StartUp = new("Start-up", "startup", MetricFormat.Time, "Build the provider, resolve and start the engine with all jobs (once, in global setup)");
 
+    public static readonly MetricColumn ResponseBytes = new("Body", "body-bytes", MetricFormat.Size, "Size of the response body the client read (measured once, in global setup)");
+
+    public static readonly MetricColumn HostStartUp = new("Host start-up", "host-startup", MetricFormat.Time, "Build and start the web host (Kestrel, engine with all jobs), once, in global setup");
+
     public string Id => $"{nameof(MetricColumn)}.{metric}";
 
     public string ColumnName => columnName;

@@ -9,6 +9,7 @@ internal sealed class JobEntry
 {
     private readonly Lock _gate = new();
     private readonly JobEngine _engine;
+    private string? _scheduleText;     // the schedule in words, made on the first status asked for (idle jobs never pay for it)
     private Queue<RunRequest>? _requests;
     private bool _pending;
     private TriggerKind _pendingTrigger;
@@ -269,7 +270,7 @@ internal sealed class JobEntry
             {
                 JobName = Name,
                 State = state,
-                Schedule = Schedule.ToString(),
+                Schedule = _scheduleText ??= Schedule.ToString(),
                 NextFireTime = _disabled ? null : NextFireTime,
                 LastRun = _lastRun,
                 ConsecutiveFailures = _consecutiveFailures,
