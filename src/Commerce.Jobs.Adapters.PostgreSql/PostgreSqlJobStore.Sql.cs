@@ -99,6 +99,13 @@ internal sealed partial class PostgreSqlJobStore
 
         public readonly string ClearCheckpoint = $"DELETE FROM {s}.checkpoints WHERE job_key = $1";
 
+        public readonly string GetJobControls = $"SELECT job_name, paused, disabled, changed_at FROM {s}.job_controls";
+
+        public readonly string SetJobControl = $"""
+            INSERT INTO {s}.job_controls (job_key, job_name, paused, disabled, changed_at) VALUES ($1, $2, $3, $4, $5)
+            ON CONFLICT (job_key) DO UPDATE SET job_name = excluded.job_name, paused = excluded.paused, disabled = excluded.disabled, changed_at = excluded.changed_at
+            """;
+
         // Entity sync: writers of one (entity type, target) take its advisory lock, in key order, for the transaction.
         public readonly string LockEntityTargets = """
             SELECT count(pg_advisory_xact_lock(h)) FROM (

@@ -87,6 +87,14 @@ public static class PostgreSqlStoreMigrations
             version bigint NOT NULL,
             PRIMARY KEY (entity_key, target_key, entity_id));
         """,
+        """
+        CREATE TABLE {s}.job_controls (
+            job_key text COLLATE "C" PRIMARY KEY,
+            job_name text NOT NULL,
+            paused boolean NOT NULL,
+            disabled boolean NOT NULL,
+            changed_at timestamptz NOT NULL);
+        """,
     ];
 
     /// <summary>Gets the schema version this package's store needs: the last migration's number.</summary>

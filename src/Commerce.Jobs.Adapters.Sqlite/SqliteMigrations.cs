@@ -92,6 +92,16 @@ internal static class SqliteMigrations
             PRIMARY KEY (entity_type, target_name, entity_id)
         ) WITHOUT ROWID;
         """,
+
+        // 2: job controls (operator state: paused, disabled).
+        """
+        CREATE TABLE IF NOT EXISTS job_controls (
+            job_name   TEXT    NOT NULL PRIMARY KEY COLLATE NOCASE,
+            paused     INTEGER NOT NULL,
+            disabled   INTEGER NOT NULL,
+            changed_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        """,
     ];
 
     /// <summary>Gets the statement that records migration <paramref name="version"/> as applied.</summary>

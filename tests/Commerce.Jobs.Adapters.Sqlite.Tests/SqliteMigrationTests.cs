@@ -13,9 +13,9 @@ public sealed class SqliteMigrationTests : IDisposable
         {
         }
 
-        Assert.Equal([SqliteStoreSchema.CurrentVersion], Query<long>("SELECT version FROM schema_version ORDER BY version;").Select(v => (int)v));
+        Assert.Equal(Enumerable.Range(1, SqliteStoreSchema.CurrentVersion), Query<long>("SELECT version FROM schema_version ORDER BY version;").Select(v => (int)v));
         Assert.Superset(
-            new HashSet<string> { "runs", "record_failures", "inbox", "occurrences", "checkpoints", "entity_changes", "entity_delivered", "schema_version" },
+            new HashSet<string> { "runs", "record_failures", "inbox", "occurrences", "checkpoints", "entity_changes", "entity_delivered", "job_controls", "schema_version" },
             Query<string>("SELECT name FROM sqlite_master WHERE type = 'table';").ToHashSet());
         Assert.Equal("wal", Query<string>("PRAGMA journal_mode;").Single());
     }
@@ -34,7 +34,7 @@ public sealed class SqliteMigrationTests : IDisposable
             Assert.Equal("2026-11-23", await store.GetCheckpointAsync("order-export", default));
         }
 
-        Assert.Single(Query<long>("SELECT version FROM schema_version;"));
+        Assert.Equal(SqliteStoreSchema.CurrentVersion, Query<long>("SELECT version FROM schema_version;").Count);
     }
 
     [Fact]
@@ -88,6 +88,21 @@ public sealed class SqliteMigrationTests : IDisposable
     }
 
     public void Dispose() => _database.Dispose();
+
+    [Fact]
+    public async Task A_database_at_version_1_is_migrated_to_the_current_version_keeping_its_data()
+    {
+        Execute(SqliteMigrations.VersionTable + SqliteMigrations.All[0] + SqliteMigrations.Record(1));
+        Execute("INSERT INTO checkpoints (job_name, value) VALUES ('order-export', 'kept');");
+
+        using (var store = _database.Open())
+        {
+            Assert.Equal("kept", await store.GetCheckpointAsync("order-export", default));
+            await store.SetJobControlAsync(new JobControl("order-export", Paused: true, Disabled: false, DateTimeOffset.UnixEpoch), default);
+        }
+
+        Assert.Equal(Enumerable.Range(1, SqliteStoreSchema.CurrentVersion), Query<long>("SELECT version FROM schema_version ORDER BY version;").Select(v => (int)v));
+    }
 
     private List<T> Query<T>(string sql)
     {

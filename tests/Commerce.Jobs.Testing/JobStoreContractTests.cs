@@ -194,6 +194,26 @@ public abstract partial class JobStoreContractTests
         Assert.Null(await store.GetCheckpointAsync("order-export", default));
     }
 
+    [Fact]
+    public async Task Job_controls_are_stored_per_job_case_insensitively_the_last_write_winning()
+    {
+        var store = await CreateStoreAsync();
+        Assert.Empty(await store.GetJobControlsAsync(default));
+        var at = new DateTimeOffset(2026, 11, 23, 8, 0, 0, TimeSpan.Zero);
+
+        await store.SetJobControlAsync(new JobControl("order-submit", Paused: true, Disabled: false, at), default);
+        await store.SetJobControlAsync(new JobControl("nightly", Paused: false, Disabled: true, at.AddMinutes(1)), default);
+        await store.SetJobControlAsync(new JobControl("ORDER-SUBMIT", Paused: false, Disabled: true, at.AddMinutes(2)), default);
+
+        var controls = (await store.GetJobControlsAsync(default)).OrderBy(c => c.JobName, StringComparer.OrdinalIgnoreCase).ToList();
+        Assert.Equal(2, controls.Count);
+        Assert.Equal(new JobControl("nightly", false, true, at.AddMinutes(1)), controls[0]);
+        Assert.Equal("order-submit", controls[1].JobName, ignoreCase: true);
+        Assert.False(controls[1].Paused);
+        Assert.True(controls[1].Disabled);
+        Assert.Equal(at.AddMinutes(2), controls[1].ChangedAt);
+    }
+
     private static PendingRecord Pending(string id) => new(id, $"order-submit:{id}", Encoding.UTF8.GetBytes($"{{\"id\":\"{id}\"}}"));
 
     private static JobRun Run(string job, DateTimeOffset start, JobOutcome outcome) => new()

@@ -26,8 +26,8 @@ public sealed class PostgreSqlMigrationTests(PostgreSqlServer server) : IAsyncLi
         {
             await Task.WhenAll(stores.Select(s => s.SetCheckpointAsync("order-export", "x", default).AsTask()));
 
-            Assert.Single(logs.Messages, m => m.Contains("migrated schema fresh from version 0 to 1", StringComparison.Ordinal));
-            Assert.Equal([PostgreSqlStoreMigrations.LatestVersion], await QueryAsync<int>("SELECT version FROM fresh.schema_version"));
+            Assert.Single(logs.Messages, m => m.Contains($"migrated schema fresh from version 0 to {PostgreSqlStoreMigrations.LatestVersion}", StringComparison.Ordinal));
+            Assert.Equal(Enumerable.Range(1, PostgreSqlStoreMigrations.LatestVersion), await QueryAsync<int>("SELECT version FROM fresh.schema_version ORDER BY version"));
             foreach (var store in stores)
             {
                 Assert.Equal("x", await store.GetCheckpointAsync("order-export", default));
@@ -56,7 +56,7 @@ public sealed class PostgreSqlMigrationTests(PostgreSqlServer server) : IAsyncLi
         await ExecuteAsync(PostgreSqlStoreMigrations.GetScript("manual"));
         await ExecuteAsync(PostgreSqlStoreMigrations.GetScript("manual"));
         Assert.Empty(await store.GetRunsAsync("nightly", 10, default));
-        Assert.Equal([1], await QueryAsync<int>("SELECT version FROM manual.schema_version"));
+        Assert.Equal(Enumerable.Range(1, PostgreSqlStoreMigrations.LatestVersion), await QueryAsync<int>("SELECT version FROM manual.schema_version ORDER BY version"));
     }
 
     [Fact]
@@ -67,6 +67,19 @@ public sealed class PostgreSqlMigrationTests(PostgreSqlServer server) : IAsyncLi
 
         var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => store.CountPendingRecordsAsync("order-submit", default).AsTask());
         Assert.Contains($"at version {PostgreSqlStoreMigrations.LatestVersion}, but it is at version 0", ex.Message);
+    }
+
+    [Fact]
+    public async Task A_schema_at_version_1_is_migrated_to_the_latest_keeping_its_data()
+    {
+        // Version 1 as a host that migrated before job controls existed left it.
+        await ExecuteAsync(PostgreSqlStoreMigrations.GetScript("v1"));
+        await ExecuteAsync("DROP TABLE v1.job_controls; DELETE FROM v1.schema_version WHERE version > 1; INSERT INTO v1.checkpoints (job_key, checkpoint) VALUES ('order-export', 'kept')");
+        await using var store = CreateSut("v1");
+
+        Assert.Equal("kept", await store.GetCheckpointAsync("order-export", default));
+        await store.SetJobControlAsync(new JobControl("order-export", Paused: true, Disabled: false, DateTimeOffset.UnixEpoch), default);
+        Assert.Equal(Enumerable.Range(1, PostgreSqlStoreMigrations.LatestVersion), await QueryAsync<int>("SELECT version FROM v1.schema_version ORDER BY version"));
     }
 
     [Fact]
