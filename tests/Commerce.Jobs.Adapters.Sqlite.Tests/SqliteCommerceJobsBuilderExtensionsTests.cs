@@ -37,6 +37,43 @@ public sealed class SqliteCommerceJobsBuilderExtensionsTests : IDisposable
     }
 
     [Fact]
+    public async Task A_restart_keeps_what_an_operator_paused_and_disabled()
+    {
+        static void Jobs(CommerceJobsBuilder jobs, string file)
+        {
+            jobs.UseSqliteStore(file);
+            jobs.AddJob("order-export", static (_, _) => ValueTask.FromResult(JobResult.Success)).Schedule(Schedule.Every(TimeSpan.FromHours(1)));
+            jobs.AddJob("product-refresh", static (_, _) => ValueTask.FromResult(JobResult.Success)).Schedule(Schedule.Every(TimeSpan.FromHours(1)));
+            jobs.AddJob("nightly", static (_, _) => ValueTask.FromResult(JobResult.Success)).Schedule(Schedule.DailyAt(new TimeOnly(2, 0)));
+        }
+
+        using (var first = CreateHost(jobs => Jobs(jobs, _database.ConnectionString)))
+        {
+            await first.StartAsync();
+            var control = first.Services.GetRequiredService<IJobControl>();
+            control.Pause("order-export");
+            control.Disable("PRODUCT-REFRESH");
+            control.Disable("nightly");
+            control.Enable("nightly");
+            await first.StopAsync();
+        }
+
+        using var second = CreateHost(jobs => Jobs(jobs, _database.ConnectionString));
+        await second.StartAsync();
+        var monitor = second.Services.GetRequiredService<IJobMonitor>();
+        Assert.Equal(JobState.Paused, monitor.GetStatus("order-export").State);
+        Assert.Equal(JobState.Disabled, monitor.GetStatus("product-refresh").State);
+        Assert.Null(monitor.GetStatus("product-refresh").NextFireTime);
+        Assert.Equal(JobState.Idle, monitor.GetStatus("nightly").State);
+        Assert.Throws<InvalidOperationException>(() => second.Services.GetRequiredService<IJobTrigger>().Trigger("product-refresh"));
+
+        second.Services.GetRequiredService<IJobControl>().Resume("order-export");
+        await second.StopAsync();
+        using var reopened = _database.Open();
+        Assert.False(Assert.Single(await reopened.GetJobControlsAsync(default), c => c.JobName == "order-export").Paused);
+    }
+
+    [Fact]
     public async Task Invalid_settings_fail_at_start_up_naming_the_setting()
     {
         Assert.Throws<ArgumentException>(() => CreateHost(jobs => jobs.UseSqliteStore(" ")));

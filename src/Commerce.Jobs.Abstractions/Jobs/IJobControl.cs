@@ -5,6 +5,12 @@ namespace Commerce.Jobs;
 /// A <em>paused</em> job keeps every trigger it receives (coalesced) and runs once when resumed.
 /// A <em>disabled</em> job ignores its schedule and signals and refuses manual and on-demand runs.
 /// A run in progress is never interrupted by either.
+/// <para>
+/// A change acts at once on this host and is kept in the <see cref="IJobStore"/> (<see cref="JobControl"/>): a host
+/// starting on that store restores it — after a restart, and on every host sharing the store — unless the job was
+/// changed there since. It wins over the job's configured <c>Enabled</c> until an operator changes the job again.
+/// Hosts already running when another host changes a job keep their own state until they restart.
+/// </para>
 /// </remarks>
 public interface IJobControl
 {

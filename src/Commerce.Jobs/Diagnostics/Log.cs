@@ -37,4 +37,10 @@ internal static partial class Log
 
     [LoggerMessage(11, LogLevel.Error, "Job {Job}: the store could not claim the occurrence at {ScheduledTime}; it is skipped on this host")]
     public static partial void OccurrenceClaimFailed(ILogger logger, string job, DateTimeOffset scheduledTime, Exception exception);
+
+    [LoggerMessage(12, LogLevel.Error, "The job store could not save the operator state (paused, disabled) of job {Job}; it holds here until the host restarts")]
+    public static partial void ControlNotSaved(ILogger logger, string job, Exception exception);
+
+    [LoggerMessage(13, LogLevel.Error, "The job store could not be read for the operator state of the jobs (paused, disabled); they start as declared")]
+    public static partial void ControlsNotRestored(ILogger logger, Exception exception);
 }

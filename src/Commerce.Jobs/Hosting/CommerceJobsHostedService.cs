@@ -6,10 +6,10 @@ namespace Commerce.Jobs;
 /// <summary>Starts the engine with the host and stops it gracefully with it.</summary>
 internal sealed class CommerceJobsHostedService(JobEngine engine) : IHostedService
 {
-    public Task StartAsync(CancellationToken cancellationToken)
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
+        await engine.RestoreControlsAsync(cancellationToken).ConfigureAwait(false);
         engine.Start();
-        return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => engine.StopAsync(cancellationToken);

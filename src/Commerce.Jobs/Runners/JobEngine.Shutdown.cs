@@ -49,6 +49,17 @@ internal sealed partial class JobEngine
             JobsTelemetry.RemoveEngine(this);
         }
 
+        // Operator changes made up to now reach the store (bounded by the grace period).
+        _controlChanges.Writer.TryComplete();
+        try
+        {
+            await _controlWriter.WaitAsync(_options.ShutdownTimeout, _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+        {
+            Log.ShutdownTimedOut(_logger, _options.ShutdownTimeout);
+        }
+
         Volatile.Write(ref _state, Stopped);
         Log.EngineStopped(_logger);
     }
@@ -67,5 +78,22 @@ internal sealed partial class JobEngine
 
         _stopScheduler.Dispose();
         _cancelRuns.Dispose();
+    }
+
+    /// <summary>Writes operator changes to the store, one at a time and in order; a failed write is logged, never thrown.</summary>
+    private async Task WriteControlsAsync()
+    {
+        await foreach (var entry in _controlChanges.Reader.ReadAllAsync().ConfigureAwait(false))
+        {
+            var control = entry.GetControl();
+            try
+            {
+                await _store.SetJobControlAsync(control, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                Log.ControlNotSaved(_logger, control.JobName, ex);
+            }
+        }
     }
 }

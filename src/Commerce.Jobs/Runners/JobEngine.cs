@@ -35,6 +35,8 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
     private readonly EngineIdentity _identity;
     private readonly CancellationTokenSource _stopScheduler = new();
     private readonly CancellationTokenSource _cancelRuns = new();
+    private readonly Channel<JobEntry> _controlChanges = Channel.CreateUnbounded<JobEntry>(new UnboundedChannelOptions { SingleReader = true });
+    private Task _controlWriter = Task.CompletedTask;
     private Task[] _workers = [];
     private Task _scheduler = Task.CompletedTask;
     private int _state;
@@ -116,6 +118,7 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
         }
 
         _workers = workers;
+        _controlWriter = Task.Run(WriteControlsAsync);
         InitializeSchedule();
         _scheduler = Task.Run(() => ScheduleAsync(_stopScheduler.Token));
         JobsTelemetry.AddEngine(this, _options.HostName);
@@ -175,16 +178,42 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
     }
 
     /// <inheritdoc />
-    public void Pause(string jobName) => GetEntry(jobName).Pause();
+    public void Pause(string jobName) => Control(jobName, static (entry, now) => entry.Pause(now));
 
     /// <inheritdoc />
-    public void Resume(string jobName) => GetEntry(jobName).Resume();
+    public void Resume(string jobName) => Control(jobName, static (entry, now) => entry.Resume(now));
 
     /// <inheritdoc />
-    public void Enable(string jobName) => GetEntry(jobName).SetEnabled(true);
+    public void Enable(string jobName) => Control(jobName, static (entry, now) => entry.SetEnabled(true, now));
 
     /// <inheritdoc />
-    public void Disable(string jobName) => GetEntry(jobName).SetEnabled(false);
+    public void Disable(string jobName) => Control(jobName, static (entry, now) => entry.SetEnabled(false, now));
+
+    /// <summary>
+    /// Applies the operator state stored by any host (paused, disabled) to the jobs, unless changed here since; called
+    /// before <see cref="Start()"/>, so that a restart keeps what an operator set. A store that cannot be read is logged.
+    /// </summary>
+    public async Task RestoreControlsAsync(CancellationToken cancellationToken)
+    {
+        IReadOnlyList<JobControl> controls;
+        try
+        {
+            controls = await _store.GetJobControlsAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            Log.ControlsNotRestored(_logger, ex);
+            return;
+        }
+
+        foreach (var control in controls)
+        {
+            if (_entries.TryGetValue(control.JobName, out var entry))
+            {
+                entry.Restore(control);
+            }
+        }
+    }
 
     /// <inheritdoc />
     public IReadOnlyList<JobStatus> GetStatuses() => [.. _entriesByName.Select(e => e.GetStatus())];
@@ -217,6 +246,14 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
         return _entries.TryGetValue(jobName, out var entry)
             ? entry
             : throw new ArgumentException($"No job named '{jobName}' is registered.", nameof(jobName));
+    }
+
+    /// <summary>Applies an operator's change here at once, and queues it for the store (written in order by one writer).</summary>
+    private void Control(string jobName, Action<JobEntry, DateTimeOffset> change)
+    {
+        var entry = GetEntry(jobName);
+        change(entry, _time.GetUtcNow());
+        _controlChanges.Writer.TryWrite(entry);
     }
 
     private void TriggerByHand(string jobName, TriggerKind trigger)

@@ -17,6 +17,7 @@ internal sealed class JobEntry
     private int _executing;
     private bool _paused;
     private bool _disabled;
+    private DateTimeOffset? _controlChangedAt;  // when an operator last paused, resumed, enabled or disabled the job
     private JobRun? _lastRun;
     private int _consecutiveFailures;
     private long _runCount;
@@ -155,30 +156,61 @@ internal sealed class JobEntry
         }
     }
 
-    public void Pause()
+    public void Pause(DateTimeOffset now)
     {
         lock (_gate)
         {
             _paused = true;
+            _controlChangedAt = now;
         }
     }
 
-    public void Resume()
+    public void Resume(DateTimeOffset now)
     {
         lock (_gate)
         {
             _paused = false;
+            _controlChangedAt = now;
         }
 
         StartWaiting();
     }
 
-    public void SetEnabled(bool enabled)
+    public void SetEnabled(bool enabled, DateTimeOffset now) => Apply(paused: null, disabled: !enabled, now);
+
+    /// <summary>Gets the operator state to store.</summary>
+    public JobControl GetControl()
     {
-        List<RunRequest>? refused = null;
         lock (_gate)
         {
-            _disabled = !enabled;
+            return new JobControl(Name, _paused, _disabled, _controlChangedAt ?? DateTimeOffset.MinValue);
+        }
+    }
+
+    /// <summary>Applies a stored operator state unless a newer change was made here.</summary>
+    public void Restore(JobControl control)
+    {
+        lock (_gate)
+        {
+            if (_controlChangedAt is { } changed && changed >= control.ChangedAt)
+            {
+                return;
+            }
+        }
+
+        Apply(control.Paused, control.Disabled, control.ChangedAt);
+    }
+
+    /// <summary>Sets disabled, and paused unless <paramref name="paused"/> is null; a disabled job drops what it held.</summary>
+    private void Apply(bool? paused, bool disabled, DateTimeOffset changedAt)
+    {
+        List<RunRequest>? refused = null;
+        var enabled = !disabled;
+        lock (_gate)
+        {
+            _paused = paused ?? _paused;
+            _controlChangedAt = changedAt;
+            _disabled = disabled;
             if (!enabled)
             {
                 // A disabled job drops what it held; awaiting callers are told.

@@ -1,0 +1,76 @@
+using Commerce.Jobs.History;
+using Commerce.Jobs.Tests.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Commerce.Jobs.Tests.Runners;
+
+/// <summary>Pause, resume, enable and disable are kept in the store and restored at start, the newest change winning.</summary>
+public sealed class JobControlPersistenceTests
+{
+    [Fact]
+    public async Task Operator_changes_reach_the_store_in_order_and_a_new_engine_restores_them()
+    {
+        var store = new InMemoryJobStore();
+        await using (var first = Create(store))
+        {
+            first.Engine.Pause("export");
+            first.Engine.Resume("export");
+            first.Engine.Pause("export");
+            first.Engine.Disable("refresh");
+        }
+
+        var controls = (await store.GetJobControlsAsync(default)).ToDictionary(c => c.JobName);
+        Assert.Equal(new JobControl("export", Paused: true, Disabled: false, TestEngine.Start), controls["export"]);
+        Assert.Equal(new JobControl("refresh", Paused: false, Disabled: true, TestEngine.Start), controls["refresh"]);
+
+        await using var second = Create(store, start: false);
+        await second.Engine.RestoreControlsAsync(default);
+        second.Engine.Start();
+        Assert.Equal(JobState.Paused, second.Engine.GetStatus("export").State);
+        Assert.Equal(JobState.Disabled, second.Engine.GetStatus("refresh").State);
+        Assert.Equal(JobState.Idle, second.Engine.GetStatus("report").State);
+    }
+
+    [Fact]
+    public async Task A_change_made_here_after_the_stored_one_wins_and_an_older_one_loses()
+    {
+        var store = new InMemoryJobStore();
+        await store.SetJobControlAsync(new JobControl("export", Paused: true, Disabled: false, TestEngine.Start.AddHours(-1)), default);
+        await store.SetJobControlAsync(new JobControl("refresh", Paused: true, Disabled: false, TestEngine.Start.AddHours(1)), default);
+        await using var sut = Create(store, start: false);
+
+        sut.Engine.Resume("export");        // at TestEngine.Start: newer than the stored pause
+        sut.Engine.Resume("refresh");       // older than the stored pause (another host's later change)
+        await sut.Engine.RestoreControlsAsync(default);
+
+        Assert.NotEqual(JobState.Paused, sut.Engine.GetStatus("export").State);
+        Assert.Equal(JobState.Paused, sut.Engine.GetStatus("refresh").State);
+    }
+
+    [Fact]
+    public async Task A_job_disabled_in_configuration_stays_disabled_until_an_operator_enables_it()
+    {
+        var store = new InMemoryJobStore();
+        await using (var first = Create(store, start: false, disableReport: true))
+        {
+            await first.Engine.RestoreControlsAsync(default);
+            Assert.Equal(JobState.Disabled, first.Engine.GetStatus("report").State);
+            first.Engine.Start();
+            first.Engine.Enable("report");
+        }
+
+        await using var second = Create(store, start: false, disableReport: true);
+        await second.Engine.RestoreControlsAsync(default);
+        Assert.Equal(JobState.Idle, second.Engine.GetStatus("report").State);
+    }
+
+    private static TestEngine Create(IJobStore store, bool start = true, bool disableReport = false) => TestEngine.Create(
+        jobs =>
+        {
+            jobs.AddJob("export", static (_, _) => ValueTask.FromResult(JobResult.Success)).Schedule(Schedule.Every(TimeSpan.FromHours(1)));
+            jobs.AddJob("refresh", static (_, _) => ValueTask.FromResult(JobResult.Success)).Schedule(Schedule.Every(TimeSpan.FromHours(1)));
+            jobs.AddJob("report", static (_, _) => ValueTask.FromResult(JobResult.Success)).Configure(o => o.Enabled = !disableReport);
+        },
+        services: s => s.AddSingleton(store),
+        start: start);
+}
