@@ -1,6 +1,10 @@
+using System.Text.Json;
+using Npgsql;
+using NpgsqlTypes;
+
 namespace Commerce.Jobs.Adapters.PostgreSql;
 
-/// <summary>Job controls: one row per job an operator changed, read by every host.</summary>
+/// <summary>Operator state: one row per job an operator changed and per entity type changed at run time, read by every host.</summary>
 internal sealed partial class PostgreSqlJobStore
 {
     public async ValueTask<IReadOnlyList<JobControl>> GetJobControlsAsync(CancellationToken cancellationToken)
@@ -26,6 +30,36 @@ internal sealed partial class PostgreSqlJobStore
         command.Parameters.Add(Param(control.Paused));
         command.Parameters.Add(Param(control.Disabled));
         command.Parameters.Add(Param(control.ChangedAt.ToUniversalTime()));
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<IReadOnlyList<StoredEntitySyncConfiguration>> GetEntitySyncConfigurationsAsync(CancellationToken cancellationToken)
+    {
+        using var command = await CreateCommandAsync(_sql.GetEntitySyncConfigurations, cancellationToken).ConfigureAwait(false);
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        var configurations = new List<StoredEntitySyncConfiguration>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var configuration = reader.IsDBNull(1) ? null : JsonSerializer.Deserialize<EntitySyncConfiguration>(reader.GetString(1), JsonSerializerOptions.Web);
+            configurations.Add(new StoredEntitySyncConfiguration(reader.GetString(0), configuration, reader.GetFieldValue<DateTimeOffset>(2)));
+        }
+
+        return configurations;
+    }
+
+    public async ValueTask SetEntitySyncConfigurationAsync(StoredEntitySyncConfiguration configuration, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        using var command = await CreateCommandAsync(_sql.SetEntitySyncConfiguration, cancellationToken).ConfigureAwait(false);
+        command.Parameters.Add(Param(Key(configuration.EntityType)));
+        command.Parameters.Add(Param(configuration.EntityType));
+        command.Parameters.Add(new NpgsqlParameter<string?>
+        {
+            TypedValue = configuration.Configuration is null ? null : JsonSerializer.Serialize(configuration.Configuration, JsonSerializerOptions.Web),
+            NpgsqlDbType = NpgsqlDbType.Jsonb,
+        });
+        command.Parameters.Add(Param(configuration.ChangedAt.ToUniversalTime()));
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 }

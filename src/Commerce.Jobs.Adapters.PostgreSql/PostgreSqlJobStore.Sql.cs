@@ -101,6 +101,13 @@ internal sealed partial class PostgreSqlJobStore
 
         public readonly string GetJobControls = $"SELECT job_name, paused, disabled, changed_at FROM {s}.job_controls";
 
+        public readonly string GetEntitySyncConfigurations = $"SELECT entity_type, configuration::text, changed_at FROM {s}.entity_sync_configurations";
+
+        public readonly string SetEntitySyncConfiguration = $"""
+            INSERT INTO {s}.entity_sync_configurations (entity_key, entity_type, configuration, changed_at) VALUES ($1, $2, $3, $4)
+            ON CONFLICT (entity_key) DO UPDATE SET entity_type = excluded.entity_type, configuration = excluded.configuration, changed_at = excluded.changed_at
+            """;
+
         public readonly string SetJobControl = $"""
             INSERT INTO {s}.job_controls (job_key, job_name, paused, disabled, changed_at) VALUES ($1, $2, $3, $4, $5)
             ON CONFLICT (job_key) DO UPDATE SET job_name = excluded.job_name, paused = excluded.paused, disabled = excluded.disabled, changed_at = excluded.changed_at

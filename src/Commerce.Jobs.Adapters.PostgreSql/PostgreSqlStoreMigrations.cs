@@ -94,6 +94,12 @@ public static class PostgreSqlStoreMigrations
             paused boolean NOT NULL,
             disabled boolean NOT NULL,
             changed_at timestamptz NOT NULL);
+
+        CREATE TABLE {s}.entity_sync_configurations (
+            entity_key text COLLATE "C" PRIMARY KEY,
+            entity_type text NOT NULL,
+            configuration jsonb,
+            changed_at timestamptz NOT NULL);
         """,
     ];
 

@@ -1,6 +1,8 @@
+using System.Text.Json;
+
 namespace Commerce.Jobs.Adapters.Sqlite;
 
-/// <summary>Job controls: one row per job an operator changed.</summary>
+/// <summary>Operator state: one row per job an operator changed, one per entity type changed at run time.</summary>
 internal sealed partial class SqliteJobStore
 {
     public ValueTask<IReadOnlyList<JobControl>> GetJobControlsAsync(CancellationToken cancellationToken) =>
@@ -30,6 +32,37 @@ internal sealed partial class SqliteJobStore
             command.Parameters.AddWithValue("$paused", control.Paused ? 1 : 0);
             command.Parameters.AddWithValue("$disabled", control.Disabled ? 1 : 0);
             command.Parameters.AddWithValue("$changed", control.ChangedAt.UtcTicks);
+            return command.ExecuteNonQuery();
+        }, cancellationToken));
+    }
+
+    public ValueTask<IReadOnlyList<StoredEntitySyncConfiguration>> GetEntitySyncConfigurationsAsync(CancellationToken cancellationToken) =>
+        UseAsync(0, static (store, _) =>
+        {
+            using var command = store.Command("SELECT entity_type, configuration, changed_at FROM entity_sync_configurations;");
+            using var reader = command.ExecuteReader();
+            var configurations = new List<StoredEntitySyncConfiguration>();
+            while (reader.Read())
+            {
+                var configuration = reader.IsDBNull(1) ? null : JsonSerializer.Deserialize(reader.GetString(1), SqliteJsonContext.Default.EntitySyncConfiguration);
+                configurations.Add(new StoredEntitySyncConfiguration(reader.GetString(0), configuration, new DateTimeOffset(reader.GetInt64(2), TimeSpan.Zero)));
+            }
+
+            return (IReadOnlyList<StoredEntitySyncConfiguration>)configurations;
+        }, cancellationToken, Commit.None);
+
+    public ValueTask SetEntitySyncConfigurationAsync(StoredEntitySyncConfiguration configuration, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return Unit(UseAsync(configuration, static (store, stored) =>
+        {
+            using var command = store.Command("""
+                INSERT INTO entity_sync_configurations (entity_type, configuration, changed_at) VALUES ($type, $configuration, $changed)
+                ON CONFLICT (entity_type) DO UPDATE SET configuration = excluded.configuration, changed_at = excluded.changed_at;
+                """);
+            command.Parameters.AddWithValue("$type", stored.EntityType);
+            command.Parameters.AddWithValue("$configuration", stored.Configuration is null ? DBNull.Value : JsonSerializer.Serialize(stored.Configuration, SqliteJsonContext.Default.EntitySyncConfiguration));
+            command.Parameters.AddWithValue("$changed", stored.ChangedAt.UtcTicks);
             return command.ExecuteNonQuery();
         }, cancellationToken));
     }

@@ -93,13 +93,19 @@ internal static class SqliteMigrations
         ) WITHOUT ROWID;
         """,
 
-        // 2: job controls (operator state: paused, disabled).
+        // 2: operator state: job controls (paused, disabled) and entity-sync configurations changed at run time.
         """
         CREATE TABLE IF NOT EXISTS job_controls (
             job_name   TEXT    NOT NULL PRIMARY KEY COLLATE NOCASE,
             paused     INTEGER NOT NULL,
             disabled   INTEGER NOT NULL,
             changed_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+
+        CREATE TABLE IF NOT EXISTS entity_sync_configurations (
+            entity_type   TEXT    NOT NULL PRIMARY KEY COLLATE NOCASE,
+            configuration TEXT,
+            changed_at    INTEGER NOT NULL
         ) WITHOUT ROWID;
         """,
     ];

@@ -214,6 +214,30 @@ public abstract partial class JobStoreContractTests
         Assert.Equal(at.AddMinutes(2), controls[1].ChangedAt);
     }
 
+    [Fact]
+    public async Task Entity_sync_configurations_and_deletions_are_stored_per_type_the_last_write_winning()
+    {
+        var store = await CreateStoreAsync();
+        Assert.Empty(await store.GetEntitySyncConfigurationsAsync(default));
+        var at = new DateTimeOffset(2026, 11, 23, 8, 0, 0, TimeSpan.Zero);
+        var categories = new EntitySyncConfiguration { EntityType = "categories", Targets = ["search", "erp"], Paused = true };
+
+        await store.SetEntitySyncConfigurationAsync(new StoredEntitySyncConfiguration("categories", categories with { Paused = false }, at), default);
+        await store.SetEntitySyncConfigurationAsync(new StoredEntitySyncConfiguration("buyers", new EntitySyncConfiguration { EntityType = "buyers", Targets = ["erp"] }, at), default);
+        await store.SetEntitySyncConfigurationAsync(new StoredEntitySyncConfiguration("CATEGORIES", categories, at.AddMinutes(1)), default);
+        await store.SetEntitySyncConfigurationAsync(new StoredEntitySyncConfiguration("buyers", null, at.AddMinutes(2)), default);
+
+        var stored = (await store.GetEntitySyncConfigurationsAsync(default)).OrderBy(c => c.EntityType, StringComparer.OrdinalIgnoreCase).ToList();
+        Assert.Equal(2, stored.Count);
+        Assert.Equal("buyers", stored[0].EntityType);
+        Assert.Null(stored[0].Configuration);
+        Assert.Equal(at.AddMinutes(2), stored[0].ChangedAt);
+        Assert.Equal(categories, stored[1].Configuration);
+        Assert.Equal(["search", "erp"], stored[1].Configuration!.Targets);
+        Assert.True(stored[1].Configuration!.Paused && stored[1].Configuration!.Enabled && stored[1].Configuration!.IncrementalSync);
+        Assert.Equal(at.AddMinutes(1), stored[1].ChangedAt);
+    }
+
     private static PendingRecord Pending(string id) => new(id, $"order-submit:{id}", Encoding.UTF8.GetBytes($"{{\"id\":\"{id}\"}}"));
 
     private static JobRun Run(string job, DateTimeOffset start, JobOutcome outcome) => new()

@@ -1,6 +1,9 @@
 namespace Commerce.Jobs;
 
-/// <summary>The operator state of jobs (paused, disabled), shared by every host of the application.</summary>
+/// <summary>
+/// Operator state, shared by every host of the application: jobs paused or disabled, and entity-sync configurations
+/// changed at run time.
+/// </summary>
 public partial interface IJobStore
 {
     /// <summary>Gets every job's stored operator state.</summary>
@@ -13,4 +16,15 @@ public partial interface IJobStore
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <returns>A task that completes when the state is stored.</returns>
     ValueTask SetJobControlAsync(JobControl control, CancellationToken cancellationToken);
+
+    /// <summary>Gets every entity-sync configuration changed at run time, deleted ones included.</summary>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>One entry per entity type changed at run time; none for types only declared in code.</returns>
+    ValueTask<IReadOnlyList<StoredEntitySyncConfiguration>> GetEntitySyncConfigurationsAsync(CancellationToken cancellationToken);
+
+    /// <summary>Stores an entity type's configuration (or its deletion), replacing what was stored for the type.</summary>
+    /// <param name="configuration">The type's configuration.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>A task that completes when it is stored.</returns>
+    ValueTask SetEntitySyncConfigurationAsync(StoredEntitySyncConfiguration configuration, CancellationToken cancellationToken);
 }

@@ -1,9 +1,10 @@
 namespace Commerce.Jobs.History;
 
-/// <summary>The in-memory store's job controls: one entry per job, the last written.</summary>
+/// <summary>The in-memory store's operator state: one entry per job and per entity type, the last written.</summary>
 internal sealed partial class InMemoryJobStore
 {
     private readonly Dictionary<string, JobControl> _controls = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, StoredEntitySyncConfiguration> _entitySyncConfigurations = new(StringComparer.OrdinalIgnoreCase);
 
     public ValueTask<IReadOnlyList<JobControl>> GetJobControlsAsync(CancellationToken cancellationToken)
     {
@@ -19,6 +20,25 @@ internal sealed partial class InMemoryJobStore
         lock (_gate)
         {
             _controls[control.JobName] = control;
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask<IReadOnlyList<StoredEntitySyncConfiguration>> GetEntitySyncConfigurationsAsync(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return ValueTask.FromResult<IReadOnlyList<StoredEntitySyncConfiguration>>([.. _entitySyncConfigurations.Values]);
+        }
+    }
+
+    public ValueTask SetEntitySyncConfigurationAsync(StoredEntitySyncConfiguration configuration, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        lock (_gate)
+        {
+            _entitySyncConfigurations[configuration.EntityType] = configuration;
         }
 
         return ValueTask.CompletedTask;

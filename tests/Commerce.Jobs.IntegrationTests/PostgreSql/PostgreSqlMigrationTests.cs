@@ -74,7 +74,7 @@ public sealed class PostgreSqlMigrationTests(PostgreSqlServer server) : IAsyncLi
     {
         // Version 1 as a host that migrated before job controls existed left it.
         await ExecuteAsync(PostgreSqlStoreMigrations.GetScript("v1"));
-        await ExecuteAsync("DROP TABLE v1.job_controls; DELETE FROM v1.schema_version WHERE version > 1; INSERT INTO v1.checkpoints (job_key, checkpoint) VALUES ('order-export', 'kept')");
+        await ExecuteAsync("DROP TABLE v1.job_controls, v1.entity_sync_configurations; DELETE FROM v1.schema_version WHERE version > 1; INSERT INTO v1.checkpoints (job_key, checkpoint) VALUES ('order-export', 'kept')");
         await using var store = CreateSut("v1");
 
         Assert.Equal("kept", await store.GetCheckpointAsync("order-export", default));
