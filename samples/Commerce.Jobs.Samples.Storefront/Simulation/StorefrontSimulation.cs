@@ -149,6 +149,14 @@ internal sealed class StorefrontSimulation(
     /// </summary>
     private async Task OpenAsync(CancellationToken cancellationToken)
     {
+        // A pause is kept in the job store: a run killed while the categories were paused leaves them paused for the
+        // next. This run's simulated catalog starts afresh, so it starts them running (a real host keeps the pause).
+        if (entitySync.GetStatus(Categories).Any(s => s.PausedSince is not null))
+        {
+            await entitySync.ResumeAsync(Categories, cancellationToken);
+            logger.LogInformation("'{Type}' was left paused by the previous run (the pause is kept in the job store); resumed for this run", Categories);
+        }
+
         var stock = cart.Inventory.Snapshot();
         var accepted = await entitySync.PublishAsync(stock, cancellationToken);
         logger.LogInformation("Opening stock of {Products} products published for entity sync to search ({Accepted} accepted)", stock.Count, accepted);

@@ -14,6 +14,10 @@ namespace Commerce.Jobs;
 /// drops any held upsert of its id. For each entity and target the version decides: an older version never overwrites
 /// a newer one.
 /// </para>
+/// <para>
+/// Configurations changed at run time (put, delete, pause, resume) are kept in the job store and restored when a host
+/// starts on it, over the code's declarations.
+/// </para>
 /// </remarks>
 /// <example>
 /// <code>

@@ -28,4 +28,13 @@ internal static partial class EntitySyncLog
 
     [LoggerMessage(408, LogLevel.Information, "Entity sync {EntityType}: configuration {Action}")]
     public static partial void ConfigurationChanged(ILogger logger, string entityType, string action);
+
+    [LoggerMessage(409, LogLevel.Error, "Entity sync {EntityType}: the job store could not keep the configuration changed at run time; it holds here until the host restarts")]
+    public static partial void ConfigurationNotSaved(ILogger logger, string entityType, Exception exception);
+
+    [LoggerMessage(410, LogLevel.Error, "Entity sync: the job store could not be read for the configurations changed at run time; the declarations apply")]
+    public static partial void ConfigurationsNotRestored(ILogger logger, Exception exception);
+
+    [LoggerMessage(411, LogLevel.Warning, "Entity sync {EntityType}: the configuration changed at run time is not valid any more and is not restored ({Errors}); the declaration applies")]
+    public static partial void ConfigurationNotRestored(ILogger logger, string entityType, string errors);
 }

@@ -124,7 +124,9 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await PauseLockedAsync(GetState(entityType), cancellationToken).ConfigureAwait(false);
+            var state = GetState(entityType);
+            await PauseLockedAsync(state, cancellationToken).ConfigureAwait(false);
+            await SaveLockedAsync(state.Configuration.EntityType).ConfigureAwait(false);
         }
         finally
         {
@@ -138,7 +140,9 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            ResumeLocked(GetState(entityType));
+            var state = GetState(entityType);
+            ResumeLocked(state);
+            await SaveLockedAsync(state.Configuration.EntityType).ConfigureAwait(false);
         }
         finally
         {
@@ -155,6 +159,7 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
             foreach (var state in _types.Values)
             {
                 await PauseLockedAsync(state, cancellationToken).ConfigureAwait(false);
+                await SaveLockedAsync(state.Configuration.EntityType).ConfigureAwait(false);
             }
         }
         finally
@@ -172,6 +177,7 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
             foreach (var state in _types.Values)
             {
                 ResumeLocked(state);
+                await SaveLockedAsync(state.Configuration.EntityType).ConfigureAwait(false);
             }
         }
         finally
@@ -269,57 +275,8 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var existing = _types.GetValueOrDefault(configuration.EntityType);
-            var type = existing?.Configuration.EntityType ?? configuration.EntityType;
-            var updated = configuration with { EntityType = type, Targets = [.. configuration.Targets] };
-            var lanes = new EntitySyncLane[updated.Targets.Count];
-            var added = new List<EntitySyncLane>();
-            for (var i = 0; i < lanes.Length; i++)
-            {
-                var kept = existing?.Lanes.FirstOrDefault(l => string.Equals(l.TargetName, updated.Targets[i], StringComparison.OrdinalIgnoreCase));
-                if (kept is null)
-                {
-                    kept = CreateLane(updated, updated.Targets[i], options!);
-                    added.Add(kept);
-                }
-
-                lanes[i] = kept;
-            }
-
-            var removed = existing?.Lanes.Where(l => !lanes.Contains(l)).ToList() ?? [];
-            var pausedSince = updated.Paused ? existing?.PausedSince ?? _time.GetUtcNow() : (DateTimeOffset?)null;
-            var state = new TypeState(updated, lanes, existing?.Source ?? (_declarations.TryGet(type, out var declared) ? declared.Source : null), pausedSince);
-            foreach (var lane in lanes)
-            {
-                lane.SetEnabled(updated.Enabled);
-                if (updated.Paused)
-                {
-                    await lane.PauseAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
-                }
-                else
-                {
-                    lane.Resume();
-                }
-            }
-
-            if (_started && !_stopped)
-            {
-                foreach (var lane in added)
-                {
-                    await lane.LoadAsync(cancellationToken).ConfigureAwait(false);
-                    lane.Start();
-                }
-            }
-
-            Swap(types => types[type] = state);
-            foreach (var lane in removed)
-            {
-                await lane.StopAsync(TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
-                lane.Dispose();
-                await _store.ClearEntitySyncAsync(type, lane.TargetName, CancellationToken.None).ConfigureAwait(false);
-            }
-
-            EntitySyncLog.ConfigurationChanged(_logger, type, existing is null ? "added" : "replaced");
+            var type = await ReplaceLockedAsync(configuration, options!, null, cancellationToken).ConfigureAwait(false);
+            await SaveLockedAsync(type).ConfigureAwait(false);
         }
         finally
         {
@@ -347,6 +304,7 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
             }
 
             await _store.ClearEntitySyncAsync(state.Configuration.EntityType, null, CancellationToken.None).ConfigureAwait(false);
+            await SaveLockedAsync(state.Configuration.EntityType).ConfigureAwait(false);
             EntitySyncLog.ConfigurationChanged(_logger, state.Configuration.EntityType, "deleted");
             return true;
         }
@@ -417,6 +375,7 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
                 return;
             }
 
+            await RestoreLockedAsync(cancellationToken).ConfigureAwait(false);
             foreach (var lane in _types.Values.SelectMany(s => s.Lanes))
             {
                 await lane.LoadAsync(cancellationToken).ConfigureAwait(false);
@@ -432,6 +391,65 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
         finally
         {
             _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Puts in place what was changed at run time (on this host before a restart, or on another host sharing the store):
+    /// stored configurations win over the declarations, stored deletions remove declared types. A stored configuration
+    /// that is no longer valid (a target since removed from the code) is logged and the declaration kept.
+    /// </summary>
+    private async Task RestoreLockedAsync(CancellationToken cancellationToken)
+    {
+        IReadOnlyList<StoredEntitySyncConfiguration> stored;
+        try
+        {
+            stored = await _store.GetEntitySyncConfigurationsAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            EntitySyncLog.ConfigurationsNotRestored(_logger, ex);
+            return;
+        }
+
+        foreach (var entry in stored)
+        {
+            if (entry.Configuration is null)
+            {
+                if (_types.TryGetValue(entry.EntityType, out var deleted))
+                {
+                    Swap(types => types.Remove(entry.EntityType));
+                    foreach (var lane in deleted.Lanes)
+                    {
+                        lane.Dispose();
+                    }
+                }
+
+                continue;
+            }
+
+            var configuration = entry.Configuration with { EntityType = entry.EntityType };
+            var errors = ValidateConfiguration(configuration, _registry).ToList();
+            EntitySyncOptions? options = null;
+            if (errors.Count == 0)
+            {
+                try
+                {
+                    options = _options.Get(configuration.EntityType);
+                }
+                catch (OptionsValidationException ex)
+                {
+                    errors.AddRange(ex.Failures);
+                }
+            }
+
+            if (errors.Count > 0)
+            {
+                EntitySyncLog.ConfigurationNotRestored(_logger, entry.EntityType, string.Join(" ", errors));
+                continue;
+            }
+
+            await ReplaceLockedAsync(configuration, options!, entry.ChangedAt, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -523,6 +541,82 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
         }
 
         return accepted.Count(static a => a);
+    }
+
+    /// <summary>
+    /// Puts a valid configuration in place (called under the gate): lanes of kept targets stay, new ones are created
+    /// (and started when the service runs), removed ones are stopped and their held changes cleared.
+    /// </summary>
+    /// <returns>The entity type as it is kept.</returns>
+    private async Task<string> ReplaceLockedAsync(EntitySyncConfiguration configuration, EntitySyncOptions options, DateTimeOffset? pausedAt, CancellationToken cancellationToken)
+    {
+        var existing = _types.GetValueOrDefault(configuration.EntityType);
+        var type = existing?.Configuration.EntityType ?? configuration.EntityType;
+        var updated = configuration with { EntityType = type, Targets = [.. configuration.Targets] };
+        var lanes = new EntitySyncLane[updated.Targets.Count];
+        var added = new List<EntitySyncLane>();
+        for (var i = 0; i < lanes.Length; i++)
+        {
+            var kept = existing?.Lanes.FirstOrDefault(l => string.Equals(l.TargetName, updated.Targets[i], StringComparison.OrdinalIgnoreCase));
+            if (kept is null)
+            {
+                kept = CreateLane(updated, updated.Targets[i], options);
+                added.Add(kept);
+            }
+
+            lanes[i] = kept;
+        }
+
+        var removed = existing?.Lanes.Where(l => !lanes.Contains(l)).ToList() ?? [];
+        var pausedSince = updated.Paused ? pausedAt ?? existing?.PausedSince ?? _time.GetUtcNow() : (DateTimeOffset?)null;
+        var state = new TypeState(updated, lanes, existing?.Source ?? (_declarations.TryGet(type, out var declared) ? declared.Source : null), pausedSince);
+        foreach (var lane in lanes)
+        {
+            lane.SetEnabled(updated.Enabled);
+            if (updated.Paused)
+            {
+                await lane.PauseAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                lane.Resume();
+            }
+        }
+
+        if (_started && !_stopped)
+        {
+            foreach (var lane in added)
+            {
+                await lane.LoadAsync(cancellationToken).ConfigureAwait(false);
+                lane.Start();
+            }
+        }
+
+        Swap(types => types[type] = state);
+        foreach (var lane in removed)
+        {
+            await lane.StopAsync(TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
+            lane.Dispose();
+            await _store.ClearEntitySyncAsync(type, lane.TargetName, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        EntitySyncLog.ConfigurationChanged(_logger, type, existing is null ? "added" : "replaced");
+        return type;
+    }
+
+    /// <summary>Keeps a type's configuration (or its deletion) in the store, so a restart and the other hosts see it; a failure is logged.</summary>
+    private async Task SaveLockedAsync(string entityType)
+    {
+        var configuration = _types.TryGetValue(entityType, out var state) ? state.Configuration : null;
+        var type = configuration?.EntityType ?? entityType;
+        try
+        {
+            await _store.SetEntitySyncConfigurationAsync(new StoredEntitySyncConfiguration(type, configuration, _time.GetUtcNow()), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            EntitySyncLog.ConfigurationNotSaved(_logger, type, ex);
+        }
     }
 
     private async ValueTask PauseLockedAsync(TypeState state, CancellationToken cancellationToken)

@@ -1,0 +1,56 @@
+namespace Commerce.Jobs.Tests.EntitySync;
+
+/// <summary>Configurations changed at run time (put, delete, pause, resume) are kept in the store and restored at start.</summary>
+public sealed class EntitySyncPersistenceTests
+{
+    [Fact]
+    public async Task Put_pause_and_delete_outlive_a_restart_on_the_same_store()
+    {
+        var store = EntitySyncSut.CreateStore();
+        DateTimeOffset pausedAt;
+        await using (var first = await EntitySyncSut.CreateAsync(configure: Declare, store: store))
+        {
+            await first.Sync.PutConfigurationAsync(new EntitySyncConfiguration { EntityType = "buyers", Targets = ["erp"], IncrementalSync = false }, default);
+            first.Time.Advance(TimeSpan.FromMinutes(5));
+            pausedAt = first.Time.GetUtcNow();
+            await first.Sync.PauseAsync("CATEGORIES", default);
+            Assert.True(await first.Sync.DeleteConfigurationAsync("inventory", default));
+        }
+
+        await using var second = await EntitySyncSut.CreateAsync(configure: Declare, store: store);
+
+        var configurations = await second.Sync.GetConfigurationsAsync(default);
+        Assert.Equal(["buyers", "categories"], configurations.Select(c => c.EntityType));
+        Assert.Equal(new EntitySyncConfiguration { EntityType = "buyers", Targets = ["erp"], IncrementalSync = false }, configurations[0]);
+        Assert.True(configurations[1].Paused);
+        Assert.All(second.Sync.GetStatus("categories"), s => Assert.Equal(pausedAt, s.PausedSince));
+
+        // Still paused: an upsert is held; resumed (and kept so), it goes out.
+        await second.UpsertAsync("shoes", 1);
+        await second.DrainAsync();
+        Assert.Empty(second.Search.Log);
+        await second.Sync.ResumeAsync("categories", default);
+        await second.DrainAsync();
+        Assert.Single(second.Search.Log);
+        Assert.False((await store.GetEntitySyncConfigurationsAsync(default)).Single(c => c.EntityType == "categories").Configuration!.Paused);
+    }
+
+    [Fact]
+    public async Task A_stored_configuration_naming_a_target_that_is_gone_is_not_restored_and_the_declaration_applies()
+    {
+        var store = EntitySyncSut.CreateStore();
+        var changedAt = EntitySyncSut.Start.AddDays(-1);
+        await store.SetEntitySyncConfigurationAsync(new StoredEntitySyncConfiguration("categories", new EntitySyncConfiguration { EntityType = "categories", Targets = ["search", "archive"] }, changedAt), default);
+
+        await using var sut = await EntitySyncSut.CreateAsync(configure: Declare, store: store);
+
+        var categories = await sut.Sync.GetConfigurationAsync("categories", default);
+        Assert.Equal(["search"], categories!.Targets);
+    }
+
+    private static void Declare(CommerceJobsBuilder jobs)
+    {
+        jobs.AddEntitySync(EntitySyncSut.Categories).DeliverTo("search");
+        jobs.AddEntitySync("inventory").DeliverTo("search");
+    }
+}
