@@ -54,6 +54,7 @@ public class RetryPathBenchmark
                     .Batch(BatchSize)
                     .RetryWithin(maxRetries: 3, window: TimeSpan.FromSeconds(60));
                 jobs.ConfigureTarget(_target.GetType().Name, o => o.FailureRatio = 0.5);
+                jobs.Configure(o => o.ControlRefreshInterval = Timeout.InfiniteTimeSpan);   // the auto-advancing clock must see only retry delays
             },
             time: _time);
     }

@@ -15,8 +15,9 @@ namespace Commerce.Jobs;
 /// a newer one.
 /// </para>
 /// <para>
-/// Configurations changed at run time (put, delete, pause, resume) are kept in the job store and restored when a host
-/// starts on it, over the code's declarations.
+/// Configurations changed at run time (put, delete, pause, resume) are kept in the job store, over the code's
+/// declarations: hosts on that store apply them when they start and, while running, within
+/// <c>CommerceJobsOptions.ControlRefreshInterval</c>, the newest change winning.
 /// </para>
 /// </remarks>
 /// <example>

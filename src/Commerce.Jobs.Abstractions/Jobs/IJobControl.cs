@@ -6,10 +6,10 @@ namespace Commerce.Jobs;
 /// A <em>disabled</em> job ignores its schedule and signals and refuses manual and on-demand runs.
 /// A run in progress is never interrupted by either.
 /// <para>
-/// A change acts at once on this host and is kept in the <see cref="IJobStore"/> (<see cref="JobControl"/>): a host
-/// starting on that store restores it — after a restart, and on every host sharing the store — unless the job was
-/// changed there since. It wins over the job's configured <c>Enabled</c> until an operator changes the job again.
-/// Hosts already running when another host changes a job keep their own state until they restart.
+/// A change acts at once on this host and is kept in the <see cref="IJobStore"/> (<see cref="JobControl"/>): hosts on
+/// that store apply it when they start and, while running, within <c>CommerceJobsOptions.ControlRefreshInterval</c>
+/// (30 seconds by default), unless the job was changed there since — the newest change wins. It wins over the job's
+/// configured <c>Enabled</c> until an operator changes the job again.
 /// </para>
 /// </remarks>
 public interface IJobControl

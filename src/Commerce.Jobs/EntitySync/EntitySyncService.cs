@@ -29,6 +29,9 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Dictionary<string, DateTimeOffset> _changedAt = new(StringComparer.OrdinalIgnoreCase);  // per type, when the configuration in effect was changed at run time (under the gate)
+    private readonly CancellationTokenSource _stopRefresh = new();
+    private Task _refresher = Task.CompletedTask;
     private volatile Dictionary<string, TypeState> _types = new(StringComparer.OrdinalIgnoreCase);
     private bool _started;
     private bool _stopped;
@@ -387,6 +390,11 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
             }
 
             _started = true;
+            var interval = _engineOptions.Value.ControlRefreshInterval;
+            if (interval != Timeout.InfiniteTimeSpan)
+            {
+                _refresher = Task.Run(() => RefreshAsync(interval, _stopRefresh.Token), CancellationToken.None);
+            }
         }
         finally
         {
@@ -414,6 +422,13 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
 
         foreach (var entry in stored)
         {
+            // Newest wins: what this host changed (or applied) since is kept.
+            if (_changedAt.TryGetValue(entry.EntityType, out var known) && known >= entry.ChangedAt)
+            {
+                continue;
+            }
+
+            _changedAt[entry.EntityType] = entry.ChangedAt;
             if (entry.Configuration is null)
             {
                 if (_types.TryGetValue(entry.EntityType, out var deleted))
@@ -421,8 +436,11 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
                     Swap(types => types.Remove(entry.EntityType));
                     foreach (var lane in deleted.Lanes)
                     {
+                        await lane.StopAsync(TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
                         lane.Dispose();
                     }
+
+                    EntitySyncLog.ConfigurationChanged(_logger, deleted.Configuration.EntityType, "deleted (stored)");
                 }
 
                 continue;
@@ -453,9 +471,39 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
         }
     }
 
+    /// <summary>Applies what other hosts stored, every <paramref name="interval"/> (one timer, re-armed after each read), until stopped.</summary>
+    private async Task RefreshAsync(TimeSpan interval, CancellationToken stopping)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(interval, _time, stopping).ConfigureAwait(false);
+                await _gate.WaitAsync(stopping).ConfigureAwait(false);
+                try
+                {
+                    if (!_stopped)
+                    {
+                        await RestoreLockedAsync(stopping).ConfigureAwait(false);
+                    }
+                }
+                finally
+                {
+                    _gate.Release();
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+    }
+
     /// <summary>Stops every lane: batches in progress finish within the shutdown timeout; what is not delivered stays in the store.</summary>
     internal async Task StopAsync(CancellationToken cancellationToken)
     {
+        await _stopRefresh.CancelAsync().ConfigureAwait(false);
+        await _refresher.ConfigureAwait(false);
         await _gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
@@ -490,6 +538,7 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
         }
 
         _gate.Dispose();
+        _stopRefresh.Dispose();
     }
 
     /// <summary>
@@ -609,9 +658,11 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
     {
         var configuration = _types.TryGetValue(entityType, out var state) ? state.Configuration : null;
         var type = configuration?.EntityType ?? entityType;
+        var now = _time.GetUtcNow();
+        _changedAt[type] = now;
         try
         {
-            await _store.SetEntitySyncConfigurationAsync(new StoredEntitySyncConfiguration(type, configuration, _time.GetUtcNow()), CancellationToken.None).ConfigureAwait(false);
+            await _store.SetEntitySyncConfigurationAsync(new StoredEntitySyncConfiguration(type, configuration, now), CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex)
         {

@@ -21,6 +21,14 @@ public sealed class CommerceJobsOptions
     /// <value>The default value is 5 minutes.</value>
     public TimeSpan LeaseDuration { get; set; } = JobDefaults.LeaseDuration;
 
+    /// <summary>
+    /// Gets or sets how often a host reads the operator state that other hosts keep in the job store — jobs paused or
+    /// disabled, entity-sync configurations changed at run time — and applies what is newer than its own.
+    /// <see cref="Timeout.InfiniteTimeSpan"/> turns it off (the state is then read only at start).
+    /// </summary>
+    /// <value>The default value is 30 seconds; at least 1 second.</value>
+    public TimeSpan ControlRefreshInterval { get; set; } = JobDefaults.ControlRefreshInterval;
+
     /// <summary>Gets or sets how inbox records are serialized into the store.</summary>
     /// <value>The default value is <see cref="JsonSerializerDefaults.Web"/> options.</value>
     public JsonSerializerOptions SerializerOptions { get; set; } = new(JsonSerializerDefaults.Web);

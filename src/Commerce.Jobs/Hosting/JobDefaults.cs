@@ -17,4 +17,5 @@ internal static class JobDefaults
     public static readonly TimeSpan RetryBaseDelay = TimeSpan.FromSeconds(1);
     public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(30);
     public static readonly TimeSpan LeaseDuration = TimeSpan.FromMinutes(5);
+    public static readonly TimeSpan ControlRefreshInterval = TimeSpan.FromSeconds(30);
 }

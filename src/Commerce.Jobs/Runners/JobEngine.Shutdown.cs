@@ -25,6 +25,7 @@ internal sealed partial class JobEngine
 
         await _stopScheduler.CancelAsync().ConfigureAwait(false);
         await _scheduler.ConfigureAwait(false);
+        await _controlReader.ConfigureAwait(false);
 
         // No new runs: queued ones are dropped by the workers, held ones here.
         _runs.Writer.TryComplete();
@@ -78,6 +79,23 @@ internal sealed partial class JobEngine
 
         _stopScheduler.Dispose();
         _cancelRuns.Dispose();
+    }
+
+    /// <summary>Reads what other hosts stored every <see cref="CommerceJobsOptions.ControlRefreshInterval"/> (one timer, re-armed after each read) until stopped.</summary>
+    private async Task ReadControlsAsync(CancellationToken stopping)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(_options.ControlRefreshInterval, _time, stopping).ConfigureAwait(false);
+                await RestoreControlsAsync(stopping).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // Stopping.
+        }
     }
 
     /// <summary>Writes operator changes to the store, one at a time and in order; a failed write is logged, never thrown.</summary>

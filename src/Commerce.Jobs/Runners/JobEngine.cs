@@ -37,6 +37,7 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
     private readonly CancellationTokenSource _cancelRuns = new();
     private readonly Channel<JobEntry> _controlChanges = Channel.CreateUnbounded<JobEntry>(new UnboundedChannelOptions { SingleReader = true });
     private Task _controlWriter = Task.CompletedTask;
+    private Task _controlReader = Task.CompletedTask;
     private Task[] _workers = [];
     private Task _scheduler = Task.CompletedTask;
     private int _state;
@@ -119,6 +120,11 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
 
         _workers = workers;
         _controlWriter = Task.Run(WriteControlsAsync);
+        if (_options.ControlRefreshInterval != Timeout.InfiniteTimeSpan)
+        {
+            _controlReader = Task.Run(() => ReadControlsAsync(_stopScheduler.Token));
+        }
+
         InitializeSchedule();
         _scheduler = Task.Run(() => ScheduleAsync(_stopScheduler.Token));
         JobsTelemetry.AddEngine(this, _options.HostName);
@@ -190,8 +196,9 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
     public void Disable(string jobName) => Control(jobName, static (entry, now) => entry.SetEnabled(false, now));
 
     /// <summary>
-    /// Applies the operator state stored by any host (paused, disabled) to the jobs, unless changed here since; called
-    /// before <see cref="Start()"/>, so that a restart keeps what an operator set. A store that cannot be read is logged.
+    /// Applies the operator state stored by any host (paused, disabled) to the jobs, unless changed here since: before
+    /// <see cref="Start()"/>, so that a restart keeps what an operator set, then every
+    /// <see cref="CommerceJobsOptions.ControlRefreshInterval"/>. A store that cannot be read is logged.
     /// </summary>
     public async Task RestoreControlsAsync(CancellationToken cancellationToken)
     {

@@ -21,6 +21,67 @@ public sealed class MultiHostTests(PostgreSqlServer server) : IAsyncLifetime
     public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
+    public async Task A_pause_taken_on_one_host_reaches_the_others_and_no_host_runs_the_job_until_it_is_resumed()
+    {
+        var time = new FakeTimeProvider(Start);
+        var runs = new ConcurrentQueue<string>();
+        var hosts = new List<JobHost>();
+        try
+        {
+            foreach (var name in new[] { "host-a", "host-b", "host-c" })
+            {
+                hosts.Add(await JobHost.StartAsync(name, time, _connectionString, "pause_everywhere", jobs => jobs
+                    .AddJob("order-export", (_, _) =>
+                    {
+                        runs.Enqueue(name);
+                        return ValueTask.FromResult(JobResult.Success);
+                    })
+                    .Schedule(Schedule.Every(TimeSpan.FromMinutes(15)))));
+            }
+
+            hosts[0].Control.Pause("order-export");
+            await AdvanceUntilAsync(time, () => hosts.All(h => h.Monitor.GetStatus("order-export").State == JobState.Paused));
+            Assert.True(time.GetUtcNow() - Start < TimeSpan.FromMinutes(15), "the pause should reach every host before the first fire");
+
+            // Past two fires: once every host has had its say on both (claimed, or lost the claim), none has run the job.
+            foreach (var step in new[] { TimeSpan.FromMinutes(16), TimeSpan.FromMinutes(15) })
+            {
+                var claims = hosts.Sum(h => h.Claims);
+                time.Advance(step);
+                for (var i = 0; hosts.Sum(h => h.Claims) < claims + hosts.Count; i++)
+                {
+                    Assert.True(i < 1000, "the hosts did not claim the fire");
+                    await Task.Delay(10);
+                }
+            }
+
+            Assert.Empty(runs);
+
+            hosts[1].Control.Resume("order-export");
+            await AdvanceUntilAsync(time, () => hosts.All(h => h.Monitor.GetStatus("order-export").State != JobState.Paused) && !runs.IsEmpty);
+            Assert.All(hosts, h => Assert.NotEqual(JobState.Paused, h.Monitor.GetStatus("order-export").State));
+        }
+        finally
+        {
+            foreach (var host in hosts)
+            {
+                await host.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>Advances the shared clock in steps of the refresh interval until <paramref name="condition"/> holds (bounded).</summary>
+    private static async Task AdvanceUntilAsync(FakeTimeProvider time, Func<bool> condition)
+    {
+        for (var i = 0; !condition(); i++)
+        {
+            Assert.True(i < 500, "the hosts did not converge");
+            time.Advance(TimeSpan.FromSeconds(30));
+            await Task.Delay(10);
+        }
+    }
+
+    [Fact]
     public async Task Over_a_simulated_day_every_scheduled_occurrence_runs_once_across_three_hosts()
     {
         var berlin = TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin");

@@ -32,6 +32,8 @@ internal sealed class JobHost : IAsyncDisposable
 
     public IJobMonitor Monitor => _services.GetRequiredService<IJobMonitor>();
 
+    public IJobControl Control => _services.GetRequiredService<IJobControl>();
+
     public IRecordInbox Inbox => _services.GetRequiredService<IRecordInbox>();
 
     public IJobStore Store => _services.GetRequiredService<IJobStore>();

@@ -48,6 +48,27 @@ public sealed class EntitySyncPersistenceTests
         Assert.Equal(["search"], categories!.Targets);
     }
 
+    [Fact]
+    public async Task A_change_on_one_host_reaches_another_running_on_the_same_store_within_the_refresh_interval()
+    {
+        var store = EntitySyncSut.CreateStore();
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(EntitySyncSut.Start);
+        await using var first = await EntitySyncSut.CreateAsync(configure: Declare, store: store, time: time);
+        await using var second = await EntitySyncSut.CreateAsync(configure: Declare, store: store, time: time);
+
+        await first.Sync.PauseAsync("categories", default);
+        Assert.True(await first.Sync.DeleteConfigurationAsync("inventory", default));
+        for (var i = 0; (await second.Sync.GetConfigurationsAsync(default)).Count != 1 || second.Sync.GetStatus("categories").Any(s => s.PausedSince is null); i++)
+        {
+            Assert.True(i < 2000, "the second host did not take the change");
+            time.Advance(TimeSpan.FromSeconds(30));
+            await Task.Delay(5);
+        }
+
+        Assert.True((await second.Sync.GetConfigurationAsync("categories", default))!.Paused);
+        Assert.Null(await second.Sync.GetConfigurationAsync("inventory", default));
+    }
+
     private static void Declare(CommerceJobsBuilder jobs)
     {
         jobs.AddEntitySync(EntitySyncSut.Categories).DeliverTo("search");

@@ -1,5 +1,6 @@
 using Commerce.Jobs.EntitySync;
 using Commerce.Jobs.History;
+using Commerce.Jobs.Tests.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
@@ -59,6 +60,12 @@ internal sealed class EntitySyncSut : IAsyncDisposable
             if (store is not null)
             {
                 jobs.UseStore(_ => store);
+            }
+
+            if (time is AutoAdvanceTimeProvider)
+            {
+                // A clock that jumps to every timer it is given must see only the code under test's own waits.
+                jobs.Configure(o => o.ControlRefreshInterval = Timeout.InfiniteTimeSpan);
             }
 
             if (configure is not null)

@@ -64,13 +64,44 @@ public sealed class JobControlPersistenceTests
         Assert.Equal(JobState.Idle, second.Engine.GetStatus("report").State);
     }
 
-    private static TestEngine Create(IJobStore store, bool start = true, bool disableReport = false) => TestEngine.Create(
+    [Fact]
+    public async Task A_change_on_one_engine_reaches_another_running_on_the_same_store_within_the_refresh_interval()
+    {
+        var store = new InMemoryJobStore();
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(TestEngine.Start);
+        await using var first = Create(store, time: time);
+        await using var second = Create(store, time: time);
+
+        first.Engine.Pause("export");
+        first.Engine.Disable("refresh");
+        await Eventually(async () => (await store.GetJobControlsAsync(default)).Count == 2, time: null);
+        await Eventually(() => Task.FromResult(second.Engine.GetStatus("export").State == JobState.Paused && second.Engine.GetStatus("refresh").State == JobState.Disabled), time);
+
+        time.Advance(TimeSpan.FromMinutes(1));
+        second.Engine.Resume("export");
+        await Eventually(() => Task.FromResult(first.Engine.GetStatus("export").State != JobState.Paused), time);
+        Assert.Equal(JobState.Disabled, first.Engine.GetStatus("refresh").State);
+    }
+
+    /// <summary>Waits for a condition that background work makes true, advancing the clock by the refresh interval each time (bounded).</summary>
+    private static async Task Eventually(Func<Task<bool>> condition, Microsoft.Extensions.Time.Testing.FakeTimeProvider? time)
+    {
+        for (var i = 0; !await condition(); i++)
+        {
+            Assert.True(i < 2000, "the condition was not reached");
+            time?.Advance(TimeSpan.FromSeconds(30));
+            await Task.Delay(5);
+        }
+    }
+
+    private static TestEngine Create(IJobStore store, bool start = true, bool disableReport = false, Microsoft.Extensions.Time.Testing.FakeTimeProvider? time = null) => TestEngine.Create(
         jobs =>
         {
             jobs.AddJob("export", static (_, _) => ValueTask.FromResult(JobResult.Success)).Schedule(Schedule.Every(TimeSpan.FromHours(1)));
             jobs.AddJob("refresh", static (_, _) => ValueTask.FromResult(JobResult.Success)).Schedule(Schedule.Every(TimeSpan.FromHours(1)));
             jobs.AddJob("report", static (_, _) => ValueTask.FromResult(JobResult.Success)).Configure(o => o.Enabled = !disableReport);
         },
+        time: time,
         services: s => s.AddSingleton(store),
         start: start);
 }
