@@ -325,6 +325,14 @@ public sealed class ValidationTests
     }
 
     [Fact]
+    public void Configuration_ControlRefreshInterval_IsValidated()
+    {
+        var message = EngineOptionsError(jobs => AddJob(jobs), Config(("CommerceJobs:ControlRefreshInterval", "00:00:00.5")));
+
+        Assert.Contains("CommerceJobs: ControlRefreshInterval must be at least 00:00:01, or Timeout.InfiniteTimeSpan", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task StartAsync_BadValueFromConfiguration_ThrowsWithJobAndSetting()
     {
         using var host = CreateHost(("CommerceJobs:Jobs:order-submit:BatchSize", "0"));
