@@ -26,6 +26,10 @@ public sealed class CommerceJobsOptions
     /// disabled, entity-sync configurations changed at run time — and applies what is newer than its own.
     /// <see cref="Timeout.InfiniteTimeSpan"/> turns it off (the state is then read only at start).
     /// </summary>
+    /// <remarks>
+    /// Each read fetches every stored entry: one per job an operator ever paused, resumed, enabled or disabled, and one
+    /// per entity type changed at run time. "Newer" compares the times the hosts wrote, so keep their clocks in sync.
+    /// </remarks>
     /// <value>The default value is 30 seconds; at least 1 second.</value>
     public TimeSpan ControlRefreshInterval { get; set; } = JobDefaults.ControlRefreshInterval;
 
