@@ -41,7 +41,19 @@ internal sealed partial class PostgreSqlJobStore
         var configurations = new List<StoredEntitySyncConfiguration>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            var configuration = reader.IsDBNull(1) ? null : JsonSerializer.Deserialize<EntitySyncConfiguration>(reader.GetString(1), JsonSerializerOptions.Web);
+            EntitySyncConfiguration? configuration = null;
+            if (!reader.IsDBNull(1))
+            {
+                try
+                {
+                    configuration = JsonSerializer.Deserialize<EntitySyncConfiguration>(reader.GetString(1), JsonSerializerOptions.Web);
+                }
+                catch (JsonException)
+                {
+                    continue;   // unreadable (a later version's shape): as if never changed, the declaration applies
+                }
+            }
+
             configurations.Add(new StoredEntitySyncConfiguration(reader.GetString(0), configuration, reader.GetFieldValue<DateTimeOffset>(2)));
         }
 

@@ -106,11 +106,13 @@ internal sealed partial class PostgreSqlJobStore
         public readonly string SetEntitySyncConfiguration = $"""
             INSERT INTO {s}.entity_sync_configurations (entity_key, entity_type, configuration, changed_at) VALUES ($1, $2, $3, $4)
             ON CONFLICT (entity_key) DO UPDATE SET entity_type = excluded.entity_type, configuration = excluded.configuration, changed_at = excluded.changed_at
+            WHERE {s}.entity_sync_configurations.changed_at < excluded.changed_at
             """;
 
         public readonly string SetJobControl = $"""
             INSERT INTO {s}.job_controls (job_key, job_name, paused, disabled, changed_at) VALUES ($1, $2, $3, $4, $5)
             ON CONFLICT (job_key) DO UPDATE SET job_name = excluded.job_name, paused = excluded.paused, disabled = excluded.disabled, changed_at = excluded.changed_at
+            WHERE {s}.job_controls.changed_at < excluded.changed_at
             """;
 
         // Entity sync: writers of one (entity type, target) take its advisory lock, in key order, for the transaction.

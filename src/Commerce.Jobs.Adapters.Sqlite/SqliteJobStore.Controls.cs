@@ -26,7 +26,8 @@ internal sealed partial class SqliteJobStore
         {
             using var command = store.Command("""
                 INSERT INTO job_controls (job_name, paused, disabled, changed_at) VALUES ($job, $paused, $disabled, $changed)
-                ON CONFLICT (job_name) DO UPDATE SET paused = excluded.paused, disabled = excluded.disabled, changed_at = excluded.changed_at;
+                ON CONFLICT (job_name) DO UPDATE SET paused = excluded.paused, disabled = excluded.disabled, changed_at = excluded.changed_at
+                WHERE job_controls.changed_at < excluded.changed_at;
                 """);
             command.Parameters.AddWithValue("$job", control.JobName);
             command.Parameters.AddWithValue("$paused", control.Paused ? 1 : 0);
@@ -44,7 +45,19 @@ internal sealed partial class SqliteJobStore
             var configurations = new List<StoredEntitySyncConfiguration>();
             while (reader.Read())
             {
-                var configuration = reader.IsDBNull(1) ? null : JsonSerializer.Deserialize(reader.GetString(1), SqliteJsonContext.Default.EntitySyncConfiguration);
+                EntitySyncConfiguration? configuration = null;
+                if (!reader.IsDBNull(1))
+                {
+                    try
+                    {
+                        configuration = JsonSerializer.Deserialize(reader.GetString(1), SqliteJsonContext.Default.EntitySyncConfiguration);
+                    }
+                    catch (JsonException)
+                    {
+                        continue;   // unreadable (a later version's shape): as if never changed, the declaration applies
+                    }
+                }
+
                 configurations.Add(new StoredEntitySyncConfiguration(reader.GetString(0), configuration, new DateTimeOffset(reader.GetInt64(2), TimeSpan.Zero)));
             }
 
@@ -58,7 +71,8 @@ internal sealed partial class SqliteJobStore
         {
             using var command = store.Command("""
                 INSERT INTO entity_sync_configurations (entity_type, configuration, changed_at) VALUES ($type, $configuration, $changed)
-                ON CONFLICT (entity_type) DO UPDATE SET configuration = excluded.configuration, changed_at = excluded.changed_at;
+                ON CONFLICT (entity_type) DO UPDATE SET configuration = excluded.configuration, changed_at = excluded.changed_at
+                WHERE entity_sync_configurations.changed_at < excluded.changed_at;
                 """);
             command.Parameters.AddWithValue("$type", stored.EntityType);
             command.Parameters.AddWithValue("$configuration", stored.Configuration is null ? DBNull.Value : JsonSerializer.Serialize(stored.Configuration, SqliteJsonContext.Default.EntitySyncConfiguration));

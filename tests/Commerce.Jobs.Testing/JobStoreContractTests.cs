@@ -195,15 +195,18 @@ public abstract partial class JobStoreContractTests
     }
 
     [Fact]
-    public async Task Job_controls_are_stored_per_job_case_insensitively_the_last_write_winning()
+    public async Task Job_controls_are_stored_per_job_case_insensitively_the_newest_change_winning()
     {
         var store = await CreateStoreAsync();
         Assert.Empty(await store.GetJobControlsAsync(default));
-        var at = new DateTimeOffset(2026, 11, 23, 8, 0, 0, TimeSpan.Zero);
+        var at = new DateTimeOffset(2026, 11, 23, 8, 0, 0, TimeSpan.Zero).AddTicks(1_234_560);   // microseconds, as hosts stamp them
 
         await store.SetJobControlAsync(new JobControl("order-submit", Paused: true, Disabled: false, at), default);
         await store.SetJobControlAsync(new JobControl("nightly", Paused: false, Disabled: true, at.AddMinutes(1)), default);
         await store.SetJobControlAsync(new JobControl("ORDER-SUBMIT", Paused: false, Disabled: true, at.AddMinutes(2)), default);
+        // A host's late write of an older change, and one as new, replace nothing.
+        await store.SetJobControlAsync(new JobControl("order-submit", Paused: true, Disabled: false, at.AddMinutes(1)), default);
+        await store.SetJobControlAsync(new JobControl("order-submit", Paused: true, Disabled: true, at.AddMinutes(2)), default);
 
         var controls = (await store.GetJobControlsAsync(default)).OrderBy(c => c.JobName, StringComparer.OrdinalIgnoreCase).ToList();
         Assert.Equal(2, controls.Count);
@@ -215,17 +218,18 @@ public abstract partial class JobStoreContractTests
     }
 
     [Fact]
-    public async Task Entity_sync_configurations_and_deletions_are_stored_per_type_the_last_write_winning()
+    public async Task Entity_sync_configurations_and_deletions_are_stored_per_type_the_newest_change_winning()
     {
         var store = await CreateStoreAsync();
         Assert.Empty(await store.GetEntitySyncConfigurationsAsync(default));
-        var at = new DateTimeOffset(2026, 11, 23, 8, 0, 0, TimeSpan.Zero);
+        var at = new DateTimeOffset(2026, 11, 23, 8, 0, 0, TimeSpan.Zero).AddTicks(1_234_560);
         var categories = new EntitySyncConfiguration { EntityType = "categories", Targets = ["search", "erp"], Paused = true };
 
         await store.SetEntitySyncConfigurationAsync(new StoredEntitySyncConfiguration("categories", categories with { Paused = false }, at), default);
         await store.SetEntitySyncConfigurationAsync(new StoredEntitySyncConfiguration("buyers", new EntitySyncConfiguration { EntityType = "buyers", Targets = ["erp"] }, at), default);
         await store.SetEntitySyncConfigurationAsync(new StoredEntitySyncConfiguration("CATEGORIES", categories, at.AddMinutes(1)), default);
         await store.SetEntitySyncConfigurationAsync(new StoredEntitySyncConfiguration("buyers", null, at.AddMinutes(2)), default);
+        await store.SetEntitySyncConfigurationAsync(new StoredEntitySyncConfiguration("buyers", new EntitySyncConfiguration { EntityType = "buyers", Targets = ["erp"] }, at.AddMinutes(1)), default);
 
         var stored = (await store.GetEntitySyncConfigurationsAsync(default)).OrderBy(c => c.EntityType, StringComparer.OrdinalIgnoreCase).ToList();
         Assert.Equal(2, stored.Count);

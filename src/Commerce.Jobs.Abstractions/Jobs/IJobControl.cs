@@ -9,7 +9,8 @@ namespace Commerce.Jobs;
 /// A change acts at once on this host and is kept in the <see cref="IJobStore"/> (<see cref="JobControl"/>): hosts on
 /// that store apply it when they start and, while running, within <c>CommerceJobsOptions.ControlRefreshInterval</c>
 /// (30 seconds by default), unless the job was changed there since — the newest change wins. It wins over the job's
-/// configured <c>Enabled</c> until an operator changes the job again.
+/// configured <c>Enabled</c> until an operator changes the job again. The newest state wins as a whole: two hosts that
+/// change one job within the refresh interval (one pauses, the other disables) keep only the later change.
 /// </para>
 /// </remarks>
 public interface IJobControl

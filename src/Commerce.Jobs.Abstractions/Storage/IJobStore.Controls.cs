@@ -2,7 +2,8 @@ namespace Commerce.Jobs;
 
 /// <summary>
 /// Operator state, shared by every host of the application: jobs paused or disabled, and entity-sync configurations
-/// changed at run time.
+/// changed at run time. Hosts write them late and out of order, so a write never replaces a newer one: the newest
+/// change wins on every host. Times are kept to the microsecond.
 /// </summary>
 public partial interface IJobStore
 {
@@ -11,7 +12,7 @@ public partial interface IJobStore
     /// <returns>One entry per job an operator paused, resumed, disabled or enabled; none for jobs never touched.</returns>
     ValueTask<IReadOnlyList<JobControl>> GetJobControlsAsync(CancellationToken cancellationToken);
 
-    /// <summary>Stores a job's operator state, replacing what was stored for it.</summary>
+    /// <summary>Stores a job's operator state, replacing what was stored for it unless that is as new or newer (<see cref="JobControl.ChangedAt"/>).</summary>
     /// <param name="control">The job's state.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <returns>A task that completes when the state is stored.</returns>
@@ -22,7 +23,7 @@ public partial interface IJobStore
     /// <returns>One entry per entity type changed at run time; none for types only declared in code.</returns>
     ValueTask<IReadOnlyList<StoredEntitySyncConfiguration>> GetEntitySyncConfigurationsAsync(CancellationToken cancellationToken);
 
-    /// <summary>Stores an entity type's configuration (or its deletion), replacing what was stored for the type.</summary>
+    /// <summary>Stores an entity type's configuration (or its deletion), replacing what was stored for the type unless that is as new or newer.</summary>
     /// <param name="configuration">The type's configuration.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <returns>A task that completes when it is stored.</returns>

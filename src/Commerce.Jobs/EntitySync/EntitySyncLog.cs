@@ -37,4 +37,7 @@ internal static partial class EntitySyncLog
 
     [LoggerMessage(411, LogLevel.Warning, "Entity sync {EntityType}: the configuration changed at run time is not valid any more and is not restored ({Errors}); the declaration applies")]
     public static partial void ConfigurationNotRestored(ILogger logger, string entityType, string errors);
+
+    [LoggerMessage(412, LogLevel.Information, "Entity sync {EntityType}: the configuration changed at run time ({ChangedAt}) applies instead of the declaration in code")]
+    public static partial void DeclarationOverridden(ILogger logger, string entityType, DateTimeOffset changedAt);
 }

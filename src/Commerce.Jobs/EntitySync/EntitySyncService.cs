@@ -128,8 +128,10 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
         try
         {
             var state = GetState(entityType);
-            await PauseLockedAsync(state, cancellationToken).ConfigureAwait(false);
-            await SaveLockedAsync(state.Configuration.EntityType).ConfigureAwait(false);
+            if (await PauseLockedAsync(state, cancellationToken).ConfigureAwait(false))
+            {
+                await SaveLockedAsync(state.Configuration.EntityType).ConfigureAwait(false);
+            }
         }
         finally
         {
@@ -144,8 +146,10 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
         try
         {
             var state = GetState(entityType);
-            ResumeLocked(state);
-            await SaveLockedAsync(state.Configuration.EntityType).ConfigureAwait(false);
+            if (ResumeLocked(state))
+            {
+                await SaveLockedAsync(state.Configuration.EntityType).ConfigureAwait(false);
+            }
         }
         finally
         {
@@ -161,8 +165,10 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
         {
             foreach (var state in _types.Values)
             {
-                await PauseLockedAsync(state, cancellationToken).ConfigureAwait(false);
-                await SaveLockedAsync(state.Configuration.EntityType).ConfigureAwait(false);
+                if (await PauseLockedAsync(state, cancellationToken).ConfigureAwait(false))
+                {
+                    await SaveLockedAsync(state.Configuration.EntityType).ConfigureAwait(false);
+                }
             }
         }
         finally
@@ -179,8 +185,10 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
         {
             foreach (var state in _types.Values)
             {
-                ResumeLocked(state);
-                await SaveLockedAsync(state.Configuration.EntityType).ConfigureAwait(false);
+                if (ResumeLocked(state))
+                {
+                    await SaveLockedAsync(state.Configuration.EntityType).ConfigureAwait(false);
+                }
             }
         }
         finally
@@ -440,6 +448,8 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
                         lane.Dispose();
                     }
 
+                    // What this host accepted for the type since it was deleted elsewhere goes too.
+                    await _store.ClearEntitySyncAsync(deleted.Configuration.EntityType, null, CancellationToken.None).ConfigureAwait(false);
                     EntitySyncLog.ConfigurationChanged(_logger, deleted.Configuration.EntityType, "deleted (stored)");
                 }
 
@@ -465,6 +475,11 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
             {
                 EntitySyncLog.ConfigurationNotRestored(_logger, entry.EntityType, string.Join(" ", errors));
                 continue;
+            }
+
+            if (!_started && _declarations.TryGet(configuration.EntityType, out var declared) && !declared.Configuration.Equals(configuration))
+            {
+                EntitySyncLog.DeclarationOverridden(_logger, configuration.EntityType, entry.ChangedAt);
             }
 
             await ReplaceLockedAsync(configuration, options!, entry.ChangedAt, cancellationToken).ConfigureAwait(false);
@@ -617,7 +632,10 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
         }
 
         var removed = existing?.Lanes.Where(l => !lanes.Contains(l)).ToList() ?? [];
-        var pausedSince = updated.Paused ? pausedAt ?? existing?.PausedSince ?? _time.GetUtcNow() : (DateTimeOffset?)null;
+        // Paused since: the earliest known (a restored pause is as old as its stored change, or older if already paused here).
+        var pausedSince = !updated.Paused ? (DateTimeOffset?)null
+            : existing?.PausedSince is { } since && (pausedAt is null || since < pausedAt) ? since
+            : pausedAt ?? _time.GetUtcNow();
         var state = new TypeState(updated, lanes, existing?.Source ?? (_declarations.TryGet(type, out var declared) ? declared.Source : null), pausedSince);
         foreach (var lane in lanes)
         {
@@ -658,7 +676,14 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
     {
         var configuration = _types.TryGetValue(entityType, out var state) ? state.Configuration : null;
         var type = configuration?.EntityType ?? entityType;
+        // To the microsecond (what every store keeps), and after the change in effect here (never back in time).
         var now = _time.GetUtcNow();
+        now = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % 10), TimeSpan.Zero);
+        if (_changedAt.TryGetValue(type, out var last) && now <= last)
+        {
+            now = last.AddTicks(10);
+        }
+
         _changedAt[type] = now;
         try
         {
@@ -670,9 +695,11 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
         }
     }
 
-    private async ValueTask PauseLockedAsync(TypeState state, CancellationToken cancellationToken)
+    /// <returns>Whether the type was running (its configuration changed).</returns>
+    private async ValueTask<bool> PauseLockedAsync(TypeState state, CancellationToken cancellationToken)
     {
-        if (!state.Configuration.Paused)
+        var changed = !state.Configuration.Paused;
+        if (changed)
         {
             var paused = new TypeState(state.Configuration with { Paused = true }, state.Lanes, state.Source, _time.GetUtcNow());
             Swap(types => types[paused.Configuration.EntityType] = paused);
@@ -682,11 +709,15 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
         {
             await lane.PauseAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
         }
+
+        return changed;
     }
 
-    private void ResumeLocked(TypeState state)
+    /// <returns>Whether the type was paused (its configuration changed).</returns>
+    private bool ResumeLocked(TypeState state)
     {
-        if (state.Configuration.Paused)
+        var changed = state.Configuration.Paused;
+        if (changed)
         {
             var resumed = new TypeState(state.Configuration with { Paused = false }, state.Lanes, state.Source, null);
             Swap(types => types[resumed.Configuration.EntityType] = resumed);
@@ -696,6 +727,8 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
         {
             lane.Resume();
         }
+
+        return changed;
     }
 
     private TypeState GetState(string entityType)

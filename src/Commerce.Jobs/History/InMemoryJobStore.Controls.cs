@@ -19,7 +19,10 @@ internal sealed partial class InMemoryJobStore
         ArgumentNullException.ThrowIfNull(control);
         lock (_gate)
         {
-            _controls[control.JobName] = control;
+            if (!_controls.TryGetValue(control.JobName, out var stored) || stored.ChangedAt < control.ChangedAt)
+            {
+                _controls[control.JobName] = control;
+            }
         }
 
         return ValueTask.CompletedTask;
@@ -38,7 +41,10 @@ internal sealed partial class InMemoryJobStore
         ArgumentNullException.ThrowIfNull(configuration);
         lock (_gate)
         {
-            _entitySyncConfigurations[configuration.EntityType] = configuration;
+            if (!_entitySyncConfigurations.TryGetValue(configuration.EntityType, out var stored) || stored.ChangedAt < configuration.ChangedAt)
+            {
+                _entitySyncConfigurations[configuration.EntityType] = configuration;
+            }
         }
 
         return ValueTask.CompletedTask;

@@ -30,7 +30,7 @@ public sealed class CommerceJobsOptions
     /// Each read fetches every stored entry: one per job an operator ever paused, resumed, enabled or disabled, and one
     /// per entity type changed at run time. "Newer" compares the times the hosts wrote, so keep their clocks in sync.
     /// </remarks>
-    /// <value>The default value is 30 seconds; at least 1 second.</value>
+    /// <value>The default value is 30 seconds; 1 second to 1 day.</value>
     public TimeSpan ControlRefreshInterval { get; set; } = JobDefaults.ControlRefreshInterval;
 
     /// <summary>Gets or sets how inbox records are serialized into the store.</summary>

@@ -25,9 +25,9 @@ internal sealed class CommerceJobsOptionsValidator(JobRegistry registry, IOption
             errors.Add($"CommerceJobs: LeaseDuration must be at least 00:00:01 (was {options.LeaseDuration}).");
         }
 
-        if (options.ControlRefreshInterval != Timeout.InfiniteTimeSpan && options.ControlRefreshInterval < TimeSpan.FromSeconds(1))
+        if (options.ControlRefreshInterval != Timeout.InfiniteTimeSpan && (options.ControlRefreshInterval < TimeSpan.FromSeconds(1) || options.ControlRefreshInterval > TimeSpan.FromDays(1)))
         {
-            errors.Add($"CommerceJobs: ControlRefreshInterval must be at least 00:00:01, or Timeout.InfiniteTimeSpan to read the operator state only at start (was {options.ControlRefreshInterval}).");
+            errors.Add($"CommerceJobs: ControlRefreshInterval must be between 00:00:01 and 1.00:00:00, or Timeout.InfiniteTimeSpan to read the operator state only at start (was {options.ControlRefreshInterval}).");
         }
 
         if (string.IsNullOrWhiteSpace(options.HostName))

@@ -50,13 +50,14 @@ internal sealed partial class JobEngine
             JobsTelemetry.RemoveEngine(this);
         }
 
-        // Operator changes made up to now reach the store (bounded by the grace period).
+        // Operator changes made up to now reach the store: a few quick writes, so the host's stop token (fired when the
+        // runs took the whole grace period) does not cut them short; a store that hangs is given the grace period.
         _controlChanges.Writer.TryComplete();
         try
         {
-            await _controlWriter.WaitAsync(_options.ShutdownTimeout, _time, cancellationToken).ConfigureAwait(false);
+            await _controlWriter.WaitAsync(_options.ShutdownTimeout, _time, CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+        catch (TimeoutException)
         {
             Log.ShutdownTimedOut(_logger, _options.ShutdownTimeout);
         }
@@ -101,9 +102,8 @@ internal sealed partial class JobEngine
     /// <summary>Writes operator changes to the store, one at a time and in order; a failed write is logged, never thrown.</summary>
     private async Task WriteControlsAsync()
     {
-        await foreach (var entry in _controlChanges.Reader.ReadAllAsync().ConfigureAwait(false))
+        await foreach (var control in _controlChanges.Reader.ReadAllAsync().ConfigureAwait(false))
         {
-            var control = entry.GetControl();
             try
             {
                 await _store.SetJobControlAsync(control, CancellationToken.None).ConfigureAwait(false);

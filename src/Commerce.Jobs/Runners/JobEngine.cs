@@ -35,7 +35,7 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
     private readonly EngineIdentity _identity;
     private readonly CancellationTokenSource _stopScheduler = new();
     private readonly CancellationTokenSource _cancelRuns = new();
-    private readonly Channel<JobEntry> _controlChanges = Channel.CreateUnbounded<JobEntry>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<JobControl> _controlChanges = Channel.CreateUnbounded<JobControl>(new UnboundedChannelOptions { SingleReader = true });
     private Task _controlWriter = Task.CompletedTask;
     private Task _controlReader = Task.CompletedTask;
     private Task[] _workers = [];
@@ -184,16 +184,16 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
     }
 
     /// <inheritdoc />
-    public void Pause(string jobName) => Control(jobName, static (entry, now) => entry.Pause(now));
+    public void Pause(string jobName) => Control(jobName, paused: true, disabled: null);
 
     /// <inheritdoc />
-    public void Resume(string jobName) => Control(jobName, static (entry, now) => entry.Resume(now));
+    public void Resume(string jobName) => Control(jobName, paused: false, disabled: null);
 
     /// <inheritdoc />
-    public void Enable(string jobName) => Control(jobName, static (entry, now) => entry.SetEnabled(true, now));
+    public void Enable(string jobName) => Control(jobName, paused: null, disabled: false);
 
     /// <inheritdoc />
-    public void Disable(string jobName) => Control(jobName, static (entry, now) => entry.SetEnabled(false, now));
+    public void Disable(string jobName) => Control(jobName, paused: null, disabled: true);
 
     /// <summary>
     /// Applies the operator state stored by any host (paused, disabled) to the jobs, unless changed here since: before
@@ -255,12 +255,14 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
             : throw new ArgumentException($"No job named '{jobName}' is registered.", nameof(jobName));
     }
 
-    /// <summary>Applies an operator's change here at once, and queues it for the store (written in order by one writer).</summary>
-    private void Control(string jobName, Action<JobEntry, DateTimeOffset> change)
+    /// <summary>Applies an operator's change here at once, and queues the state it made for the store (written in order by one writer).</summary>
+    private void Control(string jobName, bool? paused, bool? disabled)
     {
-        var entry = GetEntry(jobName);
-        change(entry, _time.GetUtcNow());
-        _controlChanges.Writer.TryWrite(entry);
+        var control = GetEntry(jobName).Control(paused, disabled, _time.GetUtcNow());
+        if (!_controlChanges.Writer.TryWrite(control))
+        {
+            Log.ControlNotSaved(_logger, control.JobName, new InvalidOperationException("The engine has stopped; the change holds here only."));
+        }
     }
 
     private void TriggerByHand(string jobName, TriggerKind trigger)

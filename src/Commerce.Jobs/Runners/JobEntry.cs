@@ -156,62 +156,44 @@ internal sealed class JobEntry
         }
     }
 
-    public void Pause(DateTimeOffset now)
-    {
-        lock (_gate)
-        {
-            _paused = true;
-            _controlChangedAt = now;
-        }
-    }
+    /// <summary>
+    /// Applies an operator's change here (null leaves a part as it is) and returns the job's state to store, stamped at
+    /// <paramref name="now"/> to the microsecond (what every store keeps), and after any change this job already saw.
+    /// </summary>
+    public JobControl Control(bool? paused, bool? disabled, DateTimeOffset now) => Change(paused, disabled, now, fromStore: false)!;
 
-    public void Resume(DateTimeOffset now)
-    {
-        lock (_gate)
-        {
-            _paused = false;
-            _controlChangedAt = now;
-        }
+    /// <summary>Applies a stored state unless this job saw a change as new or newer (the newest change wins).</summary>
+    public void Restore(JobControl control) => Change(control.Paused, control.Disabled, control.ChangedAt, fromStore: true);
 
-        StartWaiting();
-    }
-
-    public void SetEnabled(bool enabled, DateTimeOffset now) => Apply(paused: null, disabled: !enabled, now);
-
-    /// <summary>Gets the operator state to store.</summary>
-    public JobControl GetControl()
-    {
-        lock (_gate)
-        {
-            return new JobControl(Name, _paused, _disabled, _controlChangedAt ?? DateTimeOffset.MinValue);
-        }
-    }
-
-    /// <summary>Applies a stored operator state unless a newer change was made here.</summary>
-    public void Restore(JobControl control)
-    {
-        lock (_gate)
-        {
-            if (_controlChangedAt is { } changed && changed >= control.ChangedAt)
-            {
-                return;
-            }
-        }
-
-        Apply(control.Paused, control.Disabled, control.ChangedAt);
-    }
-
-    /// <summary>Sets disabled, and paused unless <paramref name="paused"/> is null; a disabled job drops what it held.</summary>
-    private void Apply(bool? paused, bool disabled, DateTimeOffset changedAt)
+    /// <summary>Checks and applies a change under one lock; a disabled job drops what it held.</summary>
+    /// <returns>The state as applied, or <see langword="null"/> when a stored state was older than this job's.</returns>
+    private JobControl? Change(bool? paused, bool? disabled, DateTimeOffset at, bool fromStore)
     {
         List<RunRequest>? refused = null;
-        var enabled = !disabled;
+        JobControl applied;
+        bool released;
         lock (_gate)
         {
+            if (fromStore)
+            {
+                if (_controlChangedAt is { } seen && seen >= at)
+                {
+                    return null;
+                }
+            }
+            else
+            {
+                at = new DateTimeOffset(at.UtcTicks - (at.UtcTicks % 10), TimeSpan.Zero);
+                if (_controlChangedAt is { } last && at <= last)
+                {
+                    at = last.AddTicks(10);
+                }
+            }
+
             _paused = paused ?? _paused;
-            _controlChangedAt = changedAt;
-            _disabled = disabled;
-            if (!enabled)
+            _disabled = disabled ?? _disabled;
+            _controlChangedAt = at;
+            if (_disabled)
             {
                 // A disabled job drops what it held; awaiting callers are told.
                 _pending = false;
@@ -221,6 +203,9 @@ internal sealed class JobEntry
                     _requests.Clear();
                 }
             }
+
+            applied = new JobControl(Name, _paused, _disabled, at);
+            released = !_paused && !_disabled;
         }
 
         foreach (var request in refused ?? [])
@@ -228,10 +213,12 @@ internal sealed class JobEntry
             request.Completion.TrySetException(new InvalidOperationException($"Job '{Name}' was disabled before the run started."));
         }
 
-        if (enabled)
+        if (released)
         {
             StartWaiting();
         }
+
+        return applied;
     }
 
     /// <summary>Starts held requests and the pending follow-up while there is room (after a run, on resume, on engine start).</summary>

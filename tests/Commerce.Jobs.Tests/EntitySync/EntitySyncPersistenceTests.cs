@@ -60,7 +60,7 @@ public sealed class EntitySyncPersistenceTests
         Assert.True(await first.Sync.DeleteConfigurationAsync("inventory", default));
         for (var i = 0; (await second.Sync.GetConfigurationsAsync(default)).Count != 1 || second.Sync.GetStatus("categories").Any(s => s.PausedSince is null); i++)
         {
-            Assert.True(i < 2000, "the second host did not take the change");
+            Assert.True(i < 6000, "the second host did not take the change");
             time.Advance(TimeSpan.FromSeconds(30));
             await Task.Delay(5);
         }

@@ -329,7 +329,7 @@ public sealed class ValidationTests
     {
         var message = EngineOptionsError(jobs => AddJob(jobs), Config(("CommerceJobs:ControlRefreshInterval", "00:00:00.5")));
 
-        Assert.Contains("CommerceJobs: ControlRefreshInterval must be at least 00:00:01, or Timeout.InfiniteTimeSpan", message, StringComparison.Ordinal);
+        Assert.Contains("CommerceJobs: ControlRefreshInterval must be between 00:00:01 and 1.00:00:00, or Timeout.InfiniteTimeSpan", message, StringComparison.Ordinal);
     }
 
     [Fact]
