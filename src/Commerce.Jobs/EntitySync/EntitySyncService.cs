@@ -264,20 +264,7 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
     public async ValueTask PutConfigurationAsync(EntitySyncConfiguration configuration, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        var errors = ValidateConfiguration(configuration, _registry).ToList();
-        EntitySyncOptions? options = null;
-        if (errors.Count == 0)
-        {
-            try
-            {
-                options = _options.Get(configuration.EntityType);
-            }
-            catch (OptionsValidationException ex)
-            {
-                errors.AddRange(ex.Failures);
-            }
-        }
-
+        var (options, errors) = Check(configuration);
         if (errors.Count > 0)
         {
             throw new ArgumentException($"The entity sync configuration was rejected and nothing was changed: {string.Join(" ", errors)}", nameof(configuration));
@@ -335,6 +322,27 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
     /// <inheritdoc />
     public IReadOnlyList<EntitySyncStatus> GetStatuses() =>
         [.. _types.Values.OrderBy(s => s.Configuration.EntityType, StringComparer.OrdinalIgnoreCase).SelectMany(s => s.Lanes.Select(l => l.GetStatus(s.PausedSince)))];
+
+    /// <summary>Checks a configuration and the type's options (batch, retry window) it would run with.</summary>
+    /// <returns>The options when valid, and what is wrong otherwise.</returns>
+    private (EntitySyncOptions? Options, List<string> Errors) Check(EntitySyncConfiguration configuration)
+    {
+        var errors = ValidateConfiguration(configuration, _registry).ToList();
+        if (errors.Count > 0)
+        {
+            return (null, errors);
+        }
+
+        try
+        {
+            return (_options.Get(configuration.EntityType), errors);
+        }
+        catch (OptionsValidationException ex)
+        {
+            errors.AddRange(ex.Failures);
+            return (null, errors);
+        }
+    }
 
     /// <summary>Says what is wrong with a configuration, if anything; each message names the type and the setting.</summary>
     internal static IEnumerable<string> ValidateConfiguration(EntitySyncConfiguration configuration, JobRegistry registry)
@@ -457,20 +465,7 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
             }
 
             var configuration = entry.Configuration with { EntityType = entry.EntityType };
-            var errors = ValidateConfiguration(configuration, _registry).ToList();
-            EntitySyncOptions? options = null;
-            if (errors.Count == 0)
-            {
-                try
-                {
-                    options = _options.Get(configuration.EntityType);
-                }
-                catch (OptionsValidationException ex)
-                {
-                    errors.AddRange(ex.Failures);
-                }
-            }
-
+            var (options, errors) = Check(configuration);
             if (errors.Count > 0)
             {
                 EntitySyncLog.ConfigurationNotRestored(_logger, entry.EntityType, string.Join(" ", errors));
