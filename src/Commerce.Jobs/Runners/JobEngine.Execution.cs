@@ -55,13 +55,27 @@ internal sealed partial class JobEngine
 
         entry.OnStarted();
         JobRun? run = null;
+        JobResult? result = null;
         try
         {
-            run = await ExecuteAsync(entry, item).ConfigureAwait(false);
+            (run, result) = await ExecuteAsync(entry, item).ConfigureAwait(false);
         }
         finally
         {
             entry.OnCompleted(started: true, run);
+        }
+
+        // The caller of an awaited run is answered once the run is in the history and the monitor's last run.
+        if (item.Request is { } request)
+        {
+            if (result.Outcome == JobOutcome.Cancelled && request.CancellationToken.IsCancellationRequested)
+            {
+                request.Completion.TrySetCanceled(request.CancellationToken);
+            }
+            else
+            {
+                request.Completion.TrySetResult(result);
+            }
         }
 
         foreach (var (dependent, condition) in entry.Dependents)
@@ -75,7 +89,7 @@ internal sealed partial class JobEngine
         RunCompleted?.Invoke(run);
     }
 
-    private async ValueTask<JobRun> ExecuteAsync(JobEntry entry, WorkItem item)
+    private async ValueTask<(JobRun Run, JobResult Result)> ExecuteAsync(JobEntry entry, WorkItem item)
     {
         var request = item.Request;
         var startedAt = _time.GetUtcNow();
@@ -147,19 +161,7 @@ internal sealed partial class JobEngine
             await NotifyAsync(run).ConfigureAwait(false);
         }
 
-        if (request is not null)
-        {
-            if (result.Outcome == JobOutcome.Cancelled && request.CancellationToken.IsCancellationRequested)
-            {
-                request.Completion.TrySetCanceled(request.CancellationToken);
-            }
-            else
-            {
-                request.Completion.TrySetResult(result);
-            }
-        }
-
-        return run;
+        return (run, result);
     }
 
     private async ValueTask RecordAsync(JobEntry entry, JobRun run)

@@ -124,4 +124,24 @@ public sealed class JobRunnerStartTests
         Assert.Equal(TriggerKind.OnDemand, Assert.Single(sut.Runs).Trigger);
         Assert.Empty(notifier.Failures);
     }
+
+    [Fact]
+    public async Task A_caller_is_answered_once_the_run_is_the_monitors_last_run()
+    {
+        await using var sut = TestEngine.Create(jobs => jobs.AddJob("export", static (_, _) => ValueTask.FromResult(JobResult.Success)));
+
+        for (var i = 1; i <= 50; i++)
+        {
+            var handle = i % 2 == 0 ? sut.Engine.Start("export", null) : null;
+            var result = handle is null
+                ? await sut.Engine.RunAsync("export", null, TimeSpan.FromSeconds(30), CancellationToken.None)
+                : await handle.Completion.WaitAsync(TimeSpan.FromSeconds(30));
+
+            var status = sut.Engine.GetStatus("export");
+            Assert.Equal(JobOutcome.Succeeded, result.Outcome);
+            Assert.Equal(i, status.RunCount);
+            Assert.NotNull(status.LastRun);
+            Assert.Equal(JobState.Idle, status.State);
+        }
+    }
 }
