@@ -72,6 +72,7 @@ public sealed class JobsApiTests
 
         // The slow job waits on a gate: the request waits 5 s of the host's (fake) clock, then answers 202.
         var pending = client.PostAsync("/jobs/api/jobs/slow-export/run?wait=5");
+        await host.SlowStarted.Task.WaitAsync(TimeSpan.FromSeconds(30));
         for (var i = 0; i < 1000 && !pending.IsCompleted; i++)
         {
             host.Time.Advance(TimeSpan.FromSeconds(5));

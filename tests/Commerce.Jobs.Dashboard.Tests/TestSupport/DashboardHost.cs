@@ -58,6 +58,9 @@ public sealed class DashboardHost : IAsyncDisposable
     /// <summary>Gets the gate the "slow-export" job waits on.</summary>
     public TaskCompletionSource SlowGate { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>Gets a task that completes when a "slow-export" run has started (and waits on <see cref="SlowGate"/>).</summary>
+    public TaskCompletionSource SlowStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public Uri BaseAddress { get; }
 
     public Uri DashboardUrl => new(BaseAddress, "/jobs/");
@@ -93,7 +96,8 @@ public sealed class DashboardHost : IAsyncDisposable
                 .Schedule(Schedule.DailyAt(new TimeOnly(2, 0)));
             jobs.AddJob("slow-export", async (_, cancellationToken) =>
             {
-                await host!.SlowGate.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+                host!.SlowStarted.TrySetResult();
+                await host.SlowGate.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
                 return JobResult.Success;
             });
             jobs.AddRecordJob<StockLevel>("inventory-upload").ReadFrom(inventory).DeliverTo("search").WithKey(s => s.Sku).Batch(100);
