@@ -1,8 +1,6 @@
 using Commerce.Jobs.Adapters.PostgreSql;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace Commerce.Jobs;
 
@@ -36,16 +34,12 @@ public static class PostgreSqlCommerceJobsBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(jobs);
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
-        jobs.Services.AddOptions<PostgreSqlStoreOptions>()
-            .Configure(options =>
+        return jobs.UseStore<PostgreSqlStoreOptions, PostgreSqlStoreOptionsValidator>(
+            options =>
             {
                 options.ConnectionString = connectionString;
                 configure?.Invoke(options);
-            })
-            .ValidateOnStart();
-        jobs.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PostgreSqlStoreOptions>, PostgreSqlStoreOptionsValidator>());
-        return jobs.UseStore(static services => new PostgreSqlJobStore(
-            services.GetRequiredService<IOptions<PostgreSqlStoreOptions>>().Value,
-            services.GetService<ILoggerFactory>()));
+            },
+            static (services, options) => new PostgreSqlJobStore(options, services.GetService<ILoggerFactory>()));
     }
 }

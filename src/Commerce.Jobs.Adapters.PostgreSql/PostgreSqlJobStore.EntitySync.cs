@@ -117,7 +117,14 @@ internal sealed partial class PostgreSqlJobStore
         }
     }
 
-    public async ValueTask MarkEntityChangesDeliveredAsync(string targetName, IReadOnlyList<EntityChange> changes, CancellationToken cancellationToken)
+    public ValueTask MarkEntityChangesDeliveredAsync(string targetName, IReadOnlyList<EntityChange> changes, CancellationToken cancellationToken) =>
+        SettleAsync(targetName, changes, delivered: true, cancellationToken);
+
+    public ValueTask RemoveEntityChangesAsync(string targetName, IReadOnlyList<EntityChange> changes, CancellationToken cancellationToken) =>
+        SettleAsync(targetName, changes, delivered: false, cancellationToken);
+
+    /// <summary>Removes held changes of one target under its locks; when <paramref name="delivered"/>, also raises the delivered versions.</summary>
+    private async ValueTask SettleAsync(string targetName, IReadOnlyList<EntityChange> changes, bool delivered, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(targetName);
         ArgumentNullException.ThrowIfNull(changes);
@@ -132,30 +139,16 @@ internal sealed partial class PostgreSqlJobStore
         using var batch = _dataSource.CreateBatch();
         batch.BatchCommands.Add(LockCommand(entities.Select(e => string.Concat(e, KeySeparator.ToString(), target))));
         batch.BatchCommands.Add(RemoveHeldCommand(target, entities, ids, kinds, versions));
-        var raise = new NpgsqlBatchCommand(_sql.RaiseDelivered);
-        raise.Parameters.Add(Param(target));
-        raise.Parameters.Add(Param(entities));
-        raise.Parameters.Add(Param(ids));
-        raise.Parameters.Add(Param(versions));
-        batch.BatchCommands.Add(raise);
-        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    public async ValueTask RemoveEntityChangesAsync(string targetName, IReadOnlyList<EntityChange> changes, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(targetName);
-        ArgumentNullException.ThrowIfNull(changes);
-        if (changes.Count == 0)
+        if (delivered)
         {
-            return;
+            var raise = new NpgsqlBatchCommand(_sql.RaiseDelivered);
+            raise.Parameters.Add(Param(target));
+            raise.Parameters.Add(Param(entities));
+            raise.Parameters.Add(Param(ids));
+            raise.Parameters.Add(Param(versions));
+            batch.BatchCommands.Add(raise);
         }
 
-        var target = Key(targetName);
-        var (entities, ids, kinds, versions) = Columns(changes);
-        await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
-        using var batch = _dataSource.CreateBatch();
-        batch.BatchCommands.Add(LockCommand(entities.Select(e => string.Concat(e, KeySeparator.ToString(), target))));
-        batch.BatchCommands.Add(RemoveHeldCommand(target, entities, ids, kinds, versions));
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 

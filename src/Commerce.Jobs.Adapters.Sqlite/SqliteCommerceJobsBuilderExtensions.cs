@@ -1,6 +1,5 @@
 using Commerce.Jobs.Adapters.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Commerce.Jobs;
@@ -37,16 +36,12 @@ public static class SqliteCommerceJobsBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(jobs);
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
-        jobs.Services.AddOptions<SqliteStoreOptions>()
-            .Configure(options =>
+        return jobs.UseStore<SqliteStoreOptions, SqliteStoreOptionsValidator>(
+            options =>
             {
                 options.ConnectionString = connectionString;
                 configure?.Invoke(options);
-            })
-            .ValidateOnStart();
-        jobs.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SqliteStoreOptions>, SqliteStoreOptionsValidator>());
-        return jobs.UseStore(static services => SqliteJobStore.Open(
-            services.GetRequiredService<IOptions<SqliteStoreOptions>>().Value,
-            services.GetService<IOptions<CommerceJobsOptions>>()?.Value.SerializerOptions));
+            },
+            static (services, options) => SqliteJobStore.Open(options, services.GetService<IOptions<CommerceJobsOptions>>()?.Value.SerializerOptions));
     }
 }

@@ -101,7 +101,6 @@ internal static partial class DashboardEndpoints
         api.MapGet("/jobs/{name}/runs/{runId:guid}", (string name, Guid runId, IJobMonitor monitor, CancellationToken cancellationToken) =>
             ForJobAsync(name, async () =>
             {
-                var state = monitor.GetStatus(name).State;
                 var runs = await monitor.GetRunsAsync(name, Math.Max(maxRuns, 1000), cancellationToken).ConfigureAwait(false);
                 if (runs.FirstOrDefault(r => r.RunId == runId) is { } run)
                 {
@@ -111,7 +110,7 @@ internal static partial class DashboardEndpoints
                 if (tracker.TryGet(name, runId, out var dropped))
                 {
                     return dropped is null
-                        ? TypedResults.Json(new RunRequestStatus(name, runId, RunRequestStatus.Pending, state, null, null, null), DashboardJson.Options, statusCode: StatusCodes.Status202Accepted)
+                        ? TypedResults.Json(new RunRequestStatus(name, runId, RunRequestStatus.Pending, monitor.GetStatus(name).State, null, null, null), DashboardJson.Options, statusCode: StatusCodes.Status202Accepted)
                         : TypedResults.Problem(dropped, statusCode: StatusCodes.Status410Gone, title: "The run never ran");
                 }
 

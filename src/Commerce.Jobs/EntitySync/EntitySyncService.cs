@@ -406,11 +406,7 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
             }
 
             _started = true;
-            var interval = _engineOptions.Value.ControlRefreshInterval;
-            if (interval != Timeout.InfiniteTimeSpan)
-            {
-                _refresher = Task.Run(() => RefreshAsync(interval, _stopRefresh.Token), CancellationToken.None);
-            }
+            _refresher = Periodic.Start(_engineOptions.Value.ControlRefreshInterval, _time, RefreshAsync, _stopRefresh.Token);
         }
         finally
         {
@@ -481,31 +477,20 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
         }
     }
 
-    /// <summary>Applies what other hosts stored, every <paramref name="interval"/> (one timer, re-armed after each read), until stopped.</summary>
-    private async Task RefreshAsync(TimeSpan interval, CancellationToken stopping)
+    /// <summary>Applies what other hosts stored, unless stopped meanwhile (a pass of <see cref="Periodic"/>).</summary>
+    private async Task RefreshAsync(CancellationToken stopping)
     {
+        await _gate.WaitAsync(stopping).ConfigureAwait(false);
         try
         {
-            while (true)
+            if (!_stopped)
             {
-                await Task.Delay(interval, _time, stopping).ConfigureAwait(false);
-                await _gate.WaitAsync(stopping).ConfigureAwait(false);
-                try
-                {
-                    if (!_stopped)
-                    {
-                        await RestoreLockedAsync(stopping).ConfigureAwait(false);
-                    }
-                }
-                finally
-                {
-                    _gate.Release();
-                }
+                await RestoreLockedAsync(stopping).ConfigureAwait(false);
             }
         }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        finally
         {
-            // Stopping.
+            _gate.Release();
         }
     }
 

@@ -136,6 +136,27 @@ public sealed class CommerceJobsBuilder
         return this;
     }
 
+    /// <summary>
+    /// Keeps history, inboxes and the rest in a store with validated settings — the one way adapter packages register
+    /// theirs: <typeparamref name="TOptions"/> are configured by <paramref name="configure"/> and checked by
+    /// <typeparamref name="TValidator"/> at start-up, and the store is created once from them.
+    /// </summary>
+    /// <typeparam name="TOptions">The store's settings.</typeparam>
+    /// <typeparam name="TValidator">Checks the settings; its messages should name the setting.</typeparam>
+    /// <param name="configure">Sets the options.</param>
+    /// <param name="create">Creates the store from the services and its validated options.</param>
+    /// <returns>This builder.</returns>
+    public CommerceJobsBuilder UseStore<TOptions, TValidator>(Action<TOptions> configure, Func<IServiceProvider, TOptions, IJobStore> create)
+        where TOptions : class
+        where TValidator : class, IValidateOptions<TOptions>
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        ArgumentNullException.ThrowIfNull(create);
+        Services.AddOptions<TOptions>().Configure(configure).ValidateOnStart();
+        Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TOptions>, TValidator>());
+        return UseStore(services => create(services, services.GetRequiredService<IOptions<TOptions>>().Value));
+    }
+
     /// <summary>Adds a failure notifier (email an administrator) beside the default one, which logs.</summary>
     /// <typeparam name="TNotifier">The notifier.</typeparam>
     /// <returns>This builder.</returns>

@@ -82,23 +82,6 @@ internal sealed partial class JobEngine
         _cancelRuns.Dispose();
     }
 
-    /// <summary>Reads what other hosts stored every <see cref="CommerceJobsOptions.ControlRefreshInterval"/> (one timer, re-armed after each read) until stopped.</summary>
-    private async Task ReadControlsAsync(CancellationToken stopping)
-    {
-        try
-        {
-            while (true)
-            {
-                await Task.Delay(_options.ControlRefreshInterval, _time, stopping).ConfigureAwait(false);
-                await RestoreControlsAsync(stopping).ConfigureAwait(false);
-            }
-        }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-        {
-            // Stopping.
-        }
-    }
-
     /// <summary>Writes operator changes to the store, one at a time and in order; a failed write is logged, never thrown.</summary>
     private async Task WriteControlsAsync()
     {

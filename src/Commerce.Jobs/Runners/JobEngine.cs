@@ -120,10 +120,7 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
 
         _workers = workers;
         _controlWriter = Task.Run(WriteControlsAsync);
-        if (_options.ControlRefreshInterval != Timeout.InfiniteTimeSpan)
-        {
-            _controlReader = Task.Run(() => ReadControlsAsync(_stopScheduler.Token));
-        }
+        _controlReader = Periodic.Start(_options.ControlRefreshInterval, _time, RestoreControlsAsync, _stopScheduler.Token);
 
         InitializeSchedule();
         _scheduler = Task.Run(() => ScheduleAsync(_stopScheduler.Token));
