@@ -104,7 +104,7 @@ internal sealed partial class AzureBlobTarget : IDeliveryTarget
             return Fail(DeliveryResult.PermanentFailure($"Azure Blob target '{Name}': records of type {typeof(T).Name} cannot be serialized to JSON: {ex.Message}"), batch.Count);
         }
 
-        var batchId = BlobNames.BatchId(batch);
+        var batchId = batch.GetBatchId();
         var blobName = BlobNames.For(_prefix, batch.JobName, _time.GetUtcNow(), batchId);
         using var timeout = new CancellationTokenSource(_timeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);

@@ -1,3 +1,7 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+
 namespace Commerce.Jobs;
 
 /// <summary>A batch of records handed to a delivery target.</summary>
@@ -50,4 +54,34 @@ public sealed class DeliveryBatch<T>
     /// <param name="index">The record's index in the batch.</param>
     /// <returns>The key.</returns>
     public string GetIdempotencyKey(int index) => string.Concat(JobName, ":", GetRecordId(index));
+
+    /// <summary>
+    /// Gets the batch's id: 32 lowercase hex digits (128 bits of SHA-256) over its records' idempotency keys, sorted and
+    /// length-prefixed, so the same records give the same id on every retry and after a restart, in whatever order the
+    /// source read them. Batch-wise targets use it for a batch idempotency key or a file or blob name.
+    /// </summary>
+    /// <returns>The id.</returns>
+    public string GetBatchId()
+    {
+        var keys = new string[Count];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            keys[i] = GetIdempotencyKey(i);
+        }
+
+        Array.Sort(keys, StringComparer.Ordinal);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        Span<byte> length = stackalloc byte[4];
+        foreach (var key in keys)
+        {
+            var bytes = Encoding.UTF8.GetBytes(key);
+            BinaryPrimitives.WriteInt32LittleEndian(length, bytes.Length);
+            hash.AppendData(length);
+            hash.AppendData(bytes);
+        }
+
+        Span<byte> digest = stackalloc byte[32];
+        hash.GetHashAndReset(digest);
+        return Convert.ToHexStringLower(digest[..16]);
+    }
 }

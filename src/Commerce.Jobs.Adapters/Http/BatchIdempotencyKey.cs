@@ -8,28 +8,10 @@ namespace Commerce.Jobs.Adapters;
 /// The idempotency key of a whole batch: a hash of its records' idempotency keys, sorted, so the same records give the
 /// same key on every retry and after a restart, in whatever order the source read them.
 /// </summary>
-/// <remarks>Belongs on <see cref="DeliveryBatch{T}"/> once the contract grows it; every batch-wise target needs one.</remarks>
 internal static class BatchIdempotencyKey
 {
     /// <summary>Returns <c>{job}:batch:{32 hex digits}</c>.</summary>
-    public static string Compute<T>(DeliveryBatch<T> batch) => string.Concat(batch.JobName, ":batch:", Hash(batch));
-
-    /// <summary>Returns 32 lowercase hex digits (128 bits of SHA-256) over the batch's sorted record keys.</summary>
-    public static string Hash<T>(DeliveryBatch<T> batch)
-    {
-        var keys = new string[batch.Count];
-        for (var i = 0; i < keys.Length; i++)
-        {
-            keys[i] = batch.GetIdempotencyKey(i);
-        }
-
-        Array.Sort(keys, StringComparer.Ordinal);
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        AppendKeys(hash, keys);
-        Span<byte> digest = stackalloc byte[32];
-        hash.GetHashAndReset(digest);
-        return Convert.ToHexStringLower(digest[..16]);
-    }
+    public static string Compute<T>(DeliveryBatch<T> batch) => string.Concat(batch.JobName, ":batch:", batch.GetBatchId());
 
     /// <summary>Appends each key length-prefixed, so no two different lists of keys feed the hash the same bytes.</summary>
     public static void AppendKeys(IncrementalHash hash, IEnumerable<string> keys)
