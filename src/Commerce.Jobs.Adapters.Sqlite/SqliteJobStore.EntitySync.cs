@@ -67,7 +67,17 @@ internal sealed partial class SqliteJobStore
         }, cancellationToken));
     }
 
-    public ValueTask MarkEntityChangesDeliveredAsync(string targetName, IReadOnlyList<EntityChange> changes, CancellationToken cancellationToken)
+    public ValueTask MarkEntityChangesDeliveredAsync(string targetName, IReadOnlyList<EntityChange> changes, CancellationToken cancellationToken) =>
+        SettleAsync(targetName, changes, delivered: true, cancellationToken);
+
+    public ValueTask RemoveEntityChangesAsync(string targetName, IReadOnlyList<EntityChange> changes, CancellationToken cancellationToken) =>
+        SettleAsync(targetName, changes, delivered: false, cancellationToken);
+
+    /// <summary>
+    /// Removes held changes of one target in one transaction; when <paramref name="delivered"/>, also raises the delivered
+    /// versions (progress: redone at worst after a power cut), otherwise a durable write.
+    /// </summary>
+    private ValueTask SettleAsync(string targetName, IReadOnlyList<EntityChange> changes, bool delivered, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(targetName);
         ArgumentNullException.ThrowIfNull(changes);
@@ -76,53 +86,31 @@ internal sealed partial class SqliteJobStore
             return ValueTask.CompletedTask;
         }
 
-        return Unit(UseAsync((targetName, changes), static (store, args) =>
+        return Unit(UseAsync((targetName, changes, delivered), static (store, args) =>
         {
             using var transaction = store._connection.BeginTransaction();
             using var remove = RemoveHeldCommand(store, transaction);
-            using var deliver = store.Command("""
+            using var deliver = args.delivered ? store.Command("""
                 INSERT INTO entity_delivered (entity_type, target_name, entity_id, version) VALUES ($type, $target, $id, $version)
                 ON CONFLICT (entity_type, target_name, entity_id) DO UPDATE SET version = excluded.version
                 WHERE excluded.version > entity_delivered.version;
-                """, transaction);
+                """, transaction) : null;
             var removed = Parameters(remove, withKind: true);
-            var delivered = Parameters(deliver, withKind: false);
+            EntityParameters? raised = deliver is null ? null : Parameters(deliver, withKind: false);
             foreach (var change in args.changes)
             {
                 removed.Set(change, args.targetName);
                 remove.ExecuteNonQuery();
-                delivered.Set(change, args.targetName);
-                deliver.ExecuteNonQuery();
+                if (deliver is not null)
+                {
+                    raised!.Value.Set(change, args.targetName);
+                    deliver.ExecuteNonQuery();
+                }
             }
 
             transaction.Commit();
             return 0;
-        }, cancellationToken, Commit.Progress));
-    }
-
-    public ValueTask RemoveEntityChangesAsync(string targetName, IReadOnlyList<EntityChange> changes, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(targetName);
-        ArgumentNullException.ThrowIfNull(changes);
-        if (changes.Count == 0)
-        {
-            return ValueTask.CompletedTask;
-        }
-
-        return Unit(UseAsync((targetName, changes), static (store, args) =>
-        {
-            using var transaction = store._connection.BeginTransaction();
-            using var remove = RemoveHeldCommand(store, transaction);
-            var removed = Parameters(remove, withKind: true);
-            foreach (var change in args.changes)
-            {
-                removed.Set(change, args.targetName);
-                remove.ExecuteNonQuery();
-            }
-
-            transaction.Commit();
-            return 0;
-        }, cancellationToken));
+        }, cancellationToken, delivered ? Commit.Progress : Commit.Durable));
     }
 
     public ValueTask<IReadOnlyList<EntityChange>> GetEntityChangesAsync(string entityType, string targetName, CancellationToken cancellationToken)
