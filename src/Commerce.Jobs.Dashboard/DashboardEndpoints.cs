@@ -158,8 +158,10 @@ internal static partial class DashboardEndpoints
                 }
             }
 
+            // 200 answers a caller who waited for the outcome; a caller who did not always gets 202 and the run's address,
+            // even when a quick run has already finished (its status then says so).
             var status = RunRequestStatus.For(handle, monitor.GetStatus(handle.JobName).State);
-            if (status.Status == RunRequestStatus.Finished)
+            if (wait is > 0 && status.Status == RunRequestStatus.Finished)
             {
                 return Json(status);
             }
