@@ -81,8 +81,8 @@ builder.Services.AddCommerceJobs(jobs =>
 
     jobs.AddRecordJob<Order>("order-submit")
         .ReadFromInbox()                                                    // orders the storefront offers (IRecordInbox)
-        .DeliverTo<ErpOrderTarget>()                                        // POST /orders to the ERP
-        .ReportStatusTo<CartOrderStatus>()                                  // Submitted / ExportFailed in the cart
+        .DeliverTo<ErpOrderTarget>()                                        // POST /orders to the ERP (a typed HttpClient, registered above)
+        .ReportStatusTo<CartOrderStatus>(ServiceLifetime.Scoped)            // Submitted / ExportFailed in the cart
         .Schedule(Schedule.Automatic())                                     // as soon as an order is placed
         .Batch(size: 50, maxItemsToSkip: 100, maxAge: TimeSpan.FromDays(30))
         .RetryWithin(maxRetries: 3, window: TimeSpan.FromSeconds(3));
@@ -91,14 +91,14 @@ builder.Services.AddCommerceJobs(jobs =>
     jobs.AddJob<ShippingConfirmations>("shipping-confirmations").Schedule(Schedule.Every(TimeSpan.FromSeconds(5)));
     jobs.AddRecordJob<Shipment>("shipment-upload")
         .ReadFromInbox()                                                    // offered by shipping-confirmations
-        .DeliverTo<CartShipmentTarget>()                                    // marks the orders shipped in the cart
+        .DeliverTo<CartShipmentTarget>(ServiceLifetime.Scoped)              // marks the orders shipped in the cart
         .Schedule(Schedule.Automatic())
         .Batch(size: 100)
         .RetryWithin(maxRetries: 3, window: TimeSpan.FromSeconds(2));
     jobs.AddJob<InventoryDownload>("inventory-download").Schedule(Schedule.Every(TimeSpan.FromSeconds(5)));
     jobs.AddRecordJob<StockUpdate>("inventory-upload")
         .ReadFromInbox()                                                    // offered by inventory-download
-        .DeliverTo<CartStockTarget>()                                       // the cart's stock table, then entity sync to search
+        .DeliverTo<CartStockTarget>(ServiceLifetime.Scoped)                 // the cart's stock table, then entity sync to search
         .Schedule(Schedule.Automatic())
         .Batch(size: 100)
         .RetryWithin(maxRetries: 3, window: TimeSpan.FromSeconds(2));
@@ -112,7 +112,7 @@ builder.Services.AddCommerceJobs(jobs =>
         files.CreateFolder = true;
     });
     jobs.AddRecordJob<SubmittedOrder>("order-export")
-        .ReadFrom<SubmittedOrders>()
+        .ReadFrom<SubmittedOrders>(ServiceLifetime.Scoped)
         .DeliverTo("order-files")
         .WithKey(o => o.Number)
         .WithoutStatusUpdates()

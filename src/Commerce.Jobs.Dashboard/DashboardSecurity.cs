@@ -14,6 +14,8 @@ internal static class DashboardSecurity
     [
         "Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Forwarded-Prefix", "X-Real-IP", "Via",
         "X-Original-For", "X-Original-Host", "X-Original-Proto", "X-Original-Prefix",
+        // The client-address headers of CDNs and load balancers (Cloudflare, Akamai, Fastly, others).
+        "CF-Connecting-IP", "True-Client-IP", "X-Client-IP", "X-Cluster-Client-IP", "Fastly-Client-IP",
     ];
 
     /// <summary>Says why a request is not local, or <see langword="null"/> when it is.</summary>

@@ -25,7 +25,11 @@ public sealed class CommerceJobsBuilder
 
     /// <summary>Adds a plain job, resolved from the run's scope for every run (registered transient if not already).</summary>
     /// <typeparam name="TJob">The job.</typeparam>
-    /// <param name="name">The job's unique name (letters, digits, '-', '_', '.').</param>
+    /// <param name="name">
+    /// The job's unique name (case-insensitive): 1 to 100 ASCII letters, digits, '-', '_' or '.', and not
+    /// '.' or '..'. Anything else ('/', '\', '?', '#', '%', spaces, control or non-ASCII characters) is refused rather than
+    /// encoded, so a name is the same text in configuration (<c>Jobs:{name}</c>), logs and the dashboard's URLs.
+    /// </param>
     /// <returns>A builder for the job's schedule and settings.</returns>
     /// <exception cref="ArgumentException">The name is invalid or already used.</exception>
     public JobBuilder AddJob<TJob>(string name)
@@ -37,7 +41,7 @@ public sealed class CommerceJobsBuilder
     }
 
     /// <summary>Adds a plain job whose body is a delegate.</summary>
-    /// <param name="name">The job's unique name.</param>
+    /// <param name="name">The job's unique name, as for <see cref="AddJob{TJob}(string)"/>.</param>
     /// <param name="body">The body.</param>
     /// <returns>A builder for the job's schedule and settings.</returns>
     /// <exception cref="ArgumentException">The name is invalid or already used.</exception>
@@ -50,7 +54,11 @@ public sealed class CommerceJobsBuilder
 
     /// <summary>Adds a record job: source → batches → target, with a status sink.</summary>
     /// <typeparam name="T">The record type.</typeparam>
-    /// <param name="name">The job's unique name.</param>
+    /// <param name="name">
+    /// The job's unique name (case-insensitive): 1 to 100 ASCII letters, digits, '-', '_' or '.', and not
+    /// '.' or '..'. Anything else ('/', '\', '?', '#', '%', spaces, control or non-ASCII characters) is refused rather than
+    /// encoded, so a name is the same text in configuration (<c>Jobs:{name}</c>), logs and the dashboard's URLs.
+    /// </param>
     /// <returns>A builder for the job's source, target, batches, retry window and schedule.</returns>
     /// <exception cref="ArgumentException">The name is invalid or already used.</exception>
     public RecordJobBuilder<T> AddRecordJob<T>(string name)

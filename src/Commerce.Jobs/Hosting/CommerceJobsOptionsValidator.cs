@@ -1,11 +1,21 @@
+using Commerce.Jobs.EntitySync;
+using Commerce.Jobs.Records;
 using Commerce.Jobs.Runners;
 using Commerce.Jobs.Scheduling;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Commerce.Jobs;
 
-/// <summary>Checks the engine's settings and what spans jobs: record jobs complete, targets known, After chains without cycles.</summary>
-internal sealed class CommerceJobsOptionsValidator(JobRegistry registry, IOptionsMonitor<JobOptions> jobOptions) : IValidateOptions<CommerceJobsOptions>
+/// <summary>
+/// Checks the engine's settings and what spans jobs: record jobs complete and their services registered, targets known,
+/// After chains without cycles, and no configuration for a job, target or entity type that is not declared.
+/// </summary>
+internal sealed class CommerceJobsOptionsValidator(
+    JobRegistry registry,
+    EntitySyncRegistry entitySyncs,
+    IServiceProviderIsService isService,
+    IOptionsMonitor<JobOptions> jobOptions) : IValidateOptions<CommerceJobsOptions>
 {
     public ValidateOptionsResult Validate(string? name, CommerceJobsOptions options)
     {
@@ -39,6 +49,7 @@ internal sealed class CommerceJobsOptionsValidator(JobRegistry registry, IOption
         foreach (var job in registry.Jobs)
         {
             errors.AddRange(job.Validate());
+            errors.AddRange(job.ValidateServices(isService));
             foreach (var target in job.TargetNames)
             {
                 if (!registry.Targets.ContainsKey(target))
@@ -73,7 +84,31 @@ internal sealed class CommerceJobsOptionsValidator(JobRegistry registry, IOption
             errors.Add($"Jobs {string.Join(" → ", cycle.Select(c => $"'{c}'"))} form a cycle of After schedules.");
         }
 
+        if (registry.Configuration is { } configuration)
+        {
+            // A typo in a section name would otherwise leave that job (target, entity type) on its defaults, silently.
+            var jobNames = registry.Jobs.Select(j => j.Name).ToList();
+            var targetNames = registry.Targets.Keys
+                .Concat(registry.Jobs.SelectMany(j => j.TargetKeys))
+                .Distinct(StringComparer.OrdinalIgnoreCase)
+                .ToList();
+            Unknown(configuration, "Jobs", "job", jobNames, errors);
+            Unknown(configuration, "Targets", "delivery target", targetNames, errors);
+            Unknown(configuration, "EntitySync", "entity sync", [.. entitySyncs.Declarations.Select(d => d.Configuration.EntityType)], errors);
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void Unknown(Microsoft.Extensions.Configuration.IConfiguration configuration, string section, string what, List<string> declared, List<string> errors)
+    {
+        foreach (var child in configuration.GetSection(section).GetChildren())
+        {
+            if (!declared.Contains(child.Key, StringComparer.OrdinalIgnoreCase))
+            {
+                errors.Add($"CommerceJobs:{section}:{child.Key} configures a {what} that is not declared{ClosestName.Hint(child.Key, declared)}; fix the name or remove the section.");
+            }
+        }
     }
 
     /// <summary>Depth-first search for a cycle in "runs after" edges; returns it as a path that ends where it starts.</summary>

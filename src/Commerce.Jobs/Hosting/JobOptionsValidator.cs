@@ -73,7 +73,10 @@ internal sealed class JobOptionsValidator(JobRegistry registry) : IValidateOptio
         Range(nameof(options.MaxItemsToSkip), options.MaxItemsToSkip, 0, int.MaxValue);
         Range("RetryWindow.MaxRetries", options.RetryWindow.MaxRetries, 0, 100);
         Range("RetryWindow.Window", options.RetryWindow.Window, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
-        Range("RetryWindow.BaseDelay", options.RetryWindow.BaseDelay, TimeSpan.FromMilliseconds(1), options.RetryWindow.Window > TimeSpan.FromMilliseconds(1) ? options.RetryWindow.Window : TimeSpan.FromMilliseconds(1));
+
+        // The delay is bounded by the window; against an invalid window that bound would only repeat the window's error.
+        var windowValid = options.RetryWindow.Window >= TimeSpan.FromSeconds(1) && options.RetryWindow.Window <= TimeSpan.FromDays(1);
+        Range("RetryWindow.BaseDelay", options.RetryWindow.BaseDelay, TimeSpan.FromMilliseconds(1), windowValid ? options.RetryWindow.Window : TimeSpan.FromDays(1));
         if (options.HistoryRetention <= TimeSpan.Zero)
         {
             errors.Add($"Job '{name}': HistoryRetention must be positive (was {options.HistoryRetention}).");

@@ -16,16 +16,33 @@ public sealed class RecordJobBuilder<T> : JobBuilderBase<RecordJobBuilder<T>>
         _definition = definition;
     }
 
-    /// <summary>Reads records from <typeparamref name="TSource"/>, resolved from the run's scope (registered scoped if not already).</summary>
+    /// <summary>
+    /// Reads records from <typeparamref name="TSource"/>, resolved from the run's scope. The host registers it (its lifetime
+    /// decides whether every run gets a new instance); the host does not start when it is not registered.
+    /// </summary>
     /// <typeparam name="TSource">The source.</typeparam>
     /// <returns>This builder.</returns>
     public RecordJobBuilder<T> ReadFrom<TSource>()
         where TSource : class, IRecordSource<T>
     {
-        Services.TryAddScoped<TSource>();
         _definition.Source = static s => s.GetRequiredService<TSource>();
+        _definition.SourceType = typeof(TSource);
         _definition.Inbox = false;
         return this;
+    }
+
+    /// <summary>Reads records from <typeparamref name="TSource"/>, registered with <paramref name="lifetime"/> unless the host registered it already.</summary>
+    /// <typeparam name="TSource">The source.</typeparam>
+    /// <param name="lifetime">
+    /// <see cref="ServiceLifetime.Scoped"/> or <see cref="ServiceLifetime.Transient"/> for a new instance every run,
+    /// <see cref="ServiceLifetime.Singleton"/> for one shared instance.
+    /// </param>
+    /// <returns>This builder.</returns>
+    public RecordJobBuilder<T> ReadFrom<TSource>(ServiceLifetime lifetime)
+        where TSource : class, IRecordSource<T>
+    {
+        Services.TryAdd(ServiceDescriptor.Describe(typeof(TSource), typeof(TSource), lifetime));
+        return ReadFrom<TSource>();
     }
 
     /// <summary>
@@ -37,6 +54,7 @@ public sealed class RecordJobBuilder<T> : JobBuilderBase<RecordJobBuilder<T>>
     {
         var definition = _definition;
         _definition.Inbox = true;
+        _definition.SourceType = null;
         _definition.Source = services =>
         {
             var options = services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<JobOptions>>().Get(definition.Name);
@@ -58,6 +76,7 @@ public sealed class RecordJobBuilder<T> : JobBuilderBase<RecordJobBuilder<T>>
     {
         ArgumentNullException.ThrowIfNull(source);
         _definition.Source = _ => source;
+        _definition.SourceType = null;
         _definition.Inbox = false;
         return this;
     }
@@ -70,20 +89,38 @@ public sealed class RecordJobBuilder<T> : JobBuilderBase<RecordJobBuilder<T>>
         ArgumentException.ThrowIfNullOrWhiteSpace(targetName);
         _definition.TargetName = targetName;
         _definition.Target = null;
+        _definition.TargetType = null;
         return this;
     }
 
-    /// <summary>Delivers to <typeparamref name="TTarget"/>, resolved from the run's scope (registered scoped if not already).</summary>
+    /// <summary>
+    /// Delivers to <typeparamref name="TTarget"/>, resolved from the run's scope. The host registers it; the host does not
+    /// start when it is not registered.
+    /// </summary>
     /// <typeparam name="TTarget">The target.</typeparam>
     /// <returns>This builder.</returns>
     public RecordJobBuilder<T> DeliverTo<TTarget>()
         where TTarget : class, IDeliveryTarget<T>
     {
-        Services.TryAddScoped<TTarget>();
         _definition.Target = static s => s.GetRequiredService<TTarget>();
+        _definition.TargetType = typeof(TTarget);
         _definition.TargetName = null;
         _definition.TargetKey = typeof(TTarget).Name;
         return this;
+    }
+
+    /// <summary>Delivers to <typeparamref name="TTarget"/>, registered with <paramref name="lifetime"/> unless the host registered it already.</summary>
+    /// <typeparam name="TTarget">The target.</typeparam>
+    /// <param name="lifetime">
+    /// <see cref="ServiceLifetime.Scoped"/> or <see cref="ServiceLifetime.Transient"/> for a new instance every run,
+    /// <see cref="ServiceLifetime.Singleton"/> for one shared instance.
+    /// </param>
+    /// <returns>This builder.</returns>
+    public RecordJobBuilder<T> DeliverTo<TTarget>(ServiceLifetime lifetime)
+        where TTarget : class, IDeliveryTarget<T>
+    {
+        Services.TryAdd(ServiceDescriptor.Describe(typeof(TTarget), typeof(TTarget), lifetime));
+        return DeliverTo<TTarget>();
     }
 
     /// <summary>Delivers to <paramref name="target"/>.</summary>
@@ -93,20 +130,38 @@ public sealed class RecordJobBuilder<T> : JobBuilderBase<RecordJobBuilder<T>>
     {
         ArgumentNullException.ThrowIfNull(target);
         _definition.Target = _ => target;
+        _definition.TargetType = null;
         _definition.TargetName = null;
         _definition.TargetKey = target.GetType().Name;
         return this;
     }
 
-    /// <summary>Reports each record's final outcome to <typeparamref name="TSink"/> (Submitted / ExportFailed), resolved from the run's scope.</summary>
+    /// <summary>
+    /// Reports each record's final outcome to <typeparamref name="TSink"/> (Submitted / ExportFailed), resolved from the
+    /// run's scope. The host registers it; the host does not start when it is not registered.
+    /// </summary>
     /// <typeparam name="TSink">The status sink.</typeparam>
     /// <returns>This builder.</returns>
     public RecordJobBuilder<T> ReportStatusTo<TSink>()
         where TSink : class, IRecordStatusSink<T>
     {
-        Services.TryAddScoped<TSink>();
         _definition.Sink = static s => s.GetRequiredService<TSink>();
+        _definition.SinkType = typeof(TSink);
         return this;
+    }
+
+    /// <summary>Reports each record's final outcome to <typeparamref name="TSink"/>, registered with <paramref name="lifetime"/> unless the host registered it already.</summary>
+    /// <typeparam name="TSink">The status sink.</typeparam>
+    /// <param name="lifetime">
+    /// <see cref="ServiceLifetime.Scoped"/> or <see cref="ServiceLifetime.Transient"/> for a new instance every run,
+    /// <see cref="ServiceLifetime.Singleton"/> for one shared instance.
+    /// </param>
+    /// <returns>This builder.</returns>
+    public RecordJobBuilder<T> ReportStatusTo<TSink>(ServiceLifetime lifetime)
+        where TSink : class, IRecordStatusSink<T>
+    {
+        Services.TryAdd(ServiceDescriptor.Describe(typeof(TSink), typeof(TSink), lifetime));
+        return ReportStatusTo<TSink>();
     }
 
     /// <summary>Reports each record's final outcome to <paramref name="sink"/>.</summary>
@@ -116,6 +171,7 @@ public sealed class RecordJobBuilder<T> : JobBuilderBase<RecordJobBuilder<T>>
     {
         ArgumentNullException.ThrowIfNull(sink);
         _definition.Sink = _ => sink;
+        _definition.SinkType = null;
         return this;
     }
 

@@ -17,6 +17,15 @@ internal sealed class RecordJobDefinition<T>(string name) : JobDefinition(name)
 
     public Func<T, string>? RecordId { get; set; }
 
+    /// <summary>Gets or sets the service the source is resolved as (<c>ReadFrom&lt;TSource&gt;()</c>), checked at start-up.</summary>
+    public Type? SourceType { get; set; }
+
+    /// <summary>Gets or sets the service the target is resolved as (<c>DeliverTo&lt;TTarget&gt;()</c>), checked at start-up.</summary>
+    public Type? TargetType { get; set; }
+
+    /// <summary>Gets or sets the service the status sink is resolved as (<c>ReportStatusTo&lt;TSink&gt;()</c>), checked at start-up.</summary>
+    public Type? SinkType { get; set; }
+
     /// <summary>Gets or sets the name the target's health and concurrency limit are kept under (a named target's name, or its type's).</summary>
     public string? TargetKey { get; set; }
 
@@ -28,6 +37,8 @@ internal sealed class RecordJobDefinition<T>(string name) : JobDefinition(name)
     public Func<T, string> GetRecordId() => RecordId ?? (static record => ((IRecord)record!).RecordId);
 
     public override IEnumerable<string> TargetNames => TargetName is null ? [] : [TargetName];
+
+    public override IEnumerable<string> TargetKeys => (TargetName ?? TargetKey) is { } key ? [key] : [];
 
     /// <summary>Says what the job still lacks, if anything (checked at start-up).</summary>
     public override IEnumerable<string> Validate()
@@ -45,6 +56,18 @@ internal sealed class RecordJobDefinition<T>(string name) : JobDefinition(name)
         if (RecordId is null && !typeof(IRecord).IsAssignableFrom(typeof(T)))
         {
             yield return $"Job '{Name}': records of type {typeof(T).Name} have no id; implement IRecord or call WithKey.";
+        }
+    }
+
+    /// <summary>Says which of the services the job resolves for every run are not registered (checked at start-up, nothing is constructed).</summary>
+    public override IEnumerable<string> ValidateServices(IServiceProviderIsService services)
+    {
+        foreach (var (type, what, call) in new[] { (SourceType, "record source", "ReadFrom"), (TargetType, "delivery target", "DeliverTo"), (SinkType, "status sink", "ReportStatusTo") })
+        {
+            if (type is not null && !services.IsService(type))
+            {
+                yield return $"Job '{Name}': the {what} {type.Name} is not registered; register it (AddScoped<{type.Name}>() for a new instance every run, AddSingleton for one shared instance) or call {call}<{type.Name}>(ServiceLifetime.Scoped).";
+            }
         }
     }
 

@@ -48,12 +48,29 @@ internal sealed class JobRegistry
         }
     }
 
+    /// <summary>
+    /// Checks a job, target or entity type name. A valid name is a URL path segment as it is (the dashboard and its API
+    /// put names in paths without encoding them): 1 to 100 ASCII letters, digits, '-', '_' or '.', and not '.' or '..'
+    /// (which a URL resolves as "this" or "the parent" folder).
+    /// </summary>
     internal static void ValidateName(string name, string what)
     {
         ArgumentNullException.ThrowIfNull(name);
         if (name.Length is 0 or > 100 || name.AsSpan().IndexOfAnyExcept(NameChars) >= 0)
         {
-            throw new ArgumentException($"'{name}' is not a valid {what} name: use 1 to 100 letters, digits, '-', '_' or '.'.", nameof(name));
+            throw new ArgumentException($"'{Printable(name)}' is not a valid {what} name: use 1 to 100 letters, digits, '-', '_' or '.'.", nameof(name));
         }
+
+        if (name is "." or "..")
+        {
+            throw new ArgumentException($"'{name}' is not a valid {what} name: '.' and '..' are not path segments a URL can address; use letters or digits too.", nameof(name));
+        }
+    }
+
+    /// <summary>The name as it can be shown in a message: control characters escaped, cut after 100 characters.</summary>
+    private static string Printable(string name)
+    {
+        var shown = name.Length > 100 ? string.Concat(name.AsSpan(0, 100), "…") : name;
+        return string.Concat(shown.Select(c => char.IsControl(c) || char.IsSurrogate(c) ? $"\\u{(int)c:x4}" : c.ToString()));
     }
 }

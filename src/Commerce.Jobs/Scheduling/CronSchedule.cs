@@ -37,7 +37,7 @@ internal sealed class CronSchedule : Schedule
             throw new InvalidOperationException($"A job has one cron expression; it already has '{options.Cron}'. Combine cron with interval or daily schedules instead.");
         }
 
-        ApplyTimeZone(options, TimeZone);
+        ApplyTimeZone(options, TimeZone?.Id);
         options.Cron = Expression;
     }
 

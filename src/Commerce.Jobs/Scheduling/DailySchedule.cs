@@ -1,24 +1,45 @@
 namespace Commerce.Jobs.Scheduling;
 
 /// <summary>Once a day at a wall-clock time in a zone; DST-correct (a skipped time runs at the next valid instant, a repeated one once).</summary>
-internal sealed class DailySchedule(TimeOnly time, TimeZoneInfo? timeZone) : Schedule
+internal sealed class DailySchedule : Schedule
 {
-    public TimeOnly Time { get; } = time;
+    public DailySchedule(TimeOnly time, TimeZoneInfo? timeZone)
+    {
+        Time = time;
+        TimeZone = timeZone;
+        TimeZoneId = timeZone?.Id;
+    }
 
-    public TimeZoneInfo? TimeZone { get; } = timeZone;
+    /// <summary>
+    /// A schedule in a zone given by id. An unknown id is kept, not thrown at the call: the job's start-up validation
+    /// reports it with the job's name (as for a zone from configuration).
+    /// </summary>
+    public DailySchedule(TimeOnly time, string? timeZoneId)
+    {
+        Time = time;
+        TimeZoneId = timeZoneId;
+        TimeZone = timeZoneId is not null && TimeZoneInfo.TryFindSystemTimeZoneById(timeZoneId, out var zone) ? zone : null;
+    }
 
-    public override string ToString() => TimeZone is null ? $"daily at {Time:HH\\:mm}" : $"daily at {Time:HH\\:mm} ({TimeZone.Id})";
+    public TimeOnly Time { get; }
+
+    /// <summary>Gets the zone, or <see langword="null"/> for the server's or when <see cref="TimeZoneId"/> is unknown.</summary>
+    public TimeZoneInfo? TimeZone { get; }
+
+    public string? TimeZoneId { get; }
+
+    public override string ToString() => TimeZoneId is null ? $"daily at {Time:HH\\:mm}" : $"daily at {Time:HH\\:mm} ({TimeZoneId})";
 
     internal override void ApplyTo(JobOptions options)
     {
-        ApplyTimeZone(options, TimeZone);
+        ApplyTimeZone(options, TimeZoneId);
         var time = Time.ToString(Time.Second == 0 ? "HH\\:mm" : "HH\\:mm\\:ss", System.Globalization.CultureInfo.InvariantCulture);
         options.DailyAt = string.IsNullOrWhiteSpace(options.DailyAt) ? time : $"{options.DailyAt},{time}";
     }
 
     internal override ScheduleOccurrence? GetNext(DateTimeOffset after, TimeZoneInfo localTimeZone)
     {
-        var zone = TimeZone ?? localTimeZone;
+        var zone = TimeZone ?? (TimeZoneId is null ? localTimeZone : throw UnknownTimeZone(TimeZoneId));
         var localDate = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(after, zone).DateTime);
         // The occurrence of the previous local day can still lie ahead of 'after' only in odd zones; start there to be safe.
         for (var date = localDate.AddDays(-1); ; date = date.AddDays(1))

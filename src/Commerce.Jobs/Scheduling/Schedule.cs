@@ -47,10 +47,12 @@ public abstract class Schedule
 
     /// <summary>Runs once a day at a wall-clock time given as <c>HH:mm</c>.</summary>
     /// <param name="time">The time, <c>HH:mm</c> (24-hour).</param>
-    /// <param name="timeZoneId">An IANA or Windows time zone id; by default the server's local zone.</param>
+    /// <param name="timeZoneId">
+    /// An IANA or Windows time zone id; by default the server's local zone. An unknown id stops the host at start-up with
+    /// a message naming the job and the zone (as a <c>TimeZone</c> from configuration does).
+    /// </param>
     /// <returns>The schedule.</returns>
     /// <exception cref="FormatException"><paramref name="time"/> is not <c>HH:mm</c>.</exception>
-    /// <exception cref="TimeZoneNotFoundException">No time zone has that id.</exception>
     public static Schedule DailyAt(string time, string? timeZoneId = null)
     {
         ArgumentNullException.ThrowIfNull(time);
@@ -59,7 +61,7 @@ public abstract class Schedule
             throw new FormatException($"'{time}' is not a time of day in HH:mm form (00:00 to 23:59).");
         }
 
-        return new DailySchedule(parsed, timeZoneId is null ? null : TimeZoneInfo.FindSystemTimeZoneById(timeZoneId));
+        return new DailySchedule(parsed, timeZoneId);
     }
 
     /// <summary>Runs on a cron expression (five fields, or six with seconds), parsed by Cronos.</summary>
@@ -144,20 +146,24 @@ public abstract class Schedule
     /// <summary>Writes this schedule into a job's options (the one place a job's schedule lives at run time).</summary>
     internal abstract void ApplyTo(JobOptions options);
 
-    internal static void ApplyTimeZone(JobOptions options, TimeZoneInfo? timeZone)
+    internal static void ApplyTimeZone(JobOptions options, string? timeZoneId)
     {
-        if (timeZone is null)
+        if (timeZoneId is null)
         {
             return;
         }
 
-        if (options.TimeZone is not null && options.TimeZone != timeZone.Id)
+        if (options.TimeZone is not null && options.TimeZone != timeZoneId)
         {
-            throw new InvalidOperationException($"A job reads its daily and cron schedules in one time zone; it already has '{options.TimeZone}', not '{timeZone.Id}'.");
+            throw new InvalidOperationException($"A job reads its daily and cron schedules in one time zone; it already has '{options.TimeZone}', not '{timeZoneId}'.");
         }
 
-        options.TimeZone = timeZone.Id;
+        options.TimeZone = timeZoneId;
     }
+
+    /// <summary>The error for a zone id no time zone has, when a schedule is asked for its next time directly.</summary>
+    internal static TimeZoneNotFoundException UnknownTimeZone(string timeZoneId)
+        => new($"Time zone '{timeZoneId}' (the schedule's timeZoneId) is not a known time zone id (IANA, such as Europe/Berlin, or Windows).");
 
     internal static bool TryParseTimeOfDay(string value, out TimeOnly time)
         => TimeOnly.TryParseExact(value.Trim(), ["HH:mm", "H:mm", "HH:mm:ss"], CultureInfo.InvariantCulture, DateTimeStyles.None, out time);

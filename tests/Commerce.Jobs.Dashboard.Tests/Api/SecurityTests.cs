@@ -185,6 +185,26 @@ public sealed class SecurityTests
         Assert.Equal(local, DashboardSecurity.WhyNotLocal(context) is null);
     }
 
+    [Theory]
+    [InlineData("Forwarded")]
+    [InlineData("X-Forwarded-For")]
+    [InlineData("X-Real-IP")]
+    [InlineData("CF-Connecting-IP")]
+    [InlineData("True-Client-IP")]
+    [InlineData("X-Client-IP")]
+    [InlineData("X-Cluster-Client-IP")]
+    [InlineData("Fastly-Client-IP")]
+    [InlineData("x-cluster-client-ip")]
+    public void Local_only_refuses_a_loopback_request_a_proxy_forwarded(string header)
+    {
+        var context = new DefaultHttpContext();
+        context.Connection.RemoteIpAddress = System.Net.IPAddress.Loopback;
+        context.Request.Host = new HostString("localhost");
+        context.Request.Headers[header] = "203.0.113.7";
+
+        Assert.Contains("forwarded by a proxy", DashboardSecurity.WhyNotLocal(context), StringComparison.Ordinal);
+    }
+
     /// <summary>Every route the dashboard mapped, with its route values filled in: what a caller could try.</summary>
     private static List<(string Method, string Path)> DashboardRoutes(DashboardHost host) =>
         [.. host.App.Services.GetRequiredService<EndpointDataSource>().Endpoints

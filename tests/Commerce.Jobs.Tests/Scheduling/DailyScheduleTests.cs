@@ -109,9 +109,14 @@ public sealed class DailyScheduleTests
     }
 
     [Fact]
-    public void DailyAt_UnknownZone_ThrowsTimeZoneNotFoundException()
+    public void DailyAt_UnknownZone_IsReportedWhenTheScheduleIsUsed_NamingTheZone()
     {
-        Assert.Throws<TimeZoneNotFoundException>(() => Schedule.DailyAt("02:00", "Mars/Olympus_Mons"));
+        // Not at the call: the job it is given to reports it at start-up with the job's name (see StartupCheckTests).
+        var schedule = Schedule.DailyAt("02:00", "Mars/Olympus_Mons");
+
+        var ex = Assert.Throws<TimeZoneNotFoundException>(() => schedule.GetNextOccurrence(DateTimeOffset.UnixEpoch));
+        Assert.Contains("'Mars/Olympus_Mons'", ex.Message, StringComparison.Ordinal);
+        Assert.Equal("daily at 02:00 (Mars/Olympus_Mons)", schedule.ToString());
     }
 
     /// <summary>
