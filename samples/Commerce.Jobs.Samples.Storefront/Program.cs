@@ -55,10 +55,12 @@ builder.Services.AddCommerceJobs(jobs =>
 {
     // The job store: run history, the order inbox, entity changes waiting for search. SQLite (the default here) keeps
     // them in a file, so orders offered to the inbox survive a crash; without UseSqliteStore the store is in memory.
+    #region sample-job-store
     if (options.Store == SampleStore.Sqlite)
     {
-        jobs.UseSqliteStore($"Data Source={DatabaseFile}");
-    }
+        jobs.UseSqliteStore($"Data Source={DatabaseFile}");     // the default: a file in the working directory
+    }                                                           // --store memory: no UseStore, the in-memory store
+    #endregion
 
     jobs.Configure(engine => engine.ShutdownTimeout = TimeSpan.FromSeconds(3));  // on stop, running batches get 3 s to finish
 
