@@ -21,6 +21,7 @@ public static class CommerceJobsServiceCollectionExtensions
     /// <remarks>Safe to call more than once: later calls add jobs to the same engine.</remarks>
     /// <example>
     /// <code>
+    /// builder.Services.AddScoped&lt;PendingOrders&gt;().AddScoped&lt;ErpOrders&gt;(); // the host's adapters, new for every run
     /// builder.Services.AddCommerceJobs(jobs =>
     /// {
     ///     jobs.AddRecordJob&lt;Order&gt;("order-submit")
