@@ -77,7 +77,8 @@ internal sealed class TargetHealthMonitor : IDisposable
                 if (IsUnhealthy)
                 {
                     measured = false;
-                    return Paused(_unhealthySince is { } since ? since + _breakDuration - _time.GetUtcNow() : _breakDuration);
+                    var left = _unhealthySince is { } since ? since + _breakDuration - _time.GetUtcNow() : _breakDuration;
+                    return Paused(left > TimeSpan.Zero ? left : _breakDuration);
                 }
 
                 return await target.DeliverAsync(batch, cancellationToken).ConfigureAwait(false);
