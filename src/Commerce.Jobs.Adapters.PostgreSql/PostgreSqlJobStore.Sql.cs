@@ -65,16 +65,19 @@ internal sealed partial class PostgreSqlJobStore
             """;
 
         // One statement for the whole list: delivered records go (whoever holds them); skipped and failed ones are released
-        // with one more attempt only while $5 still owns them.
+        // with one more attempt only while $5 still owns them; released ones (transient: never attempted) only lose $5's lease.
         public readonly string Complete = $"""
             WITH c AS (SELECT * FROM unnest($2::bigint[], $3::smallint[], $4::text[]) AS c(sequence, status, error)),
             delivered AS (
                 DELETE FROM {s}.inbox AS i USING c
-                WHERE i.sequence = c.sequence AND i.job_key = $1 AND c.status = {(int)RecordStatus.Delivered})
+                WHERE i.sequence = c.sequence AND i.job_key = $1 AND c.status = {(int)RecordStatus.Delivered}),
+            released AS (
+                UPDATE {s}.inbox AS i SET owner = NULL, lease_until = NULL FROM c
+                WHERE i.sequence = c.sequence AND i.job_key = $1 AND c.status = {(int)RecordStatus.TransientFailure} AND i.owner = $5)
             UPDATE {s}.inbox AS i
             SET attempts = i.attempts + 1, last_error = c.error, failed = (c.status = {(int)RecordStatus.PermanentFailure}), owner = NULL, lease_until = NULL
             FROM c
-            WHERE i.sequence = c.sequence AND i.job_key = $1 AND c.status <> {(int)RecordStatus.Delivered} AND i.owner = $5
+            WHERE i.sequence = c.sequence AND i.job_key = $1 AND c.status NOT IN ({(int)RecordStatus.Delivered}, {(int)RecordStatus.TransientFailure}) AND i.owner = $5
             """;
 
         public readonly string CompleteDelivered = $"DELETE FROM {s}.inbox WHERE job_key = $1 AND sequence = ANY($2)";

@@ -131,6 +131,15 @@ internal sealed partial class SqliteJobStore
                         deleteSequence!.Value = completion.Sequence;
                         delete.ExecuteNonQuery();
                     }
+                    else if (completion.Status == RecordStatus.TransientFailure)
+                    {
+                        // Released untouched (claimed, never attempted; rare: a run that ended early): only the owner's lease goes.
+                        using var unlease = store.Command("UPDATE inbox SET owner = NULL, lease_until = NULL WHERE sequence = $sequence AND job_name = $job AND owner = $owner;", transaction);
+                        unlease.Parameters.AddWithValue("$job", args.jobName);
+                        unlease.Parameters.AddWithValue("$owner", args.owner);
+                        unlease.Parameters.AddWithValue("$sequence", completion.Sequence);
+                        unlease.ExecuteNonQuery();
+                    }
                     else
                     {
                         // A skip or failure counts only from the owner that still holds the record.

@@ -102,6 +102,33 @@ public abstract partial class JobStoreContractTests
     }
 
     [Fact]
+    public async Task A_released_record_is_free_at_once_and_keeps_its_attempts_error_and_failed_state()
+    {
+        var store = await CreateStoreAsync();
+        await store.EnqueueRecordsAsync("order-submit", [Pending("SO1"), Pending("SO2"), Pending("SO3")], default);
+        var first = await store.ClaimRecordsAsync("order-submit", new RecordClaim("host-a", 2, T0, T0.AddMinutes(5)), default);
+        await store.CompleteRecordsAsync("order-submit", "host-a",
+        [
+            new RecordCompletion(first[0].Sequence, RecordStatus.Skipped, "ERP busy"),
+            new RecordCompletion(first[1].Sequence, RecordStatus.PermanentFailure, "bad sku"),
+        ], default);
+
+        // Claimed again (the failed one by a resubmit), then released untouched: a run that ended before attempting them.
+        var claimed = await store.ClaimRecordsAsync("order-submit", new RecordClaim("host-a", 3, T0, T0.AddMinutes(5), IncludeFailed: true), default);
+        Assert.Equal(["SO1", "SO2", "SO3"], claimed.Select(r => r.RecordId));
+        await store.CompleteRecordsAsync("order-submit", "host-b", [new RecordCompletion(claimed[2].Sequence, RecordStatus.TransientFailure)], default);
+        Assert.Empty(await store.ClaimRecordsAsync("order-submit", new RecordClaim("host-b", 10, T0, T0.AddMinutes(5), IncludeFailed: true), default));
+
+        await store.CompleteRecordsAsync("order-submit", "host-a", [.. claimed.Select(r => new RecordCompletion(r.Sequence, RecordStatus.TransientFailure, "ignored"))], default);
+
+        Assert.Equal(2, await store.CountPendingRecordsAsync("order-submit", default));
+        var pending = await store.ClaimRecordsAsync("order-submit", new RecordClaim("host-b", 10, T0, T0.AddMinutes(5)), default);
+        Assert.Equal(new (string, int, string?)[] { ("SO1", 1, "ERP busy"), ("SO3", 0, null) }, pending.Select(r => (r.RecordId, r.Attempts, r.LastError)));
+        var failed = Assert.Single(await store.ClaimRecordsAsync("order-submit", new RecordClaim("host-b", 10, T0, T0.AddMinutes(5), IncludeFailed: true), default));
+        Assert.Equal(("SO2", 1, "bad sku"), (failed.RecordId, failed.Attempts, failed.LastError));
+    }
+
+    [Fact]
     public async Task Inbox_reads_forward_past_a_sequence_and_counts_only_its_job()
     {
         var store = await CreateStoreAsync();

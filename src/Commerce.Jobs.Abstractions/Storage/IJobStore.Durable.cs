@@ -23,7 +23,9 @@ public partial interface IJobStore
 
     /// <summary>
     /// Settles claimed records: delivered ones are removed; skipped ones are released with one more attempt and their error;
-    /// permanently failed ones are kept as failed (for a resubmit) with one more attempt and their error.
+    /// permanently failed ones are kept as failed (for a resubmit) with one more attempt and their error; released ones
+    /// (<see cref="RecordStatus.TransientFailure"/>: claimed, never attempted) lose their lease only, keeping their attempts,
+    /// error and failed state.
     /// </summary>
     /// <param name="jobName">The record job.</param>
     /// <param name="owner">The owner that claimed them; a skip or failure of a record another owner holds now is ignored.</param>

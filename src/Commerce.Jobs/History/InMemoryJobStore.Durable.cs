@@ -79,6 +79,12 @@ internal sealed partial class InMemoryJobStore
                 {
                     inbox.Remove(completion.Sequence);
                 }
+                else if (entry.Owner == owner && completion.Status == RecordStatus.TransientFailure)
+                {
+                    // Released untouched: only the lease goes.
+                    entry.Owner = null;
+                    entry.LeaseUntil = null;
+                }
                 else if (entry.Owner == owner)
                 {
                     entry.Record = entry.Record with { Attempts = entry.Record.Attempts + 1, LastError = completion.Error };

@@ -74,7 +74,12 @@ public sealed class JobOptions
     /// <value>The default value is 100.</value>
     public int BatchSize { get; set; } = JobDefaults.BatchSize;
 
-    /// <summary>Gets or sets how many records a run may skip (after their retries) before it fails ("maximum items to skip before failure").</summary>
+    /// <summary>
+    /// Gets or sets how many records a run may fail to export, for any reason, before it fails ("maximum items to skip
+    /// before failure"): records skipped after their retries, rejected by the target (failed permanently) and quarantined
+    /// inbox records (a payload that cannot be read) all count; the (K+1)-th stops the run with a failed outcome, and the
+    /// failure notifiers are told. Whatever this is, a run that read records and delivered none of them fails.
+    /// </summary>
     /// <value>The default value is 100.</value>
     public int MaxItemsToSkip { get; set; } = JobDefaults.MaxItemsToSkip;
 

@@ -191,7 +191,7 @@ public sealed class RecordJobBuilder<T> : JobBuilderBase<RecordJobBuilder<T>>
 
     /// <summary>Sets the batch options.</summary>
     /// <param name="size">Records per delivery call.</param>
-    /// <param name="maxItemsToSkip">How many records a run may skip before it fails; <see langword="null"/> keeps the default.</param>
+    /// <param name="maxItemsToSkip">How many records a run may fail to export (skipped, failed permanently or quarantined) before it fails; <see langword="null"/> keeps the default.</param>
     /// <param name="maxAge">The age of the oldest record read ("maximum number of days to export"); <see langword="null"/> for no limit.</param>
     /// <returns>This builder.</returns>
     public RecordJobBuilder<T> Batch(int size, int? maxItemsToSkip = null, TimeSpan? maxAge = null)

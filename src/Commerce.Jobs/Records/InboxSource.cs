@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 
@@ -6,11 +7,16 @@ namespace Commerce.Jobs.Records;
 /// <summary>
 /// One run's view of a job's inbox in the store: claims pending records page by page under a lease (reading forward, so a
 /// record released in this run is not read again in it), and settles each batch's outcomes back in the store.
+/// A stored payload that cannot be read back as a record is quarantined (failed permanently with its error) instead
+/// of failing the run; what the run claimed and did not settle is released when it ends.
 /// </summary>
 internal sealed class InboxSource<T>(string jobName, int pageSize, Func<T, string> recordId, IJobStore store, EngineIdentity identity, TimeProvider time)
     : IRecordSource<T>, IRecordStatusSink<T>
 {
-    private readonly Dictionary<string, Queue<long>> _claimed = new(StringComparer.Ordinal);
+    // Claimed and not yet settled, by record id; an id claimed again in the same run (offered twice) waits in _more, in order.
+    private readonly Dictionary<string, long> _claimed = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<RecordFailure> _quarantined = new();
+    private Dictionary<string, Queue<long>>? _more;
     private DateTimeOffset _leaseRenewedAt;
 
     public async IAsyncEnumerable<T> ReadAsync(RecordQuery query, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -27,20 +33,39 @@ internal sealed class InboxSource<T>(string jobName, int pageSize, Func<T, strin
             }
 
             _leaseRenewedAt = now;
-            foreach (var pending in page)
+
+            // The whole page is read and tracked before the first record is handed out: a run that stops mid-page still
+            // knows every record it claimed, and releases what it did not settle.
+            var records = new List<T>(page.Count);
+            List<RecordFailure>? quarantine = null;
+            List<RecordCompletion>? failed = null;
+            lock (_claimed)
             {
-                after = pending.Sequence;
-                var record = JsonSerializer.Deserialize<T>(pending.Payload, identity.SerializerOptions)!;
-                lock (_claimed)
+                foreach (var pending in page)
                 {
-                    if (!_claimed.TryGetValue(pending.RecordId, out var sequences))
+                    var (record, error) = Read(pending);
+                    if (error is not null)
                     {
-                        _claimed[pending.RecordId] = sequences = new();
+                        (quarantine ??= []).Add(new RecordFailure(pending.RecordId, RecordStatus.PermanentFailure, error, 0, now));
+                        (failed ??= []).Add(new RecordCompletion(pending.Sequence, RecordStatus.PermanentFailure, error));
+                        continue;
                     }
 
-                    sequences.Enqueue(pending.Sequence);
+                    Track(pending);
+                    records.Add(record!);
                 }
+            }
 
+            after = page[^1].Sequence;
+            if (quarantine is not null)
+            {
+                // Failed in the inbox (kept for a resubmit after a fix), then handed to the run, which counts and records them.
+                await store.CompleteRecordsAsync(jobName, identity.Owner, failed!, CancellationToken.None).ConfigureAwait(false);
+                quarantine.ForEach(_quarantined.Enqueue);
+            }
+
+            foreach (var record in records)
+            {
                 yield return record;
             }
         }
@@ -53,7 +78,7 @@ internal sealed class InboxSource<T>(string jobName, int pageSize, Func<T, strin
         {
             for (var i = 0; i < completions.Length; i++)
             {
-                var sequence = _claimed[recordId(records.Span[i])].Dequeue();
+                var sequence = Settle(recordId(records.Span[i]));
                 var outcome = outcomes.Span[i];
                 completions[i] = new RecordCompletion(sequence, outcome.Status, outcome.Error);
             }
@@ -68,5 +93,91 @@ internal sealed class InboxSource<T>(string jobName, int pageSize, Func<T, strin
             _leaseRenewedAt = now;
             await store.RenewLeasesAsync(jobName, identity.Owner, now + identity.LeaseDuration, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Takes the records quarantined since the last call (already failed in the inbox; the run counts and records them).</summary>
+    public List<RecordFailure>? TakeQuarantined()
+    {
+        List<RecordFailure>? taken = null;
+        while (_quarantined.TryDequeue(out var failure))
+        {
+            (taken ??= []).Add(failure);
+        }
+
+        return taken;
+    }
+
+    /// <summary>
+    /// Releases every record this run claimed and did not settle (its run has returned: it will not attempt them), so the
+    /// next run or another host takes them at once; their attempts, error and failed state stay as they were.
+    /// </summary>
+    public async ValueTask ReleaseAsync(CancellationToken cancellationToken)
+    {
+        RecordCompletion[] releases;
+        lock (_claimed)
+        {
+            releases = [.. _claimed.Values.Concat(_more?.Values.SelectMany(q => q) ?? []).Select(s => new RecordCompletion(s, RecordStatus.TransientFailure))];
+            _claimed.Clear();
+            _more = null;
+        }
+
+        if (releases.Length > 0)
+        {
+            await store.CompleteRecordsAsync(jobName, identity.Owner, releases, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Reads a stored payload back as a record with the id it was stored under; or says why it cannot be.</summary>
+    private (T? Record, string? Error) Read(PendingRecord pending)
+    {
+        try
+        {
+            var record = JsonSerializer.Deserialize<T>(pending.Payload, identity.SerializerOptions);
+            if (record is null)
+            {
+                return (default, $"The stored payload of record {pending.RecordId} reads as null, not as a {typeof(T).Name}.");
+            }
+
+            return string.Equals(recordId(record), pending.RecordId, StringComparison.Ordinal)
+                ? (record, null)
+                : (default, $"The stored payload of record {pending.RecordId} reads as a {typeof(T).Name} with another id.");
+        }
+        catch (Exception ex)
+        {
+            return (default, $"The stored payload of record {pending.RecordId} cannot be read as a {typeof(T).Name}: {ex.GetType().Name}: {ex.Message}");
+        }
+    }
+
+    private void Track(PendingRecord pending)
+    {
+        if (!_claimed.TryAdd(pending.RecordId, pending.Sequence))
+        {
+            _more ??= new(StringComparer.Ordinal);
+            if (!_more.TryGetValue(pending.RecordId, out var sequences))
+            {
+                _more[pending.RecordId] = sequences = new();
+            }
+
+            sequences.Enqueue(pending.Sequence);
+        }
+    }
+
+    private long Settle(string id)
+    {
+        var sequence = _claimed[id];
+        if (_more is not null && _more.TryGetValue(id, out var later))
+        {
+            _claimed[id] = later.Dequeue();
+            if (later.Count == 0)
+            {
+                _more.Remove(id);
+            }
+        }
+        else
+        {
+            _claimed.Remove(id);
+        }
+
+        return sequence;
     }
 }

@@ -12,11 +12,12 @@ namespace Commerce.Jobs.Records;
 /// Runs a record job: a reader streams records from the source into pooled batches of <c>BatchSize</c> through a
 /// channel of two, so reading and delivering overlap and memory stays bounded; delivery retries each batch within its
 /// retry window (a Polly pipeline), then tells the status sink and the store each record's final outcome, and stops
-/// the run when it has skipped more than <c>MaxItemsToSkip</c> records.
+/// the run when more than <c>MaxItemsToSkip</c> records were not exported (skipped, failed or quarantined). It returns
+/// its counts however it ends (cancelled, or failed by an exception), and releases the inbox records it did not settle.
 /// </summary>
 internal sealed class RecordJobExecutor<T> : IJobExecutor
 {
-    private const string StoppedError = "Not attempted: the run stopped after skipping too many records.";
+    private const string StoppedError = "Not attempted: the run stopped before reaching this record.";
 
     private readonly string _jobName;
     private readonly JobOptions _options;
@@ -58,6 +59,34 @@ internal sealed class RecordJobExecutor<T> : IJobExecutor
 
         var services = context.Services;
         var source = _definition.Source!(services);
+        var inbox = source as InboxSource<T>;
+        var counts = new RunCounts();
+        try
+        {
+            return await RunAsync(context, source, inbox, counts, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return JobResult.Create(JobOutcome.Cancelled, "The run was cancelled.", null, counts.ToRecordCounts());
+        }
+        catch (Exception ex)
+        {
+            // The run keeps its truth: what it read and delivered before the error, and the error itself.
+            context.Log(JobLogLevel.Error, ex.ToString());
+            return JobResult.Create(JobOutcome.Failed, $"{ex.GetType().Name}: {ex.Message}", null, counts.ToRecordCounts());
+        }
+        finally
+        {
+            if (inbox is not null)
+            {
+                await ReleaseAsync(context, inbox).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async ValueTask<JobResult> RunAsync(JobContext context, IRecordSource<T> source, InboxSource<T>? inbox, RunCounts counts, CancellationToken cancellationToken)
+    {
+        var services = context.Services;
         var target = _namedTarget ?? _definition.Target!(services);
         if (_health is not null)
         {
@@ -67,7 +96,7 @@ internal sealed class RecordJobExecutor<T> : IJobExecutor
         var userSink = _options.UpdateStatus ? _definition.Sink?.Invoke(services) : null;
 
         // An inbox is settled whatever the status settings: its records leave the store only once delivered.
-        var sink = _definition.Inbox ? new CombinedSink((IRecordStatusSink<T>)source, userSink) : userSink;
+        var sink = inbox is not null ? new CombinedSink(inbox, userSink) : userSink;
         var known = await LoadKnownFailuresAsync(cancellationToken).ConfigureAwait(false);
 
         var query = new RecordQuery
@@ -89,34 +118,41 @@ internal sealed class RecordJobExecutor<T> : IJobExecutor
         var reader = ReadAsync(source, query, batches.Writer, stopReading.Token);
         var attempt = new DeliveryAttempt<T>(_jobName, target, _recordId, _options.RetryWindow, _time) { AttemptLog = AttemptLog };
         var outcomes = ArrayPool<RecordOutcome>.Shared.Rent(_options.BatchSize);
-        long read = 0, delivered = 0, skipped = 0, failed = 0;
         string? stopError = null;
         string? pausedError = null;
+
+        // Records that were not exported, for any reason, count toward MaxItemsToSkip; the (K+1)-th stops the run.
+        async ValueTask CheckThresholdAsync()
+        {
+            var notExported = counts.Skipped + counts.Failed;
+            if (stopError is null && notExported > _options.MaxItemsToSkip)
+            {
+                stopError = $"{notExported} records were not exported ({counts.Skipped} skipped, {counts.Failed} failed), more than MaxItemsToSkip ({_options.MaxItemsToSkip}); the run stopped.";
+                context.Log(JobLogLevel.Error, stopError);
+                await stopReading.CancelAsync().ConfigureAwait(false);
+            }
+        }
+
         try
         {
             await foreach (var batch in batches.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
                 try
                 {
-                    read += batch.Count;
+                    // A cancelled run delivers nothing more, even what is already waiting in the channel.
+                    cancellationToken.ThrowIfCancellationRequested();
+                    counts.Read += batch.Count;
                     if (stopError is not null || pausedError is not null)
                     {
-                        await AbandonAsync(context, sink, batch, outcomes, cancellationToken).ConfigureAwait(false);
-                        skipped += batch.Count;
+                        counts.Skipped += batch.Count;
+                        await AbandonAsync(userSink, batch, outcomes, cancellationToken).ConfigureAwait(false);
                         continue;
                     }
 
-                    var (d, s, f) = await DeliverAsync(context, attempt, sink, known, batch, outcomes, cancellationToken).ConfigureAwait(false);
-                    delivered += d;
-                    skipped += s;
-                    failed += f;
-                    if (skipped > _options.MaxItemsToSkip)
-                    {
-                        stopError = $"Skipped {skipped} records, more than MaxItemsToSkip ({_options.MaxItemsToSkip}); the run stopped.";
-                        context.Log(JobLogLevel.Error, stopError);
-                        await stopReading.CancelAsync().ConfigureAwait(false);
-                    }
-                    else if (_health is { IsUnhealthy: true })
+                    await DeliverAsync(context, attempt, sink, known, batch, outcomes, counts, cancellationToken).ConfigureAwait(false);
+                    await SettleQuarantinedAsync(context, inbox, counts, cancellationToken).ConfigureAwait(false);
+                    await CheckThresholdAsync().ConfigureAwait(false);
+                    if (stopError is null && _health is { IsUnhealthy: true })
                     {
                         // The target is paused: stop instead of burning retries; what was not attempted stays pending.
                         pausedError = $"Target '{_health.Name}' is unhealthy; the run stopped and the rest of its records stay pending.";
@@ -136,9 +172,9 @@ internal sealed class RecordJobExecutor<T> : IJobExecutor
                 // Read before the run stopped, never attempted: skipped for this run, offered again on the next.
                 try
                 {
-                    read += leftover.Count;
-                    skipped += leftover.Count;
-                    await AbandonAsync(context, sink, leftover, outcomes, cancellationToken).ConfigureAwait(false);
+                    counts.Read += leftover.Count;
+                    counts.Skipped += leftover.Count;
+                    await AbandonAsync(userSink, leftover, outcomes, cancellationToken).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -146,6 +182,8 @@ internal sealed class RecordJobExecutor<T> : IJobExecutor
                 }
             }
 
+            await SettleQuarantinedAsync(context, inbox, counts, cancellationToken).ConfigureAwait(false);
+            await CheckThresholdAsync().ConfigureAwait(false);
             if (readerError is not null)
             {
                 stopError ??= $"Reading from the source failed: {readerError.GetType().Name}: {readerError.Message}";
@@ -168,15 +206,55 @@ internal sealed class RecordJobExecutor<T> : IJobExecutor
             }
         }
 
-        var counts = new RecordCounts(read, delivered, skipped, failed);
+        var result = counts.ToRecordCounts();
         if (stopError is not null)
         {
-            return JobResult.Create(JobOutcome.Failed, stopError, null, counts);
+            return JobResult.Create(JobOutcome.Failed, stopError, null, result);
         }
 
-        return skipped + failed == 0 && pausedError is null
-            ? JobResult.Create(JobOutcome.Succeeded, null, null, counts)
-            : JobResult.Create(JobOutcome.PartiallySucceeded, pausedError ?? $"{skipped} records skipped, {failed} failed permanently.", null, counts);
+        if (counts.Skipped + counts.Failed == 0 && pausedError is null)
+        {
+            return JobResult.Create(JobOutcome.Succeeded, null, null, result);
+        }
+
+        var error = pausedError ?? $"{counts.Skipped} records skipped, {counts.Failed} failed permanently.";
+
+        // Nothing got through although there was something to export: the administrator must hear of it, whatever K is.
+        return counts.Delivered == 0 && counts.Read > 0
+            ? JobResult.Create(JobOutcome.Failed, $"Nothing was delivered: {error}", null, result)
+            : JobResult.Create(JobOutcome.PartiallySucceeded, error, null, result);
+    }
+
+    /// <summary>Gives back what the run claimed and did not settle; a store that fails here only delays them until their lease ends.</summary>
+    private static async ValueTask ReleaseAsync(JobContext context, InboxSource<T> inbox)
+    {
+        try
+        {
+            await inbox.ReleaseAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            context.Log(JobLogLevel.Warning, $"Releasing the run's unsettled inbox records failed; they are taken over when their lease ends: {ex.GetType().Name}: {ex.Message}");
+        }
+    }
+
+    /// <summary>Counts and records the inbox records quarantined since the last batch: read, and failed permanently.</summary>
+    private async ValueTask SettleQuarantinedAsync(JobContext context, InboxSource<T>? inbox, RunCounts counts, CancellationToken cancellationToken)
+    {
+        if (inbox?.TakeQuarantined() is not { } quarantined)
+        {
+            return;
+        }
+
+        counts.Read += quarantined.Count;
+        counts.Failed += quarantined.Count;
+        foreach (var failure in quarantined)
+        {
+            context.Log(JobLogLevel.Warning, $"Record {failure.RecordId} quarantined: {failure.Error}");
+        }
+
+        await _store.AddRecordFailuresAsync(_jobName, quarantined, cancellationToken).ConfigureAwait(false);
+        JobsTelemetry.RecordsFailed.Add(quarantined.Count, _jobTag);
     }
 
     private async ValueTask<HashSet<string>?> LoadKnownFailuresAsync(CancellationToken cancellationToken)
@@ -185,13 +263,14 @@ internal sealed class RecordJobExecutor<T> : IJobExecutor
         return failures.Count == 0 ? null : failures.Select(f => f.RecordId).ToHashSet(StringComparer.Ordinal);
     }
 
-    private async ValueTask<(int Delivered, int Skipped, int Failed)> DeliverAsync(
+    private async ValueTask DeliverAsync(
         JobContext context,
         DeliveryAttempt<T> attempt,
         IRecordStatusSink<T>? sink,
         HashSet<string>? known,
         RecordBatch<T> batch,
         RecordOutcome[] outcomes,
+        RunCounts counts,
         CancellationToken cancellationToken)
     {
         attempt.Reset(batch.Memory, outcomes);
@@ -205,7 +284,11 @@ internal sealed class RecordJobExecutor<T> : IJobExecutor
             ResilienceContextPool.Shared.Return(resilience);
         }
 
+        // Counted as soon as the target answered: a run that ends on an error after this point still tells what went out.
         var (delivered, skipped, failed) = attempt.Finish();
+        counts.Delivered += delivered;
+        counts.Skipped += skipped;
+        counts.Failed += failed;
         var finalOutcomes = new ReadOnlyMemory<RecordOutcome>(outcomes, 0, batch.Count);
         if (sink is not null)
         {
@@ -243,7 +326,6 @@ internal sealed class RecordJobExecutor<T> : IJobExecutor
         }
 
         JobsTelemetry.RecordsDelivered.Add(delivered, _jobTag);
-        return (delivered, skipped, failed);
     }
 
     private async ValueTask ForgetDeliveredAsync(HashSet<string> known, RecordBatch<T> batch, RecordOutcome[] outcomes, CancellationToken cancellationToken)
@@ -268,7 +350,11 @@ internal sealed class RecordJobExecutor<T> : IJobExecutor
         }
     }
 
-    private async ValueTask AbandonAsync(JobContext context, IRecordStatusSink<T>? sink, RecordBatch<T> batch, RecordOutcome[] outcomes, CancellationToken cancellationToken)
+    /// <summary>
+    /// Tells the host's status sink that records read before the run stopped were not attempted. An inbox is not told:
+    /// they were never attempted, so they are released untouched when the run ends.
+    /// </summary>
+    private async ValueTask AbandonAsync(IRecordStatusSink<T>? sink, RecordBatch<T> batch, RecordOutcome[] outcomes, CancellationToken cancellationToken)
     {
         if (sink is null)
         {
@@ -277,7 +363,6 @@ internal sealed class RecordJobExecutor<T> : IJobExecutor
 
         Array.Fill(outcomes, new RecordOutcome(RecordStatus.Skipped, StoppedError), 0, batch.Count);
         await sink.ReportAsync(_jobName, batch.Memory, new ReadOnlyMemory<RecordOutcome>(outcomes, 0, batch.Count), cancellationToken).ConfigureAwait(false);
-        _ = context;
     }
 
     /// <summary>Streams the source into pooled batches; returns its error (if the source failed) and a part-filled batch left when the run stopped.</summary>
@@ -330,6 +415,17 @@ internal sealed class RecordJobExecutor<T> : IJobExecutor
         {
             ArrayPool<T>.Shared.Return(items, RuntimeHelpers.IsReferenceOrContainsReferences<T>());
         }
+    }
+
+    /// <summary>A run's record counts so far (kept outside the run's body, so a run that ends on an error or a cancellation still reports them).</summary>
+    private sealed class RunCounts
+    {
+        public long Read;
+        public long Delivered;
+        public long Skipped;
+        public long Failed;
+
+        public RecordCounts ToRecordCounts() => new(Read, Delivered, Skipped, Failed);
     }
 
     /// <summary>Reports to the inbox first (the store must know), then to the host's status sink.</summary>

@@ -6,7 +6,10 @@ namespace Commerce.Jobs.Targets;
 
 /// <summary>
 /// One delivery target's concurrency limit and health, shared by every job that delivers to it: a Polly.Core circuit
-/// breaker over its deliveries (a batch failing transiently as a whole, or throwing, counts as a failure).
+/// breaker over the first attempts of its batches, where only a call that itself failed (the target threw, or answered
+/// a transient failure for the whole batch) counts as a failure. Per-record outcomes never count, and retries
+/// (<see cref="DeliveryBatch{T}.Attempt"/> above 0) bypass the breaker: they carry only records that already failed,
+/// so one poison record retried never reads as an outage. A retry is still held back while the target is unhealthy.
 /// </summary>
 internal sealed class TargetHealthMonitor : IDisposable
 {
@@ -39,7 +42,7 @@ internal sealed class TargetHealthMonitor : IDisposable
                 StateProvider = _state,
                 ShouldHandle = static args => ValueTask.FromResult(
                     args.Outcome.Exception is not null and not OperationCanceledException
-                    || (args.Outcome.Result is { } result && IsOutage(result))),
+                    || args.Outcome.Result is { BatchStatus: RecordStatus.TransientFailure }),
                 OnOpened = args =>
                 {
                     _unhealthySince = _time.GetUtcNow();
@@ -68,6 +71,19 @@ internal sealed class TargetHealthMonitor : IDisposable
         Interlocked.Increment(ref _inProgress);
         try
         {
+            if (batch.Attempt > 0)
+            {
+                // A retry never counts for health, but waits out a break like any delivery.
+                if (IsUnhealthy)
+                {
+                    measured = false;
+                    var left = _unhealthySince is { } since ? since + _breakDuration - _time.GetUtcNow() : _breakDuration;
+                    return Paused(left > TimeSpan.Zero ? left : _breakDuration);
+                }
+
+                return await target.DeliverAsync(batch, cancellationToken).ConfigureAwait(false);
+            }
+
             return await _breaker.ExecuteAsync(
                 static async (state, ct) =>
                 {
@@ -86,8 +102,7 @@ internal sealed class TargetHealthMonitor : IDisposable
         catch (BrokenCircuitException ex)
         {
             measured = false;                       // no call was made: nothing to time
-            var pause = ex.RetryAfter ?? _breakDuration;
-            return DeliveryResult.TransientFailure($"Target '{Name}' is unhealthy; deliveries are paused until {_time.GetUtcNow() + pause:u}. Last error: {_lastError}", pause);
+            return Paused(ex.RetryAfter ?? _breakDuration);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -126,30 +141,9 @@ internal sealed class TargetHealthMonitor : IDisposable
 
     public void Dispose() => _slots.Dispose();
 
-    /// <summary>A batch failed transiently as a whole, or every record of it did (an endpoint that is down, answering per record).</summary>
-    private static bool IsOutage(DeliveryResult result)
-    {
-        if (result.BatchStatus is { } status)
-        {
-            return status == RecordStatus.TransientFailure;
-        }
-
-        var outcomes = result.Outcomes.Span;
-        if (outcomes.IsEmpty)
-        {
-            return false;
-        }
-
-        foreach (var outcome in outcomes)
-        {
-            if (outcome.Status != RecordStatus.TransientFailure)
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
+    /// <summary>The answer to a delivery held back while the target is unhealthy: a transient failure with the time left.</summary>
+    private DeliveryResult Paused(TimeSpan pause)
+        => DeliveryResult.TransientFailure($"Target '{Name}' is unhealthy; deliveries are paused until {_time.GetUtcNow() + pause:u}. Last error: {_lastError}", pause);
 
     private static string? FirstError(DeliveryResult result)
     {

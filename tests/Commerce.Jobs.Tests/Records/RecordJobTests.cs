@@ -139,6 +139,58 @@ public sealed class RecordJobTests
         }
     }
 
+    [Theory]
+    [InlineData(5, false)]
+    [InlineData(6, true)]
+    public async Task Records_rejected_permanently_count_toward_MaxItemsToSkip_and_the_K_plus_first_fails_the_run(int rejected, bool fails)
+    {
+        var notifier = new CountingNotifier();
+        var cart = new Cart(Enumerable.Range(0, 50).Select(i => new Order($"SO{i:D2}")));
+        var erp = new ScriptedErp(b => b.GetRecordId(0).CompareTo($"SO{rejected:D2}") < 0 ? DeliveryResult.PermanentFailure("unknown customer") : DeliveryResult.Delivered);
+        await using var engine = TestEngine.Create(
+            jobs => jobs.AddRecordJob<Order>(Job).ReadFrom(cart).DeliverTo(erp).ReportStatusTo(cart).Batch(size: 1, maxItemsToSkip: 5),
+            services: s => s.AddSingleton<IJobFailureNotifier>(notifier));
+
+        engine.Engine.Trigger(Job);
+        await engine.WaitForRunsAsync(Job, 1);
+
+        var run = engine.Runs.Single();
+        Assert.Equal(fails ? JobOutcome.Failed : JobOutcome.PartiallySucceeded, run.Outcome);
+        Assert.Equal(fails ? 1 : 0, notifier.Count);
+        if (fails)
+        {
+            Assert.Contains("more than MaxItemsToSkip (5)", run.Error);
+            Assert.Equal(6, run.Counts.Failed);
+            Assert.True(run.Counts.Delivered < 44, "the run stopped instead of delivering the rest");
+        }
+        else
+        {
+            Assert.Equal(new RecordCounts(50, 45, 0, 5), run.Counts);
+        }
+    }
+
+    [Fact]
+    public async Task A_run_that_delivered_nothing_fails_whatever_MaxItemsToSkip_whether_its_records_were_rejected_or_skipped()
+    {
+        var options = new JobOptions { BatchSize = 2, MaxItemsToSkip = 1_000 };
+        options.RetryWindow.MaxRetries = 0;
+        var rejectedCart = new Cart([new Order("SO1"), new Order("SO2"), new Order("SO3")]);
+        var rejected = CreateSut(options, rejectedCart, new ScriptedErp(_ => DeliveryResult.PermanentFailure("invalid")), rejectedCart);
+        var timedOut = CreateSut(options, new Cart([new Order("SO1"), new Order("SO2"), new Order("SO3")]), new ScriptedErp(_ => throw new TimeoutException("ERP did not answer")), null);
+        var mixed = CreateSut(options, new Cart([new Order("SO1"), new Order("SO2")]), new ScriptedErp(_ => DeliveryResult.PerRecord([RecordOutcome.Permanent("invalid"), RecordOutcome.Transient("locked")])), null);
+
+        var all = await Task.WhenAll(rejected.RunAsync(), timedOut.RunAsync(), mixed.RunAsync());
+
+        Assert.All(all, r => Assert.Equal(JobOutcome.Failed, r.Outcome));
+        Assert.Equal([new RecordCounts(3, 0, 0, 3), new RecordCounts(3, 0, 3, 0), new RecordCounts(2, 0, 1, 1)], all.Select(r => r.Counts));
+        Assert.All(all, r => Assert.Contains("nothing was delivered", r.Error, StringComparison.OrdinalIgnoreCase));
+
+        // A run that read nothing, or delivered something, is not failed by this rule.
+        Assert.Equal(JobOutcome.Succeeded, (await rejected.RunAsync()).Outcome);
+        var some = CreateSut(options, new Cart([new Order("SO1"), new Order("SO2")]), new ScriptedErp(b => b.GetRecordId(0) == "SO1" ? DeliveryResult.PerRecord([RecordOutcome.Delivered, RecordOutcome.Permanent("invalid")]) : DeliveryResult.Delivered), null);
+        Assert.Equal(JobOutcome.PartiallySucceeded, (await some.RunAsync()).Outcome);
+    }
+
     [Fact]
     public async Task A_million_records_stream_through_in_bounded_memory()
     {
@@ -202,7 +254,7 @@ public sealed class RecordJobTests
         var result = await sut.RunAsync();
 
         Assert.Equal(1, erp.Calls);
-        Assert.Equal(JobOutcome.PartiallySucceeded, result.Outcome);
+        Assert.Equal(JobOutcome.Failed, result.Outcome);
         Assert.Equal(RecordStatus.PermanentFailure, cart.StatusOf("SO1"));
     }
 

@@ -1,5 +1,9 @@
+using Commerce.Jobs.History;
+using Commerce.Jobs.Records;
+using Commerce.Jobs.Targets;
 using Commerce.Jobs.Tests.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Commerce.Jobs.Tests.Targets;
 
@@ -35,7 +39,7 @@ public sealed class TargetHealthTests
         await sut.WaitForAsync(r => r.Any(x => x.JobName == "order-submit") && r.Any(x => x.JobName == "order-index"));
 
         var run = sut.Runs.Single(r => r.JobName == "order-submit");
-        Assert.Equal(JobOutcome.PartiallySucceeded, run.Outcome);
+        Assert.Equal(JobOutcome.Failed, run.Outcome);
         Assert.Contains("Target 'erp' is unhealthy", run.Error);
         Assert.Equal(4, erp.Calls);
         Assert.Equal(40, erpOrders.Pending);
@@ -61,6 +65,76 @@ public sealed class TargetHealthTests
         await sut.WaitForRunsAsync("order-submit", 3);
         Assert.Equal(0, erpOrders.Pending);
         Assert.Equal(TargetHealthState.Healthy, sut.Engine.GetTargetHealth().Single(h => h.TargetName == "erp").State);
+    }
+
+    [Fact]
+    public async Task Records_that_always_fail_transiently_never_open_the_breaker_with_default_settings_and_the_good_records_go_out()
+    {
+        var time = new AutoAdvanceTimeProvider(TestEngine.Start);
+        var opened = 0;
+        using var monitor = new TargetHealthMonitor("erp", new TargetOptions(), time, _ =>
+        {
+            Interlocked.Increment(ref opened);
+            return ValueTask.CompletedTask;
+        });
+        var poison = new HashSet<string> { "SO00", "SO01", "SO02", "SO03" };
+        var cart = new Cart(Enumerable.Range(0, 30).Select(i => new Order($"SO{i:D2}")));
+        var erp = new ScriptedErp(b => DeliveryResult.PerRecord([.. Enumerable.Range(0, b.Count).Select(i => poison.Contains(b.GetRecordId(i)) ? RecordOutcome.Transient("lock timeout on this order") : RecordOutcome.Delivered)]));
+        var services = new ServiceCollection().AddSingleton<IJobStore>(new InMemoryJobStore()).AddSingleton<TimeProvider>(time).BuildServiceProvider();
+        var definition = new RecordJobDefinition<Order>("order-submit") { Source = _ => cart, Target = _ => erp, Sink = _ => cart };
+        var executor = new RecordJobExecutor<Order>(definition, new JobOptions { BatchSize = 1 }, o => o.Number, null, monitor, services.GetRequiredService<IJobStore>(), time);
+
+        var result = await Task.Run(() => executor.ExecuteAsync(new JobContext("order-submit", Guid.NewGuid(), TriggerKind.Manual, null, services, time), CancellationToken.None).AsTask()).WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(new RecordCounts(30, 26, 4, 0), result.Counts);
+        Assert.Equal(4 * 4, erp.Calls - 26);
+        Assert.Equal(TargetHealthState.Healthy, monitor.Snapshot().State);
+        Assert.Equal(0, Volatile.Read(ref opened));
+    }
+
+    [Fact]
+    public async Task Only_a_first_attempt_whose_call_failed_counts_against_the_target_and_a_retry_waits_out_a_break()
+    {
+        var time = new FakeTimeProvider(TestEngine.Start);
+        using var monitor = new TargetHealthMonitor("erp", new TargetOptions { MinimumThroughput = 2, FailureRatio = 0.5 }, time, _ => ValueTask.CompletedTask);
+        Func<DeliveryBatch<Order>, DeliveryResult> respond = _ => DeliveryResult.TransientFailure("503 Service Unavailable");
+        var erp = new ScriptedErp(b => respond(b));
+        DeliveryBatch<Order> Batch(int attempt) => new("order-submit", new[] { new Order("SO1"), new Order("SO2") }, o => o.Number, attempt);
+
+        // Retries carry only records that already failed: whatever they meet, they never count.
+        for (var i = 0; i < 20; i++)
+        {
+            await monitor.DeliverAsync(erp, Batch(1 + (i % 3)), CancellationToken.None);
+        }
+
+        Assert.Equal(TargetHealthState.Healthy, monitor.Snapshot().State);
+
+        // Per-record outcomes never count, even when every record of a first attempt failed transiently.
+        respond = _ => DeliveryResult.PerRecord([RecordOutcome.Transient("locked"), RecordOutcome.Transient("locked")]);
+        for (var i = 0; i < 20; i++)
+        {
+            await monitor.DeliverAsync(erp, Batch(0), CancellationToken.None);
+        }
+
+        Assert.Equal(TargetHealthState.Healthy, monitor.Snapshot().State);
+        Assert.Equal(40, erp.Calls);
+
+        // A first attempt that throws, or fails as a whole, does (in a fresh sampling window).
+        time.Advance(TimeSpan.FromMinutes(3));
+        respond = _ => throw new HttpRequestException("connection refused");
+        await Assert.ThrowsAsync<HttpRequestException>(() => monitor.DeliverAsync(erp, Batch(0), CancellationToken.None).AsTask());
+        respond = _ => DeliveryResult.TransientFailure("503 Service Unavailable");
+        await monitor.DeliverAsync(erp, Batch(0), CancellationToken.None);
+        await monitor.DeliverAsync(erp, Batch(0), CancellationToken.None);
+        Assert.Equal(TargetHealthState.Unhealthy, monitor.Snapshot().State);
+
+        // While the break lasts a retry is not sent either: it is answered as paused.
+        var calls = erp.Calls;
+        var paused = await monitor.DeliverAsync(erp, Batch(2), CancellationToken.None);
+        Assert.Equal(calls, erp.Calls);
+        Assert.Equal(RecordStatus.TransientFailure, paused.BatchStatus);
+        Assert.Contains("unhealthy", paused.Error);
+        Assert.NotNull(paused.RetryAfter);
     }
 
     [Fact]
