@@ -534,8 +534,9 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
             _gate.Release();
         }
 
-        // Outside the gate, and bounded by each lane (the grace, then a short wait for a cancelled delivery).
-        var grace = _engineOptions.Value.ShutdownTimeout;
+        // Outside the gate, and bounded by each lane (the grace, then a short wait for a cancelled delivery). Options are
+        // read only when started (a host that failed validation at start still disposes).
+        var grace = lanes.Length > 0 ? _engineOptions.Value.ShutdownTimeout : TimeSpan.Zero;
         await Task.WhenAll(lanes.Select(l => l.StopAsync(grace, cancellationToken)).Concat(retiring)).ConfigureAwait(false);
     }
 
@@ -626,6 +627,8 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
             if (kept is null)
             {
                 kept = CreateLane(updated, updated.Targets[i], options);
+                kept.SetEnabled(updated.Enabled);
+                kept.SetPaused(updated.Paused);  // before it loads what the store holds (a paused lane keeps held deletes beside newer upserts)
                 added.Add(kept);
             }
 
