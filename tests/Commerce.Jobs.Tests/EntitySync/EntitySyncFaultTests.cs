@@ -71,15 +71,18 @@ public sealed class EntitySyncFaultTests
             await sut.Sync.PauseAsync("buyers", None).AsTask().WaitAsync(Patience);
             await sut.Sync.ResumeAsync("buyers", None).AsTask().WaitAsync(Patience);
             Assert.Equal(2, (await sut.Sync.GetConfigurationsAsync(None).AsTask().WaitAsync(Patience)).Count);
-            Assert.True(await sut.Sync.DeleteConfigurationAsync("buyers", None).AsTask().WaitAsync(Patience));
 
-            // The same type: put, paused again and deleted, while the target still holds the delivery.
+            // The same type too: put (resumed), then paused again, while the target still holds the delivery.
             await sut.Sync.PutConfigurationAsync(new EntitySyncConfiguration { EntityType = Categories, Targets = ["search"] }, None).AsTask().WaitAsync(Patience);
+            Assert.False(pause.IsCompleted);
             await AdvanceAsync(time, AbandonAfter, 1);
             await pause.WaitAsync(Patience);
             var pauseAgain = sut.Sync.PauseAsync(Categories, None).AsTask();
             await AdvanceAsync(time, AbandonAfter, 2);
             await pauseAgain.WaitAsync(Patience);
+
+            // And deleted, the other type and this one.
+            Assert.True(await sut.Sync.DeleteConfigurationAsync("buyers", None).AsTask().WaitAsync(Patience));
             Assert.True(await sut.Sync.DeleteConfigurationAsync(Categories, None).AsTask().WaitAsync(Patience));
             Assert.Empty(await sut.Sync.GetConfigurationsAsync(None));
             Assert.False(release.Task.IsCompleted);
