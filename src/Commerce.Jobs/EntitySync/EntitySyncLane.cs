@@ -79,6 +79,8 @@ internal sealed class EntitySyncLane : IDisposable
     private DateTimeOffset? _lastDeliveredAt;
     private string? _lastError;
     private DateTimeOffset? _lastErrorAt;
+    private List<EntityChange>? _owedDelivered;   // delivered, but the store could not be told yet
+    private List<EntityChange>? _owedForgotten;   // dropped, but the store could not be told yet
 
     // Owned by the worker.
     private IAsyncEnumerator<EntityChange>? _fullSync;
@@ -195,7 +197,11 @@ internal sealed class EntitySyncLane : IDisposable
         await ForgetAsync(forget, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Holds upserts from now on; returns when no upsert is being delivered (a batch holding upserts is cancelled and they wait; one of deletes only goes on).</summary>
+    /// <summary>
+    /// Holds upserts from now on (at once); returns when no upsert is being delivered (a batch holding upserts is
+    /// cancelled and they wait; one of deletes only goes on), or when a target that ignores the cancellation was given
+    /// <see cref="EntitySyncDefaults.AbandonAfter"/>.
+    /// </summary>
     public async Task PauseAsync()
     {
         CancellationTokenSource? cancel = null;
@@ -222,7 +228,7 @@ internal sealed class EntitySyncLane : IDisposable
             }
         }
 
-        await done.ConfigureAwait(false);
+        await WaitOrAbandonAsync(done).ConfigureAwait(false);
     }
 
     /// <summary>Delivers the held upserts again.</summary>
@@ -319,7 +325,11 @@ internal sealed class EntitySyncLane : IDisposable
         }
     }
 
-    /// <summary>Stops the worker: a batch in progress may finish within <paramref name="grace"/>, then it is cancelled; what was not delivered stays in the store.</summary>
+    /// <summary>
+    /// Stops the worker: a batch in progress may finish within <paramref name="grace"/>, then it is cancelled and, if the
+    /// target ignores that, abandoned after <see cref="EntitySyncDefaults.AbandonAfter"/>; what was not delivered stays
+    /// in the store. Returns within <paramref name="grace"/> plus that, whatever the target does.
+    /// </summary>
     public async Task StopAsync(TimeSpan grace, CancellationToken cancellationToken)
     {
         await _stop.CancelAsync().ConfigureAwait(false);
@@ -335,7 +345,7 @@ internal sealed class EntitySyncLane : IDisposable
         catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
         {
             await _abort.CancelAsync().ConfigureAwait(false);
-            await _worker.ConfigureAwait(false);
+            await WaitOrAbandonAsync(_worker).ConfigureAwait(false);
         }
 
         _retryTimer.Dispose();
@@ -354,8 +364,26 @@ internal sealed class EntitySyncLane : IDisposable
     public void Dispose()
     {
         _retryTimer.Dispose();
-        _stop.Dispose();
-        _abort.Dispose();
+        if (_worker.IsCompleted)
+        {
+            // Else a delivery abandoned at stop still runs and reads them (they hold no timer; collected with the lane).
+            _stop.Dispose();
+            _abort.Dispose();
+        }
+    }
+
+    /// <summary>Waits for a cancelled delivery to end, at most <see cref="EntitySyncDefaults.AbandonAfter"/> on the lane's clock.</summary>
+    private async Task WaitOrAbandonAsync(Task delivery)
+    {
+        try
+        {
+            await delivery.WaitAsync(EntitySyncDefaults.AbandonAfter, _time).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Not confirmed: its changes stay held in the store (and here), and its delivered version is not recorded.
+            EntitySyncLog.DeliveryAbandoned(_logger, EntityType, TargetName, EntitySyncDefaults.AbandonAfter);
+        }
     }
 
     private void Ring()
@@ -415,6 +443,7 @@ internal sealed class EntitySyncLane : IDisposable
     /// <summary>Delivers what can be delivered now, batch after batch, then the full sync's next entities; stops early after too many skips.</summary>
     private async Task PassAsync()
     {
+        await SettleOwedAsync().ConfigureAwait(false);
         long start;
         lock (_gate)
         {
@@ -478,7 +507,7 @@ internal sealed class EntitySyncLane : IDisposable
         List<TaskCompletionSource>? waiters = null;
         lock (_gate)
         {
-            if ((_deferred.Count > 0 || stoppedOnSkips) && !_stop.IsCancellationRequested)
+            if ((_deferred.Count > 0 || stoppedOnSkips || _owedDelivered is not null || _owedForgotten is not null) && !_stop.IsCancellationRequested)
             {
                 _retryTimer.Change(_options.RetrySkippedAfter, Timeout.InfiniteTimeSpan);
             }
@@ -674,8 +703,8 @@ internal sealed class EntitySyncLane : IDisposable
             }
             catch (Exception ex)
             {
-                // Delivered but still held: delivered again after a restart (at least once, same idempotency keys).
-                StoreFailed(ex);
+                // Delivered but still held: told again later (or delivered again after a restart: at least once, same idempotency keys).
+                Owe(deliveredChanges, delivered: true, ex);
             }
         }
 
@@ -934,9 +963,56 @@ internal sealed class EntitySyncLane : IDisposable
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            // Still held: merged again (and dropped again) after a restart.
-            StoreFailed(ex);
+            // Still held: forgotten again later (or merged and dropped again after a restart).
+            Owe(forget, delivered: false, ex);
         }
+    }
+
+    /// <summary>Keeps what the store could not be told, to tell it at the next pass (at the latest after <see cref="EntitySyncOptions.RetrySkippedAfter"/>).</summary>
+    private void Owe(List<EntityChange> changes, bool delivered, Exception ex)
+    {
+        StoreFailed(ex);
+        lock (_gate)
+        {
+            if (delivered)
+            {
+                (_owedDelivered ??= []).AddRange(changes);
+            }
+            else
+            {
+                (_owedForgotten ??= []).AddRange(changes);
+            }
+
+            if (!_stop.IsCancellationRequested)
+            {
+                _retryTimer.Change(_options.RetrySkippedAfter, Timeout.InfiniteTimeSpan);
+            }
+        }
+    }
+
+    /// <summary>Tells the store what it could not be told before (both writes are idempotent and never touch a newer held change).</summary>
+    private async ValueTask SettleOwedAsync()
+    {
+        List<EntityChange>? delivered, forgotten;
+        lock (_gate)
+        {
+            (delivered, forgotten) = (_owedDelivered, _owedForgotten);
+            (_owedDelivered, _owedForgotten) = (null, null);
+        }
+
+        if (delivered is not null)
+        {
+            try
+            {
+                await _store.MarkEntityChangesDeliveredAsync(TargetName, delivered, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                Owe(delivered, delivered: true, ex);
+            }
+        }
+
+        await ForgetAsync(forgotten, CancellationToken.None).ConfigureAwait(false);
     }
 
     private void StoreFailed(Exception ex)

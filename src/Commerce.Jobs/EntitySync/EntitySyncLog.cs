@@ -40,4 +40,13 @@ internal static partial class EntitySyncLog
 
     [LoggerMessage(412, LogLevel.Information, "Entity sync {EntityType}: the configuration changed at run time ({ChangedAt}) applies instead of the declaration in code")]
     public static partial void DeclarationOverridden(ILogger logger, string entityType, DateTimeOffset changedAt);
+
+    [LoggerMessage(413, LogLevel.Warning, "Entity sync {EntityType} → {Target}: a cancelled delivery did not end within {AbandonAfter}; it is abandoned and its changes stay held in the store")]
+    public static partial void DeliveryAbandoned(ILogger logger, string entityType, string target, TimeSpan abandonAfter);
+
+    [LoggerMessage(414, LogLevel.Error, "Entity sync: a refresh of the configurations changed at run time failed; the next one tries again")]
+    public static partial void RefreshFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(415, LogLevel.Error, "Entity sync {EntityType}: the configuration changed at run time ({ChangedAt}) could not be applied; the next refresh tries again")]
+    public static partial void ConfigurationNotApplied(ILogger logger, string entityType, DateTimeOffset changedAt, Exception exception);
 }

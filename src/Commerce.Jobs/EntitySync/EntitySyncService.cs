@@ -13,7 +13,8 @@ namespace Commerce.Jobs.EntitySync;
 /// </summary>
 /// <remarks>
 /// Configurations are replaced copy-on-write (publishers read a snapshot without locking); changes to them are
-/// serialized by one asynchronous gate.
+/// serialized by one asynchronous gate. The gate is never held while waiting for a target: lanes are paused and stopped
+/// under it, and waited for (bounded) after it is released; removed lanes end in the background.
 /// </remarks>
 internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
 {
@@ -31,6 +32,7 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<string, DateTimeOffset> _changedAt = new(StringComparer.OrdinalIgnoreCase);  // per type, when the configuration in effect was changed at run time (under the gate)
     private readonly CancellationTokenSource _stopRefresh = new();
+    private readonly List<Task> _retiring = [];  // lanes removed while running, ending in the background (under the gate)
     private Task _refresher = Task.CompletedTask;
     private volatile Dictionary<string, TypeState> _types = new(StringComparer.OrdinalIgnoreCase);
     private bool _started;
@@ -124,11 +126,12 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask PauseAsync(string entityType, CancellationToken cancellationToken)
     {
+        Task paused;
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var state = GetState(entityType);
-            if (await PauseLockedAsync(state, cancellationToken).ConfigureAwait(false))
+            if (PauseLocked(state, out paused))
             {
                 await SaveLockedAsync(state.Configuration.EntityType).ConfigureAwait(false);
             }
@@ -137,6 +140,8 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
         {
             _gate.Release();
         }
+
+        await paused.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -160,12 +165,15 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask PauseAllAsync(CancellationToken cancellationToken)
     {
+        var paused = new List<Task>();
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             foreach (var state in _types.Values)
             {
-                if (await PauseLockedAsync(state, cancellationToken).ConfigureAwait(false))
+                var changed = PauseLocked(state, out var lanesPaused);
+                paused.Add(lanesPaused);
+                if (changed)
                 {
                     await SaveLockedAsync(state.Configuration.EntityType).ConfigureAwait(false);
                 }
@@ -175,6 +183,8 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
         {
             _gate.Release();
         }
+
+        await Task.WhenAll(paused).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -270,16 +280,19 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
             throw new ArgumentException($"The entity sync configuration was rejected and nothing was changed: {string.Join(" ", errors)}", nameof(configuration));
         }
 
+        Task paused;
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var type = await ReplaceLockedAsync(configuration, options!, null, cancellationToken).ConfigureAwait(false);
+            (var type, paused) = await ReplaceLockedAsync(configuration, options!, null, cancellationToken).ConfigureAwait(false);
             await SaveLockedAsync(type).ConfigureAwait(false);
         }
         finally
         {
             _gate.Release();
         }
+
+        await paused.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -295,12 +308,7 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
             }
 
             Swap(types => types.Remove(entityType));
-            foreach (var lane in state.Lanes)
-            {
-                await lane.StopAsync(TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
-                lane.Dispose();
-            }
-
+            RetireLocked(state.Lanes);
             await _store.ClearEntitySyncAsync(state.Configuration.EntityType, null, CancellationToken.None).ConfigureAwait(false);
             await SaveLockedAsync(state.Configuration.EntityType).ConfigureAwait(false);
             EntitySyncLog.ConfigurationChanged(_logger, state.Configuration.EntityType, "deleted");
@@ -406,7 +414,7 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
             }
 
             _started = true;
-            _refresher = Periodic.Start(_engineOptions.Value.ControlRefreshInterval, _time, RefreshAsync, _stopRefresh.Token);
+            _refresher = Periodic.Start(_engineOptions.Value.ControlRefreshInterval, _time, RefreshAsync, ex => EntitySyncLog.RefreshFailed(_logger, ex), _stopRefresh.Token);
         }
         finally
         {
@@ -440,41 +448,54 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
                 continue;
             }
 
+            try
+            {
+                await ApplyLockedAsync(entry, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // Its stamp stays behind: the next refresh tries again.
+                EntitySyncLog.ConfigurationNotApplied(_logger, entry.EntityType, entry.ChangedAt, ex);
+                continue;
+            }
+
+            // Only once applied (or found invalid and logged): a change that failed half-way is tried again.
             _changedAt[entry.EntityType] = entry.ChangedAt;
-            if (entry.Configuration is null)
-            {
-                if (_types.TryGetValue(entry.EntityType, out var deleted))
-                {
-                    Swap(types => types.Remove(entry.EntityType));
-                    foreach (var lane in deleted.Lanes)
-                    {
-                        await lane.StopAsync(TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
-                        lane.Dispose();
-                    }
-
-                    // What this host accepted for the type since it was deleted elsewhere goes too.
-                    await _store.ClearEntitySyncAsync(deleted.Configuration.EntityType, null, CancellationToken.None).ConfigureAwait(false);
-                    EntitySyncLog.ConfigurationChanged(_logger, deleted.Configuration.EntityType, "deleted (stored)");
-                }
-
-                continue;
-            }
-
-            var configuration = entry.Configuration with { EntityType = entry.EntityType };
-            var (options, errors) = Check(configuration);
-            if (errors.Count > 0)
-            {
-                EntitySyncLog.ConfigurationNotRestored(_logger, entry.EntityType, string.Join(" ", errors));
-                continue;
-            }
-
-            if (!_started && _declarations.TryGet(configuration.EntityType, out var declared) && !declared.Configuration.Equals(configuration))
-            {
-                EntitySyncLog.DeclarationOverridden(_logger, configuration.EntityType, entry.ChangedAt);
-            }
-
-            await ReplaceLockedAsync(configuration, options!, entry.ChangedAt, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Applies one stored configuration or deletion (called under the gate); a retry after a failure applies it again.</summary>
+    private async Task ApplyLockedAsync(StoredEntitySyncConfiguration entry, CancellationToken cancellationToken)
+    {
+        if (entry.Configuration is null)
+        {
+            if (_types.TryGetValue(entry.EntityType, out var deleted))
+            {
+                Swap(types => types.Remove(entry.EntityType));
+                RetireLocked(deleted.Lanes);
+                EntitySyncLog.ConfigurationChanged(_logger, deleted.Configuration.EntityType, "deleted (stored)");
+            }
+
+            // What this host accepted for the type since it was deleted elsewhere goes too (again, if a clear failed before).
+            await _store.ClearEntitySyncAsync(entry.EntityType, null, CancellationToken.None).ConfigureAwait(false);
+            return;
+        }
+
+        var configuration = entry.Configuration with { EntityType = entry.EntityType };
+        var (options, errors) = Check(configuration);
+        if (errors.Count > 0)
+        {
+            EntitySyncLog.ConfigurationNotRestored(_logger, entry.EntityType, string.Join(" ", errors));
+            return;
+        }
+
+        if (!_started && _declarations.TryGet(configuration.EntityType, out var declared) && !declared.Configuration.Equals(configuration))
+        {
+            EntitySyncLog.DeclarationOverridden(_logger, configuration.EntityType, entry.ChangedAt);
+        }
+
+        // A pause is in effect at once; a delivery it cancels ends in the background.
+        await ReplaceLockedAsync(configuration, options!, entry.ChangedAt, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Applies what other hosts stored, unless stopped meanwhile (a pass of <see cref="Periodic"/>).</summary>
@@ -499,23 +520,24 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
     {
         await _stopRefresh.CancelAsync().ConfigureAwait(false);
         await _refresher.ConfigureAwait(false);
+        EntitySyncLane[] lanes;
+        Task[] retiring;
         await _gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
-            if (!_started || _stopped)
-            {
-                _stopped = true;
-                return;
-            }
-
+            lanes = _started && !_stopped ? [.. _types.Values.SelectMany(s => s.Lanes)] : [];
+            retiring = [.. _retiring];
             _stopped = true;
-            var grace = _engineOptions.Value.ShutdownTimeout;
-            await Task.WhenAll(_types.Values.SelectMany(s => s.Lanes).Select(l => l.StopAsync(grace, cancellationToken))).ConfigureAwait(false);
         }
         finally
         {
             _gate.Release();
         }
+
+        // Outside the gate, and bounded by each lane (the grace, then a short wait for a cancelled delivery). Options are
+        // read only when started (a host that failed validation at start still disposes).
+        var grace = lanes.Length > 0 ? _engineOptions.Value.ShutdownTimeout : TimeSpan.Zero;
+        await Task.WhenAll(lanes.Select(l => l.StopAsync(grace, cancellationToken)).Concat(retiring)).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -591,8 +613,8 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
     /// Puts a valid configuration in place (called under the gate): lanes of kept targets stay, new ones are created
     /// (and started when the service runs), removed ones are stopped and their held changes cleared.
     /// </summary>
-    /// <returns>The entity type as it is kept.</returns>
-    private async Task<string> ReplaceLockedAsync(EntitySyncConfiguration configuration, EntitySyncOptions options, DateTimeOffset? pausedAt, CancellationToken cancellationToken)
+    /// <returns>The entity type as it is kept, and a task that completes when no upsert is being delivered if it is paused (to await after the gate).</returns>
+    private async Task<(string Type, Task Paused)> ReplaceLockedAsync(EntitySyncConfiguration configuration, EntitySyncOptions options, DateTimeOffset? pausedAt, CancellationToken cancellationToken)
     {
         var existing = _types.GetValueOrDefault(configuration.EntityType);
         var type = existing?.Configuration.EntityType ?? configuration.EntityType;
@@ -605,6 +627,8 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
             if (kept is null)
             {
                 kept = CreateLane(updated, updated.Targets[i], options);
+                kept.SetEnabled(updated.Enabled);
+                kept.SetPaused(updated.Paused);  // before it loads what the store holds (a paused lane keeps held deletes beside newer upserts)
                 added.Add(kept);
             }
 
@@ -612,17 +636,35 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
         }
 
         var removed = existing?.Lanes.Where(l => !lanes.Contains(l)).ToList() ?? [];
+        if (_started && !_stopped)
+        {
+            // Read before anything changes: if the store fails, nothing was changed (and the new lanes go).
+            try
+            {
+                foreach (var lane in added)
+                {
+                    await lane.LoadAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch
+            {
+                added.ForEach(l => l.Dispose());
+                throw;
+            }
+        }
+
         // Paused since: the earliest known (a restored pause is as old as its stored change, or older if already paused here).
         var pausedSince = !updated.Paused ? (DateTimeOffset?)null
             : existing?.PausedSince is { } since && (pausedAt is null || since < pausedAt) ? since
             : pausedAt ?? _time.GetUtcNow();
         var state = new TypeState(updated, lanes, existing?.Source ?? (_declarations.TryGet(type, out var declared) ? declared.Source : null), pausedSince);
+        var paused = new List<Task>();
         foreach (var lane in lanes)
         {
             lane.SetEnabled(updated.Enabled);
             if (updated.Paused)
             {
-                await lane.PauseAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+                paused.Add(lane.PauseAsync());
             }
             else
             {
@@ -632,23 +674,26 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
 
         if (_started && !_stopped)
         {
-            foreach (var lane in added)
-            {
-                await lane.LoadAsync(cancellationToken).ConfigureAwait(false);
-                lane.Start();
-            }
+            added.ForEach(l => l.Start());
         }
 
         Swap(types => types[type] = state);
+        RetireLocked(removed);
         foreach (var lane in removed)
         {
-            await lane.StopAsync(TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
-            lane.Dispose();
-            await _store.ClearEntitySyncAsync(type, lane.TargetName, CancellationToken.None).ConfigureAwait(false);
+            try
+            {
+                await _store.ClearEntitySyncAsync(type, lane.TargetName, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                // The configuration is in effect; what stays held for the removed target is merged again if it is added back.
+                EntitySyncLog.StoreFailed(_logger, type, lane.TargetName, ex);
+            }
         }
 
         EntitySyncLog.ConfigurationChanged(_logger, type, existing is null ? "added" : "replaced");
-        return type;
+        return (type, Task.WhenAll(paused));
     }
 
     /// <summary>Keeps a type's configuration (or its deletion) in the store, so a restart and the other hosts see it; a failure is logged.</summary>
@@ -675,8 +720,11 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
         }
     }
 
+    /// <summary>Pauses a type at once (called under the gate).</summary>
+    /// <param name="state">The type.</param>
+    /// <param name="lanesPaused">Completes when no upsert of the type is being delivered (bounded by each lane; to await after the gate).</param>
     /// <returns>Whether the type was running (its configuration changed).</returns>
-    private async ValueTask<bool> PauseLockedAsync(TypeState state, CancellationToken cancellationToken)
+    private bool PauseLocked(TypeState state, out Task lanesPaused)
     {
         var changed = !state.Configuration.Paused;
         if (changed)
@@ -685,12 +733,24 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
             Swap(types => types[paused.Configuration.EntityType] = paused);
         }
 
-        foreach (var lane in state.Lanes)
+        lanesPaused = Task.WhenAll(state.Lanes.Select(l => l.PauseAsync()));
+        return changed;
+    }
+
+    /// <summary>Stops lanes that were removed (called under the gate), without waiting: they end in the background, bounded, and <see cref="StopAsync"/> waits for them.</summary>
+    private void RetireLocked(IEnumerable<EntitySyncLane> lanes)
+    {
+        _retiring.RemoveAll(static t => t.IsCompleted);
+        foreach (var lane in lanes)
         {
-            await lane.PauseAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+            _retiring.Add(RetireAsync(lane));
         }
 
-        return changed;
+        static async Task RetireAsync(EntitySyncLane lane)
+        {
+            await lane.StopAsync(TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
+            lane.Dispose();
+        }
     }
 
     /// <returns>Whether the type was paused (its configuration changed).</returns>

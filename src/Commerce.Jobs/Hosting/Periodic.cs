@@ -5,10 +5,19 @@ internal static class Periodic
 {
     /// <summary>
     /// Runs <paramref name="work"/> every <paramref name="interval"/> until <paramref name="stopping"/> fires; an
-    /// infinite interval runs nothing. The work handles its own failures.
+    /// infinite interval runs nothing. A pass that throws ends alone: the next one runs at its time.
     /// </summary>
-    /// <returns>A task that completes when stopped.</returns>
-    public static Task Start(TimeSpan interval, TimeProvider time, Func<CancellationToken, Task> work, CancellationToken stopping)
+    /// <returns>A task that completes when stopped (it never faults).</returns>
+    public static Task Start(TimeSpan interval, TimeProvider time, Func<CancellationToken, Task> work, CancellationToken stopping) =>
+        Start(interval, time, work, static _ => { }, stopping);
+
+    /// <summary>
+    /// Runs <paramref name="work"/> every <paramref name="interval"/> until <paramref name="stopping"/> fires; an
+    /// infinite interval runs nothing. A pass that throws is reported to <paramref name="failed"/> (to log it) and the
+    /// next one runs at its time.
+    /// </summary>
+    /// <returns>A task that completes when stopped (it never faults).</returns>
+    public static Task Start(TimeSpan interval, TimeProvider time, Func<CancellationToken, Task> work, Action<Exception> failed, CancellationToken stopping)
     {
         if (interval == Timeout.InfiniteTimeSpan)
         {
@@ -18,17 +27,22 @@ internal static class Periodic
         return Task.Run(
             async () =>
             {
-                try
+                while (!stopping.IsCancellationRequested)
                 {
-                    while (true)
+                    try
                     {
                         await Task.Delay(interval, time, stopping).ConfigureAwait(false);
                         await work(stopping).ConfigureAwait(false);
                     }
-                }
-                catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-                {
-                    // Stopping.
+                    catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+                    {
+                        // Stopping.
+                    }
+                    catch (Exception ex)
+                    {
+                        // One failed pass does not end the ones after it.
+                        failed(ex);
+                    }
                 }
             },
             CancellationToken.None);

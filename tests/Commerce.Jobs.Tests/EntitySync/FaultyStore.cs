@@ -1,0 +1,50 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using System.Runtime.ExceptionServices;
+
+namespace Commerce.Jobs.Tests.EntitySync;
+
+/// <summary>A job store that forwards every member to another one, and fails the next calls of a member on demand (then works again).</summary>
+public class FaultyStore : DispatchProxy
+{
+    private readonly ConcurrentDictionary<string, int> _failures = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _failed = new(StringComparer.Ordinal);
+    private IJobStore _inner = null!;
+
+    /// <summary>Gets the store it forwards to (to change it as another host would, without faults).</summary>
+    internal IJobStore Inner => _inner;
+
+    internal static (IJobStore Store, FaultyStore Faults) Create(IJobStore inner)
+    {
+        var proxy = Create<IJobStore, FaultyStore>();
+        var self = (FaultyStore)(object)proxy;
+        self._inner = inner;
+        return (proxy, self);
+    }
+
+    /// <summary>Makes the next <paramref name="times"/> calls of <paramref name="method"/> throw.</summary>
+    internal void FailNext(string method, int times = 1) => _failures[method] = times;
+
+    /// <summary>Gets how many calls of <paramref name="method"/> were failed.</summary>
+    internal int Failed(string method) => _failed.GetValueOrDefault(method);
+
+    protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
+    {
+        var name = targetMethod!.Name;
+        if (_failures.TryGetValue(name, out var left) && left > 0 && _failures.TryUpdate(name, left - 1, left))
+        {
+            _failed.AddOrUpdate(name, 1, static (_, n) => n + 1);
+            throw new InvalidOperationException($"The store failed: {name} (injected).");
+        }
+
+        try
+        {
+            return targetMethod.Invoke(_inner, args);
+        }
+        catch (TargetInvocationException ex) when (ex.InnerException is not null)
+        {
+            ExceptionDispatchInfo.Throw(ex.InnerException);
+            throw;
+        }
+    }
+}
