@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Npgsql;
@@ -260,7 +261,12 @@ internal sealed partial class PostgreSqlJobStore
     {
         if (final is { Change: { } change })
         {
-            put.Add(entity, target, id, kind, change.Version, StoredText.Escape(change.EntityType), change.Payload is null ? null : EscapeJson(JsonSerializer.Serialize(change.Payload, change.Payload.GetType(), JsonSerializerOptions.Web)));
+            put.Add(entity, target, id, kind, change.Version, StoredText.Escape(change.EntityType), change.Payload switch
+            {
+                null => null,
+                JsonElement element => EscapeJson(element.GetRawText()),   // as given: re-serializing refuses a lone surrogate escape
+                var payload => EscapeJson(JsonSerializer.Serialize(payload, payload.GetType(), JsonSerializerOptions.Web)),
+            });
         }
         else if (final is null && initial is not null)
         {
@@ -269,18 +275,20 @@ internal sealed partial class PostgreSqlJobStore
     }
 
     /// <summary>
-    /// A payload as <c>jsonb</c> holds it: <c>jsonb</c> refuses <c>\u0000</c> in a string, so when a payload has one (or the
-    /// escape character) its strings and property names are escaped as <see cref="StoredText"/> says; other payloads are
-    /// stored as they are.
+    /// A payload as <c>jsonb</c> holds it: <c>jsonb</c> refuses <c>\u0000</c> and a lone surrogate escape in a string, so
+    /// when a payload may have one (or has the escape character) its strings and property names are escaped as
+    /// <see cref="StoredText"/> says; other payloads are stored as they are.
     /// </summary>
     private static string EscapeJson(string json) =>
         json.Contains(StoredText.EscapeChar, StringComparison.Ordinal)
         || json.Contains("\\u0000", StringComparison.Ordinal)
         || json.Contains("\\uE000", StringComparison.OrdinalIgnoreCase)
+        || json.Contains("\\uD", StringComparison.OrdinalIgnoreCase)   // a surrogate escape, maybe unpaired
             ? RewriteStrings(json, static s => StoredText.Escape(s))
             : json;
 
     /// <summary>A stored payload as it was given (<c>jsonb</c> writes the escape character as it is, never as <c>\uE000</c>).</summary>
+    /// <remarks>A lone surrogate comes back as U+FFFD: System.Text.Json cannot write one into a <see cref="JsonElement"/>.</remarks>
     private static string UnescapeJson(string json) =>
         json.Contains(StoredText.EscapeChar, StringComparison.Ordinal) ? RewriteStrings(json, static s => StoredText.Unescape(s)) : json;
 
@@ -299,14 +307,53 @@ internal sealed partial class PostgreSqlJobStore
                     case JsonTokenType.EndObject: writer.WriteEndObject(); break;
                     case JsonTokenType.StartArray: writer.WriteStartArray(); break;
                     case JsonTokenType.EndArray: writer.WriteEndArray(); break;
-                    case JsonTokenType.PropertyName: writer.WritePropertyName(map(reader.GetString()!)); break;
-                    case JsonTokenType.String: writer.WriteStringValue(map(reader.GetString()!)); break;
+                    case JsonTokenType.PropertyName: writer.WritePropertyName(map(ReadString(ref reader))); break;
+                    case JsonTokenType.String: writer.WriteStringValue(map(ReadString(ref reader))); break;
                     default: writer.WriteRawValue(reader.ValueSpan, skipInputValidation: true); break;   // numbers, true, false, null
                 }
             }
         }
 
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>A JSON string's value, a lone surrogate escape included (which <see cref="Utf8JsonReader.GetString"/> refuses).</summary>
+    private static string ReadString(ref Utf8JsonReader reader)
+    {
+        try
+        {
+            return reader.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            // The whole text was one span (Encoding.GetBytes above), so ValueSpan holds the escaped string between its quotes.
+            var raw = reader.ValueSpan;
+            var text = new StringBuilder(raw.Length);
+            while (!raw.IsEmpty)
+            {
+                var backslash = raw.IndexOf((byte)'\\');
+                text.Append(Encoding.UTF8.GetString(backslash < 0 ? raw : raw[..backslash]));
+                if (backslash < 0)
+                {
+                    break;
+                }
+
+                var escape = (char)raw[backslash + 1];
+                text.Append(escape switch
+                {
+                    'u' => (char)ushort.Parse(Encoding.ASCII.GetString(raw.Slice(backslash + 2, 4)), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture),
+                    'b' => '\b',
+                    'f' => '\f',
+                    'n' => '\n',
+                    'r' => '\r',
+                    't' => '\t',
+                    _ => escape,   // \" \\ \/
+                });
+                raw = raw[(backslash + (escape == 'u' ? 6 : 2))..];
+            }
+
+            return text.ToString();
+        }
     }
 
     /// <summary>A held version: read from the store (<see cref="Change"/> null) or taken from the list being added.</summary>

@@ -51,6 +51,28 @@ public sealed class PostgreSqlStoredTextTests(PostgreSqlServer server) : IAsyncL
         Assert.Equal("line\r\nbreak", ((JsonElement)held[0].Payload!).GetProperty("note").GetString());
     }
 
+    [Fact]
+    public async Task A_payload_with_a_lone_surrogate_escape_is_held_with_the_others_of_its_call()
+    {
+        await using var store = new PostgreSqlJobStore(new PostgreSqlStoreOptions { ConnectionString = _connectionString, Schema = "lone" });
+        using var lone = JsonDocument.Parse("{\"name\":\"x\\uD800y \\uD83D\\uDE00\",\"n\":1.50,\"ok\":true,\"none\":null,\"list\":[\"\\\"q\\\"\\n\"]}");
+
+        await store.AddEntityChangesAsync(["search"],
+        [
+            EntityChange.Upsert("categories", "c-1", lone.RootElement.Clone(), 1),
+            EntityChange.Upsert("categories", "c-2", new { Name = "plain" }, 1),
+        ], default);
+
+        var held = (await store.GetEntityChangesAsync("categories", "search", default)).OrderBy(c => c.Id, StringComparer.Ordinal).ToList();
+        var payload = (JsonElement)held[0].Payload!;
+        Assert.Equal("x\uFFFDy 😀", payload.GetProperty("name").GetString());   // System.Text.Json cannot hand back a lone surrogate
+        Assert.Equal(1.50m, payload.GetProperty("n").GetDecimal());
+        Assert.True(payload.GetProperty("ok").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, payload.GetProperty("none").ValueKind);
+        Assert.Equal("\"q\"\n", payload.GetProperty("list")[0].GetString());
+        Assert.Equal("plain", ((JsonElement)held[1].Payload!).GetProperty("name").GetString());
+    }
+
     private async Task<List<T>> QueryAsync<T>(string sql)
     {
         await using var connection = new NpgsqlConnection(_connectionString);
