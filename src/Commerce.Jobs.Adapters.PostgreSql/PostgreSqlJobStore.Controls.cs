@@ -7,6 +7,9 @@ namespace Commerce.Jobs.Adapters.PostgreSql;
 /// <summary>Operator state: one row per job an operator changed and per entity type changed at run time, read by every host.</summary>
 internal sealed partial class PostgreSqlJobStore
 {
+    /// <summary>Configurations as <c>jsonb</c>: web defaults, every string escaped as <see cref="StoredText"/> says.</summary>
+    private static readonly JsonSerializerOptions s_configurationJson = new(JsonSerializerOptions.Web) { Converters = { new StoredTextJsonConverter() } };
+
     public async ValueTask<IReadOnlyList<JobControl>> GetJobControlsAsync(CancellationToken cancellationToken)
     {
         using var command = await CreateCommandAsync(_sql.GetJobControls, cancellationToken).ConfigureAwait(false);
@@ -15,7 +18,7 @@ internal sealed partial class PostgreSqlJobStore
         var controls = new List<JobControl>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            controls.Add(new JobControl(reader.GetString(0), reader.GetBoolean(1), reader.GetBoolean(2), reader.GetFieldValue<DateTimeOffset>(3)));
+            controls.Add(new JobControl(ReadText(reader, 0), reader.GetBoolean(1), reader.GetBoolean(2), reader.GetFieldValue<DateTimeOffset>(3)));
         }
 
         return controls;
@@ -26,7 +29,7 @@ internal sealed partial class PostgreSqlJobStore
         ArgumentNullException.ThrowIfNull(control);
         using var command = await CreateCommandAsync(_sql.SetJobControl, cancellationToken).ConfigureAwait(false);
         command.Parameters.Add(Param(Key(control.JobName)));
-        command.Parameters.Add(Param(control.JobName));
+        command.Parameters.Add(Param(StoredText.Escape(control.JobName)));
         command.Parameters.Add(Param(control.Paused));
         command.Parameters.Add(Param(control.Disabled));
         command.Parameters.Add(Param(control.ChangedAt.ToUniversalTime()));
@@ -46,7 +49,7 @@ internal sealed partial class PostgreSqlJobStore
             {
                 try
                 {
-                    configuration = JsonSerializer.Deserialize<EntitySyncConfiguration>(reader.GetString(1), JsonSerializerOptions.Web);
+                    configuration = JsonSerializer.Deserialize<EntitySyncConfiguration>(reader.GetString(1), s_configurationJson);
                 }
                 catch (JsonException)
                 {
@@ -54,7 +57,7 @@ internal sealed partial class PostgreSqlJobStore
                 }
             }
 
-            configurations.Add(new StoredEntitySyncConfiguration(reader.GetString(0), configuration, reader.GetFieldValue<DateTimeOffset>(2)));
+            configurations.Add(new StoredEntitySyncConfiguration(ReadText(reader, 0), configuration, reader.GetFieldValue<DateTimeOffset>(2)));
         }
 
         return configurations;
@@ -65,10 +68,10 @@ internal sealed partial class PostgreSqlJobStore
         ArgumentNullException.ThrowIfNull(configuration);
         using var command = await CreateCommandAsync(_sql.SetEntitySyncConfiguration, cancellationToken).ConfigureAwait(false);
         command.Parameters.Add(Param(Key(configuration.EntityType)));
-        command.Parameters.Add(Param(configuration.EntityType));
+        command.Parameters.Add(Param(StoredText.Escape(configuration.EntityType)));
         command.Parameters.Add(new NpgsqlParameter<string?>
         {
-            TypedValue = configuration.Configuration is null ? null : JsonSerializer.Serialize(configuration.Configuration, JsonSerializerOptions.Web),
+            TypedValue = configuration.Configuration is null ? null : JsonSerializer.Serialize(configuration.Configuration, s_configurationJson),
             NpgsqlDbType = NpgsqlDbType.Jsonb,
         });
         command.Parameters.Add(Param(configuration.ChangedAt.ToUniversalTime()));

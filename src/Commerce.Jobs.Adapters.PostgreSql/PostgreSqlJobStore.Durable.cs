@@ -20,8 +20,8 @@ internal sealed partial class PostgreSqlJobStore
         for (var i = 0; i < records.Count; i++)
         {
             var record = records[i];
-            ids[i] = record.RecordId;
-            keys[i] = record.IdempotencyKey;
+            ids[i] = StoredText.Escape(record.RecordId);
+            keys[i] = StoredText.Escape(record.IdempotencyKey);
             payloads[i] = record.Payload;
         }
 
@@ -47,7 +47,7 @@ internal sealed partial class PostgreSqlJobStore
         command.Parameters.Add(Param(claim.IncludeFailed));
         command.Parameters.Add(Param(claim.Now.ToUniversalTime()));
         command.Parameters.Add(Param(claim.MaxRecords));
-        command.Parameters.Add(Param(claim.Owner));
+        command.Parameters.Add(Param(StoredText.Escape(claim.Owner)));
         command.Parameters.Add(Param(claim.LeaseUntil.ToUniversalTime()));
         var claimed = new List<PendingRecord>(Math.Min(claim.MaxRecords, 1024));
         var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -55,12 +55,12 @@ internal sealed partial class PostgreSqlJobStore
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             claimed.Add(new PendingRecord(
-                reader.GetString(1),
-                reader.GetString(2),
+                ReadText(reader, 1),
+                ReadText(reader, 2),
                 reader.GetFieldValue<byte[]>(3),
                 reader.GetInt64(0),
                 reader.GetInt32(4),
-                reader.IsDBNull(5) ? null : reader.GetString(5)));
+                ReadTextOrNull(reader, 5)));
         }
 
         return claimed;
@@ -98,7 +98,7 @@ internal sealed partial class PostgreSqlJobStore
         for (var i = 0; i < completions.Count; i++)
         {
             statuses[i] = (short)completions[i].Status;
-            errors[i] = completions[i].Error;
+            errors[i] = StoredText.Escape(completions[i].Error);
         }
 
         using var command = await CreateCommandAsync(_sql.Complete, cancellationToken).ConfigureAwait(false);
@@ -106,7 +106,7 @@ internal sealed partial class PostgreSqlJobStore
         command.Parameters.Add(Param(sequences));
         command.Parameters.Add(Param(statuses));
         command.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = errors, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        command.Parameters.Add(Param(owner));
+        command.Parameters.Add(Param(StoredText.Escape(owner)));
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -115,7 +115,7 @@ internal sealed partial class PostgreSqlJobStore
         ArgumentNullException.ThrowIfNull(owner);
         using var command = await CreateCommandAsync(_sql.RenewLeases, cancellationToken).ConfigureAwait(false);
         command.Parameters.Add(Param(Key(jobName)));
-        command.Parameters.Add(Param(owner));
+        command.Parameters.Add(Param(StoredText.Escape(owner)));
         command.Parameters.Add(Param(leaseUntil.ToUniversalTime()));
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -133,7 +133,7 @@ internal sealed partial class PostgreSqlJobStore
         using var command = await CreateCommandAsync(_sql.ClaimOccurrence, cancellationToken).ConfigureAwait(false);
         command.Parameters.Add(Param(Key(jobName)));
         command.Parameters.Add(Param(scheduledTime.ToUniversalTime()));
-        command.Parameters.Add(Param(owner));
+        command.Parameters.Add(Param(StoredText.Escape(owner)));
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
     }
 
@@ -141,7 +141,7 @@ internal sealed partial class PostgreSqlJobStore
     {
         using var command = await CreateCommandAsync(_sql.GetCheckpoint, cancellationToken).ConfigureAwait(false);
         command.Parameters.Add(Param(Key(jobName)));
-        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
+        return StoredText.Unescape(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string);
     }
 
     public async ValueTask SetCheckpointAsync(string jobName, string? checkpoint, CancellationToken cancellationToken)
@@ -150,7 +150,7 @@ internal sealed partial class PostgreSqlJobStore
         command.Parameters.Add(Param(Key(jobName)));
         if (checkpoint is not null)
         {
-            command.Parameters.Add(Param(checkpoint));
+            command.Parameters.Add(Param(StoredText.Escape(checkpoint)));
         }
 
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);

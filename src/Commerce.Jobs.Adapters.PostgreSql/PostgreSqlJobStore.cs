@@ -14,7 +14,9 @@ namespace Commerce.Jobs.Adapters.PostgreSql;
 /// </summary>
 /// <remarks>
 /// Job names, entity types and target names compare case-insensitively (they are stored under a lower-case key), record
-/// and entity ids ordinally (<c>COLLATE "C"</c>). Times are stored as <c>timestamptz</c> (microseconds).
+/// and entity ids ordinally (<c>COLLATE "C"</c>). Times are stored as <c>timestamptz</c> (microseconds). Every text from
+/// outside goes through <see cref="StoredText"/> (<c>text</c> cannot hold NUL, and Npgsql's UTF-8 refuses a lone
+/// surrogate), keys included, so a lookup escapes the same way; JSON documents escape their strings the same way.
 /// </remarks>
 internal sealed partial class PostgreSqlJobStore : IJobStore, IAsyncDisposable, IDisposable
 {
@@ -24,6 +26,7 @@ internal sealed partial class PostgreSqlJobStore : IJobStore, IAsyncDisposable, 
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _initializing = new(1, 1);
     private readonly Sql _sql;
+    private readonly string _displayName;
     private volatile bool _initialized;
 
     public PostgreSqlJobStore(PostgreSqlStoreOptions options, ILoggerFactory? loggerFactory = null)
@@ -51,6 +54,8 @@ internal sealed partial class PostgreSqlJobStore : IJobStore, IAsyncDisposable, 
         _autoMigrate = options.AutoMigrate;
         _logger = loggerFactory?.CreateLogger<PostgreSqlJobStore>() ?? NullLogger<PostgreSqlJobStore>.Instance;
         _sql = new Sql(PostgreSqlStoreMigrations.Quote(options.Schema));
+        var connection = builder.ConnectionStringBuilder;
+        _displayName = $"PostgreSQL job store (host {connection.Host}:{connection.Port}, database '{connection.Database ?? connection.Username}', schema '{options.Schema}')";
     }
 
     public async ValueTask AddRunAsync(JobRun run, CancellationToken cancellationToken)
@@ -59,9 +64,9 @@ internal sealed partial class PostgreSqlJobStore : IJobStore, IAsyncDisposable, 
         using var command = await CreateCommandAsync(_sql.AddRun, cancellationToken).ConfigureAwait(false);
         command.Parameters.Add(Param(Key(run.JobName)));
         command.Parameters.Add(Param(run.RunId));
-        command.Parameters.Add(Param(run.JobName));
+        command.Parameters.Add(Param(StoredText.Escape(run.JobName)));
         command.Parameters.Add(Param((short)run.Trigger));
-        command.Parameters.Add(Param(run.HostName));
+        command.Parameters.Add(Param(StoredText.Escape(run.HostName)));
         command.Parameters.Add(Param(run.StartedAt.ToUniversalTime()));
         command.Parameters.Add(Param(run.EndedAt.ToUniversalTime()));
         command.Parameters.Add(Param((short)run.Outcome));
@@ -69,7 +74,7 @@ internal sealed partial class PostgreSqlJobStore : IJobStore, IAsyncDisposable, 
         command.Parameters.Add(Param(run.Counts.Delivered));
         command.Parameters.Add(Param(run.Counts.Skipped));
         command.Parameters.Add(Param(run.Counts.Failed));
-        command.Parameters.Add(Text(run.Error));
+        command.Parameters.Add(Text(StoredText.Escape(run.Error)));
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = WriteLog(run.Log), NpgsqlDbType = NpgsqlDbType.Jsonb });
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -92,14 +97,14 @@ internal sealed partial class PostgreSqlJobStore : IJobStore, IAsyncDisposable, 
             runs.Add(new JobRun
             {
                 RunId = reader.GetGuid(0),
-                JobName = reader.GetString(1),
+                JobName = ReadText(reader, 1),
                 Trigger = (TriggerKind)reader.GetInt16(2),
-                HostName = reader.GetString(3),
+                HostName = ReadText(reader, 3),
                 StartedAt = reader.GetFieldValue<DateTimeOffset>(4),
                 EndedAt = reader.GetFieldValue<DateTimeOffset>(5),
                 Outcome = (JobOutcome)reader.GetInt16(6),
                 Counts = new RecordCounts(reader.GetInt64(7), reader.GetInt64(8), reader.GetInt64(9), reader.GetInt64(10)),
-                Error = reader.IsDBNull(11) ? null : reader.GetString(11),
+                Error = ReadTextOrNull(reader, 11),
                 Log = ReadLog(reader.GetString(12)),
             });
         }
@@ -131,9 +136,9 @@ internal sealed partial class PostgreSqlJobStore : IJobStore, IAsyncDisposable, 
         for (var i = 0; i < failures.Count; i++)
         {
             var failure = failures[i];
-            ids[i] = failure.RecordId;
+            ids[i] = StoredText.Escape(failure.RecordId);
             statuses[i] = (short)failure.Status;
-            errors[i] = failure.Error;
+            errors[i] = StoredText.Escape(failure.Error);
             times[i] = failure.LastAttemptAt.UtcDateTime;
         }
 
@@ -156,7 +161,7 @@ internal sealed partial class PostgreSqlJobStore : IJobStore, IAsyncDisposable, 
 
         using var command = await CreateCommandAsync(_sql.RemoveFailures, cancellationToken).ConfigureAwait(false);
         command.Parameters.Add(Param(Key(jobName)));
-        command.Parameters.Add(Param(recordIds.ToArray()));
+        command.Parameters.Add(Param(StoredText.EscapeAll(recordIds)));
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -170,9 +175,9 @@ internal sealed partial class PostgreSqlJobStore : IJobStore, IAsyncDisposable, 
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             failures.Add(new RecordFailure(
-                reader.GetString(0),
+                ReadText(reader, 0),
                 (RecordStatus)reader.GetInt16(1),
-                reader.IsDBNull(2) ? null : reader.GetString(2),
+                ReadTextOrNull(reader, 2),
                 reader.GetInt32(3),
                 reader.GetFieldValue<DateTimeOffset>(4)));
         }
@@ -208,12 +213,22 @@ internal sealed partial class PostgreSqlJobStore : IJobStore, IAsyncDisposable, 
                 return;
             }
 
-            if (_autoMigrate)
+            int? version;
+            try
             {
-                await MigrateAsync(cancellationToken).ConfigureAwait(false);
+                if (_autoMigrate)
+                {
+                    await MigrateAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                version = await GetSchemaVersionAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (NpgsqlException ex)
+            {
+                // The first connection names what failed (never the password); the next call tries again.
+                throw new InvalidOperationException($"{_displayName} could not be opened: {ex.Message}", ex);
             }
 
-            var version = await GetSchemaVersionAsync(cancellationToken).ConfigureAwait(false);
             if (version is not { } found || found < PostgreSqlStoreMigrations.LatestVersion)
             {
                 throw new InvalidOperationException(
@@ -300,11 +315,18 @@ internal sealed partial class PostgreSqlJobStore : IJobStore, IAsyncDisposable, 
         return await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>A name's case-insensitive key, as stored.</summary>
     private static string Key(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        return name.ToLowerInvariant();
+        return StoredText.Escape(name.ToLowerInvariant());
     }
+
+    /// <summary>A stored text as written.</summary>
+    private static string ReadText(NpgsqlDataReader reader, int ordinal) => StoredText.Unescape(reader.GetString(ordinal));
+
+    /// <summary>A stored text or <see langword="null"/>, as written.</summary>
+    private static string? ReadTextOrNull(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : ReadText(reader, ordinal);
 
     private static NpgsqlParameter<T> Param<T>(T value) => new() { TypedValue = value };
 
@@ -321,7 +343,7 @@ internal sealed partial class PostgreSqlJobStore : IJobStore, IAsyncDisposable, 
                 json.WriteStartObject();
                 json.WriteString("at"u8, entry.Timestamp.ToUniversalTime());
                 json.WriteNumber("level"u8, (int)entry.Level);
-                json.WriteString("message"u8, entry.Message);
+                json.WriteString("message"u8, StoredText.Escape(entry.Message));
                 json.WriteEndObject();
             }
 
@@ -341,7 +363,7 @@ internal sealed partial class PostgreSqlJobStore : IJobStore, IAsyncDisposable, 
             entries[i++] = new JobLogEntry(
                 entry.GetProperty("at"u8).GetDateTimeOffset(),
                 (JobLogLevel)entry.GetProperty("level"u8).GetInt32(),
-                entry.GetProperty("message"u8).GetString() ?? string.Empty);
+                StoredText.Unescape(entry.GetProperty("message"u8).GetString() ?? string.Empty));
         }
 
         return entries;

@@ -13,7 +13,7 @@ internal sealed partial class SqliteJobStore
             var controls = new List<JobControl>();
             while (reader.Read())
             {
-                controls.Add(new JobControl(reader.GetString(0), reader.GetInt64(1) != 0, reader.GetInt64(2) != 0, new DateTimeOffset(reader.GetInt64(3), TimeSpan.Zero)));
+                controls.Add(new JobControl(ReadText(reader, 0), reader.GetInt64(1) != 0, reader.GetInt64(2) != 0, new DateTimeOffset(reader.GetInt64(3), TimeSpan.Zero)));
             }
 
             return (IReadOnlyList<JobControl>)controls;
@@ -29,7 +29,7 @@ internal sealed partial class SqliteJobStore
                 ON CONFLICT (job_name) DO UPDATE SET paused = excluded.paused, disabled = excluded.disabled, changed_at = excluded.changed_at
                 WHERE job_controls.changed_at < excluded.changed_at;
                 """);
-            command.Parameters.AddWithValue("$job", control.JobName);
+            command.Parameters.AddWithValue("$job", Stored(control.JobName));
             command.Parameters.AddWithValue("$paused", control.Paused ? 1 : 0);
             command.Parameters.AddWithValue("$disabled", control.Disabled ? 1 : 0);
             command.Parameters.AddWithValue("$changed", control.ChangedAt.UtcTicks);
@@ -58,7 +58,7 @@ internal sealed partial class SqliteJobStore
                     }
                 }
 
-                configurations.Add(new StoredEntitySyncConfiguration(reader.GetString(0), configuration, new DateTimeOffset(reader.GetInt64(2), TimeSpan.Zero)));
+                configurations.Add(new StoredEntitySyncConfiguration(ReadText(reader, 0), configuration, new DateTimeOffset(reader.GetInt64(2), TimeSpan.Zero)));
             }
 
             return (IReadOnlyList<StoredEntitySyncConfiguration>)configurations;
@@ -74,7 +74,7 @@ internal sealed partial class SqliteJobStore
                 ON CONFLICT (entity_type) DO UPDATE SET configuration = excluded.configuration, changed_at = excluded.changed_at
                 WHERE entity_sync_configurations.changed_at < excluded.changed_at;
                 """);
-            command.Parameters.AddWithValue("$type", stored.EntityType);
+            command.Parameters.AddWithValue("$type", Stored(stored.EntityType));
             command.Parameters.AddWithValue("$configuration", stored.Configuration is null ? DBNull.Value : JsonSerializer.Serialize(stored.Configuration, SqliteJsonContext.Default.EntitySyncConfiguration));
             command.Parameters.AddWithValue("$changed", stored.ChangedAt.UtcTicks);
             return command.ExecuteNonQuery();

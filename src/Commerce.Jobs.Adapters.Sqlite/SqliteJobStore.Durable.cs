@@ -39,14 +39,14 @@ internal sealed partial class SqliteJobStore
         {
             using var transaction = store._connection.BeginTransaction();
             using var command = store.Command("INSERT INTO inbox (job_name, record_id, idempotency_key, payload) VALUES ($job, $id, $key, $payload);", transaction);
-            command.Parameters.AddWithValue("$job", args.jobName);
+            command.Parameters.AddWithValue("$job", Stored(args.jobName));
             var id = command.Parameters.Add("$id", SqliteType.Text);
             var key = command.Parameters.Add("$key", SqliteType.Text);
             var payload = command.Parameters.Add("$payload", SqliteType.Blob);
             foreach (var record in args.records)
             {
-                id.Value = record.RecordId;
-                key.Value = record.IdempotencyKey;
+                id.Value = Stored(record.RecordId);
+                key.Value = Stored(record.IdempotencyKey);
                 payload.Value = record.Payload;
                 command.ExecuteNonQuery();
             }
@@ -70,9 +70,9 @@ internal sealed partial class SqliteJobStore
             // One statement: atomic on its own, and in-process callers take turns on the connection.
             using var command = store.Command(args.claim.IncludeFailed ? ClaimIncludingFailedSql : ClaimPendingSql);
             var p = command.Parameters;
-            p.AddWithValue("$owner", args.claim.Owner);
+            p.AddWithValue("$owner", Stored(args.claim.Owner));
             p.AddWithValue("$lease_until", ToUnixMs(args.claim.LeaseUntil));
-            p.AddWithValue("$job", args.jobName);
+            p.AddWithValue("$job", Stored(args.jobName));
             p.AddWithValue("$after", args.claim.AfterSequence);
             p.AddWithValue("$now", ToUnixMs(args.claim.Now));
             p.AddWithValue("$max", args.claim.MaxRecords);
@@ -82,12 +82,12 @@ internal sealed partial class SqliteJobStore
                 while (reader.Read())
                 {
                     claimed.Add(new PendingRecord(
-                        reader.GetString(1),
-                        reader.GetString(2),
+                        ReadText(reader, 1),
+                        ReadText(reader, 2),
                         (byte[])reader.GetValue(3),
                         reader.GetInt64(0),
                         reader.GetInt32(4),
-                        reader.IsDBNull(5) ? null : reader.GetString(5)));
+                        ReadTextOrNull(reader, 5)));
                 }
             }
 
@@ -124,7 +124,7 @@ internal sealed partial class SqliteJobStore
                         if (delete is null)
                         {
                             delete = store.Command("DELETE FROM inbox WHERE sequence = $sequence AND job_name = $job;", transaction);
-                            delete.Parameters.AddWithValue("$job", args.jobName);
+                            delete.Parameters.AddWithValue("$job", Stored(args.jobName));
                             deleteSequence = delete.Parameters.Add("$sequence", SqliteType.Integer);
                         }
 
@@ -149,8 +149,8 @@ internal sealed partial class SqliteJobStore
                                 UPDATE inbox SET attempts = attempts + 1, last_error = $error, state = $state, owner = NULL, lease_until = NULL
                                 WHERE sequence = $sequence AND job_name = $job AND owner = $owner;
                                 """, transaction);
-                            release.Parameters.AddWithValue("$job", args.jobName);
-                            release.Parameters.AddWithValue("$owner", args.owner);
+                            release.Parameters.AddWithValue("$job", Stored(args.jobName));
+                            release.Parameters.AddWithValue("$owner", Stored(args.owner));
                             releaseSequence = release.Parameters.Add("$sequence", SqliteType.Integer);
                             state = release.Parameters.Add("$state", SqliteType.Text);
                             error = release.Parameters.Add("$error", SqliteType.Text);
@@ -158,7 +158,7 @@ internal sealed partial class SqliteJobStore
 
                         releaseSequence!.Value = completion.Sequence;
                         state!.Value = completion.Status == RecordStatus.PermanentFailure ? Failed : Pending;
-                        error!.Value = DbValue(completion.Error);
+                        error!.Value = Stored(completion.Error);
                         release.ExecuteNonQuery();
                     }
                 }
@@ -183,8 +183,8 @@ internal sealed partial class SqliteJobStore
         {
             using var command = store.Command("UPDATE inbox SET lease_until = $lease_until WHERE job_name = $job AND owner = $owner AND lease_until IS NOT NULL;");
             command.Parameters.AddWithValue("$lease_until", args.leaseUntil);
-            command.Parameters.AddWithValue("$job", args.jobName);
-            command.Parameters.AddWithValue("$owner", args.owner);
+            command.Parameters.AddWithValue("$job", Stored(args.jobName));
+            command.Parameters.AddWithValue("$owner", Stored(args.owner));
             return command.ExecuteNonQuery();
         }, cancellationToken, Commit.Progress);
     }
@@ -195,7 +195,7 @@ internal sealed partial class SqliteJobStore
         return UseAsync(jobName, static (store, jobName) =>
         {
             using var command = store.Command("SELECT COUNT(*) FROM inbox WHERE job_name = $job AND state = 'pending';");
-            command.Parameters.AddWithValue("$job", jobName);
+            command.Parameters.AddWithValue("$job", Stored(jobName));
             return (long)command.ExecuteScalar()!;
         }, cancellationToken, Commit.None);
     }
@@ -212,9 +212,9 @@ internal sealed partial class SqliteJobStore
                 ON CONFLICT (job_name) DO UPDATE SET scheduled_at = excluded.scheduled_at, owner = excluded.owner
                 WHERE excluded.scheduled_at > occurrences.scheduled_at;
                 """);
-            command.Parameters.AddWithValue("$job", args.jobName);
+            command.Parameters.AddWithValue("$job", Stored(args.jobName));
             command.Parameters.AddWithValue("$scheduled_at", args.scheduledAt);
-            command.Parameters.AddWithValue("$owner", args.owner);
+            command.Parameters.AddWithValue("$owner", Stored(args.owner));
             return command.ExecuteNonQuery() == 1;
         }, cancellationToken);
     }
@@ -225,8 +225,8 @@ internal sealed partial class SqliteJobStore
         return UseAsync(jobName, static (store, jobName) =>
         {
             using var command = store.Command("SELECT value FROM checkpoints WHERE job_name = $job;");
-            command.Parameters.AddWithValue("$job", jobName);
-            return command.ExecuteScalar() as string;
+            command.Parameters.AddWithValue("$job", Stored(jobName));
+            return StoredText.Unescape(command.ExecuteScalar() as string);
         }, cancellationToken, Commit.None);
     }
 
@@ -238,10 +238,10 @@ internal sealed partial class SqliteJobStore
             using var command = store.Command(args.checkpoint is null
                 ? "DELETE FROM checkpoints WHERE job_name = $job;"
                 : "INSERT INTO checkpoints (job_name, value) VALUES ($job, $value) ON CONFLICT (job_name) DO UPDATE SET value = excluded.value;");
-            command.Parameters.AddWithValue("$job", args.jobName);
+            command.Parameters.AddWithValue("$job", Stored(args.jobName));
             if (args.checkpoint is not null)
             {
-                command.Parameters.AddWithValue("$value", args.checkpoint);
+                command.Parameters.AddWithValue("$value", Stored(args.checkpoint));
             }
 
             return command.ExecuteNonQuery();

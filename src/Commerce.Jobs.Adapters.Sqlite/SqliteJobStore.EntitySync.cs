@@ -123,14 +123,14 @@ internal sealed partial class SqliteJobStore
                 SELECT entity_type, entity_id, kind, version, payload FROM entity_changes
                 WHERE entity_type = $type AND target_name = $target;
                 """);
-            command.Parameters.AddWithValue("$type", args.entityType);
-            command.Parameters.AddWithValue("$target", args.targetName);
+            command.Parameters.AddWithValue("$type", Stored(args.entityType));
+            command.Parameters.AddWithValue("$target", Stored(args.targetName));
             var changes = new List<EntityChange>();
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
-                var type = reader.GetString(0);
-                var id = reader.GetString(1);
+                var type = ReadText(reader, 0);
+                var id = ReadText(reader, 1);
                 var version = reader.GetInt64(3);
                 changes.Add(reader.GetString(2) == Delete
                     ? EntityChange.Delete(type, id, version)
@@ -148,13 +148,13 @@ internal sealed partial class SqliteJobStore
         return UseAsync((entityType, targetName), static (store, args) =>
         {
             using var command = store.Command("SELECT entity_id, version FROM entity_delivered WHERE entity_type = $type AND target_name = $target;");
-            command.Parameters.AddWithValue("$type", args.entityType);
-            command.Parameters.AddWithValue("$target", args.targetName);
+            command.Parameters.AddWithValue("$type", Stored(args.entityType));
+            command.Parameters.AddWithValue("$target", Stored(args.targetName));
             var versions = new Dictionary<string, long>(StringComparer.Ordinal);
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
-                versions[reader.GetString(0)] = reader.GetInt64(1);
+                versions[ReadText(reader, 0)] = reader.GetInt64(1);
             }
 
             return (IReadOnlyDictionary<string, long>)versions;
@@ -175,10 +175,10 @@ internal sealed partial class SqliteJobStore
                 : "DELETE FROM entity_delivered WHERE entity_type = $type AND target_name = $target;", transaction);
             foreach (var command in (ReadOnlySpan<SqliteCommand>)[changes, delivered])
             {
-                command.Parameters.AddWithValue("$type", args.entityType);
+                command.Parameters.AddWithValue("$type", Stored(args.entityType));
                 if (args.targetName is not null)
                 {
-                    command.Parameters.AddWithValue("$target", args.targetName);
+                    command.Parameters.AddWithValue("$target", Stored(args.targetName));
                 }
 
                 command.ExecuteNonQuery();
@@ -213,9 +213,9 @@ internal sealed partial class SqliteJobStore
     {
         public void Set(EntityChange change, string target)
         {
-            Type.Value = change.EntityType;
-            Target.Value = target;
-            Id.Value = change.Id;
+            Type.Value = Stored(change.EntityType);
+            Target.Value = Stored(target);
+            Id.Value = Stored(change.Id);
             if (Kind is not null)
             {
                 Kind.Value = change.Kind == EntityChangeKind.Delete ? Delete : Upsert;

@@ -18,9 +18,9 @@ internal sealed partial class SqliteJobStore
                 """);
             var p = command.Parameters;
             p.AddWithValue("$run_id", run.RunId.ToString("D"));
-            p.AddWithValue("$job", run.JobName);
+            p.AddWithValue("$job", Stored(run.JobName));
             p.AddWithValue("$trigger", run.Trigger.ToString());
-            p.AddWithValue("$host", run.HostName);
+            p.AddWithValue("$host", Stored(run.HostName));
             p.AddWithValue("$started", ToTicks(run.StartedAt));
             p.AddWithValue("$ended", ToTicks(run.EndedAt));
             p.AddWithValue("$outcome", run.Outcome.ToString());
@@ -28,7 +28,7 @@ internal sealed partial class SqliteJobStore
             p.AddWithValue("$delivered", run.Counts.Delivered);
             p.AddWithValue("$skipped", run.Counts.Skipped);
             p.AddWithValue("$failed", run.Counts.Failed);
-            p.AddWithValue("$error", DbValue(run.Error));
+            p.AddWithValue("$error", Stored(run.Error));
             p.AddWithValue("$log", JsonSerializer.Serialize(run.Log, SqliteJsonContext.Default.IReadOnlyListJobLogEntry));
             return command.ExecuteNonQuery();
         }, cancellationToken));
@@ -49,7 +49,7 @@ internal sealed partial class SqliteJobStore
                        read_count, delivered_count, skipped_count, failed_count, error, log
                 FROM runs WHERE job_name = $job ORDER BY seq DESC LIMIT $max;
                 """);
-            command.Parameters.AddWithValue("$job", args.jobName);
+            command.Parameters.AddWithValue("$job", Stored(args.jobName));
             command.Parameters.AddWithValue("$max", args.maxRuns);
             var runs = new List<JobRun>();
             using var reader = command.ExecuteReader();
@@ -58,14 +58,14 @@ internal sealed partial class SqliteJobStore
                 runs.Add(new JobRun
                 {
                     RunId = Guid.Parse(reader.GetString(0)),
-                    JobName = reader.GetString(1),
+                    JobName = ReadText(reader, 1),
                     Trigger = Enum.Parse<TriggerKind>(reader.GetString(2)),
-                    HostName = reader.GetString(3),
+                    HostName = ReadText(reader, 3),
                     StartedAt = FromTicks(reader.GetInt64(4)),
                     EndedAt = FromTicks(reader.GetInt64(5)),
                     Outcome = Enum.Parse<JobOutcome>(reader.GetString(6)),
                     Counts = new RecordCounts(reader.GetInt64(7), reader.GetInt64(8), reader.GetInt64(9), reader.GetInt64(10)),
-                    Error = reader.IsDBNull(11) ? null : reader.GetString(11),
+                    Error = ReadTextOrNull(reader, 11),
                     Log = JsonSerializer.Deserialize(reader.GetString(12), SqliteJsonContext.Default.IReadOnlyListJobLogEntry) ?? [],
                 });
             }
@@ -85,7 +85,7 @@ internal sealed partial class SqliteJobStore
             var runs = new List<(long Seq, long EndedAt)>();
             using (var select = store.Command("SELECT seq, ended_at FROM runs WHERE job_name = $job ORDER BY seq;", transaction))
             {
-                select.Parameters.AddWithValue("$job", args.jobName);
+                select.Parameters.AddWithValue("$job", Stored(args.jobName));
                 using var reader = select.ExecuteReader();
                 while (reader.Read())
                 {
@@ -102,7 +102,7 @@ internal sealed partial class SqliteJobStore
             if (removed > 0)
             {
                 using var delete = store.Command("DELETE FROM runs WHERE job_name = $job AND seq <= $last;", transaction);
-                delete.Parameters.AddWithValue("$job", args.jobName);
+                delete.Parameters.AddWithValue("$job", Stored(args.jobName));
                 delete.Parameters.AddWithValue("$last", runs[removed - 1].Seq);
                 delete.ExecuteNonQuery();
             }
@@ -131,16 +131,16 @@ internal sealed partial class SqliteJobStore
                     status = excluded.status, error = excluded.error, attempts = record_failures.attempts + 1,
                     last_attempt_at = excluded.last_attempt_at;
                 """, transaction);
-            command.Parameters.AddWithValue("$job", args.jobName);
+            command.Parameters.AddWithValue("$job", Stored(args.jobName));
             var id = command.Parameters.Add("$id", SqliteType.Text);
             var status = command.Parameters.Add("$status", SqliteType.Text);
             var error = command.Parameters.Add("$error", SqliteType.Text);
             var at = command.Parameters.Add("$at", SqliteType.Integer);
             foreach (var failure in args.failures)
             {
-                id.Value = failure.RecordId;
+                id.Value = Stored(failure.RecordId);
                 status.Value = failure.Status.ToString();
-                error.Value = DbValue(failure.Error);
+                error.Value = Stored(failure.Error);
                 at.Value = ToTicks(failure.LastAttemptAt);
                 command.ExecuteNonQuery();
             }
@@ -163,11 +163,11 @@ internal sealed partial class SqliteJobStore
         {
             using var transaction = store._connection.BeginTransaction();
             using var command = store.Command("DELETE FROM record_failures WHERE job_name = $job AND record_id = $id;", transaction);
-            command.Parameters.AddWithValue("$job", args.jobName);
+            command.Parameters.AddWithValue("$job", Stored(args.jobName));
             var id = command.Parameters.Add("$id", SqliteType.Text);
             foreach (var recordId in args.recordIds)
             {
-                id.Value = recordId;
+                id.Value = Stored(recordId);
                 command.ExecuteNonQuery();
             }
 
@@ -182,15 +182,15 @@ internal sealed partial class SqliteJobStore
         return UseAsync(jobName, static (store, jobName) =>
         {
             using var command = store.Command("SELECT record_id, status, error, attempts, last_attempt_at FROM record_failures WHERE job_name = $job;");
-            command.Parameters.AddWithValue("$job", jobName);
+            command.Parameters.AddWithValue("$job", Stored(jobName));
             var failures = new List<RecordFailure>();
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
                 failures.Add(new RecordFailure(
-                    reader.GetString(0),
+                    ReadText(reader, 0),
                     Enum.Parse<RecordStatus>(reader.GetString(1)),
-                    reader.IsDBNull(2) ? null : reader.GetString(2),
+                    ReadTextOrNull(reader, 2),
                     reader.GetInt32(3),
                     FromTicks(reader.GetInt64(4))));
             }

@@ -39,7 +39,11 @@ internal sealed partial class SqliteJobStore : IJobStore, IDisposable, IAsyncDis
     /// <param name="payloadOptions">How entity-change payloads are serialized; <see langword="null"/> for <see cref="JsonSerializerOptions.Web"/>.</param>
     /// <returns>The open store.</returns>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
-    /// <exception cref="InvalidOperationException">The schema is missing or older (with AutoMigrate off), or newer than this package knows.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// The file cannot be opened, is not a database, or stays locked by another connection beyond the busy timeout (the
+    /// message names the file, the <see cref="SqliteException"/> is the inner exception); or the schema is missing or older
+    /// (with AutoMigrate off), or newer than this package knows.
+    /// </exception>
     public static SqliteJobStore Open(SqliteStoreOptions options, JsonSerializerOptions? payloadOptions = null)
     {
         var errors = SqliteStoreOptionsValidator.GetErrors(options);
@@ -82,6 +86,11 @@ internal sealed partial class SqliteJobStore : IJobStore, IDisposable, IAsyncDis
             }
 
             return new SqliteJobStore(connection, payloadOptions ?? JsonSerializerOptions.Web);
+        }
+        catch (SqliteException ex)
+        {
+            connection.Dispose();
+            throw new InvalidOperationException(OpenFailure(builder.DataSource, ex, options.BusyTimeout), ex);
         }
         catch
         {
@@ -134,6 +143,28 @@ internal sealed partial class SqliteJobStore : IJobStore, IDisposable, IAsyncDis
 
         using var max = Command(connection, transaction, "SELECT COALESCE(MAX(version), 0) FROM schema_version;");
         return Convert.ToInt32(max.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Says which store and file failed to open, and why in words, before SQLite's own message.</summary>
+    private static string OpenFailure(string dataSource, SqliteException ex, TimeSpan busyTimeout)
+    {
+        var file = string.IsNullOrEmpty(dataSource) || dataSource.StartsWith(':') || dataSource.StartsWith("file:", StringComparison.OrdinalIgnoreCase)
+            ? dataSource
+            : Path.GetFullPath(dataSource);
+        var reason = ex.SqliteErrorCode switch
+        {
+            SQLitePCL.raw.SQLITE_NOTADB => "the file is not a SQLite database, or it is corrupt or encrypted (SQLITE_NOTADB)",
+            SQLitePCL.raw.SQLITE_CORRUPT => "the database file is corrupt (SQLITE_CORRUPT)",
+            SQLitePCL.raw.SQLITE_CANTOPEN => "the file cannot be opened or created; check that its directory exists and that the process may write there (SQLITE_CANTOPEN)",
+            SQLitePCL.raw.SQLITE_BUSY or SQLitePCL.raw.SQLITE_LOCKED => string.Create(CultureInfo.InvariantCulture,
+                $"another connection or process held a lock on the file for longer than BusyTimeout, {busyTimeout.TotalMilliseconds} ms (SQLITE_{(ex.SqliteErrorCode == SQLitePCL.raw.SQLITE_BUSY ? "BUSY" : "LOCKED")})"),
+            SQLitePCL.raw.SQLITE_READONLY => "the file or its directory is read-only (SQLITE_READONLY)",
+            SQLitePCL.raw.SQLITE_PERM or SQLitePCL.raw.SQLITE_AUTH => "access to the file was denied (SQLITE_PERM)",
+            SQLitePCL.raw.SQLITE_FULL => "the disk is full (SQLITE_FULL)",
+            SQLitePCL.raw.SQLITE_IOERR => "a disk I/O error occurred (SQLITE_IOERR)",
+            _ => string.Create(CultureInfo.InvariantCulture, $"SQLite error {ex.SqliteErrorCode}"),
+        };
+        return $"SQLite job store '{file}' could not be opened: {reason}. {ex.Message}";
     }
 
     private static void Migrate(SqliteConnection connection, string dataSource)
@@ -194,6 +225,15 @@ internal sealed partial class SqliteJobStore : IJobStore, IDisposable, IAsyncDis
     private static long ToUnixMs(DateTimeOffset time) => time.ToUnixTimeMilliseconds();
 
     private static object DbValue(string? value) => value is null ? DBNull.Value : value;
+
+    /// <summary>A text from outside as stored: escaped where SQLite cannot hold it (see <see cref="StoredText"/>).</summary>
+    private static object Stored(string? value) => value is null ? DBNull.Value : StoredText.Escape(value);
+
+    /// <summary>A stored text as written.</summary>
+    private static string ReadText(SqliteDataReader reader, int ordinal) => StoredText.Unescape(reader.GetString(ordinal));
+
+    /// <summary>A stored text or <see langword="null"/>, as written.</summary>
+    private static string? ReadTextOrNull(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : ReadText(reader, ordinal);
 
     private SqliteCommand Command(string sql, SqliteTransaction? transaction = null) => Command(_connection, transaction, sql);
 
