@@ -126,6 +126,42 @@ public sealed class JobEngineFaultTests
     }
 
     [Fact]
+    public async Task Unusable_stored_operator_state_and_a_failed_save_stop_neither_the_restore_nor_the_control_writer()
+    {
+        var inner = new InMemoryJobStore();
+        var saves = 0;
+#pragma warning disable CA2012 // Boxed for the proxy's caller, which awaits each once.
+        var store = InterceptingStore.Create(inner, (method, args) => method switch
+        {
+            nameof(IJobStore.GetJobControlsAsync) => new ValueTask<IReadOnlyList<JobControl>>(
+                [null!, new JobControl(null!, true, true, TestEngine.Start), new JobControl("export", true, false, TestEngine.Start)]),
+            nameof(IJobStore.SetJobControlAsync) when Interlocked.Increment(ref saves) == 1 => ValueTask.FromException(new IOException("The store is down.")),
+            _ => null,
+        });
+#pragma warning restore CA2012
+        var sut = TestEngine.Create(
+            jobs =>
+            {
+                jobs.UseStore(_ => store);
+                jobs.AddJob("export", (_, _) => ValueTask.FromResult(JobResult.Success));
+                jobs.AddJob("purge", (_, _) => ValueTask.FromResult(JobResult.Success));
+            },
+            start: false);
+
+        await sut.Engine.RestoreControlsAsync(CancellationToken.None).WaitAsync(Patience);
+        Assert.Equal(JobState.Paused, sut.Engine.GetStatus("export").State);
+
+        sut.Engine.Start();
+        sut.Engine.Resume("export");   // its save fails
+        sut.Engine.Pause("purge");     // the writer goes on
+        await sut.Engine.StopAsync(CancellationToken.None).WaitAsync(Patience);
+
+        var saved = await inner.GetJobControlsAsync(CancellationToken.None);
+        Assert.True(Assert.Single(saved, c => c.JobName == "purge").Paused);
+        await sut.DisposeAsync();
+    }
+
+    [Fact]
     public async Task A_record_job_whose_status_sink_throws_runs_again_on_its_next_trigger_and_other_jobs_go_on()
     {
         var cart = new Cart([new Order("SO1"), new Order("SO2")]);
@@ -269,5 +305,41 @@ internal class FaultyStore : DispatchProxy
         // ValueTask<T>: made through ValueTask.FromException<T>.
         var type = targetMethod.ReturnType.GetGenericArguments()[0];
         return typeof(ValueTask).GetMethod(nameof(ValueTask.FromException), 1, [typeof(Exception)])!.MakeGenericMethod(type).Invoke(null, [error]);
+    }
+}
+
+/// <summary>A store that delegates to another unless the interceptor answers a call (by method name) itself.</summary>
+#pragma warning disable CA1852 // DispatchProxy needs a derivable type.
+internal class InterceptingStore : DispatchProxy
+#pragma warning restore CA1852
+{
+    private IJobStore _inner = null!;
+    private Func<string, object?[]?, object?> _intercept = null!;
+
+    public static IJobStore Create(IJobStore inner, Func<string, object?[]?, object?> intercept)
+    {
+        var proxy = Create<IJobStore, InterceptingStore>();
+        var store = (InterceptingStore)(object)proxy;
+        store._inner = inner;
+        store._intercept = intercept;
+        return proxy;
+    }
+
+    protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
+    {
+        ArgumentNullException.ThrowIfNull(targetMethod);
+        if (_intercept(targetMethod.Name, args) is { } answer)
+        {
+            return answer;
+        }
+
+        try
+        {
+            return targetMethod.Invoke(_inner, args);
+        }
+        catch (TargetInvocationException ex) when (ex.InnerException is not null)
+        {
+            throw ex.InnerException;
+        }
     }
 }
