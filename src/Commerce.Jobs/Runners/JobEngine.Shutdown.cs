@@ -36,7 +36,8 @@ internal sealed partial class JobEngine
 
         var graceEnds = _time.GetUtcNow() + _options.ShutdownTimeout;
         await _stopScheduler.CancelAsync().ConfigureAwait(false);
-        await WaitUntilAsync(Task.WhenAll(_scheduler, _controlReader), graceEnds, "The scheduler and the control refresh", cancellationToken).ConfigureAwait(false);
+        // The scheduler and the control refresh end on their token; a store read that ignores it is not awaited further.
+        await WaitUntilAsync(Task.WhenAll(_scheduler, _controlReader), graceEnds, null, cancellationToken).ConfigureAwait(false);
 
         // No new runs: queued ones are dropped by the workers, held ones here.
         _runs.Writer.TryComplete();
@@ -141,6 +142,7 @@ internal sealed partial class JobEngine
             };
 
             Log.RunAbandoned(_logger, run.JobName, run.RunId);
+            JobsTelemetry.RunsCompleted.Add(1, new KeyValuePair<string, object?>("job", run.JobName), OutcomeTags[(int)JobOutcome.Cancelled]);
             abandoned.Entry.OnCompleted(started: true, run);
             abandoned.Item.Request?.Completion.TrySetCanceled();
             (records ??= []).Add(RecordAsync(abandoned.Entry, run).AsTask());
