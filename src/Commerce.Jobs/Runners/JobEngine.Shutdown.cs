@@ -47,6 +47,7 @@ internal sealed partial class JobEngine
         }
 
         var workers = Task.WhenAll(_workers);
+        var cancelling = Task.CompletedTask;
         DateTimeOffset deadline;
         try
         {
@@ -57,7 +58,8 @@ internal sealed partial class JobEngine
             else
             {
                 Log.ShutdownTimedOut(_logger, _options.ShutdownTimeout);
-                await _cancelRuns.CancelAsync().ConfigureAwait(false);
+                // The runs' cancellation callbacks run on the thread pool: one that blocks is not awaited past the deadline.
+                cancelling = _cancelRuns.CancelAsync();
                 var cancelledAt = _time.GetUtcNow();
                 deadline = cancelledAt + LastSecond;
                 if (!await WaitUntilAsync(workers, cancelledAt + (LastSecond / 2), null, CancellationToken.None).ConfigureAwait(false))
@@ -75,6 +77,7 @@ internal sealed partial class JobEngine
         // runs took the whole grace period) does not cut them short; a store that hangs is given until the deadline.
         _controlChanges.Writer.TryComplete();
         await WaitUntilAsync(_controlWriter, deadline, "Saving the operator changes (paused, disabled)", CancellationToken.None).ConfigureAwait(false);
+        await WaitUntilAsync(cancelling, deadline, "Cancelling the runs", CancellationToken.None).ConfigureAwait(false);
 
         Volatile.Write(ref _state, Stopped);
         Log.EngineStopped(_logger);

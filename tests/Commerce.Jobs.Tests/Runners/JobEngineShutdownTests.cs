@@ -1,3 +1,4 @@
+using Commerce.Jobs.Runners;
 using Commerce.Jobs.Tests.TestSupport;
 
 namespace Commerce.Jobs.Tests.Runners;
@@ -59,27 +60,71 @@ public sealed class JobEngineShutdownTests
     [Fact]
     public async Task The_hosts_stop_token_cuts_the_grace_period_short_and_a_run_that_ignores_it_is_abandoned()
     {
+        // A clock that jumps to each timer as it is made: had the engine waited for the 10-minute grace period, the
+        // clock would read 10 minutes later.
+        var time = new AutoAdvanceTimeProvider(TestEngine.Start);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sut = TestEngine.Create(
+            jobs =>
+            {
+                jobs.Configure(o =>
+                {
+                    o.ShutdownTimeout = TimeSpan.FromMinutes(10);
+                    o.ControlRefreshInterval = Timeout.InfiniteTimeSpan;
+                });
+                jobs.AddJob("upload", async (_, _) =>
+                {
+                    started.TrySetResult();
+                    await release.Task;
+                    return JobResult.Success;
+                });
+            },
+            time);
+
+        sut.Engine.Trigger("upload");
+        await started.Task.WaitAsync(Patience);
+        await sut.Engine.StopAsync(new CancellationToken(canceled: true)).WaitAsync(Patience);
+
+        Assert.True(sut.Time.GetUtcNow() <= TestEngine.Start + JobEngine.LastSecond, "the host's token, not the grace period, ended the wait");
+        Assert.Equal(JobOutcome.Cancelled, Assert.Single(await sut.Engine.GetRunsAsync("upload", 10, CancellationToken.None)).Outcome);
+        release.SetResult();
+        await sut.DisposeAsync().AsTask().WaitAsync(Patience);
+    }
+
+    [Fact]
+    public async Task A_cancellation_callback_that_blocks_does_not_hold_the_stop()
+    {
+        using var unblock = new ManualResetEventSlim();
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var sut = TestEngine.Create(jobs =>
         {
-            jobs.Configure(o => o.ShutdownTimeout = TimeSpan.FromMinutes(10));
-            jobs.AddJob("upload", async (_, _) =>
+            jobs.Configure(o => o.ShutdownTimeout = TimeSpan.FromSeconds(3));
+            jobs.AddJob("upload", async (_, ct) =>
             {
+                using var registration = ct.Register(() => unblock.Wait());
                 started.TrySetResult();
                 await release.Task;
                 return JobResult.Success;
             });
         });
 
-        sut.Engine.Trigger("upload");
-        await started.Task.WaitAsync(Patience);
-        var stop = sut.Engine.StopAsync(new CancellationToken(canceled: true));
-        await AdvanceUntilAsync(sut, stop);
+        try
+        {
+            sut.Engine.Trigger("upload");
+            await started.Task.WaitAsync(Patience);
+            var stop = sut.Engine.StopAsync(CancellationToken.None);
+            await AdvanceUntilAsync(sut, stop);
 
-        Assert.True(sut.Time.GetUtcNow() < TestEngine.Start.AddMinutes(10), "the host's token, not the grace period, ended the wait");
-        Assert.Equal(JobOutcome.Cancelled, Assert.Single(await sut.Engine.GetRunsAsync("upload", 10, CancellationToken.None)).Outcome);
-        release.SetResult();
+            Assert.Equal(JobOutcome.Cancelled, Assert.Single(await sut.Engine.GetRunsAsync("upload", 10, CancellationToken.None)).Outcome);
+        }
+        finally
+        {
+            unblock.Set();
+            release.TrySetResult();
+        }
+
         await sut.DisposeAsync().AsTask().WaitAsync(Patience);
     }
 
