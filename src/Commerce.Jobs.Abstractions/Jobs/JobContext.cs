@@ -4,7 +4,9 @@ namespace Commerce.Jobs;
 /// <remarks>
 /// The engine creates a context for every run. Hosts create one directly to unit-test a job.
 /// Lines written with <see cref="Log"/> are kept with the run in its history (up to
-/// <see cref="MaxLogLines"/>; later lines are counted, not kept).
+/// <see cref="MaxLogLines"/>; later lines are counted, not kept). A line longer than 8,000 characters is cut, ending
+/// with "… (truncated, N chars)"; NUL and lone surrogates become U+FFFD. <see cref="Log"/> may be called from several
+/// threads at once.
 /// </remarks>
 public sealed class JobContext
 {
@@ -52,11 +54,41 @@ public sealed class JobContext
     /// <summary>Gets the clock the run must read time from.</summary>
     public TimeProvider TimeProvider { get; }
 
-    /// <summary>Gets the lines logged so far.</summary>
-    public IReadOnlyList<JobLogEntry> LogEntries => (IReadOnlyList<JobLogEntry>?)_log ?? [];
+    /// <summary>Gets a snapshot of the lines logged so far: lines logged later do not change it.</summary>
+    public IReadOnlyList<JobLogEntry> LogEntries
+    {
+        get
+        {
+            var log = Volatile.Read(ref _log);
+            if (log is null)
+            {
+                return [];
+            }
+
+            lock (log)
+            {
+                return [.. log];
+            }
+        }
+    }
 
     /// <summary>Gets how many lines were logged past <see cref="MaxLogLines"/> and not kept.</summary>
-    public int DroppedLogLines => _droppedLogLines;
+    public int DroppedLogLines
+    {
+        get
+        {
+            var log = Volatile.Read(ref _log);
+            if (log is null)
+            {
+                return 0;
+            }
+
+            lock (log)
+            {
+                return _droppedLogLines;
+            }
+        }
+    }
 
     /// <summary>Gets the parameters as <typeparamref name="T"/>.</summary>
     /// <typeparam name="T">The parameter type the job expects.</typeparam>
@@ -66,23 +98,31 @@ public sealed class JobContext
         ? value
         : throw new InvalidOperationException($"Job '{JobName}' expects parameters of type {typeof(T).Name} but was given {(Parameters is null ? "none" : Parameters.GetType().Name)}.");
 
-    /// <summary>Adds a line to the run's log.</summary>
+    /// <summary>Adds a line to the run's log (thread-safe).</summary>
     /// <param name="level">The severity.</param>
-    /// <param name="message">The text.</param>
+    /// <param name="message">The text: cut at 8,000 characters with a marker, NUL and lone surrogates replaced.</param>
     public void Log(JobLogLevel level, string message)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var log = _log ??= [];
+        var text = OutsideText.Cap(message, OutsideText.MaxLogLineLength);
+        var log = Volatile.Read(ref _log) ?? CreateLog();
         lock (log)
         {
             if (log.Count < MaxLogLines)
             {
-                log.Add(new JobLogEntry(TimeProvider.GetUtcNow(), level, message));
+                log.Add(new JobLogEntry(TimeProvider.GetUtcNow(), level, text));
             }
             else
             {
                 _droppedLogLines++;
             }
         }
+    }
+
+    /// <summary>Creates the log on the first line; of threads logging their first lines at once, one list wins.</summary>
+    private List<JobLogEntry> CreateLog()
+    {
+        var created = new List<JobLogEntry>();
+        return Interlocked.CompareExchange(ref _log, created, null) ?? created;
     }
 }

@@ -29,6 +29,21 @@ internal static partial class Log
     [LoggerMessage(8, LogLevel.Information, "Commerce.Jobs stopped")]
     public static partial void EngineStopped(ILogger logger);
 
+    [LoggerMessage(30, LogLevel.Error, "A worker caught a fault outside the body of job {Job}; it goes on with the next run")]
+    public static partial void WorkerFault(ILogger logger, string job, Exception exception);
+
+    [LoggerMessage(31, LogLevel.Error, "Job {Job} run {RunId} did not stop within the shutdown timeout and its cancellation; it is abandoned (recorded Cancelled, its records stay pending)")]
+    public static partial void RunAbandoned(ILogger logger, string job, Guid runId);
+
+    [LoggerMessage(32, LogLevel.Error, "The scheduler could not fire or plan job {Job}; the other jobs go on")]
+    public static partial void SchedulerFault(ILogger logger, string job, Exception exception);
+
+    [LoggerMessage(33, LogLevel.Error, "Commerce.Jobs stopping: {Part} did not stop within the shutdown timeout and a last second; it is no longer awaited")]
+    public static partial void StopAbandoned(ILogger logger, string part);
+
+    [LoggerMessage(34, LogLevel.Error, "Commerce.Jobs stopping: {Part} failed")]
+    public static partial void StopFault(ILogger logger, string part, Exception exception);
+
     [LoggerMessage(9, LogLevel.Error, "Job {Job}: notified failure of run {RunId} on host {Host}: {Error}")]
     public static partial void FailureNotified(ILogger logger, string job, Guid runId, string host, string? error);
 

@@ -19,7 +19,8 @@ internal static class EntitySyncServices
         services.AddSingleton(registry);
         services.TryAddSingleton<EntitySyncService>();
         services.TryAddSingleton<IEntitySync>(static s => s.GetRequiredService<EntitySyncService>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, EntitySyncHostedService>());
+        // Not a hosted service of its own: CommerceJobsHostedService starts it before the engine and stops both together, bounded.
+        services.TryAddSingleton<EntitySyncHostedService>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EntitySyncOptions>, EntitySyncOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<EntitySyncOptions>, EntitySyncOptionsBinder>());
         return registry;

@@ -60,8 +60,7 @@ public static class CommerceJobsServiceCollectionExtensions
         services.TryAddSingleton<IJobRunner>(static s => s.GetRequiredService<JobEngine>());
         services.TryAddSingleton<IJobControl>(static s => s.GetRequiredService<JobEngine>());
         services.TryAddSingleton<IJobMonitor>(static s => s.GetRequiredService<JobEngine>());
-        // Entity sync starts before the engine and stops after it (hosts stop services in reverse), so a job still
-        // running at shutdown can publish changes into lanes that are still there.
+        // One hosted service starts entity sync, then the engine, and stops both together (bounded by the grace period).
         EntitySyncServices.TryAdd(services);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, CommerceJobsHostedService>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<JobOptions>, JobOptionsValidator>());

@@ -15,7 +15,8 @@ internal sealed partial class JobEngine
     /// <summary>Raised on the worker after a run is recorded and what follows it is triggered (tests and benchmarks wait on it).</summary>
     internal event Action<JobRun>? RunCompleted;
 
-    private async Task WorkAsync()
+    /// <summary>A worker: runs one item after another until the channel is completed; no exception ends it.</summary>
+    private async Task WorkAsync(WorkerSlot slot)
     {
         var reader = _runs.Reader;
         while (true)
@@ -32,11 +33,19 @@ internal sealed partial class JobEngine
                 }
             }
 
-            await RunAsync(item).ConfigureAwait(false);
+            try
+            {
+                await RunAsync(item, slot).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                // RunAsync records, answers and releases what it can in finally blocks; what still escaped is logged.
+                LogWorkerFault(item.Entry.Name, ex);
+            }
         }
     }
 
-    private async Task RunAsync(WorkItem item)
+    private async Task RunAsync(WorkItem item, WorkerSlot slot)
     {
         var entry = item.Entry;
         if (!IsAccepting)
@@ -53,29 +62,35 @@ internal sealed partial class JobEngine
             return;
         }
 
+        var startedAt = _time.GetUtcNow();
+        var runId = item.Request?.RunId ?? NewRunId(startedAt);
+        if (!slot.Begin(item, runId, startedAt))
+        {
+            Drop(item);
+            return;
+        }
+
         entry.OnStarted();
         JobRun? run = null;
         JobResult? result = null;
         try
         {
-            (run, result) = await ExecuteAsync(entry, item).ConfigureAwait(false);
+            (run, result) = await ExecuteAsync(entry, item, slot, runId, startedAt).ConfigureAwait(false);
         }
         finally
         {
-            entry.OnCompleted(started: true, run);
+            // Whatever happened, the job takes its next run and the caller is answered (once the run is in the
+            // history and the monitor's last run) — unless a shutdown abandoned the run and did both already.
+            if (slot.Release())
+            {
+                entry.OnCompleted(started: true, run);
+                Answer(entry, item.Request, runId, result);
+            }
         }
 
-        // The caller of an awaited run is answered once the run is in the history and the monitor's last run.
-        if (item.Request is { } request)
+        if (run is null)
         {
-            if (result.Outcome == JobOutcome.Cancelled && request.CancellationToken.IsCancellationRequested)
-            {
-                request.Completion.TrySetCanceled(request.CancellationToken);
-            }
-            else
-            {
-                request.Completion.TrySetResult(result);
-            }
+            return;
         }
 
         foreach (var (dependent, condition) in entry.Dependents)
@@ -89,11 +104,11 @@ internal sealed partial class JobEngine
         RunCompleted?.Invoke(run);
     }
 
-    private async ValueTask<(JobRun Run, JobResult Result)> ExecuteAsync(JobEntry entry, WorkItem item)
+    /// <summary>Runs the job's body in its own scope, then records the run and notifies, unless the run was abandoned meanwhile.</summary>
+    /// <returns>The run and its result; nulls when a shutdown abandoned the run.</returns>
+    private async ValueTask<(JobRun? Run, JobResult? Result)> ExecuteAsync(JobEntry entry, WorkItem item, WorkerSlot slot, Guid runId, DateTimeOffset startedAt)
     {
         var request = item.Request;
-        var startedAt = _time.GetUtcNow();
-        var runId = request?.RunId ?? NewRunId(startedAt);
         var jobTag = new KeyValuePair<string, object?>("job", entry.Name);
         JobsTelemetry.RunsStarted.Add(1, jobTag, TriggerTags[(int)item.Trigger]);
         Log.RunStarted(_logger, entry.Name, runId, item.Trigger);
@@ -102,12 +117,16 @@ internal sealed partial class JobEngine
 
         var linked = request is null ? null : CancellationTokenSource.CreateLinkedTokenSource(_cancelRuns.Token, request.CancellationToken);
         var token = linked?.Token ?? _cancelRuns.Token;
-        var scope = _scopeFactory.CreateAsyncScope();
-        var context = new JobContext(entry.Name, runId, item.Trigger, request?.Parameters, scope.ServiceProvider, _time);
+        AsyncServiceScope? scope = null;
+        JobContext? context = null;
         JobResult result;
         Exception? exception = null;
         try
         {
+            // Inside the try: a scope or a context that cannot be made fails this run, not the worker.
+            scope = _scopeFactory.CreateAsyncScope();
+            context = new JobContext(entry.Name, runId, item.Trigger, request?.Parameters, scope.Value.ServiceProvider, _time);
+            slot.Attach(context);
             result = await entry.Executor.ExecuteAsync(context, token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -117,13 +136,35 @@ internal sealed partial class JobEngine
         catch (Exception ex)
         {
             exception = ex;
-            result = JobResult.Create(JobOutcome.Failed, $"{ex.GetType().Name}: {ex.Message}", null, default);
-            context.Log(JobLogLevel.Error, ex.ToString());
+            result = JobResult.Create(JobOutcome.Failed, Describe(ex), null, default);
+            context?.Log(JobLogLevel.Error, ex.ToString());
+        }
+
+        try
+        {
+            if (scope is { } created)
+            {
+                await created.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex)
+        {
+            // A scoped service that throws on disposal fails a run that had not failed already.
+            context?.Log(JobLogLevel.Error, ex.ToString());
+            if (result.Outcome is not (JobOutcome.Failed or JobOutcome.Cancelled))
+            {
+                exception = ex;
+                result = JobResult.Create(JobOutcome.Failed, Describe(ex), null, result.Counts);
+            }
         }
         finally
         {
-            await scope.DisposeAsync().ConfigureAwait(false);
             linked?.Dispose();
+        }
+
+        if (!slot.Claim())
+        {
+            return (null, null);
         }
 
         var endedAt = _time.GetUtcNow();
@@ -137,8 +178,8 @@ internal sealed partial class JobEngine
             EndedAt = endedAt,
             Outcome = result.Outcome,
             Counts = result.Counts,
-            Error = result.Error,
-            Log = context.LogEntries,
+            Error = OutsideText.Cap(result.Error),
+            Log = context?.LogEntries ?? [],
         };
 
         JobsTelemetry.RunsCompleted.Add(1, jobTag, OutcomeTags[(int)result.Outcome]);
@@ -146,8 +187,8 @@ internal sealed partial class JobEngine
         activity?.SetTag("outcome", result.Outcome.ToString());
         if (result.Outcome == JobOutcome.Failed)
         {
-            activity?.SetStatus(ActivityStatusCode.Error, result.Error);
-            Log.RunFailed(_logger, entry.Name, runId, item.Trigger, result.Error, exception);
+            activity?.SetStatus(ActivityStatusCode.Error, run.Error);
+            Log.RunFailed(_logger, entry.Name, runId, item.Trigger, run.Error, exception);
         }
         else
         {
@@ -164,6 +205,43 @@ internal sealed partial class JobEngine
         return (run, result);
     }
 
+    /// <summary>Answers the caller of an awaited or started run: its result, cancelled, or (a fault outside the job) an error.</summary>
+    private static void Answer(JobEntry entry, RunRequest? request, Guid runId, JobResult? result)
+    {
+        if (request is null)
+        {
+            return;
+        }
+
+        if (result is null)
+        {
+            request.Completion.TrySetException(new InvalidOperationException($"Job '{entry.Name}' run {runId} ended without a result; the host's log says why."));
+        }
+        else if (result.Outcome == JobOutcome.Cancelled && request.CancellationToken.IsCancellationRequested)
+        {
+            request.Completion.TrySetCanceled(request.CancellationToken);
+        }
+        else
+        {
+            request.Completion.TrySetResult(result);
+        }
+    }
+
+    /// <summary>An exception as a run's error: its type and message, capped.</summary>
+    private static string Describe(Exception ex) => OutsideText.Cap($"{ex.GetType().Name}: {ex.Message}");
+
+    private void LogWorkerFault(string jobName, Exception exception)
+    {
+        try
+        {
+            Log.WorkerFault(_logger, jobName, exception);
+        }
+        catch (Exception)
+        {
+            // A logger that throws must not end the worker either.
+        }
+    }
+
     private async ValueTask RecordAsync(JobEntry entry, JobRun run)
     {
         try
@@ -176,6 +254,7 @@ internal sealed partial class JobEngine
         }
         catch (Exception ex)
         {
+            // The run stays in the monitor (its last run, counts); the store's next write may succeed.
             Log.StoreFailed(_logger, entry.Name, run.RunId, ex);
         }
     }

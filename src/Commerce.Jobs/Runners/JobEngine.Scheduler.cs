@@ -41,10 +41,26 @@ internal sealed partial class JobEngine
                 while (_timeline.TryPeek(out var due, out var dueTicks) && dueTicks <= now.UtcTicks)
                 {
                     _timeline.Dequeue();
-                    Fire(due.Entry, due.Trigger, new DateTimeOffset(dueTicks, TimeSpan.Zero));
+                    try
+                    {
+                        Fire(due.Entry, due.Trigger, new DateTimeOffset(dueTicks, TimeSpan.Zero));
+                    }
+                    catch (Exception ex)
+                    {
+                        Log.SchedulerFault(_logger, due.Entry.Name, ex);
+                    }
 
                     // Continue from now, not from the missed fire: a late scheduler fires once, never a burst.
-                    Enqueue(due.Entry, now, zone);
+                    try
+                    {
+                        Enqueue(due.Entry, now, zone);
+                    }
+                    catch (Exception ex)
+                    {
+                        // A schedule that cannot say its next fire stops firing; the other jobs' go on.
+                        due.Entry.NextFireTime = null;
+                        Log.SchedulerFault(_logger, due.Entry.Name, ex);
+                    }
                 }
 
                 ArmTimer(now);

@@ -2,10 +2,21 @@ using Commerce.Jobs.Diagnostics;
 
 namespace Commerce.Jobs.Runners;
 
-/// <summary>Graceful shutdown: no new runs, running ones finish within the grace period, then are cancelled and recorded as such.</summary>
+/// <summary>
+/// Bounded, graceful shutdown: no new runs; running ones finish within the grace period
+/// (<see cref="CommerceJobsOptions.ShutdownTimeout"/>, cut short by the host's stop token), then are cancelled; a run
+/// that still does not return within half of <see cref="LastSecond"/> is abandoned — recorded Cancelled, its caller
+/// answered, its worker no longer awaited. Stopping never takes longer than the grace period and <see cref="LastSecond"/>.
+/// </summary>
 internal sealed partial class JobEngine
 {
-    /// <summary>Stops the engine.</summary>
+    /// <summary>
+    /// How long stopping may take after the grace period (or the host's stop token): half for cancelled runs to
+    /// return, the rest for the records of abandoned runs and the operator changes to reach the store.
+    /// </summary>
+    internal static readonly TimeSpan LastSecond = TimeSpan.FromSeconds(1);
+
+    /// <summary>Stops the engine; never throws, and returns within the grace period and <see cref="LastSecond"/>.</summary>
     /// <param name="cancellationToken">The host's stop token: when it fires, running jobs are cancelled at once.</param>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -23,9 +34,10 @@ internal sealed partial class JobEngine
             return;
         }
 
+        var graceEnds = _time.GetUtcNow() + _options.ShutdownTimeout;
         await _stopScheduler.CancelAsync().ConfigureAwait(false);
-        await _scheduler.ConfigureAwait(false);
-        await _controlReader.ConfigureAwait(false);
+        // The scheduler and the control refresh end on their token; a store read that ignores it is not awaited further.
+        await WaitUntilAsync(Task.WhenAll(_scheduler, _controlReader), graceEnds, null, cancellationToken).ConfigureAwait(false);
 
         // No new runs: queued ones are dropped by the workers, held ones here.
         _runs.Writer.TryComplete();
@@ -35,15 +47,26 @@ internal sealed partial class JobEngine
         }
 
         var workers = Task.WhenAll(_workers);
+        var cancelling = Task.CompletedTask;
+        DateTimeOffset deadline;
         try
         {
-            await workers.WaitAsync(_options.ShutdownTimeout, _time, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
-        {
-            Log.ShutdownTimedOut(_logger, _options.ShutdownTimeout);
-            await _cancelRuns.CancelAsync().ConfigureAwait(false);
-            await workers.ConfigureAwait(false);
+            if (await WaitUntilAsync(workers, graceEnds, null, cancellationToken).ConfigureAwait(false))
+            {
+                deadline = _time.GetUtcNow() + LastSecond;
+            }
+            else
+            {
+                Log.ShutdownTimedOut(_logger, _options.ShutdownTimeout);
+                // The runs' cancellation callbacks run on the thread pool: one that blocks is not awaited past the deadline.
+                cancelling = _cancelRuns.CancelAsync();
+                var cancelledAt = _time.GetUtcNow();
+                deadline = cancelledAt + LastSecond;
+                if (!await WaitUntilAsync(workers, cancelledAt + (LastSecond / 2), null, CancellationToken.None).ConfigureAwait(false))
+                {
+                    await AbandonRunsAsync(deadline).ConfigureAwait(false);
+                }
+            }
         }
         finally
         {
@@ -51,16 +74,10 @@ internal sealed partial class JobEngine
         }
 
         // Operator changes made up to now reach the store: a few quick writes, so the host's stop token (fired when the
-        // runs took the whole grace period) does not cut them short; a store that hangs is given the grace period.
+        // runs took the whole grace period) does not cut them short; a store that hangs is given until the deadline.
         _controlChanges.Writer.TryComplete();
-        try
-        {
-            await _controlWriter.WaitAsync(_options.ShutdownTimeout, _time, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            Log.ShutdownTimedOut(_logger, _options.ShutdownTimeout);
-        }
+        await WaitUntilAsync(_controlWriter, deadline, "Saving the operator changes (paused, disabled)", CancellationToken.None).ConfigureAwait(false);
+        await WaitUntilAsync(cancelling, deadline, "Cancelling the runs", CancellationToken.None).ConfigureAwait(false);
 
         Volatile.Write(ref _state, Stopped);
         Log.EngineStopped(_logger);
@@ -96,5 +113,85 @@ internal sealed partial class JobEngine
                 Log.ControlNotSaved(_logger, control.JobName, ex);
             }
         }
+    }
+
+    /// <summary>
+    /// Takes over the runs still in their bodies after the cancellation: each is recorded Cancelled (counts unknown,
+    /// its log so far), released and answered here, and its worker is no longer awaited. The leases of a record job's
+    /// abandoned run are not released: its records stay pending and go out again, with the same idempotency keys, once
+    /// the leases expire.
+    /// </summary>
+    private async Task AbandonRunsAsync(DateTimeOffset deadline)
+    {
+        List<Task>? records = null;
+        foreach (var slot in _slots)
+        {
+            if (slot.Abandon() is not { } abandoned)
+            {
+                continue;
+            }
+
+            var run = new JobRun
+            {
+                RunId = abandoned.RunId,
+                JobName = abandoned.Entry.Name,
+                Trigger = abandoned.Item.Trigger,
+                HostName = _options.HostName,
+                StartedAt = abandoned.StartedAt,
+                EndedAt = _time.GetUtcNow(),
+                Outcome = JobOutcome.Cancelled,
+                Error = $"The run did not stop within the shutdown timeout ({_options.ShutdownTimeout}) and its cancellation, and was abandoned: what it did is unknown; records it held stay pending.",
+                Log = abandoned.Context?.LogEntries ?? [],
+            };
+
+            Log.RunAbandoned(_logger, run.JobName, run.RunId);
+            JobsTelemetry.RunsCompleted.Add(1, new KeyValuePair<string, object?>("job", run.JobName), OutcomeTags[(int)JobOutcome.Cancelled]);
+            abandoned.Entry.OnCompleted(started: true, run);
+            abandoned.Item.Request?.Completion.TrySetCanceled();
+            (records ??= []).Add(RecordAsync(abandoned.Entry, run).AsTask());
+            try
+            {
+                RunCompleted?.Invoke(run);
+            }
+            catch (Exception ex)
+            {
+                LogWorkerFault(run.JobName, ex);
+            }
+        }
+
+        if (records is not null)
+        {
+            await WaitUntilAsync(Task.WhenAll(records), deadline, "Recording the abandoned runs", CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Waits for <paramref name="task"/> until <paramref name="deadline"/> on the engine's clock, or until <paramref name="cancellationToken"/> fires.</summary>
+    /// <param name="task">What is awaited.</param>
+    /// <param name="deadline">The latest moment to wait until.</param>
+    /// <param name="part">What is awaited, logged when it is given up on or fails; <see langword="null"/> logs nothing.</param>
+    /// <param name="cancellationToken">Ends the wait early (the host's stop token).</param>
+    /// <returns><see langword="true"/> when the task completed (a fault is logged, never thrown).</returns>
+    private async Task<bool> WaitUntilAsync(Task task, DateTimeOffset deadline, string? part, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var left = deadline - _time.GetUtcNow();
+            await task.WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception) when (!task.IsCompleted)
+        {
+            if (part is not null)
+            {
+                Log.StopAbandoned(_logger, part);
+            }
+
+            return false;
+        }
+        catch (Exception ex)
+        {
+            Log.StopFault(_logger, part ?? "A worker", ex);
+        }
+
+        return true;
     }
 }

@@ -39,6 +39,7 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
     private Task _controlWriter = Task.CompletedTask;
     private Task _controlReader = Task.CompletedTask;
     private Task[] _workers = [];
+    private WorkerSlot[] _slots = [];
     private Task _scheduler = Task.CompletedTask;
     private int _state;
 
@@ -113,11 +114,14 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
         }
 
         var workers = new Task[Math.Max(1, _options.MaxConcurrentRuns)];
+        var slots = new WorkerSlot[workers.Length];
         for (var i = 0; i < workers.Length; i++)
         {
-            workers[i] = Task.Run(WorkAsync);
+            var slot = slots[i] = new WorkerSlot();
+            workers[i] = Task.Run(() => WorkAsync(slot));
         }
 
+        _slots = slots;
         _workers = workers;
         _controlWriter = Task.Run(WriteControlsAsync);
         _controlReader = Periodic.Start(_options.ControlRefreshInterval, _time, RestoreControlsAsync, _stopScheduler.Token);
@@ -195,27 +199,25 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
     /// <summary>
     /// Applies the operator state stored by any host (paused, disabled) to the jobs, unless changed here since: before
     /// <see cref="Start()"/>, so that a restart keeps what an operator set, then every
-    /// <see cref="CommerceJobsOptions.ControlRefreshInterval"/>. A store that cannot be read is logged.
+    /// <see cref="CommerceJobsOptions.ControlRefreshInterval"/>. A store that cannot be read, or gives what cannot be
+    /// applied, is logged; it never throws (but for <paramref name="cancellationToken"/>).
     /// </summary>
     public async Task RestoreControlsAsync(CancellationToken cancellationToken)
     {
-        IReadOnlyList<JobControl> controls;
         try
         {
-            controls = await _store.GetJobControlsAsync(cancellationToken).ConfigureAwait(false);
+            var controls = await _store.GetJobControlsAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var control in controls)
+            {
+                if (control?.JobName is { } jobName && _entries.TryGetValue(jobName, out var entry))
+                {
+                    entry.Restore(control);
+                }
+            }
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             Log.ControlsNotRestored(_logger, ex);
-            return;
-        }
-
-        foreach (var control in controls)
-        {
-            if (_entries.TryGetValue(control.JobName, out var entry))
-            {
-                entry.Restore(control);
-            }
         }
     }
 

@@ -1,0 +1,105 @@
+namespace Commerce.Jobs.Runners;
+
+/// <summary>
+/// What one worker is running, so that a shutdown can abandon a run that ignores cancellation. One per worker, reused
+/// run after run (no allocation per run). Exactly one side finishes a run: the worker (<see cref="Claim"/>) or the
+/// shutdown (<see cref="Abandon"/>); the other leaves it alone.
+/// </summary>
+internal sealed class WorkerSlot
+{
+    private const int Idle = 0;
+    private const int Running = 1;     // in the job's body (or its scope)
+    private const int Finishing = 2;   // the worker records and answers it
+    private const int Abandoned = 3;   // the shutdown recorded and answered it
+    private const int Closed = 4;      // the engine stopped: no run begins
+
+    private readonly Lock _gate = new();
+    private int _state;
+    private JobEntry? _entry;
+    private WorkItem _item;
+    private Guid _runId;
+    private DateTimeOffset _startedAt;
+    private JobContext? _context;
+
+    /// <summary>Takes a run; refused once the engine has closed the slot.</summary>
+    public bool Begin(WorkItem item, Guid runId, DateTimeOffset startedAt)
+    {
+        lock (_gate)
+        {
+            if (_state == Closed)
+            {
+                return false;
+            }
+
+            _state = Running;
+            _entry = item.Entry;
+            _item = item;
+            _runId = runId;
+            _startedAt = startedAt;
+            _context = null;
+            return true;
+        }
+    }
+
+    /// <summary>Keeps the run's context, whose log an abandoned run's record keeps.</summary>
+    public void Attach(JobContext context)
+    {
+        lock (_gate)
+        {
+            _context = context;
+        }
+    }
+
+    /// <summary>The job's body returned: the worker finishes the run unless the shutdown abandoned it.</summary>
+    public bool Claim()
+    {
+        lock (_gate)
+        {
+            if (_state != Running)
+            {
+                return false;
+            }
+
+            _state = Finishing;
+            return true;
+        }
+    }
+
+    /// <summary>Frees the slot after a run.</summary>
+    /// <returns><see langword="false"/> when the shutdown abandoned the run (it released it and answered its caller).</returns>
+    public bool Release()
+    {
+        lock (_gate)
+        {
+            var owned = _state is Running or Finishing;
+            _state = _state is Abandoned or Closed ? Closed : Idle;
+
+            _entry = null;
+            _item = default;
+            _context = null;
+            return owned;
+        }
+    }
+
+    /// <summary>
+    /// Closes the slot (shutdown, after the grace period and the cancellation): a run still in its body is taken
+    /// over and returned, to be recorded as cancelled; a run being finished keeps its worker, its caller is answered.
+    /// </summary>
+    public AbandonedRun? Abandon()
+    {
+        lock (_gate)
+        {
+            var state = _state;
+            if (state == Finishing)
+            {
+                _item.Request?.Completion.TrySetCanceled();
+            }
+
+            _state = state == Running ? Abandoned : Closed;
+            return state == Running ? new AbandonedRun(_entry!, _item, _runId, _startedAt, _context) : null;
+        }
+    }
+}
+
+/// <summary>A run that did not return after the grace period and its cancellation: recorded and answered by the shutdown.</summary>
+internal sealed record AbandonedRun(JobEntry Entry, WorkItem Item, Guid RunId, DateTimeOffset StartedAt, JobContext? Context);

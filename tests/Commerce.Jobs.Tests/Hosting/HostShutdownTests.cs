@@ -1,0 +1,65 @@
+using Commerce.Jobs.Tests.EntitySync;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Commerce.Jobs.Tests.Hosting;
+
+/// <summary>
+/// Stopping a real host returns whatever a job or a target does: the engine and entity sync stop together, each
+/// bounded by <see cref="CommerceJobsOptions.ShutdownTimeout"/> and a last second (system clock; only the outcome is asserted).
+/// </summary>
+public sealed class HostShutdownTests
+{
+    // A generous bound that only prevents a hang: the stop itself takes about ShutdownTimeout + 1 s.
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task StopAsync_returns_although_a_job_and_an_entity_sync_target_ignore_cancellation()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var jobStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var deliveryStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var search = new RecordingTarget("search")
+        {
+            BeforeDeliver = async _ =>
+            {
+                deliveryStarted.TrySetResult();
+                await release.Task; // ignores cancellation
+            },
+        };
+
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = "Test" });
+        builder.Services.AddLogging();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
+        builder.Services.AddCommerceJobs(jobs =>
+        {
+            jobs.Configure(o => o.ShutdownTimeout = TimeSpan.FromSeconds(1));
+            jobs.AddTarget(search);
+            jobs.AddEntitySync("categories").DeliverTo("search");
+            jobs.AddJob("upload", async (_, _) =>
+            {
+                jobStarted.TrySetResult();
+                await release.Task; // ignores cancellation
+                return JobResult.Success;
+            });
+        });
+
+        using var host = builder.Build();
+        try
+        {
+            await host.StartAsync(CancellationToken.None).WaitAsync(Patience);
+            host.Services.GetRequiredService<IJobTrigger>().Trigger("upload");
+            await host.Services.GetRequiredService<IEntitySync>().PublishAsync(EntityChange.Upsert("categories", "c1", "shoes", 1), CancellationToken.None);
+            await Task.WhenAll(jobStarted.Task, deliveryStarted.Task).WaitAsync(Patience);
+
+            await host.StopAsync(CancellationToken.None).WaitAsync(Patience);
+
+            var run = Assert.Single(await host.Services.GetRequiredService<IJobMonitor>().GetRunsAsync("upload", 10, CancellationToken.None));
+            Assert.Equal(JobOutcome.Cancelled, run.Outcome);
+        }
+        finally
+        {
+            release.TrySetResult();
+        }
+    }
+}

@@ -1,0 +1,143 @@
+using Commerce.Jobs.Runners;
+using Commerce.Jobs.Tests.TestSupport;
+
+namespace Commerce.Jobs.Tests.Runners;
+
+/// <summary>Stopping is bounded: a run that ignores cancellation is abandoned after the grace period and a last second, recorded Cancelled.</summary>
+public sealed class JobEngineShutdownTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task Stopping_abandons_runs_that_ignore_cancellation_records_them_cancelled_and_answers_their_callers()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = 0;
+        var bothStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sut = TestEngine.Create(jobs =>
+        {
+            jobs.Configure(o => o.ShutdownTimeout = TimeSpan.FromSeconds(3));
+            jobs.AddJob("upload", async (ctx, _) =>
+            {
+                ctx.Log(JobLogLevel.Information, "uploading a 45 s batch");
+                if (Interlocked.Increment(ref started) == 2)
+                {
+                    bothStarted.TrySetResult();
+                }
+
+                await release.Task; // ignores cancellation
+                return JobResult.Success;
+            }).MaxConcurrency(2);
+        });
+
+        var awaited = sut.Engine.RunAsync("upload", null, Timeout.InfiniteTimeSpan, CancellationToken.None);
+        var handle = sut.Engine.Start("upload", null);
+        await bothStarted.Task.WaitAsync(Patience);
+
+        var stop = sut.Engine.StopAsync(CancellationToken.None);
+        await AdvanceUntilAsync(sut, stop);
+
+        Assert.True(sut.Time.GetUtcNow() >= TestEngine.Start.AddSeconds(3), "the grace period was honoured");
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => awaited.WaitAsync(Patience));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => handle.Completion.WaitAsync(Patience));
+
+        var history = await sut.Engine.GetRunsAsync("upload", 10, CancellationToken.None);
+        Assert.Equal(2, history.Count);
+        Assert.All(history, r =>
+        {
+            Assert.Equal(JobOutcome.Cancelled, r.Outcome);
+            Assert.Contains("abandoned", r.Error);
+            Assert.Equal("uploading a 45 s batch", Assert.Single(r.Log).Message);
+        });
+        Assert.Contains(handle.RunId, history.Select(r => r.RunId));
+        Assert.NotEqual(JobState.Running, sut.Engine.GetStatus("upload").State);
+
+        // The abandoned runs may return later; the engine stays stopped and disposes cleanly.
+        release.SetResult();
+        await sut.DisposeAsync().AsTask().WaitAsync(Patience);
+    }
+
+    [Fact]
+    public async Task The_hosts_stop_token_cuts_the_grace_period_short_and_a_run_that_ignores_it_is_abandoned()
+    {
+        // A clock that jumps to each timer as it is made: had the engine waited for the 10-minute grace period, the
+        // clock would read 10 minutes later.
+        var time = new AutoAdvanceTimeProvider(TestEngine.Start);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sut = TestEngine.Create(
+            jobs =>
+            {
+                jobs.Configure(o =>
+                {
+                    o.ShutdownTimeout = TimeSpan.FromMinutes(10);
+                    o.ControlRefreshInterval = Timeout.InfiniteTimeSpan;
+                });
+                jobs.AddJob("upload", async (_, _) =>
+                {
+                    started.TrySetResult();
+                    await release.Task;
+                    return JobResult.Success;
+                });
+            },
+            time);
+
+        sut.Engine.Trigger("upload");
+        await started.Task.WaitAsync(Patience);
+        await sut.Engine.StopAsync(new CancellationToken(canceled: true)).WaitAsync(Patience);
+
+        Assert.True(sut.Time.GetUtcNow() <= TestEngine.Start + JobEngine.LastSecond, "the host's token, not the grace period, ended the wait");
+        Assert.Equal(JobOutcome.Cancelled, Assert.Single(await sut.Engine.GetRunsAsync("upload", 10, CancellationToken.None)).Outcome);
+        release.SetResult();
+        await sut.DisposeAsync().AsTask().WaitAsync(Patience);
+    }
+
+    [Fact]
+    public async Task A_cancellation_callback_that_blocks_does_not_hold_the_stop()
+    {
+        using var unblock = new ManualResetEventSlim();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sut = TestEngine.Create(jobs =>
+        {
+            jobs.Configure(o => o.ShutdownTimeout = TimeSpan.FromSeconds(3));
+            jobs.AddJob("upload", async (_, ct) =>
+            {
+                using var registration = ct.Register(() => unblock.Wait());
+                started.TrySetResult();
+                await release.Task;
+                return JobResult.Success;
+            });
+        });
+
+        try
+        {
+            sut.Engine.Trigger("upload");
+            await started.Task.WaitAsync(Patience);
+            var stop = sut.Engine.StopAsync(CancellationToken.None);
+            await AdvanceUntilAsync(sut, stop);
+
+            Assert.Equal(JobOutcome.Cancelled, Assert.Single(await sut.Engine.GetRunsAsync("upload", 10, CancellationToken.None)).Outcome);
+        }
+        finally
+        {
+            unblock.Set();
+            release.TrySetResult();
+        }
+
+        await sut.DisposeAsync().AsTask().WaitAsync(Patience);
+    }
+
+    /// <summary>Drives the fake clock in small steps until <paramref name="stop"/> completes (the real-time bound only prevents a hang).</summary>
+    private static async Task AdvanceUntilAsync(TestEngine sut, Task stop)
+    {
+        var deadline = Environment.TickCount64 + (long)Patience.TotalMilliseconds;
+        while (!stop.IsCompleted && Environment.TickCount64 < deadline)
+        {
+            sut.Time.Advance(TimeSpan.FromMilliseconds(100));
+            await Task.Yield();
+        }
+
+        await stop.WaitAsync(Patience);
+    }
+}
