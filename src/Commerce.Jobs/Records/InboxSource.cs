@@ -46,6 +46,7 @@ internal sealed class InboxSource<T>(string jobName, int pageSize, Func<T, strin
                     var (record, error) = Read(pending);
                     if (error is not null)
                     {
+                        error = OutsideText.Cap(error);
                         (quarantine ??= []).Add(new RecordFailure(pending.RecordId, RecordStatus.PermanentFailure, error, 0, now));
                         (failed ??= []).Add(new RecordCompletion(pending.Sequence, RecordStatus.PermanentFailure, error));
                         continue;
@@ -80,7 +81,7 @@ internal sealed class InboxSource<T>(string jobName, int pageSize, Func<T, strin
             {
                 var sequence = Settle(recordId(records.Span[i]));
                 var outcome = outcomes.Span[i];
-                completions[i] = new RecordCompletion(sequence, outcome.Status, outcome.Error);
+                completions[i] = new RecordCompletion(sequence, outcome.Status, OutsideText.Cap(outcome.Error));
             }
         }
 

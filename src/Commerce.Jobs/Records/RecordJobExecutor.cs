@@ -305,7 +305,7 @@ internal sealed class RecordJobExecutor<T> : IJobExecutor
                 if (outcomes[i].Status != RecordStatus.Delivered)
                 {
                     var id = _recordId(records[i]);
-                    failures.Add(new RecordFailure(id, outcomes[i].Status, outcomes[i].Error, 0, now));
+                    failures.Add(new RecordFailure(id, outcomes[i].Status, OutsideText.Cap(outcomes[i].Error), 0, now));
                     context.Log(JobLogLevel.Warning, $"Record {id} {(outcomes[i].Status == RecordStatus.Skipped ? "skipped" : "failed permanently")}: {outcomes[i].Error}");
                 }
             }
