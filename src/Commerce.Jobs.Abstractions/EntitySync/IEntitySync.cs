@@ -47,7 +47,7 @@ public interface IEntitySync
     /// <summary>Pauses an entity type: its upserts are held and consolidated per id until <see cref="ResumeAsync"/>; deletes still go out at once.</summary>
     /// <param name="entityType">The entity type.</param>
     /// <param name="cancellationToken">Cancels the wait for a delivery in progress.</param>
-    /// <returns>A task that completes when no upsert of the type is being delivered any more (a delivery in progress is cancelled and its changes are held).</returns>
+    /// <returns>A task that completes when no upsert of the type is being delivered any more (a delivery in progress is cancelled and its changes are held; a target that ignores the cancellation is waited for at most 1 s).</returns>
     /// <exception cref="ArgumentException">The type has no configuration.</exception>
     ValueTask PauseAsync(string entityType, CancellationToken cancellationToken);
 

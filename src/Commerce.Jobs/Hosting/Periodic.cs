@@ -5,14 +5,6 @@ internal static class Periodic
 {
     /// <summary>
     /// Runs <paramref name="work"/> every <paramref name="interval"/> until <paramref name="stopping"/> fires; an
-    /// infinite interval runs nothing. A pass that throws ends alone: the next one runs at its time.
-    /// </summary>
-    /// <returns>A task that completes when stopped (it never faults).</returns>
-    public static Task Start(TimeSpan interval, TimeProvider time, Func<CancellationToken, Task> work, CancellationToken stopping) =>
-        Start(interval, time, work, static _ => { }, stopping);
-
-    /// <summary>
-    /// Runs <paramref name="work"/> every <paramref name="interval"/> until <paramref name="stopping"/> fires; an
     /// infinite interval runs nothing. A pass that throws is reported to <paramref name="failed"/> (to log it) and the
     /// next one runs at its time.
     /// </summary>

@@ -124,7 +124,7 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
         _slots = slots;
         _workers = workers;
         _controlWriter = Task.Run(WriteControlsAsync);
-        _controlReader = Periodic.Start(_options.ControlRefreshInterval, _time, RestoreControlsAsync, _stopScheduler.Token);
+        _controlReader = Periodic.Start(_options.ControlRefreshInterval, _time, RestoreControlsAsync, ex => Log.ControlsNotRestored(_logger, ex), _stopScheduler.Token);
 
         InitializeSchedule();
         _scheduler = Task.Run(() => ScheduleAsync(_stopScheduler.Token));
