@@ -101,7 +101,7 @@ internal sealed partial class HttpTarget : IDeliveryTarget
             return DeliveryResult.PermanentFailure(Redact($"HTTP target '{Name}': records of type {typeof(T).Name} cannot be serialized to JSON: {ex.Message}"));
         }
 
-        var answer = await SendAsync(body, key, batch.Count, readResults: true, cancellationToken).ConfigureAwait(false);
+        var answer = await SendAsync(CreateRequest(body, key), batch.Count, readResults: true, cancellationToken).ConfigureAwait(false);
         return answer.Status switch
         {
             RecordStatus.Delivered when answer.Body.Length > 0 && answer.IsJson => ReadResults(batch, answer, _mode == HttpTargetMode.Documents ? DocumentIds(batch) : batch.GetRecordId),
@@ -126,19 +126,21 @@ internal sealed partial class HttpTarget : IDeliveryTarget
                 continue;
             }
 
-            var key = batch.GetIdempotencyKey(i);
-            byte[] body;
+            HttpRequestMessage request;
             try
             {
-                body = SerializeRecord(batch, i, key);
+                var key = batch.GetIdempotencyKey(i);
+                request = CreateRequest(SerializeRecord(batch, i, key), key);
             }
-            catch (Exception ex) when (ex is JsonException or NotSupportedException)
+            catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                outcomes[i] = RecordOutcome.Permanent(Redact($"HTTP target '{Name}': record '{batch.GetRecordId(i)}' cannot be serialized to JSON: {ex.Message}"));
+                // The request was never sent: this record's own fault (a payload that cannot be serialized, an id the
+                // key selector cannot give), not the endpoint's, so it fails alone and the others still go out.
+                outcomes[i] = RecordOutcome.Permanent(Redact($"HTTP target '{Name}': the request for record {Describe(batch, i)} cannot be built: {ex.GetType().Name}: {ex.Message}"));
                 continue;
             }
 
-            var answer = await SendAsync(body, key, 1, readResults: false, cancellationToken).ConfigureAwait(false);
+            var answer = await SendAsync(request, 1, readResults: false, cancellationToken).ConfigureAwait(false);
             outcomes[i] = new RecordOutcome(answer.Status, answer.Error);
             delivered += answer.Status == RecordStatus.Delivered ? 1 : 0;
             if (answer.RetryAfter is { } hint && (retryAfter is null || hint > retryAfter))
@@ -242,9 +244,15 @@ internal sealed partial class HttpTarget : IDeliveryTarget
         writer.WriteEndObject();
     }
 
-    private async Task<Answer> SendAsync(byte[] body, string idempotencyKey, int records, bool readResults, CancellationToken cancellationToken)
+    /// <summary>Builds the signed POST of <paramref name="body"/>; the key comes from <see cref="IdempotencyKey"/>, one line of visible ASCII.</summary>
+    private HttpRequestMessage CreateRequest(byte[] body, string idempotencyKey)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, _endpoint) { Content = new ByteArrayContent(body) };
+        if (idempotencyKey.AsSpan().ContainsAnyExceptInRange('!', '~'))
+        {
+            throw new ArgumentException("The idempotency key is not one line of visible ASCII.", nameof(idempotencyKey));
+        }
+
+        var request = new HttpRequestMessage(HttpMethod.Post, _endpoint) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
         request.Headers.TryAddWithoutValidation(IdempotencyKeyHeader, idempotencyKey);
         if (_apiKey is not null)
@@ -257,6 +265,26 @@ internal sealed partial class HttpTarget : IDeliveryTarget
             request.Headers.TryAddWithoutValidation(HttpTargetSignature.HeaderName, HttpTargetSignature.Create(_secret, body, _time.GetUtcNow()));
         }
 
+        return request;
+    }
+
+    /// <summary>Names a record in an error by its id made safe (visible ASCII), or by its position when even its id cannot be read.</summary>
+    private static string Describe<T>(DeliveryBatch<T> batch, int index)
+    {
+        try
+        {
+            return $"'{IdempotencyKey.Encode(batch.GetRecordId(index))}'";
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return $"#{index + 1} of the batch";
+        }
+    }
+
+    /// <summary>Sends <paramref name="message"/> (and disposes it) and reads what the endpoint answered.</summary>
+    private async Task<Answer> SendAsync(HttpRequestMessage message, int records, bool readResults, CancellationToken cancellationToken)
+    {
+        using var request = message;
         using var timeout = new CancellationTokenSource(_timeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         var started = _time.GetTimestamp();
