@@ -85,20 +85,23 @@ internal sealed partial class HttpTarget : IDeliveryTarget
 
         return _mode == HttpTargetMode.PerRecord
             ? await DeliverEachAsync(batch, cancellationToken).ConfigureAwait(false)
-            : await DeliverBatchAsync(batch, cancellationToken).ConfigureAwait(false);
+            : await DeliverBatchAsync(batch, splitOnFailure: true, cancellationToken).ConfigureAwait(false);
     }
 
-    private async ValueTask<DeliveryResult> DeliverBatchAsync<T>(DeliveryBatch<T> batch, CancellationToken cancellationToken)
+    private async ValueTask<DeliveryResult> DeliverBatchAsync<T>(DeliveryBatch<T> batch, bool splitOnFailure, CancellationToken cancellationToken)
     {
-        var key = BatchIdempotencyKey.Compute(batch);
         byte[] body;
+        string key;
         try
         {
+            key = BatchIdempotencyKey.Compute(batch);
             body = SerializeBatch(batch, key);
         }
-        catch (Exception ex) when (ex is JsonException or NotSupportedException)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            return DeliveryResult.PermanentFailure(Redact($"HTTP target '{Name}': records of type {typeof(T).Name} cannot be serialized to JSON: {ex.Message}"));
+            return splitOnFailure
+                ? await DeliverBuildableAsync(batch, ex, cancellationToken).ConfigureAwait(false)
+                : DeliveryResult.PermanentFailure(Redact($"HTTP target '{Name}': records of type {typeof(T).Name} cannot be serialized to JSON: {ex.GetType().Name}: {ex.Message}"));
         }
 
         var answer = await SendAsync(CreateRequest(body, key), batch.Count, readResults: true, cancellationToken).ConfigureAwait(false);
@@ -109,6 +112,76 @@ internal sealed partial class HttpTarget : IDeliveryTarget
             RecordStatus.TransientFailure => DeliveryResult.TransientFailure(answer.Error!, answer.RetryAfter),
             _ => DeliveryResult.PermanentFailure(answer.Error!),
         };
+    }
+
+    /// <summary>
+    /// A batch whose body cannot be built: each record that cannot be serialized (or whose id cannot be read) fails
+    /// permanently, alone, and the others go out as a batch of their own, with its own key.
+    /// </summary>
+    private async ValueTask<DeliveryResult> DeliverBuildableAsync<T>(DeliveryBatch<T> batch, Exception error, CancellationToken cancellationToken)
+    {
+        var outcomes = new RecordOutcome[batch.Count];
+        var buildable = new List<int>(batch.Count);
+        var scratch = new ArrayBufferWriter<byte>(256);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            try
+            {
+                scratch.ResetWrittenCount();
+                using var writer = new Utf8JsonWriter(scratch, _writerOptions);
+                if (_mode == HttpTargetMode.Documents)
+                {
+                    WriteOperation(writer, batch.GetRecordId(i), batch.GetIdempotencyKey(i), batch.Records.Span[i]);
+                }
+                else
+                {
+                    WriteItem(writer, null, batch.GetRecordId(i), batch.GetIdempotencyKey(i), batch.Records.Span[i]);
+                }
+
+                buildable.Add(i);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                outcomes[i] = RecordOutcome.Permanent(Redact($"HTTP target '{Name}': record {Describe(batch, i)} cannot be serialized to JSON: {ex.GetType().Name}: {ex.Message}"));
+            }
+        }
+
+        if (buildable.Count == 0 || buildable.Count == batch.Count)
+        {
+            // Every record, or none of them alone: the batch as a whole cannot be sent.
+            return DeliveryResult.PermanentFailure(Redact($"HTTP target '{Name}': records of type {typeof(T).Name} cannot be serialized to JSON: {error.GetType().Name}: {error.Message}"));
+        }
+
+        var records = new T[buildable.Count];
+        var ids = new string[buildable.Count];
+        for (var k = 0; k < records.Length; k++)
+        {
+            records[k] = batch.Records.Span[buildable[k]];
+            ids[k] = batch.GetRecordId(buildable[k]);
+        }
+
+        var rest = new DeliveryBatch<T>(batch.JobName, records, record => ids[IndexOf(records, record)], batch.Attempt);
+        var result = await DeliverBatchAsync(rest, splitOnFailure: false, cancellationToken).ConfigureAwait(false);
+        for (var k = 0; k < buildable.Count; k++)
+        {
+            outcomes[buildable[k]] = result.GetOutcome(k);
+        }
+
+        return DeliveryResult.PerRecord(outcomes, result.RetryAfter);
+    }
+
+    /// <summary>Finds a record of the part of a batch that is sent: the same instance (a class) or an equal value (a struct, whose id the same selector gives).</summary>
+    private static int IndexOf<T>(T[] records, T record)
+    {
+        for (var i = 0; i < records.Length; i++)
+        {
+            if (typeof(T).IsValueType ? EqualityComparer<T>.Default.Equals(records[i], record) : ReferenceEquals(records[i], record))
+            {
+                return i;
+            }
+        }
+
+        throw new ArgumentException("The record is not part of the batch.", nameof(record));
     }
 
     private async ValueTask<DeliveryResult> DeliverEachAsync<T>(DeliveryBatch<T> batch, CancellationToken cancellationToken)

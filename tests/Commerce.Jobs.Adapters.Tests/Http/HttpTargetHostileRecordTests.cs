@@ -94,14 +94,49 @@ public sealed class HttpTargetHostileRecordTests
         Assert.Single(server.Requests);
     }
 
-    private HttpTarget CreateSut(RawHttpServer server, HttpClient client)
+    [Fact]
+    public async Task Batch_mode_fails_only_the_record_that_cannot_be_serialized_and_sends_the_others_under_their_own_key()
+    {
+        await using var server = new RawHttpServer();
+        using var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false });
+        var lines = new[] { new Line("L-1", "ok"), new Line("L-2", new Poison()), new Line("L-3", "ok") };
+        var batch = new DeliveryBatch<Line>(Batches.Job, lines, l => l.Id, 0);
+
+        var result = await CreateSut(server, client, HttpTargetMode.Batch).DeliverAsync(batch, CancellationToken.None);
+
+        var outcomes = result.Outcomes.ToArray();
+        Assert.Equal([RecordStatus.Delivered, RecordStatus.PermanentFailure, RecordStatus.Delivered], outcomes.Select(o => o.Status));
+        Assert.Equal("HTTP target 'erp': record 'L-2' cannot be serialized to JSON: InvalidOperationException: the payload cannot be written", outcomes[1].Error);
+        var request = Assert.Single(server.Requests);
+        var body = JsonDocument.Parse(request.Body).RootElement;
+        Assert.Equal(["L-1", "L-3"], body.GetProperty("records").EnumerateArray().Select(r => r.GetProperty("id").GetString()));
+        var sentKey = BatchIdempotencyKey.Compute(new DeliveryBatch<Line>(Batches.Job, new[] { lines[0], lines[2] }, l => l.Id, 0));
+        Assert.Equal(sentKey, Assert.Single(request.Header("Idempotency-Key")));
+        Assert.Equal(sentKey, body.GetProperty("idempotencyKey").GetString());
+    }
+
+    [Fact]
+    public async Task Batch_mode_with_only_unserializable_records_fails_permanently_without_a_request()
+    {
+        await using var server = new RawHttpServer();
+        using var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false });
+        var batch = new DeliveryBatch<Line>(Batches.Job, new[] { new Line("L-1", new Poison()), new Line("L-2", new Poison()) }, l => l.Id, 0);
+
+        var result = await CreateSut(server, client, HttpTargetMode.Batch).DeliverAsync(batch, CancellationToken.None);
+
+        Assert.Equal(RecordStatus.PermanentFailure, result.BatchStatus);
+        Assert.Contains("cannot be serialized to JSON: InvalidOperationException", result.Error, StringComparison.Ordinal);
+        Assert.Empty(server.Requests);
+    }
+
+    private HttpTarget CreateSut(RawHttpServer server, HttpClient client, HttpTargetMode mode = HttpTargetMode.PerRecord)
     {
         var options = new HttpTargetOptions
         {
             Endpoint = server.Uri,
             SigningSecret = HttpTargetTests.Secret,
             ApiKey = ApiKey,
-            Mode = HttpTargetMode.PerRecord,
+            Mode = mode,
             Timeout = TimeSpan.FromSeconds(60),
         };
         return new HttpTarget("erp", options, () => client, _time, NullLogger.Instance);
