@@ -341,12 +341,13 @@ internal sealed partial class HttpTarget : IDeliveryTarget
         return request;
     }
 
-    /// <summary>Names a record in an error by its id made safe (visible ASCII), or by its position when even its id cannot be read.</summary>
+    /// <summary>Names a record in an error by its id made safe (visible ASCII, cut at 200 characters), or by its position when even its id cannot be read.</summary>
     private static string Describe<T>(DeliveryBatch<T> batch, int index)
     {
         try
         {
-            return $"'{IdempotencyKey.Encode(batch.GetRecordId(index))}'";
+            var id = IdempotencyKey.Encode(batch.GetRecordId(index));
+            return id.Length > IdempotencyKey.MaxPartLength ? $"'{id.AsSpan(0, IdempotencyKey.MaxPartLength)}…'" : $"'{id}'";
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
