@@ -10,8 +10,8 @@ namespace Commerce.Jobs;
 /// <para>
 /// Targets receive changes as records of a <see cref="DeliveryBatch{T}"/> of <see cref="EntityChange"/> whose
 /// <see cref="DeliveryBatch{T}.JobName"/> is the entity type and whose record id is <c>{id}:{version}</c>, so the
-/// idempotency key of a change is <see cref="IdempotencyKey"/>, <c>{type}:{id}:{version}</c>, the same on every retry
-/// and after a restart.
+/// idempotency key of a change is <see cref="IdempotencyKey"/>, <c>{type}:{id}:{version}</c> percent-encoded by
+/// <see cref="Jobs.IdempotencyKey.Create"/>, the same on every retry and after a restart.
 /// </para>
 /// </remarks>
 public sealed record EntityChange
