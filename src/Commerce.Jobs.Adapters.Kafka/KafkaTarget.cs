@@ -14,7 +14,9 @@ namespace Commerce.Jobs.Adapters.Kafka;
 /// <remarks>
 /// The key is the record's id (an <see cref="EntityChange"/>'s entity id), so one entity's messages share a partition and
 /// keep their order; the value is the record as JSON (an entity change's payload, or no value — a tombstone — for a
-/// delete); headers carry the idempotency key and the job (and an entity change's type, kind and version). A batch is
+/// delete); headers carry the idempotency key and the job (and an entity change's type, kind and version), each one line
+/// of visible ASCII (<see cref="IdempotencyKey"/>: the key as built there, names percent-encoded by
+/// <see cref="IdempotencyKey.Encode"/>). A record that cannot be made into a message fails alone, permanently. A batch is
 /// flushed: the call returns when every message has its report, or <see cref="KafkaTargetOptions.DeliveryTimeout"/> has passed.
 /// </remarks>
 internal sealed partial class KafkaTarget : IDeliveryTarget, IDisposable
@@ -106,7 +108,13 @@ internal sealed partial class KafkaTarget : IDeliveryTarget, IDisposable
             }
             catch (Exception ex) when (ex is JsonException or NotSupportedException)
             {
-                outcomes[i] = RecordOutcome.Permanent($"Kafka target '{Name}': record '{batch.GetRecordId(i)}' cannot be serialized to JSON: {ex.Message}");
+                outcomes[i] = RecordOutcome.Permanent($"Kafka target '{Name}': record '{IdempotencyKey.Encode(batch.GetRecordId(i))}' cannot be serialized to JSON: {ex.Message}");
+                continue;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The record's own fault (a converter that throws, an id that cannot be read): it fails alone.
+                outcomes[i] = RecordOutcome.Permanent($"Kafka target '{Name}': record #{i + 1} of the batch cannot be made into a message: {ex.GetType().Name}: {ex.Message}");
                 continue;
             }
 
@@ -205,12 +213,12 @@ internal sealed partial class KafkaTarget : IDeliveryTarget, IDisposable
         var record = batch.Records.Span[index];
         var headers = new Headers
         {
-            { KafkaTargetDefaults.IdempotencyKeyHeader, Encoding.UTF8.GetBytes(batch.GetIdempotencyKey(index)) },
-            { KafkaTargetDefaults.JobHeader, Encoding.UTF8.GetBytes(batch.JobName) },
+            { KafkaTargetDefaults.IdempotencyKeyHeader, Encoding.ASCII.GetBytes(batch.GetIdempotencyKey(index)) },
+            { KafkaTargetDefaults.JobHeader, Encoding.ASCII.GetBytes(IdempotencyKey.Encode(batch.JobName)) },
         };
         if (record is EntityChange change)
         {
-            headers.Add(KafkaTargetDefaults.EntityTypeHeader, Encoding.UTF8.GetBytes(change.EntityType));
+            headers.Add(KafkaTargetDefaults.EntityTypeHeader, Encoding.ASCII.GetBytes(IdempotencyKey.Encode(change.EntityType)));
             headers.Add(KafkaTargetDefaults.ChangeKindHeader, change.Kind == EntityChangeKind.Delete ? "delete"u8.ToArray() : "upsert"u8.ToArray());
             headers.Add(KafkaTargetDefaults.EntityVersionHeader, Encoding.UTF8.GetBytes(change.Version.ToString(CultureInfo.InvariantCulture)));
             return new Message<string, byte[]>

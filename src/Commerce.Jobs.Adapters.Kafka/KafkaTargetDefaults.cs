@@ -3,7 +3,7 @@ namespace Commerce.Jobs.Adapters.Kafka;
 /// <summary>The defaults, limits and header names of the Kafka target, in one place.</summary>
 internal static class KafkaTargetDefaults
 {
-    /// <summary>The header with the record's idempotency key, <c>{job}:{record id}</c>.</summary>
+    /// <summary>The header with the record's idempotency key, <c>{job}:{record id}</c> as <see cref="IdempotencyKey.Create"/> builds it.</summary>
     public const string IdempotencyKeyHeader = "idempotency-key";
 
     /// <summary>The header with the job's name (the entity type, for entity synchronization).</summary>

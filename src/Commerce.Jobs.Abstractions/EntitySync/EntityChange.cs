@@ -10,8 +10,8 @@ namespace Commerce.Jobs;
 /// <para>
 /// Targets receive changes as records of a <see cref="DeliveryBatch{T}"/> of <see cref="EntityChange"/> whose
 /// <see cref="DeliveryBatch{T}.JobName"/> is the entity type and whose record id is <c>{id}:{version}</c>, so the
-/// idempotency key of a change is <see cref="IdempotencyKey"/>, <c>{type}:{id}:{version}</c>, the same on every retry
-/// and after a restart.
+/// idempotency key of a change is <see cref="IdempotencyKey"/>, <c>{type}:{id}:{version}</c> percent-encoded by
+/// <see cref="Jobs.IdempotencyKey.Create"/>, the same on every retry and after a restart.
 /// </para>
 /// </remarks>
 public sealed record EntityChange
@@ -45,8 +45,11 @@ public sealed record EntityChange
     /// <summary>Gets the change's record id in a delivery batch: <c>{id}:{version}</c>.</summary>
     public string RecordId => string.Concat(Id, ":", Version.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
-    /// <summary>Gets the change's idempotency key, <c>{type}:{id}:{version}</c>: the same on every retry and after a restart, so a target can drop a duplicate.</summary>
-    public string IdempotencyKey => string.Concat(EntityType, ":", RecordId);
+    /// <summary>
+    /// Gets the change's idempotency key, <c>{type}:{id}:{version}</c> made safe by <see cref="Jobs.IdempotencyKey.Create"/>:
+    /// the same on every retry and after a restart, so a target can drop a duplicate.
+    /// </summary>
+    public string IdempotencyKey => Jobs.IdempotencyKey.Create(EntityType, RecordId);
 
     /// <summary>Creates the change of an entity that was created or changed.</summary>
     /// <param name="entityType">The entity type.</param>

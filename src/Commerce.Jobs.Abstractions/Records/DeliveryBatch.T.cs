@@ -48,12 +48,13 @@ public sealed class DeliveryBatch<T>
     public string GetRecordId(int index) => _recordId(Records.Span[index]);
 
     /// <summary>
-    /// Gets the idempotency key of the record at <paramref name="index"/>: <c>{job}:{record id}</c>,
-    /// the same on every retry and after a restart, so a target can drop a duplicate.
+    /// Gets the idempotency key of the record at <paramref name="index"/>: <c>{job}:{record id}</c> made safe by
+    /// <see cref="IdempotencyKey.Create"/> (one line of visible ASCII, distinct for distinct ids), the same on every retry
+    /// and after a restart, so a target can drop a duplicate.
     /// </summary>
     /// <param name="index">The record's index in the batch.</param>
     /// <returns>The key.</returns>
-    public string GetIdempotencyKey(int index) => string.Concat(JobName, ":", GetRecordId(index));
+    public string GetIdempotencyKey(int index) => IdempotencyKey.Create(JobName, GetRecordId(index));
 
     /// <summary>
     /// Gets the batch's id: 32 lowercase hex digits (128 bits of SHA-256) over its records' idempotency keys, sorted and

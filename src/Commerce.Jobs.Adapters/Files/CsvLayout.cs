@@ -9,6 +9,9 @@ namespace Commerce.Jobs.Adapters;
 /// <summary>
 /// The CSV columns of a record type: its public readable instance properties in declaration order, or one column
 /// <c>Value</c> for a simple type. Cells are RFC 4180 fields: quoted when they hold the delimiter, a quote or a line break.
+/// A text cell that begins with <c>=</c>, <c>+</c>, <c>-</c>, <c>@</c>, a tab or a carriage return gets a leading
+/// <c>'</c> (as OWASP recommends against CSV formula injection), so a spreadsheet shows it as text and never runs it;
+/// numbers (a negative total) are written as they are.
 /// </summary>
 internal sealed class CsvLayout
 {
@@ -56,7 +59,7 @@ internal sealed class CsvLayout
     {
         if (_properties is null)
         {
-            AppendField(row, Format(record, json), delimiter);
+            AppendField(row, Cell(record, json), delimiter);
         }
         else
         {
@@ -67,7 +70,7 @@ internal sealed class CsvLayout
                     row.Append(delimiter);
                 }
 
-                AppendField(row, record is null ? string.Empty : Format(_properties[i].GetValue(record, BindingFlags.DoNotWrapExceptions, null, null, CultureInfo.InvariantCulture), json), delimiter);
+                AppendField(row, record is null ? string.Empty : Cell(_properties[i].GetValue(record, BindingFlags.DoNotWrapExceptions, null, null, CultureInfo.InvariantCulture), json), delimiter);
             }
         }
 
@@ -94,6 +97,14 @@ internal sealed class CsvLayout
         }
 
         row.Append('"');
+    }
+
+    /// <summary>Formats a cell, and escapes text a spreadsheet would read as a formula with a leading <c>'</c>.</summary>
+    internal static string Cell(object? value, JsonSerializerOptions json)
+    {
+        var text = Format(value, json);
+        var isNumber = value is sbyte or short or int or long or nint or float or double or decimal or Half or Int128 or TimeSpan;
+        return !isNumber && text.Length > 0 && text[0] is '=' or '+' or '-' or '@' or '\t' or '\r' ? string.Concat("'", text) : text;
     }
 
     /// <summary>Formats a cell culture-invariantly: ISO 8601 times, enum names, true/false, JSON for anything nested.</summary>

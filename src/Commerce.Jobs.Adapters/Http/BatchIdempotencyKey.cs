@@ -10,8 +10,8 @@ namespace Commerce.Jobs.Adapters;
 /// </summary>
 internal static class BatchIdempotencyKey
 {
-    /// <summary>Returns <c>{job}:batch:{32 hex digits}</c>.</summary>
-    public static string Compute<T>(DeliveryBatch<T> batch) => string.Concat(batch.JobName, ":batch:", batch.GetBatchId());
+    /// <summary>Returns <c>{job}:batch:{32 hex digits}</c>, made safe like every key by <see cref="IdempotencyKey.Create"/>.</summary>
+    public static string Compute<T>(DeliveryBatch<T> batch) => IdempotencyKey.Create(batch.JobName, string.Concat("batch:", batch.GetBatchId()));
 
     /// <summary>Appends each key length-prefixed, so no two different lists of keys feed the hash the same bytes.</summary>
     public static void AppendKeys(IncrementalHash hash, IEnumerable<string> keys)

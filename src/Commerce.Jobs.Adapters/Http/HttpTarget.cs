@@ -85,23 +85,26 @@ internal sealed partial class HttpTarget : IDeliveryTarget
 
         return _mode == HttpTargetMode.PerRecord
             ? await DeliverEachAsync(batch, cancellationToken).ConfigureAwait(false)
-            : await DeliverBatchAsync(batch, cancellationToken).ConfigureAwait(false);
+            : await DeliverBatchAsync(batch, splitOnFailure: true, cancellationToken).ConfigureAwait(false);
     }
 
-    private async ValueTask<DeliveryResult> DeliverBatchAsync<T>(DeliveryBatch<T> batch, CancellationToken cancellationToken)
+    private async ValueTask<DeliveryResult> DeliverBatchAsync<T>(DeliveryBatch<T> batch, bool splitOnFailure, CancellationToken cancellationToken)
     {
-        var key = BatchIdempotencyKey.Compute(batch);
         byte[] body;
+        string key;
         try
         {
+            key = BatchIdempotencyKey.Compute(batch);
             body = SerializeBatch(batch, key);
         }
-        catch (Exception ex) when (ex is JsonException or NotSupportedException)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            return DeliveryResult.PermanentFailure(Redact($"HTTP target '{Name}': records of type {typeof(T).Name} cannot be serialized to JSON: {ex.Message}"));
+            return splitOnFailure
+                ? await DeliverBuildableAsync(batch, ex, cancellationToken).ConfigureAwait(false)
+                : DeliveryResult.PermanentFailure(Redact($"HTTP target '{Name}': records of type {typeof(T).Name} cannot be serialized to JSON: {ex.GetType().Name}: {ex.Message}"));
         }
 
-        var answer = await SendAsync(body, key, batch.Count, readResults: true, cancellationToken).ConfigureAwait(false);
+        var answer = await SendAsync(CreateRequest(body, key), batch.Count, readResults: true, cancellationToken).ConfigureAwait(false);
         return answer.Status switch
         {
             RecordStatus.Delivered when answer.Body.Length > 0 && answer.IsJson => ReadResults(batch, answer, _mode == HttpTargetMode.Documents ? DocumentIds(batch) : batch.GetRecordId),
@@ -109,6 +112,76 @@ internal sealed partial class HttpTarget : IDeliveryTarget
             RecordStatus.TransientFailure => DeliveryResult.TransientFailure(answer.Error!, answer.RetryAfter),
             _ => DeliveryResult.PermanentFailure(answer.Error!),
         };
+    }
+
+    /// <summary>
+    /// A batch whose body cannot be built: each record that cannot be serialized (or whose id cannot be read) fails
+    /// permanently, alone, and the others go out as a batch of their own, with its own key.
+    /// </summary>
+    private async ValueTask<DeliveryResult> DeliverBuildableAsync<T>(DeliveryBatch<T> batch, Exception error, CancellationToken cancellationToken)
+    {
+        var outcomes = new RecordOutcome[batch.Count];
+        var buildable = new List<int>(batch.Count);
+        var scratch = new ArrayBufferWriter<byte>(256);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            try
+            {
+                scratch.ResetWrittenCount();
+                using var writer = new Utf8JsonWriter(scratch, _writerOptions);
+                if (_mode == HttpTargetMode.Documents)
+                {
+                    WriteOperation(writer, batch.GetRecordId(i), batch.GetIdempotencyKey(i), batch.Records.Span[i]);
+                }
+                else
+                {
+                    WriteItem(writer, null, batch.GetRecordId(i), batch.GetIdempotencyKey(i), batch.Records.Span[i]);
+                }
+
+                buildable.Add(i);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                outcomes[i] = RecordOutcome.Permanent(Redact($"HTTP target '{Name}': record {Describe(batch, i)} cannot be serialized to JSON: {ex.GetType().Name}: {ex.Message}"));
+            }
+        }
+
+        if (buildable.Count == 0 || buildable.Count == batch.Count)
+        {
+            // Every record, or none of them alone: the batch as a whole cannot be sent.
+            return DeliveryResult.PermanentFailure(Redact($"HTTP target '{Name}': records of type {typeof(T).Name} cannot be serialized to JSON: {error.GetType().Name}: {error.Message}"));
+        }
+
+        var records = new T[buildable.Count];
+        var ids = new string[buildable.Count];
+        for (var k = 0; k < records.Length; k++)
+        {
+            records[k] = batch.Records.Span[buildable[k]];
+            ids[k] = batch.GetRecordId(buildable[k]);
+        }
+
+        var rest = new DeliveryBatch<T>(batch.JobName, records, record => ids[IndexOf(records, record)], batch.Attempt);
+        var result = await DeliverBatchAsync(rest, splitOnFailure: false, cancellationToken).ConfigureAwait(false);
+        for (var k = 0; k < buildable.Count; k++)
+        {
+            outcomes[buildable[k]] = result.GetOutcome(k);
+        }
+
+        return DeliveryResult.PerRecord(outcomes, result.RetryAfter);
+    }
+
+    /// <summary>Finds a record of the part of a batch that is sent: the same instance (a class) or an equal value (a struct, whose id the same selector gives).</summary>
+    private static int IndexOf<T>(T[] records, T record)
+    {
+        for (var i = 0; i < records.Length; i++)
+        {
+            if (typeof(T).IsValueType ? EqualityComparer<T>.Default.Equals(records[i], record) : ReferenceEquals(records[i], record))
+            {
+                return i;
+            }
+        }
+
+        throw new ArgumentException("The record is not part of the batch.", nameof(record));
     }
 
     private async ValueTask<DeliveryResult> DeliverEachAsync<T>(DeliveryBatch<T> batch, CancellationToken cancellationToken)
@@ -126,19 +199,21 @@ internal sealed partial class HttpTarget : IDeliveryTarget
                 continue;
             }
 
-            var key = batch.GetIdempotencyKey(i);
-            byte[] body;
+            HttpRequestMessage request;
             try
             {
-                body = SerializeRecord(batch, i, key);
+                var key = batch.GetIdempotencyKey(i);
+                request = CreateRequest(SerializeRecord(batch, i, key), key);
             }
-            catch (Exception ex) when (ex is JsonException or NotSupportedException)
+            catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                outcomes[i] = RecordOutcome.Permanent(Redact($"HTTP target '{Name}': record '{batch.GetRecordId(i)}' cannot be serialized to JSON: {ex.Message}"));
+                // The request was never sent: this record's own fault (a payload that cannot be serialized, an id the
+                // key selector cannot give), not the endpoint's, so it fails alone and the others still go out.
+                outcomes[i] = RecordOutcome.Permanent(Redact($"HTTP target '{Name}': the request for record {Describe(batch, i)} cannot be built: {ex.GetType().Name}: {ex.Message}"));
                 continue;
             }
 
-            var answer = await SendAsync(body, key, 1, readResults: false, cancellationToken).ConfigureAwait(false);
+            var answer = await SendAsync(request, 1, readResults: false, cancellationToken).ConfigureAwait(false);
             outcomes[i] = new RecordOutcome(answer.Status, answer.Error);
             delivered += answer.Status == RecordStatus.Delivered ? 1 : 0;
             if (answer.RetryAfter is { } hint && (retryAfter is null || hint > retryAfter))
@@ -242,9 +317,15 @@ internal sealed partial class HttpTarget : IDeliveryTarget
         writer.WriteEndObject();
     }
 
-    private async Task<Answer> SendAsync(byte[] body, string idempotencyKey, int records, bool readResults, CancellationToken cancellationToken)
+    /// <summary>Builds the signed POST of <paramref name="body"/>; the key comes from <see cref="IdempotencyKey"/>, one line of visible ASCII.</summary>
+    private HttpRequestMessage CreateRequest(byte[] body, string idempotencyKey)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, _endpoint) { Content = new ByteArrayContent(body) };
+        if (idempotencyKey.AsSpan().ContainsAnyExceptInRange('!', '~'))
+        {
+            throw new ArgumentException("The idempotency key is not one line of visible ASCII.", nameof(idempotencyKey));
+        }
+
+        var request = new HttpRequestMessage(HttpMethod.Post, _endpoint) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
         request.Headers.TryAddWithoutValidation(IdempotencyKeyHeader, idempotencyKey);
         if (_apiKey is not null)
@@ -257,6 +338,27 @@ internal sealed partial class HttpTarget : IDeliveryTarget
             request.Headers.TryAddWithoutValidation(HttpTargetSignature.HeaderName, HttpTargetSignature.Create(_secret, body, _time.GetUtcNow()));
         }
 
+        return request;
+    }
+
+    /// <summary>Names a record in an error by its id made safe (visible ASCII, cut at 200 characters), or by its position when even its id cannot be read.</summary>
+    private static string Describe<T>(DeliveryBatch<T> batch, int index)
+    {
+        try
+        {
+            var id = IdempotencyKey.Encode(batch.GetRecordId(index));
+            return id.Length > IdempotencyKey.MaxPartLength ? $"'{id.AsSpan(0, IdempotencyKey.MaxPartLength)}…'" : $"'{id}'";
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return $"#{index + 1} of the batch";
+        }
+    }
+
+    /// <summary>Sends <paramref name="message"/> (and disposes it) and reads what the endpoint answered.</summary>
+    private async Task<Answer> SendAsync(HttpRequestMessage message, int records, bool readResults, CancellationToken cancellationToken)
+    {
+        using var request = message;
         using var timeout = new CancellationTokenSource(_timeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         var started = _time.GetTimestamp();

@@ -20,7 +20,7 @@ internal sealed class RecordInbox(JobRegistry registry, IJobStore store, EngineI
         foreach (var record in records)
         {
             var id = recordId(record);
-            pending.Add(new PendingRecord(id, string.Concat(definition.Name, ":", id), JsonSerializer.SerializeToUtf8Bytes(record, identity.SerializerOptions)));
+            pending.Add(new PendingRecord(id, IdempotencyKey.Create(definition.Name, id), JsonSerializer.SerializeToUtf8Bytes(record, identity.SerializerOptions)));
         }
 
         if (pending.Count == 0)

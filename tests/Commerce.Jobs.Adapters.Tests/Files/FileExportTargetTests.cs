@@ -62,6 +62,83 @@ public sealed class FileExportTargetTests : IDisposable
     }
 
     [Fact]
+    public async Task Csv_escapes_text_cells_a_spreadsheet_would_run_as_a_formula()
+    {
+        var orders = new[]
+        {
+            new Order("=HYPERLINK(\"http://evil\")", "=1+2", -5.5m),
+            new Order("+1", "+cmd|' /C calc'!A0", 0m),
+            new Order("-2", "-2+3", 1m),
+            new Order("@SUM(A1)", "@x", 2m),
+            new Order("tab", "\t=1", 3m),
+            new Order("cr", "\r=1", 4m),
+            new Order("plain", "a=b", 5m),
+        };
+
+        await CreateSut(FileExportFormat.Csv).DeliverAsync(Batches.Of(orders), CancellationToken.None);
+
+        var rows = Csv.Parse(File.ReadAllText(Path.Combine(_folder.Path, Assert.Single(_folder.Files()))));
+        Assert.Equal(["'=HYPERLINK(\"http://evil\")", "'=1+2", "-5.5"], rows[1]);
+        Assert.Equal(["'+1", "'+cmd|' /C calc'!A0", "0"], rows[2]);
+        Assert.Equal(["'-2", "'-2+3", "1"], rows[3]);
+        Assert.Equal(["'@SUM(A1)", "'@x", "2"], rows[4]);
+        Assert.Equal(["tab", "'\t=1", "3"], rows[5]);
+        Assert.Equal(["cr", "'\r=1", "4"], rows[6]);
+        Assert.Equal(["plain", "a=b", "5"], rows[7]);
+    }
+
+    [Fact]
+    public async Task Csv_escapes_a_formula_in_a_one_column_file_too()
+    {
+        var batch = new DeliveryBatch<string>("sku-export", new[] { "=1+1", "-1" }, s => s, 0);
+
+        await CreateSut(FileExportFormat.Csv).DeliverAsync(batch, CancellationToken.None);
+
+        Assert.Equal("Value\r\n'=1+1\r\n'-1\r\n", File.ReadAllText(Path.Combine(_folder.Path, Assert.Single(_folder.Files()))));
+    }
+
+    [Theory]
+    [InlineData("../../etc/cron.d/x")]
+    [InlineData("..")]
+    [InlineData("a/b")]
+    [InlineData("a\\b")]
+    [InlineData("C:x")]
+    [InlineData("*?<>|\"")]
+    [InlineData("con")]
+    [InlineData("NUL.txt")]
+    [InlineData("Kategorien Ü")]
+    [InlineData("line\r\nbreak\0")]
+    [InlineData(".hidden.")]
+    public async Task A_hostile_job_name_becomes_one_safe_file_name_in_the_folder_that_cleanup_recognises(string job)
+    {
+        var sut = CreateSut(FileExportFormat.JsonLines);
+
+        var result = await sut.DeliverAsync(new DeliveryBatch<Order>(job, Batches.Orders(1), o => o.Id, 0), CancellationToken.None);
+
+        Assert.Same(DeliveryResult.Delivered, result);
+        var file = Assert.Single(_folder.Files());
+        Assert.Equal(_folder.Path, Path.GetDirectoryName(Path.Combine(_folder.Path, file)));
+        Assert.StartsWith(NameSegment.Create(job) + "_", file, StringComparison.Ordinal);
+        Assert.Matches(@"^[A-Za-z0-9%_-][A-Za-z0-9%._-]*$", file);
+        Assert.True(ExportFileNames.IsFinal(file), file);
+    }
+
+    [Fact]
+    public async Task Job_names_that_differ_only_in_unsafe_characters_get_different_files()
+    {
+        var sut = CreateSut(FileExportFormat.JsonLines);
+
+        foreach (var job in new[] { "a/b", "a\\b", "a:b", "a_b", "a%2Fb", new string('j', 300), new string('j', 301) })
+        {
+            await sut.DeliverAsync(new DeliveryBatch<Order>(job, Batches.Orders(1), o => o.Id, 0), CancellationToken.None);
+        }
+
+        var stems = _folder.Files().Select(f => f[..f.IndexOf("_2026", StringComparison.Ordinal)]).ToList();
+        Assert.Equal(7, stems.Distinct(StringComparer.Ordinal).Count());
+        Assert.All(stems, s => Assert.True(s.Length <= NameSegment.MaxLength, s));
+    }
+
+    [Fact]
     public async Task Csv_with_a_semicolon_quotes_semicolons_and_leaves_commas()
     {
         await CreateSut(FileExportFormat.Csv, o => o.CsvDelimiter = ';').DeliverAsync(Batches.Of(new Order("1", "a;b, c", 1.5m)), CancellationToken.None);

@@ -43,6 +43,28 @@ public sealed class AzureBlobTargetTests(AzuriteFixture azurite)
         Assert.Equal(10.5m, first.GetProperty("record").GetProperty("total").GetDecimal());
     }
 
+    [Theory]
+    [InlineData("../../other-container/x", "%2E%2E%2F.%2E%2Fother-container%2Fx")]
+    [InlineData("..", "%2E%2E")]
+    [InlineData("a/b\\c", "a%2Fb%5Cc")]
+    [InlineData("Kategorien Ü?#", "Kategorien%20%C3%9C%3F%23")]
+    [InlineData("line\r\nbreak", "line%0D%0Abreak")]
+    public async Task A_hostile_job_name_is_one_safe_segment_of_the_blob_name(string job, string segment)
+    {
+        var sut = CreateSut(o =>
+        {
+            o.BlobPrefix = "erp";
+            o.CreateContainer = true;
+        });
+
+        var result = await sut.DeliverAsync(new DeliveryBatch<Order>(job, Batches.Orders(1), o => o.Id, 0), CancellationToken.None);
+
+        Assert.Equal(RecordStatus.Delivered, result.BatchStatus);
+        var blob = Assert.Single(await ListAsync());
+        Assert.Equal(segment, NameSegment.Create(job));
+        Assert.Matches($@"^erp/{System.Text.RegularExpressions.Regex.Escape(segment)}/2026/01/05/[0-9a-f]{{32}}\.jsonl$", blob.Name);
+    }
+
     [Fact]
     public async Task The_same_batch_delivered_again_overwrites_its_blob_whatever_the_order_or_content()
     {

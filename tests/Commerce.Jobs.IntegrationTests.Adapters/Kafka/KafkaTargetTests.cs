@@ -64,6 +64,37 @@ public sealed class KafkaTargetTests(KafkaMockCluster cluster) : IDisposable
     }
 
     [Fact]
+    public async Task Headers_carry_outside_values_as_one_line_of_visible_ASCII_and_the_safe_idempotency_key()
+    {
+        var sut = CreateSut();
+        var change = EntityChange.Upsert("Kategorien\r\nÜ", "Schuhe\r\nX-Injected: 1\0", new { name = "Schuhe" }, 4);
+
+        var result = await sut.DeliverAsync(new DeliveryBatch<EntityChange>(change.EntityType, new[] { change }, c => c.RecordId, 0), CancellationToken.None);
+
+        Assert.Equal(RecordStatus.Delivered, result.BatchStatus);
+        var message = Assert.Single(cluster.ReadAll(_topic));
+        Assert.Equal(change.Id, message.Message.Key);
+        Assert.Equal(change.IdempotencyKey, KafkaMockCluster.Header(message, "idempotency-key"));
+        Assert.Equal("Kategorien%0D%0A%C3%9C:Schuhe%0D%0AX-Injected:%201%00:4", change.IdempotencyKey);
+        Assert.Equal("Kategorien%0D%0A%C3%9C", KafkaMockCluster.Header(message, "entity-type"));
+        Assert.Equal("Kategorien%0D%0A%C3%9C", KafkaMockCluster.Header(message, "job"));
+        Assert.All(message.Message.Headers, h => Assert.True(h.GetValueBytes().All(b => b is >= (byte)'!' and <= (byte)'~'), h.Key));
+    }
+
+    [Fact]
+    public async Task A_record_whose_converter_throws_fails_alone_and_the_others_are_delivered()
+    {
+        var sut = CreateSut();
+        var lines = new[] { new Line("L-1", "ok"), new Line("L-2", new Poison()), new Line("L-3", "ok") };
+
+        var result = await sut.DeliverAsync(new DeliveryBatch<Line>("order-submit", lines, l => l.Id, 0), CancellationToken.None);
+
+        Assert.Equal([RecordStatus.Delivered, RecordStatus.PermanentFailure, RecordStatus.Delivered], result.Outcomes.ToArray().Select(o => o.Status));
+        Assert.Contains("InvalidOperationException: the payload cannot be written", result.Outcomes.Span[1].Error, StringComparison.Ordinal);
+        Assert.Equal(["L-1", "L-3"], cluster.ReadAll(_topic).Select(m => m.Message.Key).Order());
+    }
+
+    [Fact]
     public async Task A_record_too_large_fails_permanently_while_the_others_of_the_batch_are_delivered()
     {
         var sut = CreateSut(o => o.ProducerSettings["message.max.bytes"] = "2000");
@@ -213,6 +244,18 @@ public sealed class KafkaTargetTests(KafkaMockCluster cluster) : IDisposable
         var target = new KafkaTarget("events", options, TimeProvider.System, LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(_logs)).CreateLogger<KafkaTarget>());
         _targets.Add(target);
         return target;
+    }
+
+    public sealed record Line(string Id, object Payload);
+
+    [System.Text.Json.Serialization.JsonConverter(typeof(PoisonConverter))]
+    public sealed class Poison;
+
+    private sealed class PoisonConverter : System.Text.Json.Serialization.JsonConverter<Poison>
+    {
+        public override Poison Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => throw new NotSupportedException();
+
+        public override void Write(Utf8JsonWriter writer, Poison value, JsonSerializerOptions options) => throw new InvalidOperationException("the payload cannot be written");
     }
 
     /// <summary>Confluent's <c>ErrorCode</c> names, so the theory's data is serializable.</summary>

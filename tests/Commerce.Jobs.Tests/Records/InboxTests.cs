@@ -32,6 +32,23 @@ public sealed class InboxTests
     }
 
     [Fact]
+    public async Task Offered_records_are_stored_with_the_safe_idempotency_key_that_targets_get()
+    {
+        var erp = new ScriptedErp();
+        await using var sut = TestEngine.Create(jobs => jobs.AddRecordJob<Order>(Job).ReadFromInbox().DeliverTo(erp).Schedule(Schedule.Manual()));
+        var inbox = sut.Services.GetRequiredService<IRecordInbox>();
+        var store = sut.Services.GetRequiredService<IJobStore>();
+        string[] ids = ["SO1\r\nX-Injected: 1", "Bestellung-Müller-1", "100%", new string('9', 5_000)];
+
+        await inbox.OfferAsync(Job, ids.Select(id => new Order(id)), CancellationToken.None);
+        var pending = await store.ClaimRecordsAsync(Job, new RecordClaim("probe", 10, TestEngine.Start, TestEngine.Start), CancellationToken.None);
+
+        Assert.Equal(ids.Select(id => IdempotencyKey.Create(Job, id)), pending.Select(p => p.IdempotencyKey));
+        Assert.Equal("order-submit:SO1%0D%0AX-Injected:%201", pending[0].IdempotencyKey);
+        Assert.All(pending, p => Assert.True(p.IdempotencyKey.All(c => c is >= '!' and <= '~') && p.IdempotencyKey.Length <= IdempotencyKey.MaxLength, p.IdempotencyKey));
+    }
+
+    [Fact]
     public async Task Skipped_records_stay_in_the_inbox_with_their_error_and_go_out_on_a_later_run()
     {
         var down = true;
