@@ -142,7 +142,7 @@ public static class StoresAndTargetsReadmes
             jobs.AddRecordJob<Order>("order-submit")
                 .ReadFrom<PendingOrders>().DeliverTo<ErpOrders>().ReportStatusTo<OrderStatusWriter>()
                 .Schedule(Schedule.Automatic())
-                .Batch(size: 100, maxItemsToSkip: 10)
+                .Batch(size: 100, maxItemsToSkip: 10)              // the 11th record not exported (skipped, rejected, quarantined) fails the run
                 .RetryWithin(maxRetries: 3, window: TimeSpan.FromSeconds(60));
             jobs.AddJob<ProductRefresh>("product-refresh").Schedule(Schedule.Every(TimeSpan.FromHours(1)));
             jobs.AddJob<RebuildSearchIndex>("rebuild-search-index").Schedule(Schedule.After("product-refresh"));

@@ -104,7 +104,7 @@ public sealed class EntitySyncFaultTests
         {
             await sut.UpsertAsync("c-1", 1);
             await entered.WaitAsync(Patience);
-            var hosted = sut.Services.GetServices<IHostedService>().OfType<EntitySyncHostedService>().Single();
+            var hosted = sut.Services.GetRequiredService<EntitySyncHostedService>();
 
             var stop = hosted.StopAsync(None);
             await AdvanceAsync(time, Shutdown, 1);
