@@ -112,7 +112,8 @@ internal sealed partial class SqliteJobStore
             using var transaction = store._connection.BeginTransaction();
             SqliteCommand? delete = null;
             SqliteCommand? release = null;
-            SqliteParameter? deleteSequence = null;
+            SqliteCommand? unlease = null;
+            SqliteParameter? deleteSequence = null, unleaseSequence = null;
             SqliteParameter? releaseSequence = null, state = null, error = null;
             try
             {
@@ -134,10 +135,15 @@ internal sealed partial class SqliteJobStore
                     else if (completion.Status == RecordStatus.TransientFailure)
                     {
                         // Released untouched (claimed, never attempted; rare: a run that ended early): only the owner's lease goes.
-                        using var unlease = store.Command("UPDATE inbox SET owner = NULL, lease_until = NULL WHERE sequence = $sequence AND job_name = $job AND owner = $owner;", transaction);
-                        unlease.Parameters.AddWithValue("$job", args.jobName);
-                        unlease.Parameters.AddWithValue("$owner", args.owner);
-                        unlease.Parameters.AddWithValue("$sequence", completion.Sequence);
+                        if (unlease is null)
+                        {
+                            unlease = store.Command("UPDATE inbox SET owner = NULL, lease_until = NULL WHERE sequence = $sequence AND job_name = $job AND owner = $owner;", transaction);
+                            unlease.Parameters.AddWithValue("$job", Stored(args.jobName));
+                            unlease.Parameters.AddWithValue("$owner", Stored(args.owner));
+                            unleaseSequence = unlease.Parameters.Add("$sequence", SqliteType.Integer);
+                        }
+
+                        unleaseSequence!.Value = completion.Sequence;
                         unlease.ExecuteNonQuery();
                     }
                     else
@@ -169,6 +175,7 @@ internal sealed partial class SqliteJobStore
             {
                 delete?.Dispose();
                 release?.Dispose();
+                unlease?.Dispose();
             }
 
             return 0;

@@ -101,25 +101,29 @@ public abstract partial class JobStoreContractTests
         Assert.Equal(("SO3", 1, "bad sku"), (failed.RecordId, failed.Attempts, failed.LastError));
     }
 
-    [Fact]
-    public async Task A_released_record_is_free_at_once_and_keeps_its_attempts_error_and_failed_state()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_released_record_is_free_at_once_and_keeps_its_attempts_error_and_failed_state(bool hostileOwner)
     {
+        // An owner is a host name: one a database cannot hold as it is must release what it claimed all the same.
+        var owner = hostileOwner ? "host\0\uE000\uD800-a" : "host-a";
         var store = await CreateStoreAsync();
         await store.EnqueueRecordsAsync("order-submit", [Pending("SO1"), Pending("SO2"), Pending("SO3")], default);
-        var first = await store.ClaimRecordsAsync("order-submit", new RecordClaim("host-a", 2, T0, T0.AddMinutes(5)), default);
-        await store.CompleteRecordsAsync("order-submit", "host-a",
+        var first = await store.ClaimRecordsAsync("order-submit", new RecordClaim(owner, 2, T0, T0.AddMinutes(5)), default);
+        await store.CompleteRecordsAsync("order-submit", owner,
         [
             new RecordCompletion(first[0].Sequence, RecordStatus.Skipped, "ERP busy"),
             new RecordCompletion(first[1].Sequence, RecordStatus.PermanentFailure, "bad sku"),
         ], default);
 
         // Claimed again (the failed one by a resubmit), then released untouched: a run that ended before attempting them.
-        var claimed = await store.ClaimRecordsAsync("order-submit", new RecordClaim("host-a", 3, T0, T0.AddMinutes(5), IncludeFailed: true), default);
+        var claimed = await store.ClaimRecordsAsync("order-submit", new RecordClaim(owner, 3, T0, T0.AddMinutes(5), IncludeFailed: true), default);
         Assert.Equal(["SO1", "SO2", "SO3"], claimed.Select(r => r.RecordId));
         await store.CompleteRecordsAsync("order-submit", "host-b", [new RecordCompletion(claimed[2].Sequence, RecordStatus.TransientFailure)], default);
         Assert.Empty(await store.ClaimRecordsAsync("order-submit", new RecordClaim("host-b", 10, T0, T0.AddMinutes(5), IncludeFailed: true), default));
 
-        await store.CompleteRecordsAsync("order-submit", "host-a", [.. claimed.Select(r => new RecordCompletion(r.Sequence, RecordStatus.TransientFailure, "ignored"))], default);
+        await store.CompleteRecordsAsync("order-submit", owner, [.. claimed.Select(r => new RecordCompletion(r.Sequence, RecordStatus.TransientFailure, "ignored"))], default);
 
         Assert.Equal(2, await store.CountPendingRecordsAsync("order-submit", default));
         var pending = await store.ClaimRecordsAsync("order-submit", new RecordClaim("host-b", 10, T0, T0.AddMinutes(5)), default);

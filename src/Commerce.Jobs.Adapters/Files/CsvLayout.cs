@@ -104,7 +104,7 @@ internal sealed class CsvLayout
     {
         var text = Format(value, json);
         var isNumber = value is sbyte or short or int or long or nint or float or double or decimal or Half or Int128 or TimeSpan;
-        return !isNumber && text.Length > 0 && text[0] is '=' or '+' or '-' or '@' or '\t' or '\r' ? string.Concat("'", text) : text;
+        return !isNumber && text.Length > 0 && text[0] is '=' or '+' or '-' or '@' or '\t' or '\r' or '\'' ? string.Concat("'", text) : text;
     }
 
     /// <summary>Formats a cell culture-invariantly: ISO 8601 times, enum names, true/false, JSON for anything nested.</summary>

@@ -9,11 +9,10 @@ namespace Commerce.Jobs;
 
 /// <summary>
 /// Checks the engine's settings and what spans jobs: record jobs complete and their services registered, targets known,
-/// After chains without cycles, and no configuration for a job, target or entity type that is not declared.
+/// After chains without cycles, and no configuration for a job or target that is not declared.
 /// </summary>
 internal sealed class CommerceJobsOptionsValidator(
     JobRegistry registry,
-    EntitySyncRegistry entitySyncs,
     IServiceProviderIsService isService,
     IOptionsMonitor<JobOptions> jobOptions) : IValidateOptions<CommerceJobsOptions>
 {
@@ -86,7 +85,8 @@ internal sealed class CommerceJobsOptionsValidator(
 
         if (registry.Configuration is { } configuration)
         {
-            // A typo in a section name would otherwise leave that job (target, entity type) on its defaults, silently.
+            // A typo in a section name would otherwise leave that job (target) on its defaults, silently. Entity types
+            // are not checked: a type may be configured at run time (IEntitySync.PutConfigurationAsync) and tuned here.
             var jobNames = registry.Jobs.Select(j => j.Name).ToList();
             var targetNames = registry.Targets.Keys
                 .Concat(registry.Jobs.SelectMany(j => j.TargetKeys))
@@ -94,7 +94,6 @@ internal sealed class CommerceJobsOptionsValidator(
                 .ToList();
             Unknown(configuration, "Jobs", "job", jobNames, errors);
             Unknown(configuration, "Targets", "delivery target", targetNames, errors);
-            Unknown(configuration, "EntitySync", "entity sync", [.. entitySyncs.Declarations.Select(d => d.Configuration.EntityType)], errors);
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

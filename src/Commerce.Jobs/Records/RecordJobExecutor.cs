@@ -67,12 +67,14 @@ internal sealed class RecordJobExecutor<T> : IJobExecutor
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+            await SettleQuarantinedAfterEndAsync(context, inbox, counts).ConfigureAwait(false);
             return JobResult.Create(JobOutcome.Cancelled, "The run was cancelled.", null, counts.ToRecordCounts());
         }
         catch (Exception ex)
         {
             // The run keeps its truth: what it read and delivered before the error, and the error itself.
             context.Log(JobLogLevel.Error, ex.ToString());
+            await SettleQuarantinedAfterEndAsync(context, inbox, counts).ConfigureAwait(false);
             return JobResult.Create(JobOutcome.Failed, $"{ex.GetType().Name}: {ex.Message}", null, counts.ToRecordCounts());
         }
         finally
@@ -122,12 +124,13 @@ internal sealed class RecordJobExecutor<T> : IJobExecutor
         string? pausedError = null;
 
         // Records that were not exported, for any reason, count toward MaxItemsToSkip; the (K+1)-th stops the run.
+        // Records never attempted (read after the run stopped or its target was paused) stay pending and do not count.
         async ValueTask CheckThresholdAsync()
         {
-            var notExported = counts.Skipped + counts.Failed;
+            var notExported = counts.Skipped - counts.NotAttempted + counts.Failed;
             if (stopError is null && notExported > _options.MaxItemsToSkip)
             {
-                stopError = $"{notExported} records were not exported ({counts.Skipped} skipped, {counts.Failed} failed), more than MaxItemsToSkip ({_options.MaxItemsToSkip}); the run stopped.";
+                stopError = $"{notExported} records were not exported ({counts.Skipped - counts.NotAttempted} skipped, {counts.Failed} failed), more than MaxItemsToSkip ({_options.MaxItemsToSkip}); the run stopped.";
                 context.Log(JobLogLevel.Error, stopError);
                 await stopReading.CancelAsync().ConfigureAwait(false);
             }
@@ -145,6 +148,7 @@ internal sealed class RecordJobExecutor<T> : IJobExecutor
                     if (stopError is not null || pausedError is not null)
                     {
                         counts.Skipped += batch.Count;
+                        counts.NotAttempted += batch.Count;
                         await AbandonAsync(userSink, batch, outcomes, cancellationToken).ConfigureAwait(false);
                         continue;
                     }
@@ -174,6 +178,7 @@ internal sealed class RecordJobExecutor<T> : IJobExecutor
                 {
                     counts.Read += leftover.Count;
                     counts.Skipped += leftover.Count;
+                    counts.NotAttempted += leftover.Count;
                     await AbandonAsync(userSink, leftover, outcomes, cancellationToken).ConfigureAwait(false);
                 }
                 finally
@@ -255,6 +260,19 @@ internal sealed class RecordJobExecutor<T> : IJobExecutor
 
         await _store.AddRecordFailuresAsync(_jobName, quarantined, cancellationToken).ConfigureAwait(false);
         JobsTelemetry.RecordsFailed.Add(quarantined.Count, _jobTag);
+    }
+
+    /// <summary>After a run ended by cancellation or an error: what the inbox quarantined still counts and is recorded, best effort.</summary>
+    private async ValueTask SettleQuarantinedAfterEndAsync(JobContext context, InboxSource<T>? inbox, RunCounts counts)
+    {
+        try
+        {
+            await SettleQuarantinedAsync(context, inbox, counts, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            context.Log(JobLogLevel.Warning, $"Recording the run's quarantined records among the job's failures failed (they are failed in the inbox): {ex.GetType().Name}: {ex.Message}");
+        }
     }
 
     private async ValueTask<HashSet<string>?> LoadKnownFailuresAsync(CancellationToken cancellationToken)
@@ -424,6 +442,9 @@ internal sealed class RecordJobExecutor<T> : IJobExecutor
         public long Delivered;
         public long Skipped;
         public long Failed;
+
+        /// <summary>Of <see cref="Skipped"/>, the records read but never attempted: they stay pending and count toward no threshold.</summary>
+        public long NotAttempted;
 
         public RecordCounts ToRecordCounts() => new(Read, Delivered, Skipped, Failed);
     }

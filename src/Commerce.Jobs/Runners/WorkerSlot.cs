@@ -12,6 +12,7 @@ internal sealed class WorkerSlot
     private const int Finishing = 2;   // the worker records and answers it
     private const int Abandoned = 3;   // the shutdown recorded and answered it
     private const int Closed = 4;      // the engine stopped: no run begins
+    private const int FinishingClosed = 5; // being finished by the worker when the engine stopped: it still answers and completes it
 
     private readonly Lock _gate = new();
     private int _state;
@@ -71,8 +72,8 @@ internal sealed class WorkerSlot
     {
         lock (_gate)
         {
-            var owned = _state is Running or Finishing;
-            _state = _state is Abandoned or Closed ? Closed : Idle;
+            var owned = _state is Running or Finishing or FinishingClosed;
+            _state = _state is Abandoned or Closed or FinishingClosed ? Closed : Idle;
 
             _entry = null;
             _item = default;
@@ -83,19 +84,20 @@ internal sealed class WorkerSlot
 
     /// <summary>
     /// Closes the slot (shutdown, after the grace period and the cancellation): a run still in its body is taken
-    /// over and returned, to be recorded as cancelled; a run being finished keeps its worker, its caller is answered.
+    /// over and returned, to be recorded as cancelled; a run being finished (its body returned, its record being written)
+    /// stays its worker's, which records it, completes it and answers its caller with its real outcome.
     /// </summary>
     public AbandonedRun? Abandon()
     {
         lock (_gate)
         {
             var state = _state;
-            if (state == Finishing)
+            _state = state switch
             {
-                _item.Request?.Completion.TrySetCanceled();
-            }
-
-            _state = state == Running ? Abandoned : Closed;
+                Running => Abandoned,
+                Finishing or FinishingClosed => FinishingClosed,
+                _ => Closed,
+            };
             return state == Running ? new AbandonedRun(_entry!, _item, _runId, _startedAt, _context) : null;
         }
     }

@@ -73,6 +73,7 @@ public sealed class FileExportTargetTests : IDisposable
             new Order("tab", "\t=1", 3m),
             new Order("cr", "\r=1", 4m),
             new Order("plain", "a=b", 5m),
+            new Order("quoted", "'=1+2", 6m), // a literal leading quote is escaped too, so removing one quote reads back any cell
         };
 
         await CreateSut(FileExportFormat.Csv).DeliverAsync(Batches.Of(orders), CancellationToken.None);
@@ -85,6 +86,8 @@ public sealed class FileExportTargetTests : IDisposable
         Assert.Equal(["tab", "'\t=1", "3"], rows[5]);
         Assert.Equal(["cr", "'\r=1", "4"], rows[6]);
         Assert.Equal(["plain", "a=b", "5"], rows[7]);
+        Assert.Equal(["quoted", "''=1+2", "6"], rows[8]);
+        Assert.NotEqual(rows[1][1], rows[8][1]);
     }
 
     [Fact]

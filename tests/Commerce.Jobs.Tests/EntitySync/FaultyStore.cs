@@ -9,6 +9,7 @@ public class FaultyStore : DispatchProxy
 {
     private readonly ConcurrentDictionary<string, int> _failures = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _failed = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (Task Until, TaskCompletionSource? Entered)> _holds = new(StringComparer.Ordinal);
     private IJobStore _inner = null!;
 
     /// <summary>Gets the store it forwards to (to change it as another host would, without faults).</summary>
@@ -25,6 +26,12 @@ public class FaultyStore : DispatchProxy
     /// <summary>Makes the next <paramref name="times"/> calls of <paramref name="method"/> throw.</summary>
     internal void FailNext(string method, int times = 1) => _failures[method] = times;
 
+    /// <summary>
+    /// Makes the calls of <paramref name="method"/> (one returning <see cref="ValueTask"/>) wait for <paramref name="until"/>
+    /// before they go through; <paramref name="entered"/> is completed when the first such call arrives.
+    /// </summary>
+    internal void Hold(string method, Task until, TaskCompletionSource? entered = null) => _holds[method] = (until, entered);
+
     /// <summary>Gets how many calls of <paramref name="method"/> were failed.</summary>
     internal int Failed(string method) => _failed.GetValueOrDefault(method);
 
@@ -37,6 +44,12 @@ public class FaultyStore : DispatchProxy
             throw new InvalidOperationException($"The store failed: {name} (injected).");
         }
 
+        if (_holds.TryGetValue(name, out var hold) && targetMethod.ReturnType == typeof(ValueTask))
+        {
+            hold.Entered?.TrySetResult();
+            return new ValueTask(HeldAsync(hold.Until, targetMethod, args));
+        }
+
         try
         {
             return targetMethod.Invoke(_inner, args);
@@ -46,5 +59,11 @@ public class FaultyStore : DispatchProxy
             ExceptionDispatchInfo.Throw(ex.InnerException);
             throw;
         }
+    }
+
+    private async Task HeldAsync(Task hold, MethodInfo method, object?[]? args)
+    {
+        await hold.ConfigureAwait(false);
+        await ((ValueTask)method.Invoke(_inner, args)!).ConfigureAwait(false);
     }
 }

@@ -1,3 +1,4 @@
+using Commerce.Jobs.History;
 using Commerce.Jobs.Runners;
 using Commerce.Jobs.Tests.TestSupport;
 
@@ -125,6 +126,35 @@ public sealed class JobEngineShutdownTests
             release.TrySetResult();
         }
 
+        await sut.DisposeAsync().AsTask().WaitAsync(Patience);
+    }
+
+    [Fact]
+    public async Task A_run_being_recorded_when_the_stop_gives_up_keeps_its_worker_and_its_caller_gets_the_real_outcome()
+    {
+        var write = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var writing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var (store, faults) = Commerce.Jobs.Tests.EntitySync.FaultyStore.Create(new InMemoryJobStore());
+        faults.Hold(nameof(IJobStore.AddRunAsync), write.Task, writing);
+        var sut = TestEngine.Create(jobs =>
+        {
+            jobs.Configure(o => o.ShutdownTimeout = TimeSpan.FromSeconds(3));
+            jobs.UseStore(_ => store);
+            jobs.AddJob("upload", (_, _) => ValueTask.FromResult(JobResult.Success));
+        });
+
+        var awaited = sut.Engine.RunAsync("upload", null, Timeout.InfiniteTimeSpan, CancellationToken.None);
+        await writing.Task.WaitAsync(Patience);
+        var stop = sut.Engine.StopAsync(CancellationToken.None);
+        await AdvanceUntilAsync(sut, stop);
+
+        // The stop gave up on the run's record write; the run is its worker's: once written, it is completed and
+        // its caller answered with what it was, never told "cancelled" for a run recorded as succeeded.
+        Assert.False(awaited.IsCompleted);
+        write.SetResult();
+        Assert.Equal(JobOutcome.Succeeded, (await awaited.WaitAsync(Patience)).Outcome);
+        Assert.Equal(JobOutcome.Succeeded, Assert.Single(await store.GetRunsAsync("upload", 10, CancellationToken.None)).Outcome);
+        Assert.NotEqual(JobState.Running, sut.Engine.GetStatus("upload").State);
         await sut.DisposeAsync().AsTask().WaitAsync(Patience);
     }
 

@@ -138,6 +138,32 @@ public sealed class TargetHealthTests
     }
 
     [Fact]
+    public async Task Records_a_run_never_attempted_because_its_target_was_paused_do_not_count_toward_MaxItemsToSkip()
+    {
+        var time = new FakeTimeProvider(TestEngine.Start);
+        using var monitor = new TargetHealthMonitor("erp", new TargetOptions { MinimumThroughput = 4, FailureRatio = 0.5 }, time, _ => ValueTask.CompletedTask);
+        var calls = 0;
+        var erp = new ScriptedErp(_ => Interlocked.Increment(ref calls) <= 2 ? DeliveryResult.Delivered : throw new HttpRequestException("connection refused"));
+        var cart = new Cart(Enumerable.Range(0, 20).Select(i => new Order($"SO{i:D2}")));
+        var services = new ServiceCollection().AddSingleton<IJobStore>(new InMemoryJobStore()).AddSingleton<TimeProvider>(time).BuildServiceProvider();
+        var definition = new RecordJobDefinition<Order>("order-submit") { Source = _ => cart, Target = _ => erp, Sink = _ => cart };
+        var options = new JobOptions { BatchSize = 1, MaxItemsToSkip = 3 };
+        options.RetryWindow.MaxRetries = 0;
+        var executor = new RecordJobExecutor<Order>(definition, options, o => o.Number, null, monitor, services.GetRequiredService<IJobStore>(), time);
+
+        var result = await Task.Run(() => executor.ExecuteAsync(new JobContext("order-submit", Guid.NewGuid(), TriggerKind.Manual, null, services, time), CancellationToken.None).AsTask()).WaitAsync(TimeSpan.FromSeconds(60));
+
+        // Two delivered, two skipped after their calls failed (the breaker opened), the rest read ahead and never
+        // attempted: the target is unhealthy, not the records; the run says so and is not failed by the threshold.
+        Assert.Equal(TargetHealthState.Unhealthy, monitor.Snapshot().State);
+        Assert.Equal(4, calls);
+        Assert.Equal(2, result.Counts.Delivered);
+        Assert.Equal(JobOutcome.PartiallySucceeded, result.Outcome);
+        Assert.Contains("Target 'erp' is unhealthy", result.Error);
+        Assert.True(result.Counts.Skipped > 3, $"read ahead and not attempted: {result.Counts}");
+    }
+
+    [Fact]
     public async Task A_target_concurrency_limit_holds_across_jobs()
     {
         var erp = new SwitchableTarget("erp") { Yield = true };
