@@ -19,6 +19,7 @@ public sealed class MultiHostTests(PostgreSqlServer server) : IAsyncLifetime
     /// of the engine and of entity sync.
     /// </summary>
     private const int TimersWhenIdle = 3;
+
     private static readonly DateTimeOffset Start = new(2026, 11, 23, 0, 0, 0, TimeSpan.Zero);
     private string _connectionString = string.Empty;
 
