@@ -210,7 +210,7 @@ public sealed class KafkaTargetTests(KafkaMockCluster cluster) : IDisposable
 
     private KafkaTarget CreateSut(Action<KafkaTargetOptions>? configure = null)
     {
-        var options = new KafkaTargetOptions { BootstrapServers = cluster.BootstrapServers, Topic = _topic, DeliveryTimeout = TimeSpan.FromSeconds(15) };
+        var options = new KafkaTargetOptions { BootstrapServers = cluster.BootstrapServers, Topic = _topic, DeliveryTimeout = TimeSpan.FromMinutes(1) };
         configure?.Invoke(options);
         var target = new KafkaTarget("events", options, TimeProvider.System, LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(_logs)).CreateLogger<KafkaTarget>());
         _targets.Add(target);
