@@ -205,7 +205,7 @@ public sealed partial class StorefrontSampleTests
             process.Kill(entireProcessTree: true);      // SIGKILL: no graceful stop, as a crash or `kill -9`
         }
 
-        using var drain = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var drain = new CancellationTokenSource(TimeSpan.FromMinutes(1));
         await process.WaitForExitAsync(drain.Token);
         output.Append(await process.StandardOutput.ReadToEndAsync(drain.Token));
         output.Append(await stderr);

@@ -99,7 +99,7 @@ public sealed class TestEndpoint(Uri uri)
             _waiters.Add((count, done));
         }
 
-        return done.Task.WaitAsync(TimeSpan.FromSeconds(15));
+        return done.Task.WaitAsync(TimeSpan.FromMinutes(1));
     }
 
     internal int Record(ReceivedRequest request)

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Commerce.Jobs.Dashboard.Tests.TestSupport;
 
 namespace Commerce.Jobs.Dashboard.Tests.Api;
 
@@ -32,7 +33,7 @@ internal static class ApiTestExtensions
     /// <summary>Polls a run's address while it answers 202 (pending) until the run is recorded (200); bounded.</summary>
     public static async Task<JsonElement> WaitForRunAsync(this HttpClient client, string location)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
+        var deadline = DateTime.UtcNow + DashboardHost.Patience;
         while (true)
         {
             using var response = await client.GetAsync(location);
@@ -43,7 +44,7 @@ internal static class ApiTestExtensions
 
             var pending = await response.ReadJsonAsync(HttpStatusCode.Accepted);
             Assert.Equal("Pending", pending.GetProperty("status").GetString());
-            Assert.True(DateTime.UtcNow < deadline, $"run {location} was not recorded within 15 s");
+            Assert.True(DateTime.UtcNow < deadline, $"run {location} was not recorded within {DashboardHost.Patience}");
             await Task.Delay(20);
         }
     }

@@ -108,10 +108,10 @@ public sealed class EntitySyncApiTests
 
     private static async Task WaitUntilAsync(Func<bool> condition)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
+        var deadline = DateTime.UtcNow + DashboardHost.Patience;
         while (!condition())
         {
-            Assert.True(DateTime.UtcNow < deadline, "the target did not receive the entities within 15 s");
+            Assert.True(DateTime.UtcNow < deadline, $"the target did not receive the entities within {DashboardHost.Patience}");
             await Task.Delay(20);
         }
     }

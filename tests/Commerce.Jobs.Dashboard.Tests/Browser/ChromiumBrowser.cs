@@ -23,7 +23,8 @@ public sealed class ChromiumBrowser : IDisposable
 
     public static readonly TimeSpan PageLoadTimeout = TimeSpan.FromSeconds(30);
 
-    public static readonly TimeSpan DefaultWaitTimeout = TimeSpan.FromSeconds(10);
+    /// <summary>How long a wait for the page polls: generous, as the suite runs on busy shared machines (a wait that holds ends at once).</summary>
+    public static readonly TimeSpan DefaultWaitTimeout = TimeSpan.FromSeconds(60);
 
     public static readonly TimeSpan PollingInterval = TimeSpan.FromMilliseconds(50);
 

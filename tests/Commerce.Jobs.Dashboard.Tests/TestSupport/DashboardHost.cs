@@ -38,6 +38,9 @@ public sealed class DashboardHost : IAsyncDisposable
     public const string ErpError = "ERP answered 503 <script>window.__xss = 1</script><img src=x onerror=\"window.__xss = 2\">";
     public const string SubmitLogLine = "Submitted 3 orders to the ERP <b>not bold</b>";
 
+    /// <summary>How long a test waits for an outcome in real time: generous, as the suite runs on busy shared machines.</summary>
+    public static readonly TimeSpan Patience = TimeSpan.FromMinutes(1);
+
     private DashboardHost(WebApplication app, FakeTimeProvider time, InMemoryRecordSource<StockLevel> inventory, InMemoryTarget search)
     {
         App = app;

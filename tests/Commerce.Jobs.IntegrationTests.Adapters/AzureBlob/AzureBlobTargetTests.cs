@@ -228,7 +228,7 @@ public sealed class AzureBlobTargetTests(AzuriteFixture azurite)
         var result = await sut.DeliverAsync(Batches.Of(Batches.Orders(1)), CancellationToken.None);
 
         Assert.Equal(RecordStatus.TransientFailure, result.BatchStatus);
-        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(10));
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromMinutes(1), "the upload should end at the timeout, not hang");
     }
 
     [Fact]

@@ -9,7 +9,7 @@ namespace Commerce.Jobs.IntegrationTests.Adapters.Kafka;
 /// </summary>
 public sealed class KafkaMockCluster : IDisposable
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan Bound = TimeSpan.FromMinutes(1);
     private readonly IProducer<Null, Null> _owner;
     private readonly IAdminClient _admin;
 

@@ -17,7 +17,7 @@ public sealed class KafkaTargetContractTests(KafkaMockCluster cluster) : Deliver
     {
         var target = new KafkaTarget(
             TargetName,
-            new KafkaTargetOptions { BootstrapServers = cluster.BootstrapServers, Topic = _topic, DeliveryTimeout = TimeSpan.FromSeconds(15) },
+            new KafkaTargetOptions { BootstrapServers = cluster.BootstrapServers, Topic = _topic, DeliveryTimeout = TimeSpan.FromMinutes(1) },
             TimeProvider.System,
             NullLogger.Instance);
         _targets.Add(target);

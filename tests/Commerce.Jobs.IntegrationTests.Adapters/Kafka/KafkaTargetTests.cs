@@ -137,7 +137,8 @@ public sealed class KafkaTargetTests(KafkaMockCluster cluster) : IDisposable
 
         var result = await sut.DeliverAsync(Batches.Of(Batches.Orders(3)), CancellationToken.None);
 
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"took {watch.Elapsed}");
+        // Generous (a busy machine): the point is that it ends near the delivery timeout, not at librdkafka's own 5-minute default.
+        Assert.True(watch.Elapsed < TimeSpan.FromMinutes(1), $"took {watch.Elapsed}");
         Assert.Equal(3, result.Outcomes.Length);
         Assert.All(result.Outcomes.ToArray(), o =>
         {
@@ -152,14 +153,15 @@ public sealed class KafkaTargetTests(KafkaMockCluster cluster) : IDisposable
         var sut = CreateSut(o =>
         {
             o.BootstrapServers = $"127.0.0.1:{FreePort.Next()}";
-            o.DeliveryTimeout = TimeSpan.FromSeconds(20);
+            o.DeliveryTimeout = TimeSpan.FromMinutes(5);
         });
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
         var watch = Stopwatch.StartNew();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await sut.DeliverAsync(Batches.Of(Batches.Orders(2)), cts.Token));
 
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"took {watch.Elapsed}");
+        // Generous (a busy machine), and far below the delivery timeout it would otherwise wait for.
+        Assert.True(watch.Elapsed < TimeSpan.FromMinutes(1), $"took {watch.Elapsed}");
     }
 
     [Theory]
@@ -239,7 +241,7 @@ public sealed class KafkaTargetTests(KafkaMockCluster cluster) : IDisposable
 
     private KafkaTarget CreateSut(Action<KafkaTargetOptions>? configure = null)
     {
-        var options = new KafkaTargetOptions { BootstrapServers = cluster.BootstrapServers, Topic = _topic, DeliveryTimeout = TimeSpan.FromSeconds(15) };
+        var options = new KafkaTargetOptions { BootstrapServers = cluster.BootstrapServers, Topic = _topic, DeliveryTimeout = TimeSpan.FromMinutes(1) };
         configure?.Invoke(options);
         var target = new KafkaTarget("events", options, TimeProvider.System, LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(_logs)).CreateLogger<KafkaTarget>());
         _targets.Add(target);

@@ -13,6 +13,13 @@ namespace Commerce.Jobs.IntegrationTests.PostgreSql;
 public sealed class MultiHostTests(PostgreSqlServer server) : IAsyncLifetime
 {
     private const string Schema = "multi_host";
+
+    /// <summary>
+    /// Each host's armed timers when its background loops all wait on the clock: the scheduler's, and the control refresh
+    /// of the engine and of entity sync.
+    /// </summary>
+    private const int TimersWhenIdle = 3;
+
     private static readonly DateTimeOffset Start = new(2026, 11, 23, 0, 0, 0, TimeSpan.Zero);
     private string _connectionString = string.Empty;
 
@@ -34,13 +41,16 @@ public sealed class MultiHostTests(PostgreSqlServer server) : IAsyncLifetime
                     .AddJob("order-export", (_, _) =>
                     {
                         runs.Enqueue(name);
+                        Progress.Pulse();
                         return ValueTask.FromResult(JobResult.Success);
                     })
                     .Schedule(Schedule.Every(TimeSpan.FromHours(6)))));
             }
 
+            await IdleAsync(hosts);
             hosts[0].Control.Pause("order-export");
-            await AdvanceUntilAsync(time, () => hosts.All(h => h.Monitor.GetStatus("order-export").State == JobState.Paused));
+            await Progress.UntilAsync(() => hosts[0].ControlsWritten == 1, () => "the pause was not stored");
+            await AdvanceUntilAsync(time, hosts, () => hosts.All(h => h.Monitor.GetStatus("order-export").State == JobState.Paused));
             Assert.True(time.GetUtcNow() - Start < TimeSpan.FromHours(6), "the pause should reach every host before the first fire");
 
             // Past two fires: once every host has had its say on both (claimed, or lost the claim), none has run the job.
@@ -48,17 +58,19 @@ public sealed class MultiHostTests(PostgreSqlServer server) : IAsyncLifetime
             {
                 var claims = hosts.Sum(h => h.Claims);
                 time.Advance(step);
-                for (var i = 0; hosts.Sum(h => h.Claims) < claims + hosts.Count; i++)
-                {
-                    Assert.True(i < 3000, "the hosts did not claim the fire");
-                    await Task.Delay(10);
-                }
+                await Progress.UntilAsync(
+                    () => hosts.Sum(h => h.Claims) == claims + hosts.Count && IsIdle(hosts),
+                    () => $"the hosts did not claim the fire: {hosts.Sum(h => h.Claims) - claims} claims; {DescribeTimers(hosts)}");
             }
 
             Assert.Empty(runs);
 
+            // Resumed on another host: once every host knows, the next fire runs the job.
             hosts[1].Control.Resume("order-export");
-            await AdvanceUntilAsync(time, () => hosts.All(h => h.Monitor.GetStatus("order-export").State != JobState.Paused) && !runs.IsEmpty);
+            await Progress.UntilAsync(() => hosts[1].ControlsWritten == 1, () => "the resume was not stored");
+            await AdvanceUntilAsync(time, hosts, () => hosts.All(h => h.Monitor.GetStatus("order-export").State != JobState.Paused));
+            time.Advance(TimeSpan.FromHours(6));
+            await Progress.UntilAsync(() => !runs.IsEmpty, () => "the resumed job did not run at its next fire");
             Assert.All(hosts, h => Assert.NotEqual(JobState.Paused, h.Monitor.GetStatus("order-export").State));
         }
         finally
@@ -70,16 +82,39 @@ public sealed class MultiHostTests(PostgreSqlServer server) : IAsyncLifetime
         }
     }
 
-    /// <summary>Advances the shared clock in steps of the refresh interval until <paramref name="condition"/> holds (bounded).</summary>
-    private static async Task AdvanceUntilAsync(FakeTimeProvider time, Func<bool> condition)
+    /// <summary>
+    /// Advances the shared clock in steps of the control refresh interval until <paramref name="condition"/> holds,
+    /// each step once every host is idle (its refresh waits on an armed timer, so the step fires it).
+    /// </summary>
+    private static async Task AdvanceUntilAsync(FakeTimeProvider time, List<JobHost> hosts, Func<bool> condition)
     {
-        for (var i = 0; !condition(); i++)
+        for (var i = 0; ; i++)
         {
-            Assert.True(i < 2000, "the hosts did not converge");
+            await IdleAsync(hosts);
+            if (condition())
+            {
+                return;
+            }
+
+            Assert.True(i < 100, "the hosts did not converge");
             time.Advance(TimeSpan.FromSeconds(30));
-            await Task.Delay(10);
         }
     }
+
+    /// <summary>
+    /// Gets whether every host has dealt with each timer that fired (its scheduler has armed its timer for the next fire):
+    /// advanced before then, the clock could leave a timer armed late (from a reading before the advance), and the fire
+    /// it waits for would be missed.
+    /// </summary>
+    private static bool IsSettled(List<JobHost> hosts) => hosts.All(h => h.FiredTimers == 0);
+
+    /// <summary>Gets whether every host's background loops (the control refresh too) wait on an armed timer, so that an advance fires them.</summary>
+    private static bool IsIdle(List<JobHost> hosts) => IsSettled(hosts) && hosts.All(h => h.ArmedTimers == TimersWhenIdle);
+
+    private static string DescribeTimers(List<JobHost> hosts)
+        => "timers " + string.Join(", ", hosts.Select(h => $"{h.Name}: {h.ArmedTimers} armed, {h.FiredTimers} fired"));
+
+    private static Task IdleAsync(List<JobHost> hosts) => Progress.UntilAsync(() => IsIdle(hosts), () => $"the hosts are not idle: {DescribeTimers(hosts)}");
 
     [Fact]
     public async Task Over_a_simulated_day_every_scheduled_occurrence_runs_once_across_three_hosts()
@@ -102,6 +137,7 @@ public sealed class MultiHostTests(PostgreSqlServer server) : IAsyncLifetime
                 builder.AddJob(job.Name, (context, _) =>
                 {
                     runs.Enqueue((context.JobName, host, context.TimeProvider.GetUtcNow()));
+                    Progress.Pulse();
                     return ValueTask.FromResult(JobResult.Success);
                 }).Schedule(job.Schedule);
             }
@@ -129,10 +165,13 @@ public sealed class MultiHostTests(PostgreSqlServer server) : IAsyncLifetime
                 time.Advance(next - now);
                 now = next;
 
-                // Every host has tried to claim every due occurrence, and the winners' runs have finished.
-                await Wait.UntilAsync(
-                    () => hosts.Sum(h => h.Claims) == claimsBefore + (hosts.Count * due.Count) && runs.Count >= runsBefore + due.Count,
-                    () => $"at {now:HH:mm}, {due.Count} occurrences due: {hosts.Sum(h => h.Claims) - claimsBefore} claims, {runs.Count - runsBefore} runs");
+                // Every host has tried to claim every due occurrence, the winners' runs have finished and are recorded (in the
+                // order they ran), and every host's scheduler has armed its timer for the next fire.
+                await Progress.UntilAsync(
+                    () => hosts.Sum(h => h.Claims) == claimsBefore + (hosts.Count * due.Count) && runs.Count >= runsBefore + due.Count
+                        && hosts.Sum(h => h.Recorded) == runs.Count && IsSettled(hosts),
+                    () => $"at {now:HH:mm}, {due.Count} occurrences due: {hosts.Sum(h => h.Claims) - claimsBefore} claims, {runs.Count - runsBefore} runs, "
+                        + $"{hosts.Sum(h => h.Recorded) - runsBefore} recorded; {DescribeTimers(hosts)}");
                 var ran = runs.Skip(runsBefore).ToList();
                 Assert.Equal(due.Select(d => d.Name).Order(), ran.Select(r => r.Job).Order());
                 Assert.All(ran, r => Assert.Equal(now, r.At));

@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Runtime.ExceptionServices;
+using Commerce.Jobs.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -9,20 +10,26 @@ namespace Commerce.Jobs.IntegrationTests.TestSupport;
 
 /// <summary>
 /// One host of a multi-host test, built from the public surface only: a service collection with AddCommerceJobs and the
-/// PostgreSQL store, its hosted services started, on a shared fake clock. Its store counts the occurrence claims it made
-/// (won or lost), so a test can wait until every host has had its say on a scheduled fire.
+/// PostgreSQL store, its hosted services started, on a shared fake clock (through its own <see cref="TimerCountingClock"/>,
+/// which counts its timers). Its store counts the occurrence claims it made (won or lost), the runs it recorded and the
+/// operator changes it wrote, so a test can wait until every host has had its say on a scheduled fire. Each count and
+/// timer change raises <see cref="Progress"/>.
 /// </summary>
 internal sealed class JobHost : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
     private readonly IHostedService[] _hosted;
+    private readonly TimerCountingClock _clock;
     private int _claims;
     private int _wins;
+    private int _recorded;
+    private int _controlsWritten;
 
-    private JobHost(string name, ServiceProvider services)
+    private JobHost(string name, ServiceProvider services, TimerCountingClock clock)
     {
         Name = name;
         _services = services;
+        _clock = clock;
         _hosted = [.. services.GetServices<IHostedService>()];
     }
 
@@ -44,12 +51,26 @@ internal sealed class JobHost : IAsyncDisposable
     /// <summary>Gets how many occurrence claims this host won.</summary>
     public int Wins => Volatile.Read(ref _wins);
 
+    /// <summary>Gets how many runs this host's store recorded.</summary>
+    public int Recorded => Volatile.Read(ref _recorded);
+
+    /// <summary>Gets how many operator changes (pause, resume…) this host's store wrote.</summary>
+    public int ControlsWritten => Volatile.Read(ref _controlsWritten);
+
+    /// <summary>Gets how many of this host's timers are armed on the shared clock.</summary>
+    public int ArmedTimers => _clock.ArmedTimers;
+
+    /// <summary>Gets how many of this host's one-shot timers have fired and are not yet re-armed or disposed.</summary>
+    public int FiredTimers => _clock.FiredTimers;
+
     public static async Task<JobHost> StartAsync(string name, FakeTimeProvider time, string connectionString, string schema, Action<CommerceJobsBuilder> configure, Action<CommerceJobsOptions>? options = null)
     {
         JobHost? host = null;
+        var clock = new TimerCountingClock(time);
+        clock.Changed += Progress.Pulse;
         var collection = new ServiceCollection();
         collection.AddLogging();
-        collection.AddSingleton<TimeProvider>(time);
+        collection.AddSingleton<TimeProvider>(clock);
         collection.AddCommerceJobs(jobs =>
         {
             jobs.UsePostgreSqlStore(connectionString, o => o.Schema = schema);
@@ -67,19 +88,32 @@ internal sealed class JobHost : IAsyncDisposable
         collection.Replace(ServiceDescriptor.Singleton<IJobStore>(services =>
         {
             inner = (IJobStore)registered.ImplementationFactory!(services);
-            return ClaimCountingStore.Create(inner, won =>
+            return CountingStore.Create(inner, (method, result) =>
             {
-                if (won)
+                switch (method)
                 {
-                    Interlocked.Increment(ref host!._wins);
+                    case nameof(IJobStore.TryClaimOccurrenceAsync):
+                        if ((bool)result!)
+                        {
+                            Interlocked.Increment(ref host!._wins);
+                        }
+
+                        Interlocked.Increment(ref host!._claims);
+                        break;
+                    case nameof(IJobStore.AddRunAsync):
+                        Interlocked.Increment(ref host!._recorded);
+                        break;
+                    case nameof(IJobStore.SetJobControlAsync):
+                        Interlocked.Increment(ref host!._controlsWritten);
+                        break;
                 }
 
-                Interlocked.Increment(ref host!._claims);
+                Progress.Pulse();
             });
         }));
         collection.AddSingleton(new InnerStore(() => inner));
 
-        host = new JobHost(name, collection.BuildServiceProvider());
+        host = new JobHost(name, collection.BuildServiceProvider(), clock);
         foreach (var hosted in host._hosted)
         {
             await hosted.StartAsync(CancellationToken.None);
@@ -112,18 +146,21 @@ internal sealed class JobHost : IAsyncDisposable
     private sealed record InnerStore(Func<IJobStore?> Get);
 }
 
-/// <summary>Forwards every <see cref="IJobStore"/> member and reports the outcome of each occurrence claim.</summary>
-public class ClaimCountingStore : DispatchProxy
+/// <summary>
+/// Forwards every <see cref="IJobStore"/> member and reports each occurrence claim (with whether it was won), each
+/// recorded run and each written operator change once it has completed.
+/// </summary>
+public class CountingStore : DispatchProxy
 {
     private IJobStore _inner = null!;
-    private Action<bool> _claimed = null!;
+    private Action<string, object?> _completed = null!;
 
-    internal static IJobStore Create(IJobStore inner, Action<bool> claimed)
+    internal static IJobStore Create(IJobStore inner, Action<string, object?> completed)
     {
-        var proxy = Create<IJobStore, ClaimCountingStore>();
-        var self = (ClaimCountingStore)(object)proxy;
+        var proxy = Create<IJobStore, CountingStore>();
+        var self = (CountingStore)(object)proxy;
         self._inner = inner;
-        self._claimed = claimed;
+        self._completed = completed;
         return proxy;
     }
 
@@ -140,13 +177,24 @@ public class ClaimCountingStore : DispatchProxy
             throw;
         }
 
-        return targetMethod.Name == nameof(IJobStore.TryClaimOccurrenceAsync) ? new ValueTask<bool>(ReportAsync((ValueTask<bool>)result!)) : result;
+        return targetMethod.Name switch
+        {
+            nameof(IJobStore.TryClaimOccurrenceAsync) => new ValueTask<bool>(ReportAsync(targetMethod.Name, (ValueTask<bool>)result!)),
+            nameof(IJobStore.AddRunAsync) or nameof(IJobStore.SetJobControlAsync) => new ValueTask(ReportAsync(targetMethod.Name, (ValueTask)result!)),
+            _ => result,
+        };
     }
 
-    private async Task<bool> ReportAsync(ValueTask<bool> claim)
+    private async Task<bool> ReportAsync(string method, ValueTask<bool> call)
     {
-        var won = await claim;
-        _claimed(won);
-        return won;
+        var value = await call;
+        _completed(method, value);
+        return value;
+    }
+
+    private async Task ReportAsync(string method, ValueTask call)
+    {
+        await call;
+        _completed(method, null);
     }
 }

@@ -58,6 +58,7 @@ public sealed class JobEngineTests
         Assert.Equal(TestEngine.Start.AddMinutes(5), sut.Engine.GetStatus("tick").NextFireTime);
         for (var i = 1; i <= 3; i++)
         {
+            await sut.SettledAsync();
             sut.Time.Advance(TimeSpan.FromMinutes(5));
             await sut.WaitForRunsAsync("tick", i);
         }
@@ -89,9 +90,12 @@ public sealed class JobEngineTests
         // The run overruns ten intervals; each fire while it runs coalesces.
         for (var i = 0; i < 10; i++)
         {
+            await sut.SettledAsync();
             sut.Time.Advance(TimeSpan.FromMinutes(1));
-            await WaitUntilAsync(() => sut.Engine.GetStatus("slow").NextFireTime > sut.Time.GetUtcNow());
         }
+
+        await sut.SettledAsync();
+        Assert.True(sut.Engine.GetStatus("slow").NextFireTime > sut.Time.GetUtcNow());
 
         release.SetResult();
         await sut.WaitForRunsAsync("slow", 2);
@@ -107,6 +111,7 @@ public sealed class JobEngineTests
 
         sut.Time.Advance(TimeSpan.FromHours(1));
         await sut.WaitForRunsAsync("tick", 1);
+        await sut.SettledAsync();
         sut.Time.Advance(TimeSpan.FromMinutes(1));
         await sut.WaitForRunsAsync("tick", 2);
         Assert.Equal(2, sut.Runs.Count);
@@ -268,15 +273,17 @@ public sealed class JobEngineTests
         await started.Task.WaitAsync(Patience);
         var stop = sut.Engine.StopAsync(CancellationToken.None);
 
-        // Drive the fake clock until the grace period has passed from wherever the engine armed it.
-        var deadline = Environment.TickCount64 + 30_000;
-        while (!stop.IsCompleted && Environment.TickCount64 < deadline)
+        // Drive the fake clock until the grace period has passed from wherever the engine armed it (bounded generously:
+        // the bound is real time, and a busy machine may take long to get there).
+        var deadline = Environment.TickCount64 + (long)TimeSpan.FromMinutes(2).TotalMilliseconds;
+        while (!stop.IsCompleted)
         {
+            Assert.True(Environment.TickCount64 < deadline, "the engine did not stop after its grace period");
             sut.Time.Advance(TimeSpan.FromSeconds(1));
             await Task.Yield();
         }
 
-        await stop.WaitAsync(Patience);
+        await stop;
         Assert.True(sut.Time.GetUtcNow() >= TestEngine.Start.AddSeconds(10));
 
         Assert.Equal(JobOutcome.Cancelled, Assert.Single(sut.Runs).Outcome);

@@ -1,11 +1,15 @@
 using System.Collections.Concurrent;
 using Commerce.Jobs.Runners;
+using Commerce.Jobs.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Commerce.Jobs.Tests.TestSupport;
 
-/// <summary>An engine on a fake clock, started, with a way to await runs deterministically.</summary>
+/// <summary>
+/// An engine on a fake clock (seen through its own <see cref="TimerCountingClock"/>), started, with a way to await runs
+/// and the engine's timers deterministically.
+/// </summary>
 internal sealed class TestEngine : IAsyncDisposable
 {
     public static readonly DateTimeOffset Start = new(2026, 1, 5, 8, 0, 0, TimeSpan.Zero);
@@ -15,17 +19,22 @@ internal sealed class TestEngine : IAsyncDisposable
     private readonly Lock _gate = new();
     private readonly List<(Func<IReadOnlyCollection<JobRun>, bool> Condition, TaskCompletionSource Done)> _waiters = [];
 
-    private TestEngine(ServiceProvider services, FakeTimeProvider time)
+    private TestEngine(ServiceProvider services, FakeTimeProvider time, TimerCountingClock clock)
     {
         Services = services;
         Time = time;
+        Clock = clock;
         Engine = services.GetRequiredService<JobEngine>();
         Engine.RunCompleted += OnRunCompleted;
+        clock.Changed += OnClockChanged;
     }
 
     public ServiceProvider Services { get; }
 
     public FakeTimeProvider Time { get; }
+
+    /// <summary>Gets the engine's view of <see cref="Time"/>, which counts the engine's timers.</summary>
+    public TimerCountingClock Clock { get; }
 
     public JobEngine Engine { get; }
 
@@ -34,12 +43,13 @@ internal sealed class TestEngine : IAsyncDisposable
     public static TestEngine Create(Action<CommerceJobsBuilder> configure, FakeTimeProvider? time = null, Action<IServiceCollection>? services = null, bool start = true)
     {
         time ??= new FakeTimeProvider(Start);
+        var clock = new TimerCountingClock(time);
         var collection = new ServiceCollection();
         collection.AddLogging();
-        collection.AddSingleton<TimeProvider>(time);
+        collection.AddSingleton<TimeProvider>(clock);
         services?.Invoke(collection);
         collection.AddCommerceJobs(configure);
-        var engine = new TestEngine(collection.BuildServiceProvider(), time);
+        var engine = new TestEngine(collection.BuildServiceProvider(), time, clock);
         if (start)
         {
             engine.Engine.Start();
@@ -48,7 +58,7 @@ internal sealed class TestEngine : IAsyncDisposable
         return engine;
     }
 
-    /// <summary>Waits until the finished runs satisfy <paramref name="condition"/> (bounded, never sleeps).</summary>
+    /// <summary>Waits until the finished runs (and the clock's timers) satisfy <paramref name="condition"/> (bounded, never sleeps).</summary>
     public Task WaitForAsync(Func<IReadOnlyCollection<JobRun>, bool> condition)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -67,6 +77,13 @@ internal sealed class TestEngine : IAsyncDisposable
 
     public Task WaitForRunsAsync(string job, int count) => WaitForAsync(runs => runs.Count(r => r.JobName == job) >= count);
 
+    /// <summary>
+    /// Waits until the engine has dealt with every timer that fired: its scheduler has armed its timer for the next fire.
+    /// Advance the clock only then: advanced while the scheduler is between reading the clock and arming its timer (a
+    /// busy machine can hold it there), the clock leaves the timer armed late and the next fire is missed.
+    /// </summary>
+    public Task SettledAsync() => WaitForAsync(_ => Clock.FiredTimers == 0);
+
     public async ValueTask DisposeAsync()
     {
         await Engine.StopAsync(CancellationToken.None);
@@ -78,13 +95,26 @@ internal sealed class TestEngine : IAsyncDisposable
         lock (_gate)
         {
             _runs.Enqueue(run);
-            for (var i = _waiters.Count - 1; i >= 0; i--)
+            CheckWaiters();
+        }
+    }
+
+    private void OnClockChanged()
+    {
+        lock (_gate)
+        {
+            CheckWaiters();
+        }
+    }
+
+    private void CheckWaiters()
+    {
+        for (var i = _waiters.Count - 1; i >= 0; i--)
+        {
+            if (_waiters[i].Condition(_runs))
             {
-                if (_waiters[i].Condition(_runs))
-                {
-                    _waiters[i].Done.TrySetResult();
-                    _waiters.RemoveAt(i);
-                }
+                _waiters[i].Done.TrySetResult();
+                _waiters.RemoveAt(i);
             }
         }
     }
