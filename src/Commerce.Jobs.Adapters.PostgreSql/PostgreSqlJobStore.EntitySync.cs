@@ -50,7 +50,7 @@ internal sealed partial class PostgreSqlJobStore
                     var held = new NpgsqlBatchCommand(_sql.GetHeldVersions);
                     held.Parameters.Add(Param(slots.Keys.Select(k => k.Entity).ToArray()));
                     held.Parameters.Add(Param(slots.Keys.Select(k => k.Target).ToArray()));
-                    held.Parameters.Add(Param(slots.Keys.Select(k => k.Id).ToArray()));
+                    held.Parameters.Add(Hashes(slots.Keys.Select(k => k.Id).ToArray()));
                     read.BatchCommands.Add(held);
                     var reader = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                     await using var readerScope = reader.ConfigureAwait(false);
@@ -94,7 +94,7 @@ internal sealed partial class PostgreSqlJobStore
                         var command = new NpgsqlBatchCommand(_sql.DeleteHeld);
                         command.Parameters.Add(Param(delete.Entities.ToArray()));
                         command.Parameters.Add(Param(delete.Targets.ToArray()));
-                        command.Parameters.Add(Param(delete.Ids.ToArray()));
+                        command.Parameters.Add(Hashes(delete.Ids));
                         command.Parameters.Add(Param(delete.Kinds.ToArray()));
                         write.BatchCommands.Add(command);
                     }
@@ -109,6 +109,7 @@ internal sealed partial class PostgreSqlJobStore
                         command.Parameters.Add(Param(put.Versions.ToArray()));
                         command.Parameters.Add(Param(put.Types.ToArray()));
                         command.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = [.. put.Payloads], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+                        command.Parameters.Add(Hashes(put.Ids));
                         write.BatchCommands.Add(command);
                     }
 
@@ -149,6 +150,7 @@ internal sealed partial class PostgreSqlJobStore
             raise.Parameters.Add(Param(entities));
             raise.Parameters.Add(Param(ids));
             raise.Parameters.Add(Param(versions));
+            raise.Parameters.Add(Hashes(ids));
             batch.BatchCommands.Add(raise);
         }
 
@@ -251,7 +253,7 @@ internal sealed partial class PostgreSqlJobStore
         var command = new NpgsqlBatchCommand(_sql.RemoveHeldUpTo);
         command.Parameters.Add(Param(target));
         command.Parameters.Add(Param(entities));
-        command.Parameters.Add(Param(ids));
+        command.Parameters.Add(Hashes(ids));
         command.Parameters.Add(Param(kinds));
         command.Parameters.Add(Param(versions));
         return command;

@@ -26,18 +26,19 @@ internal sealed partial class PostgreSqlJobStore
                 9223372036854775807)
             """;
 
-        // One upsert for the whole list; a record listed twice counts two attempts and keeps its last error.
+        // One upsert for the whole list; a record listed twice counts two attempts and keeps its last error. Rows are keyed by
+        // the id's hash ($6, IdHash): an id may be longer than an index entry can be.
         public readonly string AddFailures = $"""
-            INSERT INTO {s}.record_failures AS f (job_key, record_id, status, error, attempts, last_attempt_at)
-            SELECT $1, id, status, error, n::integer, at FROM (
-                SELECT DISTINCT ON (id) id, status, error, at, count(*) OVER (PARTITION BY id) AS n
-                FROM unnest($2::text[], $3::smallint[], $4::text[], $5::timestamptz[]) WITH ORDINALITY AS u(id, status, error, at, ord)
-                ORDER BY id, ord DESC) AS x
-            ON CONFLICT (job_key, record_id) DO UPDATE
+            INSERT INTO {s}.record_failures AS f (job_key, record_hash, record_id, status, error, attempts, last_attempt_at)
+            SELECT $1, hash, id, status, error, n::integer, at FROM (
+                SELECT DISTINCT ON (hash) hash, id, status, error, at, count(*) OVER (PARTITION BY hash) AS n
+                FROM unnest($2::text[], $3::smallint[], $4::text[], $5::timestamptz[], $6::bytea[]) WITH ORDINALITY AS u(id, status, error, at, hash, ord)
+                ORDER BY hash, ord DESC) AS x
+            ON CONFLICT (job_key, record_hash) DO UPDATE
             SET status = excluded.status, error = excluded.error, attempts = f.attempts + excluded.attempts, last_attempt_at = excluded.last_attempt_at
             """;
 
-        public readonly string RemoveFailures = $"DELETE FROM {s}.record_failures WHERE job_key = $1 AND record_id = ANY($2)";
+        public readonly string RemoveFailures = $"DELETE FROM {s}.record_failures WHERE job_key = $1 AND record_hash = ANY($2)";
 
         public readonly string GetFailures = $"SELECT record_id, status, error, attempts, last_attempt_at FROM {s}.record_failures WHERE job_key = $1";
 
@@ -124,39 +125,41 @@ internal sealed partial class PostgreSqlJobStore
                 SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest($1::text[]) AS k ORDER BY 1 OFFSET 0) AS locks
             """;
 
+        // Held and delivered rows are keyed by the entity id's hash (IdHash), like record failures; ids travel as hashes
+        // where they are only looked up.
         public readonly string GetHeldVersions = $"""
             SELECT e.entity_key, e.target_key, e.entity_id, e.kind, e.version
             FROM {s}.entity_changes AS e
-            JOIN unnest($1::text[], $2::text[], $3::text[]) AS u(entity_key, target_key, entity_id)
-              ON e.entity_key = u.entity_key AND e.target_key = u.target_key AND e.entity_id = u.entity_id
+            JOIN unnest($1::text[], $2::text[], $3::bytea[]) AS u(entity_key, target_key, entity_id_hash)
+              ON e.entity_key = u.entity_key AND e.target_key = u.target_key AND e.entity_id_hash = u.entity_id_hash
             """;
 
         public readonly string PutHeld = $"""
-            INSERT INTO {s}.entity_changes AS e (entity_key, target_key, entity_id, kind, version, entity_type, payload)
-            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::smallint[], $5::bigint[], $6::text[], $7::jsonb[])
-            ON CONFLICT (entity_key, target_key, entity_id, kind) DO UPDATE
+            INSERT INTO {s}.entity_changes AS e (entity_key, target_key, entity_id, kind, version, entity_type, payload, entity_id_hash)
+            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::smallint[], $5::bigint[], $6::text[], $7::jsonb[], $8::bytea[])
+            ON CONFLICT (entity_key, target_key, entity_id_hash, kind) DO UPDATE
             SET version = excluded.version, entity_type = excluded.entity_type, payload = excluded.payload
             """;
 
         public readonly string DeleteHeld = $"""
             DELETE FROM {s}.entity_changes AS e
-            USING unnest($1::text[], $2::text[], $3::text[], $4::smallint[]) AS u(entity_key, target_key, entity_id, kind)
-            WHERE e.entity_key = u.entity_key AND e.target_key = u.target_key AND e.entity_id = u.entity_id AND e.kind = u.kind
+            USING unnest($1::text[], $2::text[], $3::bytea[], $4::smallint[]) AS u(entity_key, target_key, entity_id_hash, kind)
+            WHERE e.entity_key = u.entity_key AND e.target_key = u.target_key AND e.entity_id_hash = u.entity_id_hash AND e.kind = u.kind
             """;
 
         // Removes held changes of one target whose version is at most the given one.
         public readonly string RemoveHeldUpTo = $"""
             DELETE FROM {s}.entity_changes AS e
-            USING unnest($2::text[], $3::text[], $4::smallint[], $5::bigint[]) AS u(entity_key, entity_id, kind, version)
-            WHERE e.target_key = $1 AND e.entity_key = u.entity_key AND e.entity_id = u.entity_id AND e.kind = u.kind AND e.version <= u.version
+            USING unnest($2::text[], $3::bytea[], $4::smallint[], $5::bigint[]) AS u(entity_key, entity_id_hash, kind, version)
+            WHERE e.target_key = $1 AND e.entity_key = u.entity_key AND e.entity_id_hash = u.entity_id_hash AND e.kind = u.kind AND e.version <= u.version
             """;
 
         public readonly string RaiseDelivered = $"""
-            INSERT INTO {s}.entity_delivered AS d (entity_key, target_key, entity_id, version)
-            SELECT entity_key, $1, entity_id, max(version)
-            FROM unnest($2::text[], $3::text[], $4::bigint[]) AS u(entity_key, entity_id, version)
-            GROUP BY entity_key, entity_id
-            ON CONFLICT (entity_key, target_key, entity_id) DO UPDATE SET version = greatest(d.version, excluded.version)
+            INSERT INTO {s}.entity_delivered AS d (entity_key, target_key, entity_id, entity_id_hash, version)
+            SELECT entity_key, $1, entity_id, entity_id_hash, max(version)
+            FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bytea[]) AS u(entity_key, entity_id, version, entity_id_hash)
+            GROUP BY entity_key, entity_id_hash, entity_id
+            ON CONFLICT (entity_key, target_key, entity_id_hash) DO UPDATE SET version = greatest(d.version, excluded.version)
             """;
 
         public readonly string GetHeld = $"SELECT entity_type, entity_id, kind, version, payload::text FROM {s}.entity_changes WHERE entity_key = $1 AND target_key = $2";

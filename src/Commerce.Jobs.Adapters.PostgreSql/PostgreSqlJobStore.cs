@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -148,6 +150,7 @@ internal sealed partial class PostgreSqlJobStore : IJobStore, IAsyncDisposable, 
         command.Parameters.Add(Param(statuses));
         command.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = errors, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = times, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(Hashes(ids));
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -161,7 +164,7 @@ internal sealed partial class PostgreSqlJobStore : IJobStore, IAsyncDisposable, 
 
         using var command = await CreateCommandAsync(_sql.RemoveFailures, cancellationToken).ConfigureAwait(false);
         command.Parameters.Add(Param(Key(jobName)));
-        command.Parameters.Add(Param(StoredText.EscapeAll(recordIds)));
+        command.Parameters.Add(Hashes(StoredText.EscapeAll(recordIds)));
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -266,7 +269,7 @@ internal sealed partial class PostgreSqlJobStore : IJobStore, IAsyncDisposable, 
                     return;
                 }
 
-                using (var command = new NpgsqlCommand(PostgreSqlStoreMigrations.GetBody(_schema), connection, transaction))
+                using (var command = new NpgsqlCommand(PostgreSqlStoreMigrations.GetBody(_schema, PostgreSqlStoreMigrations.LatestVersion), connection, transaction))
                 {
                     await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 }
@@ -327,6 +330,24 @@ internal sealed partial class PostgreSqlJobStore : IJobStore, IAsyncDisposable, 
 
     /// <summary>A stored text or <see langword="null"/>, as written.</summary>
     private static string? ReadTextOrNull(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : ReadText(reader, ordinal);
+
+    /// <summary>
+    /// The key of a record or entity id as stored (escaped): the SHA-256 of its UTF-8, 32 bytes whatever the id's length. It
+    /// equals migration 3's <c>sha256(convert_to(id, 'UTF8'))</c>: an escaped text holds no lone surrogate, so its UTF-8 is exact.
+    /// </summary>
+    internal static byte[] IdHash(string storedId) => SHA256.HashData(Encoding.UTF8.GetBytes(storedId));
+
+    /// <summary>The keys of stored ids, as one <c>bytea[]</c> parameter.</summary>
+    private static NpgsqlParameter<byte[][]> Hashes(IReadOnlyList<string> storedIds)
+    {
+        var hashes = new byte[storedIds.Count][];
+        for (var i = 0; i < hashes.Length; i++)
+        {
+            hashes[i] = IdHash(storedIds[i]);
+        }
+
+        return new NpgsqlParameter<byte[][]> { TypedValue = hashes, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea };
+    }
 
     private static NpgsqlParameter<T> Param<T>(T value) => new() { TypedValue = value };
 

@@ -101,6 +101,28 @@ public static class PostgreSqlStoreMigrations
             configuration jsonb,
             changed_at timestamptz NOT NULL);
         """,
+        // Record and entity ids come from outside and may be of any length, but a btree entry holds at most ~2.7 kB: key the
+        // rows by the SHA-256 of the id as stored (UTF-8 of the escaped text, as PostgreSqlJobStore.IdHash computes it) and
+        // keep the id itself in its unindexed column.
+        """
+        ALTER TABLE {s}.record_failures ADD COLUMN record_hash bytea;
+        UPDATE {s}.record_failures SET record_hash = sha256(convert_to(record_id, 'UTF8'));
+        ALTER TABLE {s}.record_failures ALTER COLUMN record_hash SET NOT NULL;
+        ALTER TABLE {s}.record_failures DROP CONSTRAINT record_failures_pkey;
+        ALTER TABLE {s}.record_failures ADD PRIMARY KEY (job_key, record_hash);
+
+        ALTER TABLE {s}.entity_changes ADD COLUMN entity_id_hash bytea;
+        UPDATE {s}.entity_changes SET entity_id_hash = sha256(convert_to(entity_id, 'UTF8'));
+        ALTER TABLE {s}.entity_changes ALTER COLUMN entity_id_hash SET NOT NULL;
+        ALTER TABLE {s}.entity_changes DROP CONSTRAINT entity_changes_pkey;
+        ALTER TABLE {s}.entity_changes ADD PRIMARY KEY (entity_key, target_key, entity_id_hash, kind);
+
+        ALTER TABLE {s}.entity_delivered ADD COLUMN entity_id_hash bytea;
+        UPDATE {s}.entity_delivered SET entity_id_hash = sha256(convert_to(entity_id, 'UTF8'));
+        ALTER TABLE {s}.entity_delivered ALTER COLUMN entity_id_hash SET NOT NULL;
+        ALTER TABLE {s}.entity_delivered DROP CONSTRAINT entity_delivered_pkey;
+        ALTER TABLE {s}.entity_delivered ADD PRIMARY KEY (entity_key, target_key, entity_id_hash);
+        """,
     ];
 
     /// <summary>Gets the schema version this package's store needs: the last migration's number.</summary>
@@ -111,10 +133,14 @@ public static class PostgreSqlStoreMigrations
     /// <returns>The SQL script, for <c>psql</c> or a migration tool.</returns>
     /// <exception cref="ArgumentException">The schema is not a plain identifier (letters, digits and '_').</exception>
     public static string GetScript(string schema = PostgreSqlStoreDefaults.Schema)
-        => string.Concat("BEGIN;\n", GetBody(schema), "COMMIT;\n");
+        => GetScript(schema, LatestVersion);
 
-    /// <summary>The script without its transaction: the store runs it inside its own.</summary>
-    internal static string GetBody(string schema)
+    /// <summary>The script up to a version (tests build the schema an older package left with it).</summary>
+    internal static string GetScript(string schema, int lastVersion)
+        => string.Concat("BEGIN;\n", GetBody(schema, lastVersion), "COMMIT;\n");
+
+    /// <summary>The script without its transaction, up to <paramref name="lastVersion"/>: the store runs it inside its own.</summary>
+    internal static string GetBody(string schema, int lastVersion)
     {
         if (!PostgreSqlStoreOptionsValidator.IsValidSchema(schema))
         {
@@ -126,7 +152,7 @@ public static class PostgreSqlStoreMigrations
         sql.Append(CultureInfo.InvariantCulture, $"SELECT pg_advisory_xact_lock({LockClass}, hashtext('{schema}'));\n");
         sql.Append(CultureInfo.InvariantCulture, $"CREATE SCHEMA IF NOT EXISTS {s};\n");
         sql.Append(CultureInfo.InvariantCulture, $"CREATE TABLE IF NOT EXISTS {s}.schema_version (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now());\n");
-        for (var i = 0; i < Versions.Length; i++)
+        for (var i = 0; i < lastVersion; i++)
         {
             var version = i + 1;
             sql.Append(CultureInfo.InvariantCulture, $"DO $migration$\nBEGIN\nIF NOT EXISTS (SELECT 1 FROM {s}.schema_version WHERE version = {version}) THEN\n");

@@ -16,8 +16,14 @@ public abstract partial class JobStoreContractTests
     /// <summary>Texts for value columns (errors, log lines, record ids, idempotency keys, checkpoints), the empty and a megabyte one included.</summary>
     public static readonly IReadOnlyList<string> HostileTexts = [.. HostileKeysCore(), string.Empty, OneMegabyte()];
 
-    /// <summary>Short, non-empty texts for names and keys (job names, record and entity ids, entity types, targets, owners), distinct ignoring case.</summary>
+    /// <summary>Short, non-empty texts for names and keys (job names, entity types, targets, owners; ids too, see <see cref="HostileIds"/>), distinct ignoring case.</summary>
     public static readonly IReadOnlyList<string> HostileKeys = [.. HostileKeysCore(), string.Concat(Enumerable.Repeat("k\0\uD800é\uE000\r\n", 60))];
+
+    /// <summary>Huge ids from outside: 10,000 and 100,000 random characters (incompressible, far over any index entry limit).</summary>
+    public static readonly IReadOnlyList<string> HugeIds = [RandomText(10_000, seed: 10_000), RandomText(100_000, seed: 100_000)];
+
+    /// <summary>Record and entity ids (looked up, not only kept): the hostile keys and the huge ids.</summary>
+    public static readonly IReadOnlyList<string> HostileIds = [.. HostileKeys, .. HugeIds];
 
     [Fact]
     public async Task Runs_keep_any_text_as_written()
@@ -72,23 +78,25 @@ public abstract partial class JobStoreContractTests
         var store = await CreateStoreAsync();
         foreach (var job in new[] { "order-submit", HostileKeys[0], HostileKeys[^1] })
         {
-            var failures = HostileKeys.Select((id, i) => new RecordFailure(id, RecordStatus.Skipped, HostileTexts[i % HostileTexts.Count], 0, T0)).ToList();
+            var failures = HostileIds.Select((id, i) => new RecordFailure(id, RecordStatus.Skipped, HostileTexts[i % HostileTexts.Count], 0, T0)).ToList();
             await store.AddRecordFailuresAsync(job, failures, default);
-            await store.AddRecordFailuresAsync(job, [new RecordFailure(HostileKeys[1], RecordStatus.PermanentFailure, HostileTexts[^1], 0, T0.AddMinutes(1))], default);
+            await store.AddRecordFailuresAsync(job, [new RecordFailure(HostileIds[1], RecordStatus.PermanentFailure, HostileTexts[^1], 0, T0.AddMinutes(1))], default);
+            await store.AddRecordFailuresAsync(job, [new RecordFailure(HugeIds[^1], RecordStatus.PermanentFailure, "again", 0, T0.AddMinutes(1))], default);
 
             var stored = (await store.GetRecordFailuresAsync(job, default)).ToDictionary(f => f.RecordId, StringComparer.Ordinal);
-            Assert.Equal(HostileKeys.Count, stored.Count);
-            for (var i = 0; i < HostileKeys.Count; i++)
+            Assert.Equal(HostileIds.Count, stored.Count);
+            for (var i = 0; i < HostileIds.Count; i++)
             {
-                var failure = stored[HostileKeys[i]];
-                AssertSameText(i == 1 ? HostileTexts[^1] : HostileTexts[i % HostileTexts.Count], failure.Error);
-                Assert.Equal(i == 1 ? 2 : 1, failure.Attempts);
+                var failure = stored[HostileIds[i]];
+                var again = i == 1 || i == HostileIds.Count - 1;
+                AssertSameText(i == 1 ? HostileTexts[^1] : i == HostileIds.Count - 1 ? "again" : HostileTexts[i % HostileTexts.Count], failure.Error);
+                Assert.Equal(again ? 2 : 1, failure.Attempts);
             }
 
             // Looked up by the same ids: the delivered ones are forgotten, the others stay.
-            await store.RemoveRecordFailuresAsync(job, [.. HostileKeys.Where((_, i) => i % 2 == 0)], default);
+            await store.RemoveRecordFailuresAsync(job, [.. HostileIds.Where((_, i) => i % 2 == 0)], default);
             var left = (await store.GetRecordFailuresAsync(job, default)).Select(f => f.RecordId).Order(StringComparer.Ordinal);
-            Assert.Equal(HostileKeys.Where((_, i) => i % 2 == 1).Order(StringComparer.Ordinal), left);
+            Assert.Equal(HostileIds.Where((_, i) => i % 2 == 1).Order(StringComparer.Ordinal), left);
         }
     }
 
@@ -98,7 +106,8 @@ public abstract partial class JobStoreContractTests
         var store = await CreateStoreAsync();
         var job = HostileKeys[2];
         var owner = HostileKeys[^1];
-        var records = HostileTexts.Select((text, i) => new PendingRecord(text, HostileTexts[HostileTexts.Count - 1 - i], Encoding.UTF8.GetBytes($"{{\"n\":{i}}}"))).ToList();
+        var ids = HostileTexts.Concat(HugeIds).ToList();
+        var records = ids.Select((text, i) => new PendingRecord(text, ids[ids.Count - 1 - i], Encoding.UTF8.GetBytes($"{{\"n\":{i}}}"))).ToList();
         await store.EnqueueRecordsAsync(job, records, default);
         Assert.Equal(records.Count, await store.CountPendingRecordsAsync(job, default));
 
@@ -113,14 +122,14 @@ public abstract partial class JobStoreContractTests
 
         Assert.Equal(records.Count, await store.RenewLeasesAsync(job, owner, T0.AddMinutes(6), default));
         await store.CompleteRecordsAsync(job, owner,
-            [.. claimed.Select((r, i) => new RecordCompletion(r.Sequence, i % 2 == 0 ? RecordStatus.Skipped : RecordStatus.PermanentFailure, HostileTexts[i]))], default);
+            [.. claimed.Select((r, i) => new RecordCompletion(r.Sequence, i % 2 == 0 ? RecordStatus.Skipped : RecordStatus.PermanentFailure, ids[i]))], default);
 
         var again = await store.ClaimRecordsAsync(job, new RecordClaim(owner, 1000, T0, T0.AddMinutes(5), IncludeFailed: true), default);
         Assert.Equal(records.Count, again.Count);
         for (var i = 0; i < records.Count; i++)
         {
             AssertSameText(records[i].RecordId, again[i].RecordId);
-            AssertSameText(HostileTexts[i], again[i].LastError);
+            AssertSameText(ids[i], again[i].LastError);
             Assert.Equal(1, again[i].Attempts);
         }
     }
@@ -156,26 +165,26 @@ public abstract partial class JobStoreContractTests
         var type = HostileKeys[4];
         var targets = new[] { HostileKeys[1], HostileKeys[^1] };
         var payloadText = "nul\0 and Grüße 😀 \uE000 \r\n";
-        await store.AddEntityChangesAsync(targets, [.. HostileKeys.Select((id, i) => EntityChange.Upsert(type, id, payloadText, i + 1))], None);
-        await store.AddEntityChangesAsync(targets, [EntityChange.Delete(type, HostileKeys[3], 100)], None);
+        await store.AddEntityChangesAsync(targets, [.. HostileIds.Select((id, i) => EntityChange.Upsert(type, id, payloadText, i + 1))], None);
+        await store.AddEntityChangesAsync(targets, [EntityChange.Delete(type, HostileIds[3], 100)], None);
 
         foreach (var target in targets)
         {
             var held = await store.GetEntityChangesAsync(type, target, None);
             Assert.All(held, c => AssertSameText(type, c.EntityType));
             Assert.Equal(
-                HostileKeys.Select((id, i) => (id, EntityChangeKind.Upsert, (long)i + 1)).Where(c => c.id != HostileKeys[3]).Append((HostileKeys[3], EntityChangeKind.Delete, 100L)).OrderBy(c => c.Item1, StringComparer.Ordinal).ThenBy(c => c.Item2),
+                HostileIds.Select((id, i) => (id, EntityChangeKind.Upsert, (long)i + 1)).Where(c => c.id != HostileIds[3]).Append((HostileIds[3], EntityChangeKind.Delete, 100L)).OrderBy(c => c.Item1, StringComparer.Ordinal).ThenBy(c => c.Item2),
                 held.Select(c => (c.Id, c.Kind, c.Version)).OrderBy(c => c.Id, StringComparer.Ordinal).ThenBy(c => c.Kind));
             Assert.All(held.Where(c => c.Kind == EntityChangeKind.Upsert), c => AssertSameText(payloadText, PayloadText(c.Payload)));
         }
 
         // Settled by the same ids: delivered versions are kept under them, held changes are forgotten.
-        await store.MarkEntityChangesDeliveredAsync(targets[0], [.. HostileKeys.Select((id, i) => EntityChange.Upsert(type, id, null, i + 1))], None);
-        await store.RemoveEntityChangesAsync(targets[1], [.. HostileKeys.Take(2).Select((id, i) => EntityChange.Upsert(type, id, null, i + 1))], None);
-        Assert.Equal([(HostileKeys[3], EntityChangeKind.Delete)], (await store.GetEntityChangesAsync(type, targets[0], None)).Select(c => (c.Id, c.Kind)));
-        Assert.Equal(HostileKeys.Count - 2, (await store.GetEntityChangesAsync(type, targets[1], None)).Count);
+        await store.MarkEntityChangesDeliveredAsync(targets[0], [.. HostileIds.Select((id, i) => EntityChange.Upsert(type, id, null, i + 1))], None);
+        await store.RemoveEntityChangesAsync(targets[1], [.. HostileIds.Select((id, i) => EntityChange.Upsert(type, id, null, i + 1)).Where((_, i) => i < 2 || i >= HostileIds.Count - 2)], None);
+        Assert.Equal([(HostileIds[3], EntityChangeKind.Delete)], (await store.GetEntityChangesAsync(type, targets[0], None)).Select(c => (c.Id, c.Kind)));
+        Assert.Equal(HostileIds.Count - 4, (await store.GetEntityChangesAsync(type, targets[1], None)).Count);
         var delivered = await store.GetDeliveredEntityVersionsAsync(type, targets[0], None);
-        Assert.Equal(HostileKeys.Select((id, i) => KeyValuePair.Create(id, (long)i + 1)).OrderBy(d => d.Key, StringComparer.Ordinal), delivered.OrderBy(d => d.Key, StringComparer.Ordinal));
+        Assert.Equal(HostileIds.Select((id, i) => KeyValuePair.Create(id, (long)i + 1)).OrderBy(d => d.Key, StringComparer.Ordinal), delivered.OrderBy(d => d.Key, StringComparer.Ordinal));
 
         await store.ClearEntitySyncAsync(type, targets[1], None);
         Assert.Empty(await store.GetEntityChangesAsync(type, targets[1], None));
@@ -276,6 +285,19 @@ public abstract partial class JobStoreContractTests
         "\\u0000 \\ud800 \"quoted\" 'single' %_",
         "\uFFFD\uFFFE\uFFFF",
     ];
+
+    /// <summary>Random UTF-16 code units from a seeded <see cref="Random"/> over the whole BMP (lone surrogates and NUL included).</summary>
+    private static string RandomText(int length, int seed)
+    {
+        var random = new Random(seed);
+        var chars = new char[length];
+        for (var i = 0; i < length; i++)
+        {
+            chars[i] = (char)random.Next(0, 0x10000);
+        }
+
+        return new string(chars);
+    }
 
     private static string OneMegabyte()
     {

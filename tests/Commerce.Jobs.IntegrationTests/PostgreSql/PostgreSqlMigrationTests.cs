@@ -1,5 +1,6 @@
 using Commerce.Jobs.Adapters.PostgreSql;
 using Commerce.Jobs.IntegrationTests.TestSupport;
+using Commerce.Jobs.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -73,13 +74,54 @@ public sealed class PostgreSqlMigrationTests(PostgreSqlServer server) : IAsyncLi
     public async Task A_schema_at_version_1_is_migrated_to_the_latest_keeping_its_data()
     {
         // Version 1 as a host that migrated before job controls existed left it.
-        await ExecuteAsync(PostgreSqlStoreMigrations.GetScript("v1"));
-        await ExecuteAsync("DROP TABLE v1.job_controls, v1.entity_sync_configurations; DELETE FROM v1.schema_version WHERE version > 1; INSERT INTO v1.checkpoints (job_key, checkpoint) VALUES ('order-export', 'kept')");
+        await ExecuteAsync(PostgreSqlStoreMigrations.GetScript("v1", 1));
+        await ExecuteAsync("INSERT INTO v1.checkpoints (job_key, checkpoint) VALUES ('order-export', 'kept')");
         await using var store = CreateSut("v1");
 
         Assert.Equal("kept", await store.GetCheckpointAsync("order-export", default));
         await store.SetJobControlAsync(new JobControl("order-export", Paused: true, Disabled: false, DateTimeOffset.UnixEpoch), default);
         Assert.Equal(Enumerable.Range(1, PostgreSqlStoreMigrations.LatestVersion), await QueryAsync<int>("SELECT version FROM v1.schema_version ORDER BY version"));
+    }
+
+    [Fact]
+    public async Task A_schema_at_version_2_is_migrated_to_3_and_every_record_failure_and_entity_row_is_found_by_its_id()
+    {
+        // Version 2 with rows as its store wrote them: ids escaped (StoredText) and keyed by themselves, which fit an index entry.
+        await ExecuteAsync(PostgreSqlStoreMigrations.GetScript("v2", 2));
+        var ids = JobStoreContractTests.HostileKeys;
+        string[] stored = [.. ids.Select(id => StoredText.Escape(id))];
+        await ExecuteAsync(
+            $"INSERT INTO v2.record_failures (job_key, record_id, status, error, attempts, last_attempt_at) SELECT 'order-submit', id, {(int)RecordStatus.Skipped}, 'old', 1, now() FROM unnest($1::text[]) AS id",
+            stored);
+        await ExecuteAsync(
+            $"INSERT INTO v2.entity_changes (entity_key, target_key, entity_id, kind, version, entity_type, payload) SELECT 'product', 'erp', id, {(int)EntityChangeKind.Upsert}, 1, 'Product', NULL FROM unnest($1::text[]) AS id",
+            stored);
+        await ExecuteAsync("INSERT INTO v2.entity_delivered (entity_key, target_key, entity_id, version) SELECT 'product', 'erp', id, 1 FROM unnest($1::text[]) AS id", stored);
+        await using var store = CreateSut("v2");
+
+        // Record failures: read back, counted again under the same row (the upsert finds it by the hash), removed by id.
+        Assert.Equal(ids.Order(StringComparer.Ordinal), (await store.GetRecordFailuresAsync("order-submit", default)).Select(f => f.RecordId).Order(StringComparer.Ordinal));
+        await store.AddRecordFailuresAsync("order-submit", [.. ids.Select(id => new RecordFailure(id, RecordStatus.Skipped, "new", 0, DateTimeOffset.UnixEpoch))], default);
+        Assert.All(await store.GetRecordFailuresAsync("order-submit", default), f => Assert.Equal((2, "new"), (f.Attempts, f.Error)));
+        await store.RemoveRecordFailuresAsync("order-submit", [.. ids.Where((_, i) => i % 2 == 0)], default);
+        Assert.Equal(ids.Where((_, i) => i % 2 == 1).Order(StringComparer.Ordinal), (await store.GetRecordFailuresAsync("order-submit", default)).Select(f => f.RecordId).Order(StringComparer.Ordinal));
+
+        // Held changes: a newer version replaces each old row (found by the hash, not added beside it), then delivery settles them.
+        Assert.Equal(ids.Order(StringComparer.Ordinal), (await store.GetEntityChangesAsync("Product", "erp", default)).Select(c => c.Id).Order(StringComparer.Ordinal));
+        IReadOnlyList<EntityChange> newer = [.. ids.Select(id => EntityChange.Upsert("Product", id, null, 2))];
+        await store.AddEntityChangesAsync(["erp"], newer, default);
+        var held = await store.GetEntityChangesAsync("Product", "erp", default);
+        Assert.Equal(ids.Count, held.Count);
+        Assert.All(held, c => Assert.Equal(2, c.Version));
+        await store.MarkEntityChangesDeliveredAsync("erp", newer, default);
+        Assert.Empty(await store.GetEntityChangesAsync("Product", "erp", default));
+
+        // Delivered versions: each old row raised in place.
+        var delivered = await store.GetDeliveredEntityVersionsAsync("Product", "erp", default);
+        Assert.Equal(ids.Order(StringComparer.Ordinal), delivered.Keys.Order(StringComparer.Ordinal));
+        Assert.All(delivered.Values, v => Assert.Equal(2, v));
+        Assert.Equal([(long)ids.Count], await QueryAsync<long>("SELECT count(*) FROM v2.entity_delivered"));
+        Assert.Equal(Enumerable.Range(1, PostgreSqlStoreMigrations.LatestVersion), await QueryAsync<int>("SELECT version FROM v2.schema_version ORDER BY version"));
     }
 
     [Fact]
@@ -122,11 +164,16 @@ public sealed class PostgreSqlMigrationTests(PostgreSqlServer server) : IAsyncLi
     private PostgreSqlJobStore CreateSut(string schema, ILoggerFactory? loggers = null, bool autoMigrate = true)
         => new(new PostgreSqlStoreOptions { ConnectionString = _connectionString, Schema = schema, AutoMigrate = autoMigrate }, loggers);
 
-    private async Task ExecuteAsync(string sql)
+    private async Task ExecuteAsync(string sql, string[]? texts = null)
     {
         await using var connection = new NpgsqlConnection(_connectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
+        if (texts is not null)
+        {
+            command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = texts });
+        }
+
         await command.ExecuteNonQueryAsync();
     }
 
