@@ -15,6 +15,8 @@ namespace Commerce.Jobs.Adapters;
 /// Status codes: 2xx delivered (or per-record results from the body), 408, 429 and 5xx transient, other codes
 /// (3xx included: redirects are not followed) permanent; timeouts and network errors transient. <c>Retry-After</c>
 /// becomes <see cref="DeliveryResult.RetryAfter"/>. The target never retries by itself: the job's retry window does.
+/// When nothing reached the endpoint (every request sent failed transiently, no record was delivered or rejected on its
+/// own) the answer is a transient failure of the whole call, in every mode, so that an outage counts for the target's health.
 /// Error strings and logs name the target, never its address (whose query may carry a key) nor the secret.
 /// </remarks>
 internal sealed partial class HttpTarget : IDeliveryTarget
