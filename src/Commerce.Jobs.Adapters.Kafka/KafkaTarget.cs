@@ -18,6 +18,8 @@ namespace Commerce.Jobs.Adapters.Kafka;
 /// of visible ASCII (<see cref="IdempotencyKey"/>: the key as built there, names percent-encoded by
 /// <see cref="IdempotencyKey.Encode"/>). A record that cannot be made into a message fails alone, permanently. A batch is
 /// flushed: the call returns when every message has its report, or <see cref="KafkaTargetOptions.DeliveryTimeout"/> has passed.
+/// When no message was delivered or rejected on its own because no broker could be reached (timeouts, transport
+/// errors), the batch fails transiently as a whole, so that a dead cluster marks the target unhealthy.
 /// </remarks>
 internal sealed partial class KafkaTarget : IDeliveryTarget, IDisposable
 {
@@ -99,6 +101,7 @@ internal sealed partial class KafkaTarget : IDeliveryTarget, IDisposable
         var outcomes = new RecordOutcome[batch.Count];
         var reports = new Task<DeliveryResult<string, byte[]>>?[batch.Count];
         var waiting = new List<Task>(batch.Count);
+        var unbuildable = 0;
         for (var i = 0; i < outcomes.Length; i++)
         {
             Message<string, byte[]> message;
@@ -109,12 +112,14 @@ internal sealed partial class KafkaTarget : IDeliveryTarget, IDisposable
             catch (Exception ex) when (ex is JsonException or NotSupportedException)
             {
                 outcomes[i] = RecordOutcome.Permanent($"Kafka target '{Name}': record '{IdempotencyKey.Encode(batch.GetRecordId(i))}' cannot be serialized to JSON: {ex.Message}");
+                unbuildable++;
                 continue;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 // The record's own fault (a converter that throws, an id that cannot be read): it fails alone.
                 outcomes[i] = RecordOutcome.Permanent($"Kafka target '{Name}': record #{i + 1} of the batch cannot be made into a message: {ex.GetType().Name}: {ex.Message}");
+                unbuildable++;
                 continue;
             }
 
@@ -140,7 +145,9 @@ internal sealed partial class KafkaTarget : IDeliveryTarget, IDisposable
         cancellationToken.ThrowIfCancellationRequested();
 
         var delivered = 0;
+        var rejected = 0;
         string? firstError = null;
+        string? firstTransient = null;
         for (var i = 0; i < outcomes.Length; i++)
         {
             if (reports[i] is { } report)
@@ -161,6 +168,8 @@ internal sealed partial class KafkaTarget : IDeliveryTarget, IDisposable
             else
             {
                 firstError ??= outcomes[i].Error;
+                rejected += outcomes[i].Status == RecordStatus.PermanentFailure ? 1 : 0;
+                firstTransient ??= outcomes[i].Status == RecordStatus.TransientFailure ? outcomes[i].Error : null;
             }
         }
 
@@ -171,7 +180,14 @@ internal sealed partial class KafkaTarget : IDeliveryTarget, IDisposable
         }
 
         KafkaTargetLog.Failed(_logger, Name, outcomes.Length - delivered, outcomes.Length, _topic, firstError!);
-        return DeliveryResult.PerRecord(outcomes);
+
+        // No message was delivered or rejected on its own, and those handed to the producer failed transiently (no
+        // broker, timed out, transport errors): the brokers were unavailable, an outage told as a failure of the whole
+        // call so that it counts for the target's health. Records that could not be made into messages ride along
+        // transiently and fail alone at the first attempt that reaches a broker.
+        return delivered == 0 && rejected == unbuildable && firstTransient is not null
+            ? DeliveryResult.TransientFailure(firstTransient)
+            : DeliveryResult.PerRecord(outcomes);
     }
 
     /// <summary>Disposes the producer; messages still queued (of a cancelled batch, reported as not delivered) are dropped.</summary>

@@ -15,6 +15,8 @@ namespace Commerce.Jobs.Adapters;
 /// Status codes: 2xx delivered (or per-record results from the body), 408, 429 and 5xx transient, other codes
 /// (3xx included: redirects are not followed) permanent; timeouts and network errors transient. <c>Retry-After</c>
 /// becomes <see cref="DeliveryResult.RetryAfter"/>. The target never retries by itself: the job's retry window does.
+/// When nothing reached the endpoint (every request sent failed transiently, no record was delivered or rejected on its
+/// own) the answer is a transient failure of the whole call, in every mode, so that an outage counts for the target's health.
 /// Error strings and logs name the target, never its address (whose query may carry a key) nor the secret.
 /// </remarks>
 internal sealed partial class HttpTarget : IDeliveryTarget
@@ -162,6 +164,14 @@ internal sealed partial class HttpTarget : IDeliveryTarget
 
         var rest = new DeliveryBatch<T>(batch.JobName, records, record => ids[IndexOf(records, record)], batch.Attempt);
         var result = await DeliverBatchAsync(rest, splitOnFailure: false, cancellationToken).ConfigureAwait(false);
+        if (result.BatchStatus == RecordStatus.TransientFailure)
+        {
+            // The call for the rest failed as a whole (endpoint down, timeout, 5xx, 429) and no record reached the
+            // endpoint: an outage, told as one, so that it counts for the target's health. The unbuildable records
+            // ride along transiently and fail alone at the first attempt that reaches the endpoint.
+            return result;
+        }
+
         for (var k = 0; k < buildable.Count; k++)
         {
             outcomes[buildable[k]] = result.GetOutcome(k);
@@ -188,6 +198,8 @@ internal sealed partial class HttpTarget : IDeliveryTarget
     {
         var outcomes = new RecordOutcome[batch.Count];
         var delivered = 0;
+        var answered = 0;
+        string? firstFailure = null;
         TimeSpan? retryAfter = null;
         string? notSent = null;
         for (var i = 0; i < outcomes.Length; i++)
@@ -216,6 +228,15 @@ internal sealed partial class HttpTarget : IDeliveryTarget
             var answer = await SendAsync(request, 1, readResults: false, cancellationToken).ConfigureAwait(false);
             outcomes[i] = new RecordOutcome(answer.Status, answer.Error);
             delivered += answer.Status == RecordStatus.Delivered ? 1 : 0;
+            if (answer.Status == RecordStatus.TransientFailure)
+            {
+                firstFailure ??= answer.Error;
+            }
+            else
+            {
+                answered++;
+            }
+
             if (answer.RetryAfter is { } hint && (retryAfter is null || hint > retryAfter))
             {
                 retryAfter = hint;
@@ -228,7 +249,20 @@ internal sealed partial class HttpTarget : IDeliveryTarget
             }
         }
 
-        return delivered == outcomes.Length ? DeliveryResult.Delivered : DeliveryResult.PerRecord(outcomes, retryAfter);
+        if (delivered == outcomes.Length)
+        {
+            return DeliveryResult.Delivered;
+        }
+
+        // Every request sent failed transiently (refused, timed out, 5xx, 429) and no record was delivered or rejected
+        // on its own: nothing reached the endpoint, an outage, told as a failure of the whole call so that it counts
+        // for the target's health. Records that could not be built ride along transiently and fail alone at the first
+        // attempt that reaches the endpoint. One record that always answers 503 keeps per-record outcomes when another
+        // record of its batch was answered; when it is the batch's first request it reads as one failed call, but its
+        // retries never count and the other batches go through, so it alone does not mark the target unhealthy.
+        return answered == 0 && firstFailure is not null
+            ? DeliveryResult.TransientFailure(firstFailure, retryAfter)
+            : DeliveryResult.PerRecord(outcomes, retryAfter);
     }
 
     private byte[] SerializeBatch<T>(DeliveryBatch<T> batch, string batchKey)

@@ -129,6 +129,24 @@ public sealed class HttpTargetHostileRecordTests
         Assert.Empty(server.Requests);
     }
 
+    [Theory]
+    [InlineData(HttpTargetMode.PerRecord)]
+    [InlineData(HttpTargetMode.Batch)]
+    public async Task An_unbuildable_record_beside_others_the_endpoint_down_refused_is_a_transient_failure_of_the_whole_call(HttpTargetMode mode)
+    {
+        using var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false });
+        var options = new HttpTargetOptions { Endpoint = HttpTargetTests.ClosedPort(), SigningSecret = HttpTargetTests.Secret, Mode = mode };
+        var sut = new HttpTarget("erp", options, () => client, _time, NullLogger.Instance);
+        var lines = new[] { new Line("L-1", "ok"), new Line("L-2", new Poison()), new Line("L-3", "ok") };
+
+        var result = await sut.DeliverAsync(new DeliveryBatch<Line>(Batches.Job, lines, l => l.Id, 0), CancellationToken.None);
+
+        // Nothing reached the endpoint: an outage, which counts for the target's health. The unbuildable record fails
+        // alone at the first attempt that reaches the endpoint (the tests above).
+        Assert.Equal(RecordStatus.TransientFailure, result.BatchStatus);
+        Assert.Contains("the request failed (ConnectionError)", result.Error, StringComparison.Ordinal);
+    }
+
     private HttpTarget CreateSut(RawHttpServer server, HttpClient client, HttpTargetMode mode = HttpTargetMode.PerRecord)
     {
         var options = new HttpTargetOptions

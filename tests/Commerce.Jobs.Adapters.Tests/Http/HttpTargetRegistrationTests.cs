@@ -95,6 +95,35 @@ public sealed class HttpTargetRegistrationTests(KestrelServer server) : IClassFi
     }
 
     [Fact]
+    public async Task A_record_job_in_per_record_mode_with_the_endpoint_down_marks_the_target_unhealthy()
+    {
+        var orders = new InMemoryRecordSource<Order>(o => o.Id);
+        orders.AddRange(Batches.Orders(8));
+
+        await using var host = await StartAsync(jobs =>
+        {
+            jobs.AddHttpTarget("erp", http =>
+            {
+                http.Endpoint = HttpTargetTests.ClosedPort();
+                http.Mode = HttpTargetMode.PerRecord;
+            });
+            jobs.ConfigureTarget("erp", t =>
+            {
+                t.MinimumThroughput = 2;
+                t.FailureRatio = 0.5;
+                t.BreakDuration = TimeSpan.FromMinutes(10);
+            });
+            jobs.AddRecordJob<Order>("order-submit").ReadFrom(orders).ReportStatusTo(orders).DeliverTo("erp").WithKey(o => o.Id)
+                .Batch(size: 2).RetryWithin(maxRetries: 0, window: TimeSpan.FromMinutes(1));
+        });
+        await host.Services.GetRequiredService<IJobRunner>().RunAsync("order-submit", null, TimeSpan.FromSeconds(30), CancellationToken.None);
+
+        var health = Assert.Single(host.Services.GetRequiredService<IJobMonitor>().GetTargetHealth(), h => h.TargetName == "erp");
+        Assert.Equal(TargetHealthState.Unhealthy, health.State);
+        Assert.Contains("ConnectionError", health.LastError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Invalid_settings_fail_validation_at_start_naming_the_target_and_setting_without_the_secret()
     {
         var services = new ServiceCollection();

@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
 using Commerce.Jobs.Adapters.Tests.TestSupport;
+using FsCheck;
+using FsCheck.Xunit;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -61,9 +63,34 @@ public sealed class HttpTargetSignatureTests(KestrelServer server) : IClassFixtu
     [InlineData("t=99999999999999999999,v1=0000000000000000000000000000000000000000000000000000000000000000")]
     [InlineData("t=1767600000,t=1767600000,v1=0000000000000000000000000000000000000000000000000000000000000000")]
     [InlineData("t=1767600000,v1=zz00000000000000000000000000000000000000000000000000000000000000")]
-    public void Verify_rejects_malformed_headers(string? header)
+    public async Task Verify_rejects_malformed_headers(string? header)
     {
         Assert.False(HttpTargetSignature.Verify(Secret, header, Body, Now, Tolerance));
+        Assert.False(HttpTargetSignature.IsFresh(header, Now, Tolerance));
+        Assert.False(await HttpTargetSignature.VerifyAsync(Secret, header, new UnreadableStream(), Now, Tolerance, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_stale_header_is_refused_without_reading_the_body_and_a_fresh_one_is_fresh()
+    {
+        var header = HttpTargetSignature.Create(Secret, Body, Now);
+
+        Assert.True(HttpTargetSignature.IsFresh(header, Now.AddMinutes(5), Tolerance));
+        Assert.False(HttpTargetSignature.IsFresh(header, Now.AddMinutes(5).AddSeconds(1), Tolerance));
+        Assert.False(await HttpTargetSignature.VerifyAsync(Secret, header, new UnreadableStream(), Now.AddMinutes(6), Tolerance, CancellationToken.None));
+    }
+
+    [Property(MaxTest = 200)]
+    public bool VerifyAsync_over_a_stream_read_in_pieces_agrees_with_Verify(byte[] body, byte[]? signedInstead, PositiveInt piece, short ageSeconds)
+    {
+        var header = HttpTargetSignature.Create(Secret, signedInstead ?? body, Now);
+        var now = Now.AddSeconds(ageSeconds);
+        using var stream = new PieceStream(body, piece.Get);
+
+        var streamed = HttpTargetSignature.VerifyAsync(Secret, header, stream, now, Tolerance, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+
+        return streamed == HttpTargetSignature.Verify(Secret, header, body, now, Tolerance)
+            && (!streamed || stream.Position == body.Length);
     }
 
     [Fact]
@@ -112,5 +139,24 @@ public sealed class HttpTargetSignatureTests(KestrelServer server) : IClassFixtu
         Assert.Contains("answered 401", forged.Error, StringComparison.Ordinal);
         Assert.Equal(System.Net.HttpStatusCode.Unauthorized, replayed.StatusCode);
         Assert.Equal(3, endpoint.Requests.Count);
+    }
+
+    /// <summary>A body that must not be read.</summary>
+    private sealed class UnreadableStream : MemoryStream
+    {
+        public override int Read(byte[] buffer, int offset, int count) => throw new InvalidOperationException("The body was read.");
+
+        public override int Read(Span<byte> buffer) => throw new InvalidOperationException("The body was read.");
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => throw new InvalidOperationException("The body was read.");
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => throw new InvalidOperationException("The body was read.");
+    }
+
+    /// <summary>Gives a body at most <c>piece</c> bytes per read, like a network stream.</summary>
+    private sealed class PieceStream(byte[] body, int piece) : MemoryStream(body)
+    {
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+            => base.ReadAsync(buffer[..Math.Min(buffer.Length, piece)], cancellationToken);
     }
 }

@@ -206,11 +206,7 @@ public sealed class HttpTargetTests(KestrelServer server) : IClassFixture<Kestre
     [Fact]
     public async Task A_refused_connection_is_transient()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        var sut = new HttpTarget("erp", new HttpTargetOptions { Endpoint = new Uri($"http://127.0.0.1:{port}/hooks"), SigningSecret = Secret }, () => server.Client, _time, NullLogger.Instance);
+        var sut = new HttpTarget("erp", new HttpTargetOptions { Endpoint = ClosedPort(), SigningSecret = Secret }, () => server.Client, _time, NullLogger.Instance);
 
         var result = await sut.DeliverAsync(Batches.Of(Batches.Orders(2)), CancellationToken.None);
 
@@ -353,6 +349,59 @@ public sealed class HttpTargetTests(KestrelServer server) : IClassFixture<Kestre
     }
 
     [Fact]
+    public async Task Per_record_mode_against_a_closed_port_is_a_transient_failure_of_the_whole_call()
+    {
+        var sut = new HttpTarget("erp", new HttpTargetOptions { Endpoint = ClosedPort(), SigningSecret = Secret, Mode = HttpTargetMode.PerRecord }, () => server.Client, _time, NullLogger.Instance);
+
+        var result = await sut.DeliverAsync(Batches.Of(Batches.Orders(3)), CancellationToken.None);
+
+        Assert.Equal(RecordStatus.TransientFailure, result.BatchStatus);
+        Assert.True(result.Outcomes.IsEmpty);
+        Assert.Contains("the request failed (ConnectionError)", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Per_record_mode_with_every_request_throttled_is_a_transient_failure_of_the_whole_call_with_its_retry_after()
+    {
+        var endpoint = server.NewEndpoint(Responses.Status(429, headers: ("Retry-After", "7")));
+
+        var result = await CreateSut(endpoint, o => o.Mode = HttpTargetMode.PerRecord).DeliverAsync(Batches.Of(Batches.Orders(3)), CancellationToken.None);
+
+        Assert.Single(endpoint.Requests);
+        Assert.Equal(RecordStatus.TransientFailure, result.BatchStatus);
+        Assert.Contains("answered 429", result.Error, StringComparison.Ordinal);
+        Assert.Equal(TimeSpan.FromSeconds(7), result.RetryAfter);
+    }
+
+    [Fact]
+    public async Task Per_record_mode_with_one_record_answered_503_and_the_others_200_keeps_per_record_outcomes()
+    {
+        var endpoint = server.NewEndpoint(call => Responses.Status(call.Request.Json().GetProperty("id").GetString() == "1002" ? 503 : 200)(call));
+        var orders = Batches.Orders(3);
+
+        var first = await CreateSut(endpoint, o => o.Mode = HttpTargetMode.PerRecord).DeliverAsync(Batches.Of(orders), CancellationToken.None);
+        var later = await CreateSut(endpoint, o => o.Mode = HttpTargetMode.PerRecord).DeliverAsync(Batches.Of(orders[2], orders[1]), CancellationToken.None);
+
+        Assert.Null(first.BatchStatus);
+        Assert.Equal([RecordStatus.Delivered, RecordStatus.TransientFailure, RecordStatus.TransientFailure], first.Outcomes.ToArray().Select(o => o.Status));
+        Assert.Null(later.BatchStatus);
+        Assert.Equal([RecordStatus.Delivered, RecordStatus.TransientFailure], later.Outcomes.ToArray().Select(o => o.Status));
+        Assert.Contains("answered 503", later.Outcomes.Span[1].Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Per_record_mode_with_every_record_answered_500_is_a_transient_failure_of_the_whole_call()
+    {
+        var endpoint = server.NewEndpoint(Responses.Status(500));
+
+        var result = await CreateSut(endpoint, o => o.Mode = HttpTargetMode.PerRecord).DeliverAsync(Batches.Of(Batches.Orders(2)), CancellationToken.None);
+
+        Assert.Equal(2, endpoint.Requests.Count);
+        Assert.Equal(RecordStatus.TransientFailure, result.BatchStatus);
+        Assert.Contains("answered 500", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Without_a_secret_requests_are_not_signed()
     {
         var endpoint = server.NewEndpoint();
@@ -427,6 +476,16 @@ public sealed class HttpTargetTests(KestrelServer server) : IClassFixture<Kestre
         Assert.Contains("HTTP target 'erp': SigningSecret must be at least 16 characters (leave it null to send unsigned requests).", ex.Failures);
         Assert.Contains(ex.Failures, f => f.StartsWith("HTTP target 'erp': Timeout must be between", StringComparison.Ordinal));
         Assert.DoesNotContain("too-short", ex.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>An address on 127.0.0.1 where nothing listens (a port just released), so a connection is refused.</summary>
+    internal static Uri ClosedPort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return new Uri($"http://127.0.0.1:{port}/hooks");
     }
 
     private HttpTarget CreateSut(TestEndpoint endpoint, Action<HttpTargetOptions>? configure = null, TimeProvider? time = null, ILogger? logger = null)

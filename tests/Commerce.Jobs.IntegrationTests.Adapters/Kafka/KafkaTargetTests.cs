@@ -126,7 +126,7 @@ public sealed class KafkaTargetTests(KafkaMockCluster cluster) : IDisposable
     }
 
     [Fact]
-    public async Task No_broker_is_a_transient_failure_of_every_record_within_the_delivery_timeout()
+    public async Task No_broker_is_a_transient_failure_of_the_whole_batch_within_the_delivery_timeout()
     {
         var sut = CreateSut(o =>
         {
@@ -139,12 +139,25 @@ public sealed class KafkaTargetTests(KafkaMockCluster cluster) : IDisposable
 
         // Generous (a busy machine): the point is that it ends near the delivery timeout, not at librdkafka's own 5-minute default.
         Assert.True(watch.Elapsed < TimeSpan.FromMinutes(1), $"took {watch.Elapsed}");
-        Assert.Equal(3, result.Outcomes.Length);
-        Assert.All(result.Outcomes.ToArray(), o =>
+        Assert.Equal(RecordStatus.TransientFailure, result.BatchStatus);
+        Assert.True(result.Outcomes.IsEmpty);
+        Assert.Contains("Local_MsgTimedOut", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task No_broker_with_a_record_that_cannot_be_made_into_a_message_is_still_a_transient_failure_of_the_whole_batch()
+    {
+        var sut = CreateSut(o =>
         {
-            Assert.Equal(RecordStatus.TransientFailure, o.Status);
-            Assert.Contains("Local_MsgTimedOut", o.Error, StringComparison.Ordinal);
+            o.BootstrapServers = $"127.0.0.1:{FreePort.Next()}";
+            o.DeliveryTimeout = TimeSpan.FromSeconds(1);
         });
+        var lines = new[] { new Line("L-1", "ok"), new Line("L-2", new Poison()), new Line("L-3", "ok") };
+
+        var result = await sut.DeliverAsync(new DeliveryBatch<Line>("order-submit", lines, l => l.Id, 0), CancellationToken.None);
+
+        Assert.Equal(RecordStatus.TransientFailure, result.BatchStatus);
+        Assert.Contains("Local_MsgTimedOut", result.Error, StringComparison.Ordinal);
     }
 
     [Fact]
