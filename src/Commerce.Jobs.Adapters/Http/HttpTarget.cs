@@ -202,6 +202,7 @@ internal sealed partial class HttpTarget : IDeliveryTarget
         string? firstFailure = null;
         TimeSpan? retryAfter = null;
         string? notSent = null;
+        var unavailableInARow = 0;
         for (var i = 0; i < outcomes.Length; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -242,9 +243,13 @@ internal sealed partial class HttpTarget : IDeliveryTarget
                 retryAfter = hint;
             }
 
-            if (answer.EndpointUnavailable)
+            // The endpoint as a whole is down or throttling: asking it about the other records only burns time. A
+            // refused connection, a timeout or a 429 says so at once; one 408/502-504 answer may concern this record alone
+            // (a poison record the endpoint chokes on), so the next record is still asked and a second such answer in a
+            // row stops the batch: one record never keeps the records behind it from going out.
+            unavailableInARow = answer.EndpointUnavailable ? unavailableInARow + 1 : 0;
+            if (answer.EndpointUnavailable && (answer.StatusCode is 0 or 429 || unavailableInARow >= 2))
             {
-                // The endpoint as a whole is down or throttling: asking it about the other records only burns time.
                 notSent = $"HTTP target '{Name}': not sent, an earlier record of the batch failed ({answer.Error})";
             }
         }
@@ -258,8 +263,8 @@ internal sealed partial class HttpTarget : IDeliveryTarget
         // on its own: nothing reached the endpoint, an outage, told as a failure of the whole call so that it counts
         // for the target's health. Records that could not be built ride along transiently and fail alone at the first
         // attempt that reaches the endpoint. One record that always answers 503 keeps per-record outcomes when another
-        // record of its batch was answered; when it is the batch's first request it reads as one failed call, but its
-        // retries never count and the other batches go through, so it alone does not mark the target unhealthy.
+        // record of its batch was answered (the records after it are still sent); alone in its batch it reads as one
+        // failed call, but its retries never count, so it alone does not mark the target unhealthy.
         return answered == 0 && firstFailure is not null
             ? DeliveryResult.TransientFailure(firstFailure, retryAfter)
             : DeliveryResult.PerRecord(outcomes, retryAfter);

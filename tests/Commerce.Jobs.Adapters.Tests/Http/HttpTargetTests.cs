@@ -383,10 +383,32 @@ public sealed class HttpTargetTests(KestrelServer server) : IClassFixture<Kestre
         var later = await CreateSut(endpoint, o => o.Mode = HttpTargetMode.PerRecord).DeliverAsync(Batches.Of(orders[2], orders[1]), CancellationToken.None);
 
         Assert.Null(first.BatchStatus);
-        Assert.Equal([RecordStatus.Delivered, RecordStatus.TransientFailure, RecordStatus.TransientFailure], first.Outcomes.ToArray().Select(o => o.Status));
+        Assert.Equal([RecordStatus.Delivered, RecordStatus.TransientFailure, RecordStatus.Delivered], first.Outcomes.ToArray().Select(o => o.Status));
         Assert.Null(later.BatchStatus);
         Assert.Equal([RecordStatus.Delivered, RecordStatus.TransientFailure], later.Outcomes.ToArray().Select(o => o.Status));
         Assert.Contains("answered 503", later.Outcomes.Span[1].Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Per_record_mode_a_record_answered_503_first_keeps_no_other_record_from_going_out()
+    {
+        var endpoint = server.NewEndpoint(call => Responses.Status(call.Request.Json().GetProperty("id").GetString() == "1001" ? 503 : 200)(call));
+
+        var result = await CreateSut(endpoint, o => o.Mode = HttpTargetMode.PerRecord).DeliverAsync(Batches.Of(Batches.Orders(4)), CancellationToken.None);
+
+        Assert.Null(result.BatchStatus);
+        Assert.Equal([RecordStatus.TransientFailure, RecordStatus.Delivered, RecordStatus.Delivered, RecordStatus.Delivered], result.Outcomes.ToArray().Select(o => o.Status));
+    }
+
+    [Fact]
+    public async Task Per_record_mode_stops_asking_after_two_503_answers_in_a_row_and_fails_as_a_whole()
+    {
+        var endpoint = server.NewEndpoint(Responses.Status(503));
+
+        var result = await CreateSut(endpoint, o => o.Mode = HttpTargetMode.PerRecord).DeliverAsync(Batches.Of(Batches.Orders(5)), CancellationToken.None);
+
+        Assert.Equal(2, endpoint.Requests.Count);
+        Assert.Equal(RecordStatus.TransientFailure, result.BatchStatus);
     }
 
     [Fact]
