@@ -166,6 +166,57 @@ public sealed class JobEngineShutdownTests
     }
 
     [Fact]
+    public async Task Store_calls_stuck_at_stop_are_not_awaited_past_the_deadline()
+    {
+        var (store, hang) = HangingStore.Create(new InMemoryJobStore());
+        using var unblock = hang;
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sut = TestEngine.Create(jobs =>
+        {
+            jobs.UseStore(_ => store);
+            jobs.Configure(o =>
+            {
+                o.ShutdownTimeout = TimeSpan.FromSeconds(3);
+                o.ControlRefreshInterval = Timeout.InfiniteTimeSpan;
+            });
+            jobs.AddJob("upload", async (_, _) =>
+            {
+                started.TrySetResult();
+                await release.Task; // ignores cancellation
+                return JobResult.Success;
+            });
+            jobs.AddJob("tick", (_, _) => ValueTask.FromResult(JobResult.Success)).Schedule(Schedule.Every(TimeSpan.FromSeconds(5)));
+        });
+
+        try
+        {
+            // At stop: a timed occurrence's claim, an operator change and (once abandoned) the run's record hang in the store.
+            var claim = hang.Hold(nameof(IJobStore.TryClaimOccurrenceAsync));
+            var control = hang.Hold(nameof(IJobStore.SetJobControlAsync));
+            var record = hang.Hold(nameof(IJobStore.AddRunAsync));
+            sut.Time.Advance(TimeSpan.FromSeconds(5));
+            await claim;
+            sut.Engine.Pause("tick");
+            await control;
+            sut.Engine.Trigger("upload");
+            await started.Task.WaitAsync(Patience);
+
+            var stop = sut.Engine.StopAsync(CancellationToken.None);
+            await AdvanceUntilAsync(sut, stop);
+
+            await record;
+            Assert.DoesNotContain(sut.Runs, r => r.JobName == "tick");
+        }
+        finally
+        {
+            release.TrySetResult();
+        }
+
+        await sut.DisposeAsync().AsTask().WaitAsync(Patience);
+    }
+
+    [Fact]
     public async Task DisposeAsync_while_stopping_awaits_the_same_bounded_stop()
     {
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
