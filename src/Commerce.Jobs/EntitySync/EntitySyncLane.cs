@@ -60,6 +60,7 @@ internal sealed class EntitySyncLane : IDisposable
     private readonly CancellationTokenSource _abort = new();
     private readonly ITimer _retryTimer;
     private Task _worker = Task.CompletedTask;
+    private Task _stopped = Task.CompletedTask;  // the worker and the cancellations of a stop
 
     // Guarded by _gate.
     private bool _paused;
@@ -220,7 +221,8 @@ internal sealed class EntitySyncLane : IDisposable
         {
             try
             {
-                await cancel.CancelAsync().ConfigureAwait(false);
+                // Its callbacks run on the thread pool: one that blocks is waited for no longer than the delivery.
+                done = Task.WhenAll(done, CancelInBackground(cancel));
             }
             catch (ObjectDisposedException)
             {
@@ -332,7 +334,9 @@ internal sealed class EntitySyncLane : IDisposable
     /// </summary>
     public async Task StopAsync(TimeSpan grace, CancellationToken cancellationToken)
     {
-        await _stop.CancelAsync().ConfigureAwait(false);
+        // The cancellation callbacks run on the thread pool: one that blocks (a source's or a target's driver sending its
+        // cancel request synchronously) is waited for within the same bounds as the worker, never longer.
+        _stopped = Task.WhenAll(_worker, CancelInBackground(_stop));
         try
         {
             if (cancellationToken.IsCancellationRequested || grace <= TimeSpan.Zero)
@@ -340,12 +344,12 @@ internal sealed class EntitySyncLane : IDisposable
                 throw new OperationCanceledException(cancellationToken);
             }
 
-            await _worker.WaitAsync(grace, _time, cancellationToken).ConfigureAwait(false);
+            await _stopped.WaitAsync(grace, _time, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
         {
-            await _abort.CancelAsync().ConfigureAwait(false);
-            await WaitOrAbandonAsync(_worker).ConfigureAwait(false);
+            _stopped = Task.WhenAll(_stopped, CancelInBackground(_abort));
+            await WaitOrAbandonAsync(_stopped).ConfigureAwait(false);
         }
 
         _retryTimer.Dispose();
@@ -364,7 +368,7 @@ internal sealed class EntitySyncLane : IDisposable
     public void Dispose()
     {
         _retryTimer.Dispose();
-        if (_worker.IsCompleted)
+        if (_worker.IsCompleted && _stopped.IsCompleted)
         {
             // Else a delivery abandoned at stop still runs and reads them (they hold no timer; collected with the lane).
             _stop.Dispose();
@@ -386,6 +390,13 @@ internal sealed class EntitySyncLane : IDisposable
         }
     }
 
+    /// <summary>
+    /// Cancels <paramref name="source"/> at once; its callbacks run on the thread pool, and the task returned completes
+    /// when they have run (to wait for, bounded). A callback's exception is theirs: it is not rethrown here.
+    /// </summary>
+    private static Task CancelInBackground(CancellationTokenSource source) =>
+        source.CancelAsync().ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
     private void Ring()
     {
         lock (_gate)
@@ -397,7 +408,8 @@ internal sealed class EntitySyncLane : IDisposable
     private void RingLocked()
     {
         _signals++;
-        _idle = false;
+        // A stopped lane delivers nothing more: what is offered to it stays in the store, and it stays idle.
+        _idle &= _stop.IsCancellationRequested;
         _doorbell.Writer.TryWrite(true);
     }
 

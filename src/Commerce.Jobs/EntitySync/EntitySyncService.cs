@@ -1,4 +1,5 @@
 using System.Buffers;
+using Commerce.Jobs.Diagnostics;
 using Commerce.Jobs.Records;
 using Commerce.Jobs.Runners;
 using Microsoft.Extensions.DependencyInjection;
@@ -33,10 +34,12 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
     private readonly Dictionary<string, DateTimeOffset> _changedAt = new(StringComparer.OrdinalIgnoreCase);  // per type, when the configuration in effect was changed at run time (under the gate)
     private readonly CancellationTokenSource _stopRefresh = new();
     private readonly List<Task> _retiring = [];  // lanes removed while running, ending in the background (under the gate)
+    private readonly Lock _stopGate = new();
     private Task _refresher = Task.CompletedTask;
+    private Task? _stop;  // the one stop (guarded by _stopGate)
     private volatile Dictionary<string, TypeState> _types = new(StringComparer.OrdinalIgnoreCase);
-    private bool _started;
-    private bool _stopped;
+    private volatile bool _started;
+    private volatile bool _stopped;  // set without the gate: see StopOnceAsync
     private int _disposed;
 
     public EntitySyncService(
@@ -397,7 +400,7 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (_started)
+            if (_started || _stopped)
             {
                 return;
             }
@@ -408,12 +411,20 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
                 await lane.LoadAsync(cancellationToken).ConfigureAwait(false);
             }
 
+            // Started, then checked for a stop (which sets stopped, then reads started): either the stop sees these lanes
+            // or they do not start.
+            _started = true;
+            Interlocked.MemoryBarrier();
+            if (_stopped)
+            {
+                return;
+            }
+
             foreach (var lane in _types.Values.SelectMany(s => s.Lanes))
             {
                 lane.Start();
             }
 
-            _started = true;
             _refresher = Periodic.Start(_engineOptions.Value.ControlRefreshInterval, _time, RefreshAsync, ex => EntitySyncLog.RefreshFailed(_logger, ex), _stopRefresh.Token);
         }
         finally
@@ -515,32 +526,81 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
         }
     }
 
-    /// <summary>Stops every lane: batches in progress finish within the shutdown timeout; what is not delivered stays in the store.</summary>
-    internal async Task StopAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Stops every lane: batches in progress finish within the shutdown timeout (cut short by
+    /// <paramref name="cancellationToken"/>), then are cancelled and, if a target ignores that, abandoned after
+    /// <see cref="EntitySyncDefaults.AbandonAfter"/>; what is not delivered stays in the store. Returns within the
+    /// shutdown timeout and that, whatever a target or the store does. Called again (by <see cref="DisposeAsync"/>, or
+    /// while stopping), it returns the same stop.
+    /// </summary>
+    internal Task StopAsync(CancellationToken cancellationToken)
     {
-        await _stopRefresh.CancelAsync().ConfigureAwait(false);
-        await _refresher.ConfigureAwait(false);
-        EntitySyncLane[] lanes;
-        Task[] retiring;
-        await _gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
-        try
+        lock (_stopGate)
         {
-            lanes = _started && !_stopped ? [.. _types.Values.SelectMany(s => s.Lanes)] : [];
-            retiring = [.. _retiring];
-            _stopped = true;
+            return _stop ??= StopOnceAsync(cancellationToken);
         }
-        finally
-        {
-            _gate.Release();
-        }
-
-        // Outside the gate, and bounded by each lane (the grace, then a short wait for a cancelled delivery). Options are
-        // read only when started (a host that failed validation at start still disposes).
-        var grace = lanes.Length > 0 ? _engineOptions.Value.ShutdownTimeout : TimeSpan.Zero;
-        await Task.WhenAll(lanes.Select(l => l.StopAsync(grace, cancellationToken)).Concat(retiring)).ConfigureAwait(false);
     }
 
-    /// <inheritdoc />
+    private async Task StopOnceAsync(CancellationToken cancellationToken)
+    {
+        // Without the gate: a refresh pass or a configuration change stuck in the store may hold it. Stopped, then the
+        // lanes read (a change puts its lanes in place, then checks for a stop before it starts them): every lane that
+        // runs is stopped here, and none starts after.
+        _stopped = true;
+        Interlocked.MemoryBarrier();
+        var started = _started;
+
+        // Options are read only when started (a host that failed validation at start still disposes).
+        var grace = started ? _engineOptions.Value.ShutdownTimeout : TimeSpan.Zero;
+        var deadline = _time.GetUtcNow() + (cancellationToken.IsCancellationRequested ? TimeSpan.Zero : grace) + EntitySyncDefaults.AbandonAfter;
+        var lanes = started ? _types.Values.SelectMany(s => s.Lanes).ToArray() : [];
+        var stopping = lanes.Select(l => l.StopAsync(grace, cancellationToken)).ToList();
+
+        // Cancellation callbacks run on the thread pool: one that blocks (a store driver's synchronous cancel request to a
+        // database it cannot reach) is waited for until the deadline, no longer; so is a refresh pass or a change stuck
+        // in a store call, with the gate they hold.
+        var refreshCancelled = _stopRefresh.CancelAsync();
+        using (var giveUp = new CancellationTokenSource(Max(deadline - _time.GetUtcNow(), TimeSpan.Zero), _time))
+        {
+            try
+            {
+                await Task.WhenAll(_refresher, refreshCancelled).WaitAsync(giveUp.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (giveUp.IsCancellationRequested)
+            {
+                Log.StopAbandoned(_logger, "Entity sync's refresh of the configurations");
+            }
+            catch (Exception ex)
+            {
+                Log.StopFault(_logger, "Entity sync's refresh of the configurations", ex);
+            }
+
+            try
+            {
+                await _gate.WaitAsync(giveUp.Token).ConfigureAwait(false);
+                try
+                {
+                    stopping.AddRange(_retiring);
+                }
+                finally
+                {
+                    _gate.Release();
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // A configuration change stuck in the store: the lanes it removed end on their own, bounded.
+                Log.StopAbandoned(_logger, "Entity sync's configuration change");
+            }
+        }
+
+        // Each lane bounds its own stop (the grace, then a short wait for a cancelled delivery).
+        await Task.WhenAll(stopping).ConfigureAwait(false);
+
+        static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+    }
+
+    /// <summary>Stops (or awaits the stop in progress, bounded as it is), then releases the lanes.</summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1)
@@ -554,7 +614,12 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
             lane.Dispose();
         }
 
-        _gate.Dispose();
+        // A call stuck in the store may still hold the gate, and releases it later.
+        if (_gate.Wait(0))
+        {
+            _gate.Dispose();
+        }
+
         _stopRefresh.Dispose();
     }
 
@@ -672,12 +737,15 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
             }
         }
 
+        // In place, then checked for a stop (which sets stopped, then reads the lanes): either the stop sees the new lanes
+        // or they do not start.
+        Swap(types => types[type] = state);
+        Interlocked.MemoryBarrier();
         if (_started && !_stopped)
         {
             added.ForEach(l => l.Start());
         }
 
-        Swap(types => types[type] = state);
         RetireLocked(removed);
         foreach (var lane in removed)
         {

@@ -16,9 +16,20 @@ internal sealed partial class JobEngine
     /// </summary>
     internal static readonly TimeSpan LastSecond = TimeSpan.FromSeconds(1);
 
-    /// <summary>Stops the engine; never throws, and returns within the grace period and <see cref="LastSecond"/>.</summary>
+    /// <summary>
+    /// Stops the engine; never throws, and returns within the grace period and <see cref="LastSecond"/>. Called again
+    /// (by <see cref="DisposeAsync"/>, or while stopping), it returns the same stop.
+    /// </summary>
     /// <param name="cancellationToken">The host's stop token: when it fires, running jobs are cancelled at once.</param>
-    public async Task StopAsync(CancellationToken cancellationToken)
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        lock (_stopGate)
+        {
+            return _stop ??= StopOnceAsync(cancellationToken);
+        }
+    }
+
+    private async Task StopOnceAsync(CancellationToken cancellationToken)
     {
         if (Interlocked.CompareExchange(ref _state, Stopping, Running) != Running)
         {
@@ -35,7 +46,9 @@ internal sealed partial class JobEngine
         }
 
         var graceEnds = _time.GetUtcNow() + _options.ShutdownTimeout;
-        await _stopScheduler.CancelAsync().ConfigureAwait(false);
+        // Cancellation callbacks run on the thread pool: one that blocks (a store driver's synchronous cancel request to a
+        // database it cannot reach) is not awaited past the deadline.
+        var stoppingScheduler = _stopScheduler.CancelAsync();
         // The scheduler and the control refresh end on their token; a store read that ignores it is not awaited further.
         await WaitUntilAsync(Task.WhenAll(_scheduler, _controlReader), graceEnds, null, cancellationToken).ConfigureAwait(false);
 
@@ -78,12 +91,13 @@ internal sealed partial class JobEngine
         _controlChanges.Writer.TryComplete();
         await WaitUntilAsync(_controlWriter, deadline, "Saving the operator changes (paused, disabled)", CancellationToken.None).ConfigureAwait(false);
         await WaitUntilAsync(cancelling, deadline, "Cancelling the runs", CancellationToken.None).ConfigureAwait(false);
+        await WaitUntilAsync(stoppingScheduler, deadline, "Cancelling the scheduler and the control refresh", CancellationToken.None).ConfigureAwait(false);
 
         Volatile.Write(ref _state, Stopped);
         Log.EngineStopped(_logger);
     }
 
-    /// <inheritdoc />
+    /// <summary>Stops the engine (or awaits the stop in progress, bounded as it is), then releases it.</summary>
     public async ValueTask DisposeAsync()
     {
         try

@@ -36,11 +36,13 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
     private readonly CancellationTokenSource _stopScheduler = new();
     private readonly CancellationTokenSource _cancelRuns = new();
     private readonly Channel<JobControl> _controlChanges = Channel.CreateUnbounded<JobControl>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Lock _stopGate = new();
     private Task _controlWriter = Task.CompletedTask;
     private Task _controlReader = Task.CompletedTask;
     private Task[] _workers = [];
     private WorkerSlot[] _slots = [];
     private Task _scheduler = Task.CompletedTask;
+    private Task? _stop;  // the one stop (guarded by _stopGate)
     private int _state;
 
     public JobEngine(

@@ -1,4 +1,6 @@
+using Commerce.Jobs.History;
 using Commerce.Jobs.Tests.EntitySync;
+using Commerce.Jobs.Tests.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -61,5 +63,58 @@ public sealed class HostShutdownTests
         {
             release.TrySetResult();
         }
+    }
+
+    [Fact]
+    public async Task StopAsync_and_DisposeAsync_return_although_both_control_refreshes_are_stuck_in_a_store_whose_cancellation_blocks()
+    {
+        var (store, hang) = HangingStore.Create(new InMemoryJobStore());
+        var time = new WatchedTimeProvider(EntitySyncSut.Start);
+        var refresh = TimeSpan.FromSeconds(5);
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = "Test" });
+        builder.Services.AddLogging();
+        builder.Services.AddSingleton<TimeProvider>(time);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromMinutes(5)); // the engine and entity sync bound the stop, not the host
+        builder.Services.AddCommerceJobs(jobs =>
+        {
+            jobs.UseStore(_ => store);
+            jobs.Configure(o =>
+            {
+                o.ShutdownTimeout = TimeSpan.FromSeconds(3);
+                o.ControlRefreshInterval = refresh;
+            });
+            jobs.AddTarget(new RecordingTarget("search"));
+            jobs.AddEntitySync("categories").DeliverTo("search");
+            jobs.AddJob("upload", (_, _) => ValueTask.FromResult(JobResult.Success));
+        });
+
+        var host = builder.Build();
+        using (hang)
+        {
+            await host.StartAsync(CancellationToken.None).WaitAsync(Patience);
+
+            // The engine's and entity sync's refreshes both read the store when the host stops, and neither read ends.
+            var engineHeld = hang.Hold(nameof(IJobStore.GetJobControlsAsync));
+            var syncHeld = hang.Hold(nameof(IJobStore.GetEntitySyncConfigurationsAsync));
+            await time.WhenArmedAsync(refresh, 2);
+            time.Advance(refresh);
+            await Task.WhenAll(engineHeld, syncHeld);
+
+            await AdvanceUntilAsync(time, host.StopAsync(CancellationToken.None));
+            await AdvanceUntilAsync(time, ((IAsyncDisposable)host).DisposeAsync().AsTask());
+        }
+    }
+
+    /// <summary>Drives the fake clock in small steps until <paramref name="task"/> completes (the real-time bound only prevents a hang).</summary>
+    private static async Task AdvanceUntilAsync(WatchedTimeProvider time, Task task)
+    {
+        var deadline = Environment.TickCount64 + (long)Patience.TotalMilliseconds;
+        while (!task.IsCompleted && Environment.TickCount64 < deadline)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(100));
+            await Task.Yield();
+        }
+
+        await task.WaitAsync(Patience);
     }
 }

@@ -1,5 +1,6 @@
 using Commerce.Jobs.History;
 using Commerce.Jobs.Runners;
+using Commerce.Jobs.Tests.EntitySync;
 using Commerce.Jobs.Tests.TestSupport;
 
 namespace Commerce.Jobs.Tests.Runners;
@@ -155,6 +156,127 @@ public sealed class JobEngineShutdownTests
         Assert.Equal(JobOutcome.Succeeded, (await awaited.WaitAsync(Patience)).Outcome);
         Assert.Equal(JobOutcome.Succeeded, Assert.Single(await store.GetRunsAsync("upload", 10, CancellationToken.None)).Outcome);
         Assert.NotEqual(JobState.Running, sut.Engine.GetStatus("upload").State);
+        await sut.DisposeAsync().AsTask().WaitAsync(Patience);
+    }
+
+    [Fact]
+    public async Task A_control_refresh_stuck_in_the_store_whose_cancellation_blocks_does_not_hold_the_stop_nor_the_dispose()
+    {
+        var (store, hang) = HangingStore.Create(new InMemoryJobStore());
+        using var unblock = hang;
+        var time = new WatchedTimeProvider(TestEngine.Start);
+        var refresh = TimeSpan.FromSeconds(5);
+        var sut = TestEngine.Create(
+            jobs =>
+            {
+                jobs.UseStore(_ => store);
+                jobs.Configure(o =>
+                {
+                    o.ShutdownTimeout = TimeSpan.FromSeconds(3);
+                    o.ControlRefreshInterval = refresh;
+                });
+                jobs.AddJob("upload", (_, _) => ValueTask.FromResult(JobResult.Success));
+            },
+            time);
+
+        // The control refresh is inside the store read when the host stops: the read ignores its token, and the token's
+        // cancellation callback blocks (a driver's cancel request to a database it cannot reach).
+        var held = hang.Hold(nameof(IJobStore.GetJobControlsAsync));
+        await time.WhenArmedAsync(refresh, 1);
+        time.Advance(refresh);
+        await held;
+
+        var stop = sut.Engine.StopAsync(CancellationToken.None);
+        await AdvanceUntilAsync(sut, stop);
+        await sut.Engine.DisposeAsync().AsTask().WaitAsync(Patience);
+
+        Assert.True(sut.Time.GetUtcNow() >= TestEngine.Start + refresh + TimeSpan.FromSeconds(3), "the grace period was given to the refresh");
+        await sut.DisposeAsync().AsTask().WaitAsync(Patience);
+    }
+
+    [Fact]
+    public async Task Store_calls_stuck_at_stop_are_not_awaited_past_the_deadline()
+    {
+        var (store, hang) = HangingStore.Create(new InMemoryJobStore());
+        using var unblock = hang;
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sut = TestEngine.Create(jobs =>
+        {
+            jobs.UseStore(_ => store);
+            jobs.Configure(o =>
+            {
+                o.ShutdownTimeout = TimeSpan.FromSeconds(3);
+                o.ControlRefreshInterval = Timeout.InfiniteTimeSpan;
+            });
+            jobs.AddJob("upload", async (_, _) =>
+            {
+                started.TrySetResult();
+                await release.Task; // ignores cancellation
+                return JobResult.Success;
+            });
+            jobs.AddJob("tick", (_, _) => ValueTask.FromResult(JobResult.Success)).Schedule(Schedule.Every(TimeSpan.FromSeconds(5)));
+        });
+
+        try
+        {
+            // At stop: a timed occurrence's claim, an operator change and (once abandoned) the run's record hang in the store.
+            var claim = hang.Hold(nameof(IJobStore.TryClaimOccurrenceAsync));
+            var control = hang.Hold(nameof(IJobStore.SetJobControlAsync));
+            var record = hang.Hold(nameof(IJobStore.AddRunAsync));
+            sut.Time.Advance(TimeSpan.FromSeconds(5));
+            await claim;
+            sut.Engine.Pause("tick");
+            await control;
+            sut.Engine.Trigger("upload");
+            await started.Task.WaitAsync(Patience);
+
+            var stop = sut.Engine.StopAsync(CancellationToken.None);
+            await AdvanceUntilAsync(sut, stop);
+
+            await record;
+            Assert.DoesNotContain(sut.Runs, r => r.JobName == "tick");
+        }
+        finally
+        {
+            release.TrySetResult();
+        }
+
+        await sut.DisposeAsync().AsTask().WaitAsync(Patience);
+    }
+
+    [Fact]
+    public async Task DisposeAsync_while_stopping_awaits_the_same_bounded_stop()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sut = TestEngine.Create(jobs =>
+        {
+            jobs.Configure(o => o.ShutdownTimeout = TimeSpan.FromSeconds(3));
+            jobs.AddJob("upload", async (_, _) =>
+            {
+                started.TrySetResult();
+                await release.Task; // ignores cancellation
+                return JobResult.Success;
+            });
+        });
+
+        try
+        {
+            sut.Engine.Trigger("upload");
+            await started.Task.WaitAsync(Patience);
+            var stop = sut.Engine.StopAsync(CancellationToken.None);
+            var dispose = sut.Engine.DisposeAsync().AsTask();
+            Assert.False(dispose.IsCompleted);
+            await AdvanceUntilAsync(sut, dispose);
+            Assert.True(stop.IsCompletedSuccessfully);
+            Assert.Equal(JobOutcome.Cancelled, Assert.Single(await sut.Engine.GetRunsAsync("upload", 10, CancellationToken.None)).Outcome);
+        }
+        finally
+        {
+            release.TrySetResult();
+        }
+
         await sut.DisposeAsync().AsTask().WaitAsync(Patience);
     }
 
