@@ -1,3 +1,5 @@
+using Commerce.Jobs.Internal;
+
 namespace Commerce.Jobs.Runners;
 
 /// <summary>
@@ -9,6 +11,7 @@ internal sealed class JobEntry
 {
     private readonly Lock _gate = new();
     private readonly JobEngine _engine;
+    private readonly AtomicTimestamp _nextFireTime = new();   // written by the scheduler, read by status readers without the gate
     private string? _scheduleText;     // the schedule in words, made on the first status asked for (idle jobs never pay for it)
     private Queue<RunRequest>? _requests;
     private bool _pending;
@@ -45,8 +48,12 @@ internal sealed class JobEntry
     /// <summary>Gets or sets the jobs that run after this one, with their conditions.</summary>
     public (JobEntry Job, AfterCondition Condition)[] Dependents { get; set; } = [];
 
-    /// <summary>Gets or sets the next timed fire, kept by the scheduler for the monitor.</summary>
-    public DateTimeOffset? NextFireTime { get; set; }
+    /// <summary>Gets or sets the next timed fire (in UTC), kept by the scheduler for the monitor; never read torn.</summary>
+    public DateTimeOffset? NextFireTime
+    {
+        get => _nextFireTime.Read();
+        set => _nextFireTime.Write(value);
+    }
 
     public bool IsDisabled => Volatile.Read(ref _disabled);
 
