@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using Commerce.Jobs.Diagnostics;
@@ -152,6 +153,7 @@ internal sealed class EntitySyncLane : IDisposable
                 }
             }
 
+            AssertInvariants();
             RingLocked();
         }
 
@@ -192,6 +194,7 @@ internal sealed class EntitySyncLane : IDisposable
                 }
             }
 
+            AssertInvariants();
             RingLocked();
         }
 
@@ -478,6 +481,7 @@ internal sealed class EntitySyncLane : IDisposable
             lock (_gate)
             {
                 count = Take(ref forget);
+                AssertInvariants();
                 if (count > 0)
                 {
                     _batchCancel = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token);
@@ -685,6 +689,7 @@ internal sealed class EntitySyncLane : IDisposable
                 _lastErrorAt = now;
             }
 
+            AssertInvariants();
             Array.Clear(_batch, 0, count);
             done = _batchDone;
             batchCancel = _batchCancel;
@@ -954,6 +959,24 @@ internal sealed class EntitySyncLane : IDisposable
             slot.UpsertQueued = true;
             _upserts.Enqueue(id);
         }
+    }
+
+    /// <summary>
+    /// Checks, in debug builds, what the lock guards: <c>_pending</c> counts every change waiting (upsert or delete) or in
+    /// flight, and no count is negative. Called under the lock after each change to them.
+    /// </summary>
+    [Conditional("DEBUG")]
+    private void AssertInvariants()
+    {
+        Debug.Assert(_gate.IsHeldByCurrentThread, "The lane's invariants are checked under its lock.");
+        long held = 0;
+        foreach (var slot in _slots.Values)
+        {
+            held += (slot.Upsert is null ? 0 : 1) + (slot.Delete is null ? 0 : 1) + (slot.InFlight is null ? 0 : 1);
+        }
+
+        Debug.Assert(_pending == held, $"_pending is {_pending}, but {held} changes wait or are in flight.");
+        Debug.Assert(_deliveredCount >= 0 && _skippedCount >= 0 && _failedCount >= 0, "A delivery count is negative.");
     }
 
     private Slot GetSlot(string id)

@@ -16,15 +16,29 @@ internal sealed class DeliveryAttempt<T>(string jobName, IDeliveryTarget<T> targ
     private RecordOutcome[] _outcomes = [];
     private int _attempt;
     private TimeSpan? _retryAfter;
+    private DateTimeOffset _answeredAt;
 
     public int PendingCount { get; private set; }
 
     public DateTimeOffset? FirstFailureAt { get; private set; }
 
-    public TimeSpan NextDelay { get; private set; }
+    /// <summary>
+    /// Gets why the records still failing were not retried (any more), derived from the attempt's state once the pipeline
+    /// has returned: the target asked to wait past the window, the window closed, or the retries were used up.
+    /// <see langword="null"/> when nothing is still failing or no retries are configured.
+    /// </summary>
+    public string? GaveUp
+    {
+        get
+        {
+            if (PendingCount == 0 || FirstFailureAt is null || retry.MaxRetries == 0)
+            {
+                return null;
+            }
 
-    /// <summary>Gets why retries stopped early, if they did.</summary>
-    public string? GaveUp { get; private set; }
+            return WhyNoRetry() ?? (_attempt > retry.MaxRetries ? $"the {retry.MaxRetries} retries were used up" : null);
+        }
+    }
 
     /// <summary>Gets the start time of every delivery attempt of the current batch (for tests of the window).</summary>
     public List<DateTimeOffset>? AttemptLog { get; set; }
@@ -42,7 +56,9 @@ internal sealed class DeliveryAttempt<T>(string jobName, IDeliveryTarget<T> targ
             {
                 MaxRetryAttempts = retry.MaxRetries,
                 ShouldHandle = static args => ValueTask.FromResult(args.Outcome.Result is { } attempt && attempt.ShouldRetry(args.AttemptNumber)),
-                DelayGenerator = static args => ValueTask.FromResult<TimeSpan?>(args.Outcome.Result!.NextDelay),
+
+                // Called by Polly only after the predicate said yes and a retry is left: one jitter draw per retry.
+                DelayGenerator = static args => ValueTask.FromResult<TimeSpan?>(args.Outcome.Result!.ComputeDelay(args.AttemptNumber, Random.Shared.NextDouble())),
                 OnRetry = args =>
                 {
                     JobsTelemetry.DeliveryRetries.Add(1, tags);
@@ -61,9 +77,9 @@ internal sealed class DeliveryAttempt<T>(string jobName, IDeliveryTarget<T> targ
         Array.Clear(outcomes, 0, records.Length);
         _attempt = 0;
         _retryAfter = null;
+        _answeredAt = default;
         PendingCount = 0;
         FirstFailureAt = null;
-        GaveUp = null;
         AttemptLog?.Clear();
     }
 
@@ -116,6 +132,7 @@ internal sealed class DeliveryAttempt<T>(string jobName, IDeliveryTarget<T> targ
 
         _attempt++;
         _retryAfter = result.RetryAfter;
+        _answeredAt = time.GetUtcNow();
         if (result.BatchStatus == RecordStatus.Delivered)
         {
             for (var j = 0; j < count; j++)
@@ -144,42 +161,46 @@ internal sealed class DeliveryAttempt<T>(string jobName, IDeliveryTarget<T> targ
         PendingCount = pending;
         if (pending > 0 && FirstFailureAt is null)
         {
-            FirstFailureAt = time.GetUtcNow();
+            FirstFailureAt = _answeredAt;
         }
 
         return this;
     }
 
-    /// <summary>Decides whether the records still failing get another try, and after what delay (the Polly predicate).</summary>
-    public bool ShouldRetry(int attemptNumber)
+    /// <summary>
+    /// Answers whether the records still failing transiently get another try (the Polly predicate): some are pending, the
+    /// window is still open, and the target's Retry-After hint (if any) fits in what is left of it. Changes nothing.
+    /// </summary>
+    /// <param name="attemptNumber">Polly's number of the attempt that just ended (0 for the first delivery); the retries left are checked by Polly.</param>
+    public bool ShouldRetry(int attemptNumber) => PendingCount > 0 && FirstFailureAt is not null && WhyNoRetry() is null;
+
+    /// <summary>
+    /// The delay before the retry after attempt <paramref name="attemptNumber"/>: <see cref="RetryWindow.ComputeDelay"/> over what
+    /// is left of the window when the target answered, or the target's Retry-After hint when it is longer (the predicate
+    /// checked that it fits).
+    /// </summary>
+    /// <param name="attemptNumber">Polly's number of the attempt that just ended.</param>
+    /// <param name="jitter">A draw in [0, 1).</param>
+    public TimeSpan ComputeDelay(int attemptNumber, double jitter)
     {
-        if (PendingCount == 0 || FirstFailureAt is not { } firstFailure)
-        {
-            return false;
-        }
-
-        var remaining = firstFailure + retry.Window - time.GetUtcNow();
-        var delay = RetryWindow.ComputeDelay(remaining, retry.MaxRetries - attemptNumber, attemptNumber, retry.BaseDelay, Random.Shared.NextDouble());
-        if (_retryAfter is { } hint)
-        {
-            if (hint > remaining)
-            {
-                GaveUp = $"the target asked to wait {hint}, past the retry window";
-                return false;
-            }
-
-            delay = hint > delay ? hint : delay;
-        }
-
-        if (remaining <= TimeSpan.Zero || delay > remaining)
-        {
-            GaveUp = "the retry window closed";
-            return false;
-        }
-
-        NextDelay = delay;
-        return true;
+        var delay = RetryWindow.ComputeDelay(Remaining(), retry.MaxRetries - attemptNumber, attemptNumber, retry.BaseDelay, jitter);
+        return _retryAfter is { } hint && hint > delay ? hint : delay;
     }
+
+    /// <summary>Why the window allows no further try, or <see langword="null"/> when it allows one.</summary>
+    private string? WhyNoRetry()
+    {
+        var remaining = Remaining();
+        if (_retryAfter is { } hint && hint > remaining)
+        {
+            return $"the target asked to wait {hint}, past the retry window";
+        }
+
+        return remaining <= TimeSpan.Zero ? "the retry window closed" : null;
+    }
+
+    /// <summary>What was left of the window when the target last answered.</summary>
+    private TimeSpan Remaining() => FirstFailureAt is { } firstFailure ? firstFailure + retry.Window - _answeredAt : TimeSpan.Zero;
 
     /// <summary>Turns what is still failing transiently into skips; returns the final outcomes' counts.</summary>
     public (int Delivered, int Skipped, int Failed) Finish()

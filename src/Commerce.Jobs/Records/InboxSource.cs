@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using Commerce.Jobs.Internal;
 
 namespace Commerce.Jobs.Records;
 
@@ -17,7 +18,7 @@ internal sealed class InboxSource<T>(string jobName, int pageSize, Func<T, strin
     private readonly Dictionary<string, long> _claimed = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<RecordFailure> _quarantined = new();
     private Dictionary<string, Queue<long>>? _more;
-    private DateTimeOffset _leaseRenewedAt;
+    private readonly AtomicTimestamp _leaseRenewedAt = new();   // written by the reading task, read by the delivering one
 
     public async IAsyncEnumerable<T> ReadAsync(RecordQuery query, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -32,7 +33,7 @@ internal sealed class InboxSource<T>(string jobName, int pageSize, Func<T, strin
                 yield break;
             }
 
-            _leaseRenewedAt = now;
+            _leaseRenewedAt.Write(now);
 
             // The whole page is read and tracked before the first record is handed out: a run that stops mid-page still
             // knows every record it claimed, and releases what it did not settle.
@@ -89,9 +90,9 @@ internal sealed class InboxSource<T>(string jobName, int pageSize, Func<T, strin
 
         // Keep the leases of what this run still holds while it works through a long inbox.
         var now = time.GetUtcNow();
-        if (now - _leaseRenewedAt > identity.LeaseDuration / 2)
+        if (_leaseRenewedAt.Read() is not { } renewedAt || now - renewedAt > identity.LeaseDuration / 2)
         {
-            _leaseRenewedAt = now;
+            _leaseRenewedAt.Write(now);
             await store.RenewLeasesAsync(jobName, identity.Owner, now + identity.LeaseDuration, cancellationToken).ConfigureAwait(false);
         }
     }

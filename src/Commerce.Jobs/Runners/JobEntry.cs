@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using Commerce.Jobs.Internal;
+
 namespace Commerce.Jobs.Runners;
 
 /// <summary>
@@ -9,6 +12,7 @@ internal sealed class JobEntry
 {
     private readonly Lock _gate = new();
     private readonly JobEngine _engine;
+    private readonly AtomicTimestamp _nextFireTime = new();   // written by the scheduler, read by status readers without the gate
     private string? _scheduleText;     // the schedule in words, made on the first status asked for (idle jobs never pay for it)
     private Queue<RunRequest>? _requests;
     private bool _pending;
@@ -45,8 +49,12 @@ internal sealed class JobEntry
     /// <summary>Gets or sets the jobs that run after this one, with their conditions.</summary>
     public (JobEntry Job, AfterCondition Condition)[] Dependents { get; set; } = [];
 
-    /// <summary>Gets or sets the next timed fire, kept by the scheduler for the monitor.</summary>
-    public DateTimeOffset? NextFireTime { get; set; }
+    /// <summary>Gets or sets the next timed fire (in UTC), kept by the scheduler for the monitor; never read torn.</summary>
+    public DateTimeOffset? NextFireTime
+    {
+        get => _nextFireTime.Read();
+        set => _nextFireTime.Write(value);
+    }
 
     public bool IsDisabled => Volatile.Read(ref _disabled);
 
@@ -70,10 +78,12 @@ internal sealed class JobEntry
                 }
 
                 _pending = true;
+                AssertInvariants();
                 return true;
             }
 
             _inFlight++;
+            AssertInvariants();
         }
 
         _engine.Dispatch(new WorkItem(this, trigger, null));
@@ -105,10 +115,12 @@ internal sealed class JobEntry
                 }
 
                 _requests.Enqueue(request);
+                AssertInvariants();
                 return;
             }
 
             _inFlight++;
+            AssertInvariants();
         }
 
         _engine.Dispatch(new WorkItem(this, request.Trigger, request));
@@ -136,6 +148,7 @@ internal sealed class JobEntry
             }
 
             _inFlight--;
+            AssertInvariants();
         }
 
         StartWaiting();
@@ -152,6 +165,7 @@ internal sealed class JobEntry
             }
 
             _runsSincePurge = 0;
+            AssertInvariants();
             return true;
         }
     }
@@ -204,6 +218,7 @@ internal sealed class JobEntry
                 }
             }
 
+            AssertInvariants();
             applied = new JobControl(Name, _paused, _disabled, at);
             released = !_paused && !_disabled;
         }
@@ -250,6 +265,7 @@ internal sealed class JobEntry
                 }
 
                 _inFlight++;
+                AssertInvariants();
             }
 
             _engine.Dispatch(item);
@@ -268,6 +284,8 @@ internal sealed class JobEntry
                 cancelled = [.. _requests];
                 _requests.Clear();
             }
+
+            AssertInvariants();
         }
 
         foreach (var request in cancelled ?? [])
@@ -297,6 +315,23 @@ internal sealed class JobEntry
                 TotalCounts = _totals,
             };
         }
+    }
+
+    /// <summary>
+    /// Checks, in debug builds, what the gate guards: runs in flight (queued or running) stay within
+    /// <see cref="JobOptions.MaxConcurrency"/> and are at least the runs executing; a disabled job holds no pending
+    /// follow-up and no waiting request; waiting requests stay within their limit. Called under the gate after each change.
+    /// </summary>
+    [Conditional("DEBUG")]
+    private void AssertInvariants()
+    {
+        Debug.Assert(_gate.IsHeldByCurrentThread, $"Job '{Name}': invariants are checked under the gate.");
+        Debug.Assert(_inFlight >= 0 && _inFlight <= Options.MaxConcurrency, $"Job '{Name}': {_inFlight} runs in flight, outside 0..{Options.MaxConcurrency}.");
+        var executing = Volatile.Read(ref _executing);
+        Debug.Assert(executing >= 0 && executing <= _inFlight, $"Job '{Name}': {executing} runs executing of {_inFlight} in flight.");
+        Debug.Assert(!_disabled || (!_pending && _requests is not { Count: > 0 }), $"Job '{Name}' is disabled but holds a pending run or waiting requests.");
+        Debug.Assert(_requests is not { Count: > JobDefaults.MaxWaitingRequests }, $"Job '{Name}': {_requests?.Count} requests waiting, more than {JobDefaults.MaxWaitingRequests}.");
+        Debug.Assert(_runCount >= 0 && _consecutiveFailures >= 0 && _runsSincePurge >= 0, $"Job '{Name}': a run count is negative.");
     }
 
     private bool CanStartLocked() => !_paused && _engine.IsAccepting && _inFlight < Options.MaxConcurrency;

@@ -1,4 +1,5 @@
 using Commerce.Jobs.Diagnostics;
+using Commerce.Jobs.Internal;
 using Polly;
 using Polly.CircuitBreaker;
 
@@ -20,7 +21,7 @@ internal sealed class TargetHealthMonitor : IDisposable
     private readonly TimeSpan _breakDuration;
     private readonly Func<TargetHealth, ValueTask> _onUnhealthy;
     private readonly KeyValuePair<string, object?> _targetTag;
-    private DateTimeOffset? _unhealthySince;
+    private readonly AtomicTimestamp _unhealthySince = new();   // written when the circuit opens, read by deliveries and the monitor
     private string? _lastError;
     private int _inProgress;
 
@@ -45,7 +46,7 @@ internal sealed class TargetHealthMonitor : IDisposable
                     || args.Outcome.Result is { BatchStatus: RecordStatus.TransientFailure }),
                 OnOpened = args =>
                 {
-                    _unhealthySince = _time.GetUtcNow();
+                    _unhealthySince.Write(_time.GetUtcNow());
                     return _onUnhealthy(Snapshot());
                 },
             })
@@ -58,7 +59,7 @@ internal sealed class TargetHealthMonitor : IDisposable
     public bool IsUnhealthy => _state.CircuitState switch
     {
         CircuitState.Isolated => true,
-        CircuitState.Open => _unhealthySince is not { } since || _time.GetUtcNow() < since + _breakDuration,
+        CircuitState.Open => _unhealthySince.Read() is not { } since || _time.GetUtcNow() < since + _breakDuration,
         _ => false,
     };
 
@@ -77,7 +78,7 @@ internal sealed class TargetHealthMonitor : IDisposable
                 if (IsUnhealthy)
                 {
                     measured = false;
-                    var left = _unhealthySince is { } since ? since + _breakDuration - _time.GetUtcNow() : _breakDuration;
+                    var left = _unhealthySince.Read() is { } since ? since + _breakDuration - _time.GetUtcNow() : _breakDuration;
                     return Paused(left > TimeSpan.Zero ? left : _breakDuration);
                 }
 
@@ -128,12 +129,13 @@ internal sealed class TargetHealthMonitor : IDisposable
             CircuitState.HalfOpen => TargetHealthState.Probing,
             _ => TargetHealthState.Healthy,
         };
+        var unhealthySince = _unhealthySince.Read();
         return new TargetHealth
         {
             TargetName = Name,
             State = state,
-            UnhealthySince = _unhealthySince,
-            PausedUntil = state == TargetHealthState.Unhealthy ? _unhealthySince + _breakDuration : null,
+            UnhealthySince = unhealthySince,
+            PausedUntil = state == TargetHealthState.Unhealthy ? unhealthySince + _breakDuration : null,
             LastError = _lastError,
             DeliveriesInProgress = Volatile.Read(ref _inProgress),
         };
