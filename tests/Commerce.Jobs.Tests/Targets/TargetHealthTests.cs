@@ -142,25 +142,63 @@ public sealed class TargetHealthTests
     {
         var time = new FakeTimeProvider(TestEngine.Start);
         using var monitor = new TargetHealthMonitor("erp", new TargetOptions { MinimumThroughput = 4, FailureRatio = 0.5 }, time, _ => ValueTask.CompletedTask);
-        var calls = 0;
-        var erp = new ScriptedErp(_ => Interlocked.Increment(ref calls) <= 2 ? DeliveryResult.Delivered : throw new HttpRequestException("connection refused"));
         var cart = new Cart(Enumerable.Range(0, 20).Select(i => new Order($"SO{i:D2}")));
+
+        // Batches of one: while the 4th call is made, the reader has read ahead the 5th and 6th (the channel holds two)
+        // and holds the 7th; the call waits for that, so the run always stops with three records never attempted.
+        var source = new CountingSource(cart, signalAt: 7);
+        var calls = 0;
+        var erp = new ScriptedErp(_ =>
+        {
+            var call = Interlocked.Increment(ref calls);
+            if (call <= 2)
+            {
+                return DeliveryResult.Delivered;
+            }
+
+            if (call == 4)
+            {
+                Assert.True(source.ReadAhead.Wait(TimeSpan.FromSeconds(60)), "the reader read ahead");
+            }
+
+            throw new HttpRequestException("connection refused");
+        });
         var services = new ServiceCollection().AddSingleton<IJobStore>(new InMemoryJobStore()).AddSingleton<TimeProvider>(time).BuildServiceProvider();
-        var definition = new RecordJobDefinition<Order>("order-submit") { Source = _ => cart, Target = _ => erp, Sink = _ => cart };
+        var definition = new RecordJobDefinition<Order>("order-submit") { Source = _ => source, Target = _ => erp, Sink = _ => cart };
         var options = new JobOptions { BatchSize = 1, MaxItemsToSkip = 3 };
         options.RetryWindow.MaxRetries = 0;
         var executor = new RecordJobExecutor<Order>(definition, options, o => o.Number, null, monitor, services.GetRequiredService<IJobStore>(), time);
 
         var result = await Task.Run(() => executor.ExecuteAsync(new JobContext("order-submit", Guid.NewGuid(), TriggerKind.Manual, null, services, time), CancellationToken.None).AsTask()).WaitAsync(TimeSpan.FromSeconds(60));
 
-        // Two delivered, two skipped after their calls failed (the breaker opened), the rest read ahead and never
+        // Two delivered, two skipped after their calls failed (the breaker opened), three read ahead and never
         // attempted: the target is unhealthy, not the records; the run says so and is not failed by the threshold.
         Assert.Equal(TargetHealthState.Unhealthy, monitor.Snapshot().State);
         Assert.Equal(4, calls);
-        Assert.Equal(2, result.Counts.Delivered);
+        Assert.Equal(new RecordCounts(7, 2, 5, 0), result.Counts);
         Assert.Equal(JobOutcome.PartiallySucceeded, result.Outcome);
         Assert.Contains("Target 'erp' is unhealthy", result.Error);
-        Assert.True(result.Counts.Skipped > 3, $"read ahead and not attempted: {result.Counts}");
+    }
+
+    /// <summary>A source that says when it has handed out a given number of records.</summary>
+    private sealed class CountingSource(IRecordSource<Order> inner, int signalAt) : IRecordSource<Order>
+    {
+        private int _read;
+
+        public ManualResetEventSlim ReadAhead { get; } = new();
+
+        public async IAsyncEnumerable<Order> ReadAsync(RecordQuery query, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            await foreach (var order in inner.ReadAsync(query, cancellationToken).ConfigureAwait(false))
+            {
+                if (Interlocked.Increment(ref _read) >= signalAt)
+                {
+                    ReadAhead.Set();
+                }
+
+                yield return order;
+            }
+        }
     }
 
     [Fact]
