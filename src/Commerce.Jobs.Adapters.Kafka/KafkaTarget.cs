@@ -111,14 +111,14 @@ internal sealed partial class KafkaTarget : IDeliveryTarget, IDisposable
             }
             catch (Exception ex) when (ex is JsonException or NotSupportedException)
             {
-                outcomes[i] = RecordOutcome.Permanent($"Kafka target '{Name}': record '{IdempotencyKey.Encode(batch.GetRecordId(i))}' cannot be serialized to JSON: {ex.Message}");
+                outcomes[i] = RecordOutcome.Permanent($"Kafka target '{Name}': record {RecordName.Of(batch, i)} cannot be serialized to JSON: {ex.Message}");
                 unbuildable++;
                 continue;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 // The record's own fault (a converter that throws, an id that cannot be read): it fails alone.
-                outcomes[i] = RecordOutcome.Permanent($"Kafka target '{Name}': record #{i + 1} of the batch cannot be made into a message: {ex.GetType().Name}: {ex.Message}");
+                outcomes[i] = RecordOutcome.Permanent($"Kafka target '{Name}': record {RecordName.Of(batch, i)} cannot be made into a message: {ex.GetType().Name}: {ex.Message}");
                 unbuildable++;
                 continue;
             }

@@ -144,7 +144,7 @@ internal sealed partial class HttpTarget : IDeliveryTarget
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                outcomes[i] = RecordOutcome.Permanent(Redact($"HTTP target '{Name}': record {Describe(batch, i)} cannot be serialized to JSON: {ex.GetType().Name}: {ex.Message}"));
+                outcomes[i] = RecordOutcome.Permanent(Redact($"HTTP target '{Name}': record {RecordName.Of(batch, i)} cannot be serialized to JSON: {ex.GetType().Name}: {ex.Message}"));
             }
         }
 
@@ -222,7 +222,7 @@ internal sealed partial class HttpTarget : IDeliveryTarget
             {
                 // The request was never sent: this record's own fault (a payload that cannot be serialized, an id the
                 // key selector cannot give), not the endpoint's, so it fails alone and the others still go out.
-                outcomes[i] = RecordOutcome.Permanent(Redact($"HTTP target '{Name}': the request for record {Describe(batch, i)} cannot be built: {ex.GetType().Name}: {ex.Message}"));
+                outcomes[i] = RecordOutcome.Permanent(Redact($"HTTP target '{Name}': the request for record {RecordName.Of(batch, i)} cannot be built: {ex.GetType().Name}: {ex.Message}"));
                 continue;
             }
 
@@ -380,19 +380,6 @@ internal sealed partial class HttpTarget : IDeliveryTarget
         return request;
     }
 
-    /// <summary>Names a record in an error by its id made safe (visible ASCII, cut at 200 characters), or by its position when even its id cannot be read.</summary>
-    private static string Describe<T>(DeliveryBatch<T> batch, int index)
-    {
-        try
-        {
-            var id = IdempotencyKey.Encode(batch.GetRecordId(index));
-            return id.Length > IdempotencyKey.MaxPartLength ? $"'{id.AsSpan(0, IdempotencyKey.MaxPartLength)}…'" : $"'{id}'";
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            return $"#{index + 1} of the batch";
-        }
-    }
 
     /// <summary>Sends <paramref name="message"/> (and disposes it) and reads what the endpoint answered.</summary>
     private async Task<Answer> SendAsync(HttpRequestMessage message, int records, bool readResults, CancellationToken cancellationToken)
