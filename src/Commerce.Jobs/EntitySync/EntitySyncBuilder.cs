@@ -1,6 +1,7 @@
 using Commerce.Jobs.EntitySync;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace Commerce.Jobs;
 
@@ -26,6 +27,12 @@ public sealed class EntitySyncBuilder
 
     /// <summary>Gets the service collection, to register what the sync needs.</summary>
     public IServiceCollection Services { get; }
+
+    /// <summary>
+    /// Gets the builder of the type's <see cref="EntitySyncOptions"/> (named after the entity type, validated at start-up), to
+    /// chain <c>Validate</c>, <c>BindConfiguration</c>, <c>PostConfigure</c> and the rest as with any named options.
+    /// </summary>
+    public OptionsBuilder<EntitySyncOptions> Options => new(Services, EntityType);
 
     /// <summary>Delivers the type's changes to the named targets registered with <see cref="CommerceJobsBuilder.AddTarget(IDeliveryTarget)"/>; each progresses independently.</summary>
     /// <param name="targetNames">One or more target names; replaces any named before. Unknown names fail at start-up.</param>

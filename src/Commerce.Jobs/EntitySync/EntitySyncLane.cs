@@ -103,7 +103,7 @@ internal sealed class EntitySyncLane : IDisposable
         _batch = new EntityChange[options.BatchSize];
         _outcomes = new RecordOutcome[options.BatchSize];
         // Behind the target's health monitor, shared with record jobs: one concurrency limit and circuit breaker per target.
-        IDeliveryTarget<EntityChange> typed = new NamedTargetAdapter<EntityChange>(target);
+        IDeliveryTarget<EntityChange> typed = NamedTargetAdapter<EntityChange>.For(target);
         if (services.GetService(typeof(TargetHealthRegistry)) is TargetHealthRegistry health)
         {
             typed = new HealthCheckedTarget<EntityChange>(typed, health.Get(targetName));

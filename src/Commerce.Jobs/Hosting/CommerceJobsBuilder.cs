@@ -1,3 +1,4 @@
+using Commerce.Jobs.EntitySync;
 using Commerce.Jobs.History;
 using Commerce.Jobs.Records;
 using Commerce.Jobs.Runners;
@@ -113,15 +114,55 @@ public sealed class CommerceJobsBuilder
     }
 
     /// <summary>Sets a delivery target's concurrency limit and health rules in code (configuration: <c>Targets:{name}</c>).</summary>
-    /// <param name="targetName">The target's name: a named target's, or the target type's name for <c>DeliverTo&lt;TTarget&gt;()</c>.</param>
+    /// <param name="targetName">
+    /// The target's name: a named target's, the name given to <c>DeliverTo</c> with a target type or instance, or the job's name
+    /// for a target type or instance given without a name.
+    /// </param>
     /// <param name="configure">Changes the options.</param>
     /// <returns>This builder.</returns>
     public CommerceJobsBuilder ConfigureTarget(string targetName, Action<TargetOptions> configure)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(targetName);
         ArgumentNullException.ThrowIfNull(configure);
-        Services.Configure(targetName, configure);
+        ConfigureTarget(targetName).Configure(configure);
         return this;
+    }
+
+    /// <summary>
+    /// Gets the builder of a delivery target's concurrency limit and health rules, to chain <c>Configure</c>, <c>Validate</c>,
+    /// <c>BindConfiguration</c> or <c>ValidateOnStart</c> as with any named options.
+    /// </summary>
+    /// <param name="targetName">The target's name, as for <see cref="ConfigureTarget(string, Action{TargetOptions})"/>.</param>
+    /// <returns>The options builder of the target's <see cref="TargetOptions"/>, named after it.</returns>
+    /// <example><code>jobs.ConfigureTarget("erp").Validate(t => t.MaxConcurrency &lt;= 8, "Target 'erp': MaxConcurrency must be at most 8.");</code></example>
+    public OptionsBuilder<TargetOptions> ConfigureTarget(string targetName)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(targetName);
+        return new OptionsBuilder<TargetOptions>(Services, targetName);
+    }
+
+    /// <summary>Declares the synchronization of an entity type: its changes, published through <see cref="IEntitySync"/>, are delivered to its targets.</summary>
+    /// <param name="entityType">The entity type (<c>categories</c>, <c>buyers</c>): 1 to 100 letters, digits, '-', '_' or '.'; unique (case-insensitive).</param>
+    /// <returns>A builder for the type's targets, source and delivery settings.</returns>
+    /// <exception cref="ArgumentException">The type is invalid or already declared.</exception>
+    /// <example>
+    /// <code>
+    /// builder.Services.AddCommerceJobs(jobs =>
+    /// {
+    ///     jobs.AddTarget(searchTarget);
+    ///     jobs.AddTarget(erpTarget);
+    ///     jobs.AddEntitySync("categories")
+    ///         .DeliverTo("search", "erp")
+    ///         .ReadFrom&lt;CatalogCategories&gt;()
+    ///         .Batch(size: 500)
+    ///         .RetryWithin(maxRetries: 3, window: TimeSpan.FromSeconds(60));
+    /// });
+    /// </code>
+    /// </example>
+    public EntitySyncBuilder AddEntitySync(string entityType)
+    {
+        ArgumentNullException.ThrowIfNull(entityType);
+        var registry = EntitySyncServices.TryAdd(Services);
+        return new EntitySyncBuilder(Services, registry.Add(entityType));
     }
 
     /// <summary>Keeps history and record failures in <typeparamref name="TStore"/> instead of memory.</summary>

@@ -78,6 +78,8 @@ internal sealed class CommerceJobsOptionsValidator(
             }
         }
 
+        errors.AddRange(DeclaredTarget.Conflicts(registry));
+
         if (FindCycle(after) is { } cycle)
         {
             errors.Add($"Jobs {string.Join(" → ", cycle.Select(c => $"'{c}'"))} form a cycle of After schedules.");

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Commerce.Jobs;
 
@@ -27,6 +28,14 @@ public abstract class JobBuilderBase<TBuilder>
 
     /// <summary>Gets the service collection, to register what the job needs.</summary>
     public IServiceCollection Services { get; }
+
+    /// <summary>
+    /// Gets the builder of the job's <see cref="JobOptions"/> (named after the job), to chain <c>Validate</c>,
+    /// <c>BindConfiguration</c>, <c>PostConfigure</c> and the rest as with any named options. Its checks run with the
+    /// engine's start-up validation, which reports every failing job together.
+    /// </summary>
+    /// <example><code>jobs.AddJob&lt;ProductRefresh&gt;("product-refresh").Options.BindConfiguration("ProductRefresh");</code></example>
+    public OptionsBuilder<JobOptions> Options => new(Services, Name);
 
     /// <summary>Adds a schedule; several combine ("every 30 minutes" and "daily at 02:00").</summary>
     /// <param name="schedule">The schedule.</param>

@@ -90,26 +90,23 @@ public sealed class RecordJobBuilder<T> : JobBuilderBase<RecordJobBuilder<T>>
         _definition.TargetName = targetName;
         _definition.Target = null;
         _definition.TargetType = null;
+        _definition.TargetInstance = null;
+        _definition.TargetKey = null;
         return this;
     }
 
     /// <summary>
-    /// Delivers to <typeparamref name="TTarget"/>, resolved from the run's scope. The host registers it; the host does not
-    /// start when it is not registered.
+    /// Delivers to <typeparamref name="TTarget"/>, resolved from the run's scope, under the job's name: its circuit breaker,
+    /// concurrency limit and options (<see cref="CommerceJobsBuilder.ConfigureTarget(string, Action{TargetOptions})"/>,
+    /// <c>Targets:{job name}</c>) are the job's own. The host registers it; the host does not start when it is not registered.
     /// </summary>
     /// <typeparam name="TTarget">The target.</typeparam>
     /// <returns>This builder.</returns>
     public RecordJobBuilder<T> DeliverTo<TTarget>()
         where TTarget : class, IDeliveryTarget<T>
-    {
-        _definition.Target = static s => s.GetRequiredService<TTarget>();
-        _definition.TargetType = typeof(TTarget);
-        _definition.TargetName = null;
-        _definition.TargetKey = typeof(TTarget).Name;
-        return this;
-    }
+        => DeliverTo<TTarget>(Name);
 
-    /// <summary>Delivers to <typeparamref name="TTarget"/>, registered with <paramref name="lifetime"/> unless the host registered it already.</summary>
+    /// <summary>Delivers to <typeparamref name="TTarget"/> under the job's name, registered with <paramref name="lifetime"/> unless the host registered it already.</summary>
     /// <typeparam name="TTarget">The target.</typeparam>
     /// <param name="lifetime">
     /// <see cref="ServiceLifetime.Scoped"/> or <see cref="ServiceLifetime.Transient"/> for a new instance every run,
@@ -118,21 +115,70 @@ public sealed class RecordJobBuilder<T> : JobBuilderBase<RecordJobBuilder<T>>
     /// <returns>This builder.</returns>
     public RecordJobBuilder<T> DeliverTo<TTarget>(ServiceLifetime lifetime)
         where TTarget : class, IDeliveryTarget<T>
+        => DeliverTo<TTarget>(Name, lifetime);
+
+    /// <summary>
+    /// Delivers to <typeparamref name="TTarget"/>, resolved from the run's scope, as the target named <paramref name="targetName"/>:
+    /// every job that delivers to <typeparamref name="TTarget"/> under that name shares one circuit breaker and one concurrency
+    /// limit, configured with <see cref="CommerceJobsBuilder.ConfigureTarget(string, Action{TargetOptions})"/> or
+    /// <c>Targets:{targetName}</c>. The host registers it; the host does not start when it is not registered.
+    /// </summary>
+    /// <typeparam name="TTarget">The target.</typeparam>
+    /// <param name="targetName">The target's name, as for a job's name. A name names one target: another type or instance under it, or a target registered with <c>AddTarget</c> under it, fails start-up.</param>
+    /// <returns>This builder.</returns>
+    public RecordJobBuilder<T> DeliverTo<TTarget>(string targetName)
+        where TTarget : class, IDeliveryTarget<T>
     {
-        Services.TryAdd(ServiceDescriptor.Describe(typeof(TTarget), typeof(TTarget), lifetime));
-        return DeliverTo<TTarget>();
+        Runners.JobRegistry.ValidateName(targetName, "target");
+        _definition.Target = static s => s.GetRequiredService<TTarget>();
+        _definition.TargetType = typeof(TTarget);
+        _definition.TargetInstance = null;
+        _definition.TargetName = null;
+        _definition.TargetKey = targetName;
+        return this;
     }
 
-    /// <summary>Delivers to <paramref name="target"/>.</summary>
+    /// <summary>Delivers to <typeparamref name="TTarget"/> as the target named <paramref name="targetName"/>, registered with <paramref name="lifetime"/> unless the host registered it already.</summary>
+    /// <typeparam name="TTarget">The target.</typeparam>
+    /// <param name="targetName">The target's name, as for <see cref="DeliverTo{TTarget}(string)"/>.</param>
+    /// <param name="lifetime">
+    /// <see cref="ServiceLifetime.Scoped"/> or <see cref="ServiceLifetime.Transient"/> for a new instance every run,
+    /// <see cref="ServiceLifetime.Singleton"/> for one shared instance.
+    /// </param>
+    /// <returns>This builder.</returns>
+    public RecordJobBuilder<T> DeliverTo<TTarget>(string targetName, ServiceLifetime lifetime)
+        where TTarget : class, IDeliveryTarget<T>
+    {
+        Runners.JobRegistry.ValidateName(targetName, "target");
+        Services.TryAdd(ServiceDescriptor.Describe(typeof(TTarget), typeof(TTarget), lifetime));
+        return DeliverTo<TTarget>(targetName);
+    }
+
+    /// <summary>
+    /// Delivers to <paramref name="target"/> under the job's name: its circuit breaker, concurrency limit and options
+    /// (<see cref="CommerceJobsBuilder.ConfigureTarget(string, Action{TargetOptions})"/>, <c>Targets:{job name}</c>) are the job's own.
+    /// </summary>
     /// <param name="target">The target.</param>
     /// <returns>This builder.</returns>
-    public RecordJobBuilder<T> DeliverTo(IDeliveryTarget<T> target)
+    public RecordJobBuilder<T> DeliverTo(IDeliveryTarget<T> target) => DeliverTo(Name, target);
+
+    /// <summary>
+    /// Delivers to <paramref name="target"/> as the target named <paramref name="targetName"/>: every job that delivers to this
+    /// instance under that name shares one circuit breaker and one concurrency limit, configured with
+    /// <see cref="CommerceJobsBuilder.ConfigureTarget(string, Action{TargetOptions})"/> or <c>Targets:{targetName}</c>.
+    /// </summary>
+    /// <param name="targetName">The target's name, as for a job's name. A name names one target: another instance or type under it, or a target registered with <c>AddTarget</c> under it, fails start-up.</param>
+    /// <param name="target">The target.</param>
+    /// <returns>This builder.</returns>
+    public RecordJobBuilder<T> DeliverTo(string targetName, IDeliveryTarget<T> target)
     {
+        Runners.JobRegistry.ValidateName(targetName, "target");
         ArgumentNullException.ThrowIfNull(target);
         _definition.Target = _ => target;
         _definition.TargetType = null;
+        _definition.TargetInstance = target;
         _definition.TargetName = null;
-        _definition.TargetKey = target.GetType().Name;
+        _definition.TargetKey = targetName;
         return this;
     }
 

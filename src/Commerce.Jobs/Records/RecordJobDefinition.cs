@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Commerce.Jobs.Records;
 
 /// <summary>A record job as registered: where it reads, where it delivers, where it reports status, and how a record is identified.</summary>
-internal sealed class RecordJobDefinition<T>(string name) : JobDefinition(name)
+internal sealed class RecordJobDefinition<T>(string name) : JobDefinition(name), IDeclaresTarget
 {
     public Func<IServiceProvider, IRecordSource<T>>? Source { get; set; }
 
@@ -26,8 +26,17 @@ internal sealed class RecordJobDefinition<T>(string name) : JobDefinition(name)
     /// <summary>Gets or sets the service the status sink is resolved as (<c>ReportStatusTo&lt;TSink&gt;()</c>), checked at start-up.</summary>
     public Type? SinkType { get; set; }
 
-    /// <summary>Gets or sets the name the target's health and concurrency limit are kept under (a named target's name, or its type's).</summary>
+    /// <summary>Gets or sets the instance the job delivers to (<c>DeliverTo(instance)</c>), which tells two declared targets apart.</summary>
+    public IDeliveryTarget<T>? TargetInstance { get; set; }
+
+    /// <summary>
+    /// Gets or sets the name the health and concurrency limit of a target the job declares itself are kept under: the name
+    /// given to <c>DeliverTo</c>, or the job's name. <see langword="null"/> for a target registered with <c>AddTarget</c>.
+    /// </summary>
     public string? TargetKey { get; set; }
+
+    /// <inheritdoc />
+    public DeclaredTarget? DeclaredTarget => TargetName is null && TargetKey is { } key && (TargetType ?? (object?)TargetInstance) is { } identity ? new(key, identity) : null;
 
     /// <summary>Gets or sets a value indicating whether the job reads from its inbox in the store (<c>ReadFromInbox</c>).</summary>
     public bool Inbox { get; set; }
@@ -74,7 +83,7 @@ internal sealed class RecordJobDefinition<T>(string name) : JobDefinition(name)
     public override IJobExecutor CreateExecutor(IServiceProvider services, JobOptions options)
     {
         var recordId = GetRecordId();
-        var named = TargetName is null ? null : new NamedTargetAdapter<T>(services.GetRequiredService<NamedTargets>().Get(TargetName));
+        var named = TargetName is null ? null : NamedTargetAdapter<T>.For(services.GetRequiredService<NamedTargets>().Get(TargetName));
         var health = services.GetService<TargetHealthRegistry>()?.Get(TargetName ?? TargetKey ?? Name);
         return new RecordJobExecutor<T>(this, options, recordId, named, health, services.GetRequiredService<IJobStore>(), services.GetRequiredService<TimeProvider>());
     }

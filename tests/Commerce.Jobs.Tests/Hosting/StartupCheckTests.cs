@@ -118,7 +118,7 @@ public sealed class StartupCheckTests
             Config(
                 ("CommerceJobs:Jobs:Order-Submit:BatchSize", "5"),
                 ("CommerceJobs:Targets:ERP:MaxConcurrency", "2"),
-                ("CommerceJobs:Targets:FooTarget:MaxConcurrency", "2")));
+                ("CommerceJobs:Targets:typed:MaxConcurrency", "2")));
 
         Assert.NotNull(provider.GetRequiredService<IOptions<CommerceJobsOptions>>().Value);
     }
