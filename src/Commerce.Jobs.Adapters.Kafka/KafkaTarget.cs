@@ -21,7 +21,7 @@ namespace Commerce.Jobs.Adapters.Kafka;
 /// When no message was delivered or rejected on its own because no broker could be reached (timeouts, transport
 /// errors), the batch fails transiently as a whole, so that a dead cluster marks the target unhealthy.
 /// </remarks>
-internal sealed partial class KafkaTarget : IDeliveryTarget, IDisposable
+internal sealed partial class KafkaTarget : IDeliveryTarget, IDeliveryTarget<EntityChange>, IDisposable
 {
     private readonly string _topic;
     private readonly ProducerConfig _config;
@@ -87,7 +87,21 @@ internal sealed partial class KafkaTarget : IDeliveryTarget, IDisposable
     public string Topic => _topic;
 
     /// <inheritdoc />
-    public async ValueTask<DeliveryResult> DeliverAsync<T>(DeliveryBatch<T> batch, CancellationToken cancellationToken)
+    /// <remarks>Every record, an <see cref="EntityChange"/> too, is a record here; entity changes go through <see cref="DeliverAsync(DeliveryBatch{EntityChange}, CancellationToken)"/>.</remarks>
+    public ValueTask<DeliveryResult> DeliverAsync<T>(DeliveryBatch<T> batch, CancellationToken cancellationToken)
+        => ProduceAsync(batch, CreateMessage, cancellationToken);
+
+    /// <summary>
+    /// Delivers a batch of entity changes: each message is keyed by the entity id, carries the change's payload (no value —
+    /// a tombstone — for a delete) and its type, kind and version in headers.
+    /// </summary>
+    /// <param name="batch">The changes.</param>
+    /// <param name="cancellationToken">Cancelled when the delivery stops.</param>
+    /// <returns>What became of the batch or of each change.</returns>
+    public ValueTask<DeliveryResult> DeliverAsync(DeliveryBatch<EntityChange> batch, CancellationToken cancellationToken)
+        => ProduceAsync(batch, CreateChangeMessage, cancellationToken);
+
+    private async ValueTask<DeliveryResult> ProduceAsync<T>(DeliveryBatch<T> batch, Func<DeliveryBatch<T>, int, Message<string, byte[]>> createMessage, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
         cancellationToken.ThrowIfCancellationRequested();
@@ -107,7 +121,7 @@ internal sealed partial class KafkaTarget : IDeliveryTarget, IDisposable
             Message<string, byte[]> message;
             try
             {
-                message = CreateMessage(batch, i);
+                message = createMessage(batch, i);
             }
             catch (Exception ex) when (ex is JsonException or NotSupportedException)
             {
@@ -226,32 +240,35 @@ internal sealed partial class KafkaTarget : IDeliveryTarget, IDisposable
 
     private Message<string, byte[]> CreateMessage<T>(DeliveryBatch<T> batch, int index)
     {
-        var record = batch.Records.Span[index];
-        var headers = new Headers
-        {
-            { KafkaTargetDefaults.IdempotencyKeyHeader, Encoding.ASCII.GetBytes(batch.GetIdempotencyKey(index)) },
-            { KafkaTargetDefaults.JobHeader, Encoding.ASCII.GetBytes(IdempotencyKey.Encode(batch.JobName)) },
-        };
-        if (record is EntityChange change)
-        {
-            headers.Add(KafkaTargetDefaults.EntityTypeHeader, Encoding.ASCII.GetBytes(IdempotencyKey.Encode(change.EntityType)));
-            headers.Add(KafkaTargetDefaults.ChangeKindHeader, change.Kind == EntityChangeKind.Delete ? "delete"u8.ToArray() : "upsert"u8.ToArray());
-            headers.Add(KafkaTargetDefaults.EntityVersionHeader, Encoding.UTF8.GetBytes(change.Version.ToString(CultureInfo.InvariantCulture)));
-            return new Message<string, byte[]>
-            {
-                Key = change.Id,
-                Value = change.Kind == EntityChangeKind.Delete ? null! : JsonSerializer.SerializeToUtf8Bytes(change.Payload, _json),
-                Headers = headers,
-            };
-        }
-
+        var headers = Headers(batch, index);
         return new Message<string, byte[]>
         {
             Key = batch.GetRecordId(index),
-            Value = JsonSerializer.SerializeToUtf8Bytes(record, _json),
+            Value = JsonSerializer.SerializeToUtf8Bytes(batch.Records.Span[index], _json),
             Headers = headers,
         };
     }
+
+    private Message<string, byte[]> CreateChangeMessage(DeliveryBatch<EntityChange> batch, int index)
+    {
+        var change = batch.Records.Span[index];
+        var headers = Headers(batch, index);
+        headers.Add(KafkaTargetDefaults.EntityTypeHeader, Encoding.ASCII.GetBytes(IdempotencyKey.Encode(change.EntityType)));
+        headers.Add(KafkaTargetDefaults.ChangeKindHeader, change.Kind == EntityChangeKind.Delete ? "delete"u8.ToArray() : "upsert"u8.ToArray());
+        headers.Add(KafkaTargetDefaults.EntityVersionHeader, Encoding.UTF8.GetBytes(change.Version.ToString(CultureInfo.InvariantCulture)));
+        return new Message<string, byte[]>
+        {
+            Key = change.Id,
+            Value = change.Kind == EntityChangeKind.Delete ? null! : JsonSerializer.SerializeToUtf8Bytes(change.Payload, _json),
+            Headers = headers,
+        };
+    }
+
+    private static Headers Headers<T>(DeliveryBatch<T> batch, int index) => new()
+    {
+        { KafkaTargetDefaults.IdempotencyKeyHeader, Encoding.ASCII.GetBytes(batch.GetIdempotencyKey(index)) },
+        { KafkaTargetDefaults.JobHeader, Encoding.ASCII.GetBytes(IdempotencyKey.Encode(batch.JobName)) },
+    };
 
     private IProducer<string, byte[]> CurrentProducer()
     {

@@ -1,7 +1,11 @@
 namespace Commerce.Jobs;
 
 /// <summary>A named delivery target that accepts records of any type (an HTTP endpoint, a folder, a blob container).</summary>
-/// <remarks>Record jobs and entity syncs name it in <c>DeliverTo("name")</c>.</remarks>
+/// <remarks>
+/// Record jobs and entity syncs name it in <c>DeliverTo("name")</c>. A target that also implements
+/// <see cref="IDeliveryTarget{T}"/> for a record type receives batches of that type through it: entity sync delivers
+/// through <see cref="IDeliveryTarget{T}"/> of <see cref="EntityChange"/> when the target has it.
+/// </remarks>
 public interface IDeliveryTarget
 {
     /// <summary>Gets the target's name, unique among the host's targets.</summary>

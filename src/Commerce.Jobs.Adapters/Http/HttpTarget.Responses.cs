@@ -123,10 +123,6 @@ internal sealed partial class HttpTarget
         return text.Length > MaxSnippetChars ? $": {text[..MaxSnippetChars]}…" : $": {text}";
     }
 
-    /// <summary>The id a bulk-documents answer names a record by: an entity change's entity id, otherwise the record id.</summary>
-    private static Func<int, string> DocumentIds<T>(DeliveryBatch<T> batch)
-        => i => batch.Records.Span[i] is EntityChange change ? change.Id : batch.GetRecordId(i);
-
     /// <summary>
     /// Reads <c>{"results":[{"id":"..","status":"delivered|transient|permanent","error":".."}]}</c> from a 2xx answer.
     /// A body without <c>results</c> means every record was delivered; a <c>results</c> that cannot be read fails the batch transiently.

@@ -76,7 +76,11 @@ internal sealed partial class HttpTarget : IDeliveryTarget
     public string Name { get; }
 
     /// <inheritdoc />
-    public async ValueTask<DeliveryResult> DeliverAsync<T>(DeliveryBatch<T> batch, CancellationToken cancellationToken)
+    /// <remarks>Every record, an <see cref="EntityChange"/> too, is a record here; entity changes go through <see cref="DeliverAsync(DeliveryBatch{EntityChange}, CancellationToken)"/>.</remarks>
+    public ValueTask<DeliveryResult> DeliverAsync<T>(DeliveryBatch<T> batch, CancellationToken cancellationToken)
+        => DeliverAsync(batch, RecordDocuments<T>.Instance, cancellationToken);
+
+    private async ValueTask<DeliveryResult> DeliverAsync<T>(DeliveryBatch<T> batch, Documents<T> documents, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
         cancellationToken.ThrowIfCancellationRequested();
@@ -87,29 +91,29 @@ internal sealed partial class HttpTarget : IDeliveryTarget
 
         return _mode == HttpTargetMode.PerRecord
             ? await DeliverEachAsync(batch, cancellationToken).ConfigureAwait(false)
-            : await DeliverBatchAsync(batch, splitOnFailure: true, cancellationToken).ConfigureAwait(false);
+            : await DeliverBatchAsync(batch, documents, splitOnFailure: true, cancellationToken).ConfigureAwait(false);
     }
 
-    private async ValueTask<DeliveryResult> DeliverBatchAsync<T>(DeliveryBatch<T> batch, bool splitOnFailure, CancellationToken cancellationToken)
+    private async ValueTask<DeliveryResult> DeliverBatchAsync<T>(DeliveryBatch<T> batch, Documents<T> documents, bool splitOnFailure, CancellationToken cancellationToken)
     {
         byte[] body;
         string key;
         try
         {
             key = BatchIdempotencyKey.Compute(batch);
-            body = SerializeBatch(batch, key);
+            body = SerializeBatch(batch, documents, key);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             return splitOnFailure
-                ? await DeliverBuildableAsync(batch, ex, cancellationToken).ConfigureAwait(false)
+                ? await DeliverBuildableAsync(batch, documents, ex, cancellationToken).ConfigureAwait(false)
                 : DeliveryResult.PermanentFailure(Redact($"HTTP target '{Name}': records of type {typeof(T).Name} cannot be serialized to JSON: {ex.GetType().Name}: {ex.Message}"));
         }
 
         var answer = await SendAsync(CreateRequest(body, key), batch.Count, readResults: true, cancellationToken).ConfigureAwait(false);
         return answer.Status switch
         {
-            RecordStatus.Delivered when answer.Body.Length > 0 && answer.IsJson => ReadResults(batch, answer, _mode == HttpTargetMode.Documents ? DocumentIds(batch) : batch.GetRecordId),
+            RecordStatus.Delivered when answer.Body.Length > 0 && answer.IsJson => ReadResults(batch, answer, _mode == HttpTargetMode.Documents ? documents.Ids(batch) : batch.GetRecordId),
             RecordStatus.Delivered => DeliveryResult.Delivered,
             RecordStatus.TransientFailure => DeliveryResult.TransientFailure(answer.Error!, answer.RetryAfter),
             _ => DeliveryResult.PermanentFailure(answer.Error!),
@@ -120,7 +124,7 @@ internal sealed partial class HttpTarget : IDeliveryTarget
     /// A batch whose body cannot be built: each record that cannot be serialized (or whose id cannot be read) fails
     /// permanently, alone, and the others go out as a batch of their own, with its own key.
     /// </summary>
-    private async ValueTask<DeliveryResult> DeliverBuildableAsync<T>(DeliveryBatch<T> batch, Exception error, CancellationToken cancellationToken)
+    private async ValueTask<DeliveryResult> DeliverBuildableAsync<T>(DeliveryBatch<T> batch, Documents<T> documents, Exception error, CancellationToken cancellationToken)
     {
         var outcomes = new RecordOutcome[batch.Count];
         var buildable = new List<int>(batch.Count);
@@ -133,7 +137,7 @@ internal sealed partial class HttpTarget : IDeliveryTarget
                 using var writer = new Utf8JsonWriter(scratch, _writerOptions);
                 if (_mode == HttpTargetMode.Documents)
                 {
-                    WriteOperation(writer, batch.GetRecordId(i), batch.GetIdempotencyKey(i), batch.Records.Span[i]);
+                    documents.Write(this, writer, batch.GetRecordId(i), batch.GetIdempotencyKey(i), batch.Records.Span[i]);
                 }
                 else
                 {
@@ -163,7 +167,7 @@ internal sealed partial class HttpTarget : IDeliveryTarget
         }
 
         var rest = new DeliveryBatch<T>(batch.JobName, records, record => ids[IndexOf(records, record)], batch.Attempt);
-        var result = await DeliverBatchAsync(rest, splitOnFailure: false, cancellationToken).ConfigureAwait(false);
+        var result = await DeliverBatchAsync(rest, documents, splitOnFailure: false, cancellationToken).ConfigureAwait(false);
         if (result.BatchStatus == RecordStatus.TransientFailure)
         {
             // The call for the rest failed as a whole (endpoint down, timeout, 5xx, 429) and no record reached the
@@ -270,7 +274,7 @@ internal sealed partial class HttpTarget : IDeliveryTarget
             : DeliveryResult.PerRecord(outcomes, retryAfter);
     }
 
-    private byte[] SerializeBatch<T>(DeliveryBatch<T> batch, string batchKey)
+    private byte[] SerializeBatch<T>(DeliveryBatch<T> batch, Documents<T> documents, string batchKey)
     {
         var buffer = new ArrayBufferWriter<byte>(Math.Min(batch.Count, 4096) * 128);
         using (var writer = new Utf8JsonWriter(buffer, _writerOptions))
@@ -284,7 +288,7 @@ internal sealed partial class HttpTarget : IDeliveryTarget
                 writer.WriteStartArray("operations"u8);
                 for (var i = 0; i < records.Length; i++)
                 {
-                    WriteOperation(writer, batch.GetRecordId(i), batch.GetIdempotencyKey(i), records[i]);
+                    documents.Write(this, writer, batch.GetRecordId(i), batch.GetIdempotencyKey(i), records[i]);
                 }
             }
             else
@@ -326,33 +330,6 @@ internal sealed partial class HttpTarget : IDeliveryTarget
         writer.WriteString("idempotencyKey"u8, key);
         writer.WritePropertyName("record"u8);
         JsonSerializer.Serialize(writer, record, _json);
-        writer.WriteEndObject();
-    }
-
-    /// <summary>One bulk operation: an entity change's upsert or delete of its document, or an upsert of any other record.</summary>
-    private void WriteOperation<T>(Utf8JsonWriter writer, string recordId, string key, T record)
-    {
-        writer.WriteStartObject();
-        if (record is EntityChange change)
-        {
-            writer.WriteString("action"u8, change.Kind == EntityChangeKind.Delete ? "delete"u8 : "upsert"u8);
-            writer.WriteString("id"u8, change.Id);
-            writer.WriteString("idempotencyKey"u8, key);
-            if (change.Kind != EntityChangeKind.Delete)
-            {
-                writer.WritePropertyName("document"u8);
-                JsonSerializer.Serialize(writer, change.Payload, _json);
-            }
-        }
-        else
-        {
-            writer.WriteString("action"u8, "upsert"u8);
-            writer.WriteString("id"u8, recordId);
-            writer.WriteString("idempotencyKey"u8, key);
-            writer.WritePropertyName("document"u8);
-            JsonSerializer.Serialize(writer, record, _json);
-        }
-
         writer.WriteEndObject();
     }
 

@@ -34,6 +34,37 @@ public sealed class SearchIngestionTests(KestrelServer server) : IClassFixture<K
     }
 
     [Fact]
+    public async Task Entity_changes_through_the_typed_contract_are_upserts_and_deletes_of_their_entities()
+    {
+        var endpoint = server.NewEndpoint();
+        IDeliveryTarget<EntityChange> sut = CreateSut(endpoint);
+        var changes = new[] { EntityChange.Upsert("products", "p-1", new { name = "Chair" }, 3), EntityChange.Delete("products", "p-2", 8) };
+
+        var result = await sut.DeliverAsync(new DeliveryBatch<EntityChange>("products", changes, c => c.RecordId, 0), CancellationToken.None);
+
+        Assert.Same(DeliveryResult.Delivered, result);
+        var operations = Assert.Single(endpoint.Requests).Json().GetProperty("operations").EnumerateArray().ToArray();
+        Assert.Equal(["upsert", "delete"], operations.Select(o => o.GetProperty("action").GetString()));
+        Assert.Equal(["p-1", "p-2"], operations.Select(o => o.GetProperty("id").GetString()));
+        Assert.Equal("Chair", operations[0].GetProperty("document").GetProperty("name").GetString());
+    }
+
+    [Fact]
+    public async Task Through_the_generic_contract_an_entity_change_is_a_record_like_any_other()
+    {
+        var endpoint = server.NewEndpoint();
+        IDeliveryTarget sut = CreateSut(endpoint);
+        var changes = new[] { EntityChange.Delete("products", "p-2", 8) };
+
+        await sut.DeliverAsync(new DeliveryBatch<EntityChange>("products", changes, c => c.RecordId, 0), CancellationToken.None);
+
+        var operation = Assert.Single(Assert.Single(endpoint.Requests).Json().GetProperty("operations").EnumerateArray().ToArray());
+        Assert.Equal("upsert", operation.GetProperty("action").GetString());
+        Assert.Equal(changes[0].RecordId, operation.GetProperty("id").GetString());
+        Assert.Equal("p-2", operation.GetProperty("document").GetProperty("id").GetString());
+    }
+
+    [Fact]
     public async Task Any_record_is_an_upsert_under_its_record_id()
     {
         var endpoint = server.NewEndpoint();

@@ -64,6 +64,26 @@ public sealed class KafkaTargetTests(KafkaMockCluster cluster) : IDisposable
     }
 
     [Fact]
+    public async Task Entity_changes_go_through_the_typed_contract_and_through_the_generic_one_a_change_is_a_record_like_any_other()
+    {
+        var sut = CreateSut();
+        var delete = EntityChange.Delete("categories", "shoes", 3);
+
+        IDeliveryTarget<EntityChange> typed = sut;
+        IDeliveryTarget generic = sut;
+        Assert.Equal(RecordStatus.Delivered, (await typed.DeliverAsync(new DeliveryBatch<EntityChange>("categories", [delete], c => c.RecordId, 0), CancellationToken.None)).BatchStatus);
+        Assert.Equal(RecordStatus.Delivered, (await generic.DeliverAsync(new DeliveryBatch<EntityChange>("categories", [delete], c => c.RecordId, 0), CancellationToken.None)).BatchStatus);
+
+        var messages = cluster.ReadAll(_topic);
+        var tombstone = Assert.Single(messages, m => m.Message.Key == "shoes");
+        Assert.Null(tombstone.Message.Value);
+        Assert.Equal("delete", KafkaMockCluster.Header(tombstone, "change-kind"));
+        var record = Assert.Single(messages, m => m.Message.Key == delete.RecordId);
+        Assert.Equal("shoes", JsonSerializer.Deserialize<JsonElement>(record.Message.Value).GetProperty("id").GetString());
+        Assert.DoesNotContain(record.Message.Headers, h => h.Key == "change-kind");
+    }
+
+    [Fact]
     public async Task Headers_carry_outside_values_as_one_line_of_visible_ASCII_and_the_safe_idempotency_key()
     {
         var sut = CreateSut();
