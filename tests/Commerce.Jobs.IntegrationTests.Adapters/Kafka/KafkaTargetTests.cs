@@ -71,8 +71,8 @@ public sealed class KafkaTargetTests(KafkaMockCluster cluster) : IDisposable
 
         IDeliveryTarget<EntityChange> typed = sut;
         IDeliveryTarget generic = sut;
-        Assert.Equal(RecordStatus.Delivered, (await typed.DeliverAsync(new DeliveryBatch<EntityChange>("categories", [delete], c => c.RecordId, 0), CancellationToken.None)).BatchStatus);
-        Assert.Equal(RecordStatus.Delivered, (await generic.DeliverAsync(new DeliveryBatch<EntityChange>("categories", [delete], c => c.RecordId, 0), CancellationToken.None)).BatchStatus);
+        Assert.Equal(RecordStatus.Delivered, (await typed.DeliverAsync(new DeliveryBatch<EntityChange>("categories", new[] { delete }, c => c.RecordId, 0), CancellationToken.None)).BatchStatus);
+        Assert.Equal(RecordStatus.Delivered, (await generic.DeliverAsync(new DeliveryBatch<EntityChange>("categories", new[] { delete }, c => c.RecordId, 0), CancellationToken.None)).BatchStatus);
 
         var messages = cluster.ReadAll(_topic);
         var tombstone = Assert.Single(messages, m => m.Message.Key == "shoes");
