@@ -1,4 +1,7 @@
 using Commerce.Jobs.Tests.TestSupport;
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -184,6 +187,19 @@ public sealed class TargetNamingTests
         Assert.Throws<ArgumentException>(() => services.AddCommerceJobs(jobs => jobs.AddRecordJob<Order>("order-export").DeliverTo<OrderTarget>(name)));
     }
 
+    [Property(MaxTest = 300)]
+    public Property A_target_name_is_accepted_exactly_when_it_would_be_a_valid_job_name() => Prop.ForAll(
+        Gen.OneOf(
+            Gen.Elements("erp", "erp-eu", ".", "..", "a/b", "", " erp", "erp\r\n", "erp\0", "bestellübermittlung", "\ud800", new string('a', 101)),
+            Gen.Elements('.', '/', '\\', '?', '#', '%', ' ', '\r', '\n', '\0', 'a', 'Z', '9', '-', '_', 'é', '\ud800').ArrayOf().Select(c => new string(c))).ToArbitrary(),
+        name =>
+        {
+            var asJob = Accepted(jobs => jobs.AddJob(name, static (_, _) => ValueTask.FromResult(JobResult.Success)));
+            var asInstance = Accepted(jobs => jobs.AddRecordJob<Order>("order-submit").DeliverTo(name, new OrderTarget()));
+            var asType = Accepted(jobs => jobs.AddRecordJob<Order>("order-submit").DeliverTo<OrderTarget>(name, ServiceLifetime.Scoped));
+            return asJob == asInstance && asJob == asType;
+        });
+
     [Fact]
     public void ConfigureTarget_gives_the_options_builder_of_the_target()
     {
@@ -196,6 +212,19 @@ public sealed class TargetNamingTests
         }));
 
         Assert.Contains("Target 'order-submit': MaxConcurrency must be at most 8 here.", error.Message, StringComparison.Ordinal);
+    }
+
+    private static bool Accepted(Action<CommerceJobsBuilder> configure)
+    {
+        try
+        {
+            new ServiceCollection().AddCommerceJobs(configure);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 
     private static void Breaks(TargetOptions t)
