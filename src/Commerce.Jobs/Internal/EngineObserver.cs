@@ -10,7 +10,8 @@ namespace Commerce.Jobs.Internal;
 /// </summary>
 /// <remarks>
 /// Calls come on the engine's threads, outside its locks, in the order each component reaches the moment (not globally
-/// ordered). An override must be quick and must not block; what it throws is the engine's worker fault (logged).
+/// ordered). An override must be quick, and must neither block nor throw: what it throws surfaces as a fault of the
+/// component that called it (a worker fault, a failed delivery pass).
 /// </remarks>
 internal abstract class EngineObserver
 {
