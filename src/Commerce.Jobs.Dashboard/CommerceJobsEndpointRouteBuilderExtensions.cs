@@ -29,8 +29,10 @@ public static class CommerceJobsEndpointRouteBuilderExtensions
     /// (CORS) on it: they could then read the antiforgery token that <c>GET {prefix}/api/dashboard</c> hands out.
     /// </returns>
     /// <exception cref="InvalidOperationException">
-    /// Neither a policy nor local-only access was configured; antiforgery is required but not registered; or
-    /// Commerce.Jobs is not registered (<c>services.AddCommerceJobs</c>).
+    /// Neither a policy nor local-only access was configured; the policy is not registered (when the policy provider
+    /// answers at once, as the default one does; a provider that looks policies up asynchronously is not waited for, and
+    /// then each request is refused by the endpoints' authorization, naming the policy); antiforgery is required but not
+    /// registered; or Commerce.Jobs is not registered (<c>services.AddCommerceJobs</c>).
     /// </exception>
     /// <example>
     /// <code>
@@ -110,7 +112,7 @@ public static class CommerceJobsEndpointRouteBuilderExtensions
         {
             var policies = services.GetService<IAuthorizationPolicyProvider>()
                 ?? throw new InvalidOperationException($"MapCommerceJobs: the policy '{name}' needs authorization services; call builder.Services.AddAuthorization(...).");
-            if (policies.GetPolicyAsync(name).GetAwaiter().GetResult() is null)
+            if (IsMissing(policies.GetPolicyAsync(name)))
             {
                 throw new InvalidOperationException($"MapCommerceJobs: no authorization policy named '{name}' is registered; add it with builder.Services.AddAuthorization(o => o.AddPolicy(\"{name}\", ...)).");
             }
@@ -135,5 +137,23 @@ public static class CommerceJobsEndpointRouteBuilderExtensions
                 throw new InvalidOperationException("MapCommerceJobs: AntiforgeryOptions.HeaderName is empty; the dashboard sends its token in a header.");
             }
         }
+    }
+
+    /// <summary>
+    /// Whether a policy lookup answered at once that there is no such policy. Mapping never waits: a lookup still in
+    /// progress (a provider that reads policies from a database, say) is left to finish on its own, and the endpoints'
+    /// authorization looks the policy up again on each request and refuses it, naming the policy, while it is missing.
+    /// </summary>
+    private static bool IsMissing(Task<AuthorizationPolicy?> lookup)
+    {
+        if (!lookup.IsCompleted)
+        {
+            // Observed, so a failure is not reported as unobserved; the request's own lookup reports it.
+            _ = lookup.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            return false;
+        }
+
+        // Completed: reading the result does not block (and rethrows the provider's own error, as before).
+        return lookup.GetAwaiter().GetResult() is null;
     }
 }

@@ -1,3 +1,4 @@
+using Commerce.Jobs.Internal;
 using Commerce.Jobs.Runners;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -5,21 +6,19 @@ namespace Commerce.Jobs.Benchmarks.Infrastructure;
 
 /// <summary>
 /// An engine built in-process the way a host builds it (ServiceCollection + AddLogging + AddCommerceJobs), started,
-/// with a count of finished runs (the engine's <c>RunCompleted</c> event) that benchmarks wait on.
+/// with a count of finished runs (told by the engine to its <see cref="EngineObserver"/>) that benchmarks wait on.
 /// </summary>
 internal sealed class EngineHost : IAsyncDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
-    private readonly ReusableSignal _reached = new();
-    private long _completed;
-    private long _target = long.MaxValue;
+    private readonly RunCounter _counter;
 
     private EngineHost(ServiceProvider services)
     {
         Services = services;
+        _counter = services.GetRequiredService<RunCounter>();
         Engine = services.GetRequiredService<JobEngine>();
-        Engine.RunCompleted += OnRunCompleted;
     }
 
     public ServiceProvider Services { get; }
@@ -27,7 +26,7 @@ internal sealed class EngineHost : IAsyncDisposable
     public JobEngine Engine { get; }
 
     /// <summary>Gets the number of runs finished since the engine started.</summary>
-    public long Completed => Volatile.Read(ref _completed);
+    public long Completed => _counter.Completed;
 
     public static EngineHost Create(Action<CommerceJobsBuilder> configure, TimeProvider? time = null, Action<IServiceCollection>? services = null, bool start = true)
         => FromServices(BuildServices(configure, time, services), start);
@@ -43,6 +42,11 @@ internal sealed class EngineHost : IAsyncDisposable
         }
 
         services?.Invoke(collection);
+
+        // One counter per host; the engine resolves its observer once and calls it behind a null check, as it did the event.
+        var counter = new RunCounter();
+        collection.AddSingleton(counter);
+        collection.AddSingleton<EngineObserver>(counter);
         collection.AddCommerceJobs(configure);
         return collection.BuildServiceProvider();
     }
@@ -60,17 +64,7 @@ internal sealed class EngineHost : IAsyncDisposable
     }
 
     /// <summary>Completes when <see cref="Completed"/> reaches <paramref name="total"/>. One wait at a time.</summary>
-    public ValueTask WhenCompleted(long total)
-    {
-        Volatile.Write(ref _target, total);
-        var wait = _reached.Arm();
-        if (Completed >= total)
-        {
-            _reached.Set();
-        }
-
-        return wait;
-    }
+    public ValueTask WhenCompleted(long total) => _counter.WhenCompleted(total);
 
     /// <summary>Spins (yielding) until <see cref="Completed"/> reaches <paramref name="total"/>: used between invocations, not measured.</summary>
     public void SpinUntilCompleted(long total)
@@ -89,16 +83,37 @@ internal sealed class EngineHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        Engine.RunCompleted -= OnRunCompleted;
         await Engine.StopAsync(CancellationToken.None).ConfigureAwait(false);
         await Services.DisposeAsync().ConfigureAwait(false);
     }
 
-    private void OnRunCompleted(JobRun run)
+    /// <summary>Counts the runs the engine tells finished and signals the one waiter when the count reaches its target.</summary>
+    private sealed class RunCounter : EngineObserver
     {
-        if (Interlocked.Increment(ref _completed) >= Volatile.Read(ref _target))
+        private readonly ReusableSignal _reached = new();
+        private long _completed;
+        private long _target = long.MaxValue;
+
+        public long Completed => Volatile.Read(ref _completed);
+
+        public ValueTask WhenCompleted(long total)
         {
-            _reached.Set();
+            Volatile.Write(ref _target, total);
+            var wait = _reached.Arm();
+            if (Completed >= total)
+            {
+                _reached.Set();
+            }
+
+            return wait;
+        }
+
+        public override void RunCompleted(JobRun run)
+        {
+            if (Interlocked.Increment(ref _completed) >= Volatile.Read(ref _target))
+            {
+                _reached.Set();
+            }
         }
     }
 }

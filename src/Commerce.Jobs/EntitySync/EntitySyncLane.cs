@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using Commerce.Jobs.Diagnostics;
+using Commerce.Jobs.Internal;
 using Commerce.Jobs.Records;
 using Commerce.Jobs.Targets;
 using Microsoft.Extensions.DependencyInjection;
@@ -37,7 +38,6 @@ internal sealed class EntitySyncLane : IDisposable
     private readonly Queue<string> _deletes = new();
     private readonly Queue<string> _upserts = new();
     private readonly List<string> _deferred = [];
-    private readonly List<TaskCompletionSource> _idleWaiters = [];
     private readonly Channel<bool> _doorbell = Channel.CreateBounded<bool>(new BoundedChannelOptions(1)
     {
         FullMode = BoundedChannelFullMode.DropWrite,
@@ -60,6 +60,7 @@ internal sealed class EntitySyncLane : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly CancellationTokenSource _abort = new();
     private readonly ITimer _retryTimer;
+    private readonly EngineObserver? _observer;
     private Task _worker = Task.CompletedTask;
     private Task _stopped = Task.CompletedTask;  // the worker and the cancellations of a stop
 
@@ -109,7 +110,8 @@ internal sealed class EntitySyncLane : IDisposable
             typed = new HealthCheckedTarget<EntityChange>(typed, health.Get(targetName));
         }
 
-        _attempt = new DeliveryAttempt<EntityChange>(entityType, typed, static c => c.RecordId, options.RetryWindow, time);
+        _observer = services.GetService<EngineObserver>();
+        _attempt = new DeliveryAttempt<EntityChange>(entityType, typed, static c => c.RecordId, options.RetryWindow, time, _observer);
         _pipeline = DeliveryAttempt<EntityChange>.CreatePipeline(options.RetryWindow, time, _typeTag, _targetTag);
         _retryTimer = time.CreateTimer(static s => ((EntitySyncLane)s!).Ring(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
@@ -163,6 +165,7 @@ internal sealed class EntitySyncLane : IDisposable
     /// <summary>Starts the worker.</summary>
     public void Start()
     {
+        _observer?.LaneStarted(this);
         _worker = Task.Run(RunAsync);
         Ring();
     }
@@ -302,7 +305,10 @@ internal sealed class EntitySyncLane : IDisposable
         }
     }
 
-    /// <summary>Gets a value indicating whether the worker waits with nothing it could deliver now.</summary>
+    /// <summary>
+    /// Gets a value indicating whether the worker waits with nothing it could deliver now (or the lane stopped). Turning
+    /// idle is told to the <see cref="EngineObserver"/>; turning busy is not, so an observer reads this for the state now.
+    /// </summary>
     internal bool IsIdle
     {
         get
@@ -311,22 +317,6 @@ internal sealed class EntitySyncLane : IDisposable
             {
                 return _idle;
             }
-        }
-    }
-
-    /// <summary>Completes when the worker waits with nothing it could deliver now (held upserts, or skipped changes waiting for their retry, may remain).</summary>
-    internal Task WhenIdleAsync()
-    {
-        lock (_gate)
-        {
-            if (_idle)
-            {
-                return Task.CompletedTask;
-            }
-
-            var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _idleWaiters.Add(waiter);
-            return waiter.Task;
         }
     }
 
@@ -356,15 +346,12 @@ internal sealed class EntitySyncLane : IDisposable
         }
 
         _retryTimer.Dispose();
-        List<TaskCompletionSource> waiters;
         lock (_gate)
         {
             _idle = true;
-            waiters = [.. _idleWaiters];
-            _idleWaiters.Clear();
         }
 
-        waiters.ForEach(w => w.TrySetResult());
+        _observer?.LaneIdle(this);
     }
 
     /// <summary>Releases the lane's timer and cancellation sources; call after <see cref="StopAsync"/>.</summary>
@@ -520,7 +507,7 @@ internal sealed class EntitySyncLane : IDisposable
             }
         }
 
-        List<TaskCompletionSource>? waiters = null;
+        var idle = false;
         lock (_gate)
         {
             if ((_deferred.Count > 0 || stoppedOnSkips || _owedDelivered is not null || _owedForgotten is not null) && !_stop.IsCancellationRequested)
@@ -530,13 +517,14 @@ internal sealed class EntitySyncLane : IDisposable
 
             if (_signals == start)
             {
-                _idle = true;
-                waiters = [.. _idleWaiters];
-                _idleWaiters.Clear();
+                _idle = idle = true;
             }
         }
 
-        waiters?.ForEach(w => w.TrySetResult());
+        if (idle)
+        {
+            _observer?.LaneIdle(this);
+        }
     }
 
     /// <summary>Takes the next batch: deletes first (never paused), then upserts unless paused. Called under the lock.</summary>

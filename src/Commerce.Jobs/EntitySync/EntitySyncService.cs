@@ -623,27 +623,6 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
         _stopRefresh.Dispose();
     }
 
-    /// <summary>
-    /// Completes when every lane waits with nothing it could deliver now, all at the same moment (tests: one lane's full
-    /// sync may publish to another after that one went idle).
-    /// </summary>
-    internal async Task WhenIdleAsync()
-    {
-        while (true)
-        {
-            var lanes = _types.Values.SelectMany(s => s.Lanes).ToArray();
-            await Task.WhenAll(lanes.Select(l => l.WhenIdleAsync())).ConfigureAwait(false);
-            if (lanes.All(l => l.IsIdle))
-            {
-                return;
-            }
-        }
-    }
-
-    /// <summary>Completes when one (type, target) waits with nothing it could deliver now (tests).</summary>
-    internal Task WhenIdleAsync(string entityType, string targetName) =>
-        GetState(entityType).Lanes.Single(l => string.Equals(l.TargetName, targetName, StringComparison.OrdinalIgnoreCase)).WhenIdleAsync();
-
     private static EntityChange Canonical(EntityChange change, string type) =>
         string.Equals(change.EntityType, type, StringComparison.Ordinal) ? change
         : change.Kind == EntityChangeKind.Upsert ? EntityChange.Upsert(type, change.Id, change.Payload, change.Version)

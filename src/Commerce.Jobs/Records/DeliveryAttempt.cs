@@ -1,4 +1,5 @@
 using Commerce.Jobs.Diagnostics;
+using Commerce.Jobs.Internal;
 using Polly;
 using Polly.Retry;
 
@@ -7,8 +8,9 @@ namespace Commerce.Jobs.Records;
 /// <summary>
 /// One batch's way through the retry pipeline: which records are still failing transiently, the window of their
 /// retries, and what each record's outcome is so far. One instance serves a whole run (batches are delivered one at a time).
+/// Each attempt is told to <paramref name="observer"/>, when one is registered.
 /// </summary>
-internal sealed class DeliveryAttempt<T>(string jobName, IDeliveryTarget<T> target, Func<T, string> recordId, RetryWindowOptions retry, TimeProvider time)
+internal sealed class DeliveryAttempt<T>(string jobName, IDeliveryTarget<T> target, Func<T, string> recordId, RetryWindowOptions retry, TimeProvider time, EngineObserver? observer)
 {
     private T[] _retryBuffer = [];
     private int[] _pending = [];
@@ -39,9 +41,6 @@ internal sealed class DeliveryAttempt<T>(string jobName, IDeliveryTarget<T> targ
             return WhyNoRetry() ?? (_attempt > retry.MaxRetries ? $"the {retry.MaxRetries} retries were used up" : null);
         }
     }
-
-    /// <summary>Gets the start time of every delivery attempt of the current batch (for tests of the window).</summary>
-    public List<DateTimeOffset>? AttemptLog { get; set; }
 
     /// <summary>
     /// Builds the Polly pipeline of "up to <see cref="RetryWindowOptions.MaxRetries"/> retries within the window" over delivery
@@ -80,13 +79,12 @@ internal sealed class DeliveryAttempt<T>(string jobName, IDeliveryTarget<T> targ
         _answeredAt = default;
         PendingCount = 0;
         FirstFailureAt = null;
-        AttemptLog?.Clear();
     }
 
     /// <summary>Delivers the records still pending: the whole batch first, then only those that failed transiently.</summary>
     public async ValueTask<DeliveryAttempt<T>> DeliverAsync(CancellationToken cancellationToken)
     {
-        AttemptLog?.Add(time.GetUtcNow());
+        observer?.DeliveryAttempted(jobName, _attempt, time.GetUtcNow());
         var retry = _attempt > 0;
         var count = retry ? PendingCount : _records.Length;
         ReadOnlyMemory<T> memory;

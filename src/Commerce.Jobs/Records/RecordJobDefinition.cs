@@ -1,3 +1,4 @@
+using Commerce.Jobs.Internal;
 using Commerce.Jobs.Runners;
 using Commerce.Jobs.Targets;
 using Microsoft.Extensions.DependencyInjection;
@@ -85,6 +86,6 @@ internal sealed class RecordJobDefinition<T>(string name) : JobDefinition(name),
         var recordId = GetRecordId();
         var named = TargetName is null ? null : NamedTargetAdapter<T>.For(services.GetRequiredService<NamedTargets>().Get(TargetName));
         var health = services.GetService<TargetHealthRegistry>()?.Get(TargetName ?? TargetKey ?? Name);
-        return new RecordJobExecutor<T>(this, options, recordId, named, health, services.GetRequiredService<IJobStore>(), services.GetRequiredService<TimeProvider>());
+        return new RecordJobExecutor<T>(this, options, recordId, named, health, services.GetRequiredService<IJobStore>(), services.GetRequiredService<TimeProvider>(), services.GetService<EngineObserver>());
     }
 }

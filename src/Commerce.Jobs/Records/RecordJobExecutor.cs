@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Commerce.Jobs.Diagnostics;
+using Commerce.Jobs.Internal;
 using Commerce.Jobs.Runners;
 using Commerce.Jobs.Targets;
 using Polly;
@@ -29,9 +30,11 @@ internal sealed class RecordJobExecutor<T> : IJobExecutor
     private readonly TargetHealthMonitor? _health;
     private readonly ResiliencePipeline<DeliveryAttempt<T>> _pipeline;
     private readonly KeyValuePair<string, object?> _jobTag;
+    private readonly EngineObserver? _observer;
 
-    public RecordJobExecutor(RecordJobDefinition<T> definition, JobOptions options, Func<T, string> recordId, IDeliveryTarget<T>? namedTarget, TargetHealthMonitor? health, IJobStore store, TimeProvider time)
+    public RecordJobExecutor(RecordJobDefinition<T> definition, JobOptions options, Func<T, string> recordId, IDeliveryTarget<T>? namedTarget, TargetHealthMonitor? health, IJobStore store, TimeProvider time, EngineObserver? observer)
     {
+        _observer = observer;
         _health = health;
         _jobName = definition.Name;
         _definition = definition;
@@ -44,9 +47,6 @@ internal sealed class RecordJobExecutor<T> : IJobExecutor
 
         _pipeline = DeliveryAttempt<T>.CreatePipeline(options.RetryWindow, time, _jobTag);
     }
-
-    /// <summary>Gets or sets a list that records every delivery attempt's start time (tests of the retry window).</summary>
-    internal List<DateTimeOffset>? AttemptLog { get; set; }
 
     public async ValueTask<JobResult> ExecuteAsync(JobContext context, CancellationToken cancellationToken)
     {
@@ -118,7 +118,7 @@ internal sealed class RecordJobExecutor<T> : IJobExecutor
 
         using var stopReading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var reader = ReadAsync(source, query, batches.Writer, stopReading.Token);
-        var attempt = new DeliveryAttempt<T>(_jobName, target, _recordId, _options.RetryWindow, _time) { AttemptLog = AttemptLog };
+        var attempt = new DeliveryAttempt<T>(_jobName, target, _recordId, _options.RetryWindow, _time, _observer);
         var outcomes = ArrayPool<RecordOutcome>.Shared.Rent(_options.BatchSize);
         string? stopError = null;
         string? pausedError = null;

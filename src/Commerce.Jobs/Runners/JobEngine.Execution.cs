@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using Commerce.Jobs.Diagnostics;
+using Commerce.Jobs.Internal;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Commerce.Jobs.Runners;
@@ -12,8 +13,8 @@ internal sealed partial class JobEngine
     private static readonly KeyValuePair<string, object?>[] TriggerTags = [.. Enum.GetValues<TriggerKind>().Select(t => new KeyValuePair<string, object?>("trigger", t))];
     private static readonly KeyValuePair<string, object?>[] OutcomeTags = [.. Enum.GetValues<JobOutcome>().Select(o => new KeyValuePair<string, object?>("outcome", o))];
 
-    /// <summary>Raised on the worker after a run is recorded and what follows it is triggered (tests and benchmarks wait on it).</summary>
-    internal event Action<JobRun>? RunCompleted;
+    /// <summary>Told on the worker after a run is recorded and what follows it is triggered; <see langword="null"/> unless one is registered (tests, benchmarks).</summary>
+    private readonly EngineObserver? _observer;
 
     /// <summary>A worker: runs one item after another until the channel is completed; no exception ends it.</summary>
     private async Task WorkAsync(WorkerSlot slot)
@@ -101,7 +102,7 @@ internal sealed partial class JobEngine
             }
         }
 
-        RunCompleted?.Invoke(run);
+        _observer?.RunCompleted(run);
     }
 
     /// <summary>Runs the job's body in its own scope, then records the run and notifies, unless the run was abandoned meanwhile.</summary>

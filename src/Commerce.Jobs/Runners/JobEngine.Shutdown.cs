@@ -165,7 +165,7 @@ internal sealed partial class JobEngine
             (records ??= []).Add(RecordAsync(abandoned.Entry, run).AsTask());
             try
             {
-                RunCompleted?.Invoke(run);
+                _observer?.RunCompleted(run);
             }
             catch (Exception ex)
             {

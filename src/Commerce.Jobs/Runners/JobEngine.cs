@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using System.Threading.Channels;
 using Commerce.Jobs.Diagnostics;
+using Commerce.Jobs.Internal;
 using Commerce.Jobs.Records;
 using Commerce.Jobs.Scheduling;
 using Commerce.Jobs.Targets;
@@ -65,6 +66,7 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
         _notifiers = [.. notifiers];
         _time = timeProvider;
         _logger = logger;
+        _observer = services.GetService<EngineObserver>();
 
         var entries = new Dictionary<string, JobEntry>(StringComparer.OrdinalIgnoreCase);
         var capacity = 0;

@@ -1,3 +1,5 @@
+using Commerce.Jobs.Internal;
+using Commerce.Jobs.Tests.TestSupport;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -222,6 +224,8 @@ public sealed class EntitySyncConfigurationTests
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = "Test" });
         builder.Services.AddLogging();
         builder.Services.AddSingleton<TimeProvider>(new FakeTimeProvider(Start));
+        var observer = new TestObserver();
+        builder.Services.AddSingleton<EngineObserver>(observer);
         var search = new RecordingTarget("search");
         builder.Services.AddCommerceJobs(jobs =>
         {
@@ -233,7 +237,7 @@ public sealed class EntitySyncConfigurationTests
         var sync = host.Services.GetRequiredService<IEntitySync>();
 
         await sync.PublishAsync(EntityChange.Upsert(Categories, "c-1", null, 1), None);
-        await host.Services.GetRequiredService<Commerce.Jobs.EntitySync.EntitySyncService>().WhenIdleAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await observer.WhenLanesIdleAsync();
         await host.StopAsync(None);
 
         Assert.Single(search.Log);

@@ -1,5 +1,6 @@
 using Commerce.Jobs.EntitySync;
 using Commerce.Jobs.History;
+using Commerce.Jobs.Internal;
 using Commerce.Jobs.Tests.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
@@ -11,10 +12,9 @@ internal sealed class EntitySyncSut : IAsyncDisposable
 {
     public const string Categories = "categories";
     public static readonly DateTimeOffset Start = new(2026, 1, 5, 8, 0, 0, TimeSpan.Zero);
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
-
-    private EntitySyncSut(ServiceProvider services, FakeTimeProvider time, RecordingTarget[] targets)
+    private EntitySyncSut(ServiceProvider services, FakeTimeProvider time, RecordingTarget[] targets, TestObserver observer)
     {
+        Observer = observer;
         Services = services;
         Time = time;
         Targets = targets;
@@ -32,6 +32,9 @@ internal sealed class EntitySyncSut : IAsyncDisposable
 
     public RecordingTarget[] Targets { get; }
 
+    /// <summary>Gets the observer registered in <see cref="Services"/>: the lanes started and when they went idle, the delivery attempts.</summary>
+    public TestObserver Observer { get; }
+
     public RecordingTarget Search => Targets[0];
 
     public RecordingTarget Erp => Targets[1];
@@ -47,9 +50,11 @@ internal sealed class EntitySyncSut : IAsyncDisposable
     {
         time ??= new FakeTimeProvider(Start);
         targets ??= [new RecordingTarget("search"), new RecordingTarget("erp")];
+        var observer = new TestObserver();
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddSingleton<TimeProvider>(time);
+        services.AddSingleton<EngineObserver>(observer);
         services.AddCommerceJobs(jobs =>
         {
             foreach (var target in targets)
@@ -78,7 +83,7 @@ internal sealed class EntitySyncSut : IAsyncDisposable
                 sync?.Invoke(builder);
             }
         });
-        var sut = new EntitySyncSut(services.BuildServiceProvider(), time, targets);
+        var sut = new EntitySyncSut(services.BuildServiceProvider(), time, targets, observer);
         if (start)
         {
             await sut.Sync.StartAsync(CancellationToken.None);
@@ -90,9 +95,9 @@ internal sealed class EntitySyncSut : IAsyncDisposable
     public static InMemoryJobStore CreateStore() => new();
 
     /// <summary>Waits until every target waits with nothing it could deliver now (bounded, never sleeps).</summary>
-    public Task DrainAsync() => Sync.WhenIdleAsync().WaitAsync(Patience);
+    public Task DrainAsync() => Observer.WhenLanesIdleAsync();
 
-    public Task DrainAsync(string target) => Sync.WhenIdleAsync(Categories, target).WaitAsync(Patience);
+    public Task DrainAsync(string target) => Observer.WhenLaneIdleAsync(Categories, target);
 
     public ValueTask<bool> UpsertAsync(string id, long version, string? type = null) =>
         Sync.PublishAsync(EntityChange.Upsert(type ?? Categories, id, $"{id}@{version}", version), CancellationToken.None);

@@ -222,7 +222,7 @@ public sealed class EntitySyncTests
 
         Assert.Equal(50, sut.Search.State.Count);
         Assert.Empty(sut.Erp.Log);
-        Assert.False(sut.Sync.WhenIdleAsync(Categories, "erp").IsCompleted);
+        Assert.False(sut.Observer.WhenLaneIdleAsync(Categories, "erp").IsCompleted);
         Assert.Equal(50, sut.Status("erp").PendingCount);
         Assert.Equal(0, sut.Status("search").PendingCount);
     }

@@ -55,7 +55,7 @@ public sealed class DeliveryAttemptTests
     }
 
     private static DeliveryAttempt<string> CreateSut(TimeProvider time, DeliveryResult answer) =>
-        new("job", new FixedTarget(answer), static r => r, new RetryWindowOptions { MaxRetries = 3, Window = TimeSpan.FromMinutes(1), BaseDelay = TimeSpan.FromSeconds(1) }, time);
+        new("job", new FixedTarget(answer), static r => r, new RetryWindowOptions { MaxRetries = 3, Window = TimeSpan.FromMinutes(1), BaseDelay = TimeSpan.FromSeconds(1) }, time, observer: null);
 
     /// <summary>Every instance field of the attempt (auto-property backing fields included), as text; arrays by content.</summary>
     private static List<string> Snapshot(object attempt) =>

@@ -1,4 +1,5 @@
 using Commerce.Jobs.History;
+using Commerce.Jobs.Internal;
 using Commerce.Jobs.Records;
 using Commerce.Jobs.Tests.TestSupport;
 using FsCheck;
@@ -91,10 +92,8 @@ public sealed class RecordJobTests
             options.RetryWindow.Window = TimeSpan.FromSeconds(s.windowSeconds);
             var cart = new Cart([new Order("SO1")]);
             var sut = CreateSut(options, cart, erp, cart);
-            var attempts = new List<DateTimeOffset>();
-            sut.Executor.AttemptLog = attempts;
-
             var result = Task.Run(() => sut.RunAsync()).GetAwaiter().GetResult();
+            var attempts = sut.Observer.Attempts.Select(a => a.StartedAt).ToList();
 
             var firstFailure = attempts[0];
             var windowEnd = firstFailure + options.RetryWindow.Window;
@@ -341,17 +340,19 @@ public sealed class RecordJobTests
     private static Sut CreateSut(JobOptions options, IRecordSource<Order> source, IDeliveryTarget<Order> target, IRecordStatusSink<Order>? sink, IJobStore? store = null)
     {
         var time = new AutoAdvanceTimeProvider(TestEngine.Start);
+        var observer = new TestObserver();
         var services = new ServiceCollection()
             .AddSingleton(store ?? new InMemoryJobStore())
             .AddSingleton<TimeProvider>(time)
+            .AddSingleton<EngineObserver>(observer)
             .BuildServiceProvider();
         var definition = new RecordJobDefinition<Order>(Job) { Source = _ => source, Target = _ => target, Sink = sink is null ? null : _ => sink };
-        return new Sut((RecordJobExecutor<Order>)definition.CreateExecutor(services, options), services, time);
+        return new Sut((RecordJobExecutor<Order>)definition.CreateExecutor(services, options), services, time, observer);
     }
 
     public sealed record Scenario(int Size, int BatchSize, int Seed, double Transient, double Permanent, int Retries);
 
-    private sealed record Sut(RecordJobExecutor<Order> Executor, IServiceProvider Services, FakeTimeProvider Time)
+    private sealed record Sut(RecordJobExecutor<Order> Executor, IServiceProvider Services, FakeTimeProvider Time, TestObserver Observer)
     {
         public Task<JobResult> RunAsync(TriggerKind trigger = TriggerKind.Automatic)
             => Executor.ExecuteAsync(new JobContext(Job, Guid.NewGuid(), trigger, null, Services, Time), CancellationToken.None).AsTask().WaitAsync(Patience);

@@ -82,7 +82,7 @@ public sealed class TargetHealthTests
         var erp = new ScriptedErp(b => DeliveryResult.PerRecord([.. Enumerable.Range(0, b.Count).Select(i => poison.Contains(b.GetRecordId(i)) ? RecordOutcome.Transient("lock timeout on this order") : RecordOutcome.Delivered)]));
         var services = new ServiceCollection().AddSingleton<IJobStore>(new InMemoryJobStore()).AddSingleton<TimeProvider>(time).BuildServiceProvider();
         var definition = new RecordJobDefinition<Order>("order-submit") { Source = _ => cart, Target = _ => erp, Sink = _ => cart };
-        var executor = new RecordJobExecutor<Order>(definition, new JobOptions { BatchSize = 1 }, o => o.Number, null, monitor, services.GetRequiredService<IJobStore>(), time);
+        var executor = new RecordJobExecutor<Order>(definition, new JobOptions { BatchSize = 1 }, o => o.Number, null, monitor, services.GetRequiredService<IJobStore>(), time, observer: null);
 
         var result = await Task.Run(() => executor.ExecuteAsync(new JobContext("order-submit", Guid.NewGuid(), TriggerKind.Manual, null, services, time), CancellationToken.None).AsTask()).WaitAsync(TimeSpan.FromSeconds(60));
 
@@ -167,7 +167,7 @@ public sealed class TargetHealthTests
         var definition = new RecordJobDefinition<Order>("order-submit") { Source = _ => source, Target = _ => erp, Sink = _ => cart };
         var options = new JobOptions { BatchSize = 1, MaxItemsToSkip = 3 };
         options.RetryWindow.MaxRetries = 0;
-        var executor = new RecordJobExecutor<Order>(definition, options, o => o.Number, null, monitor, services.GetRequiredService<IJobStore>(), time);
+        var executor = new RecordJobExecutor<Order>(definition, options, o => o.Number, null, monitor, services.GetRequiredService<IJobStore>(), time, observer: null);
 
         var result = await Task.Run(() => executor.ExecuteAsync(new JobContext("order-submit", Guid.NewGuid(), TriggerKind.Manual, null, services, time), CancellationToken.None).AsTask()).WaitAsync(TimeSpan.FromSeconds(60));
 

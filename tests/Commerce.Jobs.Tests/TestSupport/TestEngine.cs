@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using Commerce.Jobs.Internal;
 using Commerce.Jobs.Runners;
 using Commerce.Jobs.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -8,25 +8,19 @@ namespace Commerce.Jobs.Tests.TestSupport;
 
 /// <summary>
 /// An engine on a fake clock (seen through its own <see cref="TimerCountingClock"/>), started, with a way to await runs
-/// and the engine's timers deterministically.
+/// and the engine's timers deterministically (through its <see cref="TestObserver"/>).
 /// </summary>
 internal sealed class TestEngine : IAsyncDisposable
 {
     public static readonly DateTimeOffset Start = new(2026, 1, 5, 8, 0, 0, TimeSpan.Zero);
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
-
-    private readonly ConcurrentQueue<JobRun> _runs = new();
-    private readonly Lock _gate = new();
-    private readonly List<(Func<IReadOnlyCollection<JobRun>, bool> Condition, TaskCompletionSource Done)> _waiters = [];
-
-    private TestEngine(ServiceProvider services, FakeTimeProvider time, TimerCountingClock clock)
+    private TestEngine(ServiceProvider services, FakeTimeProvider time, TimerCountingClock clock, TestObserver observer)
     {
         Services = services;
         Time = time;
         Clock = clock;
+        Observer = observer;
         Engine = services.GetRequiredService<JobEngine>();
-        Engine.RunCompleted += OnRunCompleted;
-        clock.Changed += OnClockChanged;
+        clock.Changed += observer.Recheck;
     }
 
     public ServiceProvider Services { get; }
@@ -38,7 +32,10 @@ internal sealed class TestEngine : IAsyncDisposable
 
     public JobEngine Engine { get; }
 
-    public IReadOnlyCollection<JobRun> Runs => _runs;
+    /// <summary>Gets the observer registered in <see cref="Services"/>: the runs, delivery attempts and lanes the engine told.</summary>
+    public TestObserver Observer { get; }
+
+    public IReadOnlyCollection<JobRun> Runs => Observer.Runs;
 
     public static TestEngine Create(Action<CommerceJobsBuilder> configure, FakeTimeProvider? time = null, Action<IServiceCollection>? services = null, bool start = true)
     {
@@ -47,9 +44,11 @@ internal sealed class TestEngine : IAsyncDisposable
         var collection = new ServiceCollection();
         collection.AddLogging();
         collection.AddSingleton<TimeProvider>(clock);
+        var observer = new TestObserver();
+        collection.AddSingleton<EngineObserver>(observer);
         services?.Invoke(collection);
         collection.AddCommerceJobs(configure);
-        var engine = new TestEngine(collection.BuildServiceProvider(), time, clock);
+        var engine = new TestEngine(collection.BuildServiceProvider(), time, clock, observer);
         if (start)
         {
             engine.Engine.Start();
@@ -59,21 +58,7 @@ internal sealed class TestEngine : IAsyncDisposable
     }
 
     /// <summary>Waits until the finished runs (and the clock's timers) satisfy <paramref name="condition"/> (bounded, never sleeps).</summary>
-    public Task WaitForAsync(Func<IReadOnlyCollection<JobRun>, bool> condition)
-    {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        lock (_gate)
-        {
-            if (condition(_runs))
-            {
-                return Task.CompletedTask;
-            }
-
-            _waiters.Add((condition, done));
-        }
-
-        return done.Task.WaitAsync(Patience);
-    }
+    public Task WaitForAsync(Func<IReadOnlyCollection<JobRun>, bool> condition) => Observer.WaitForAsync(() => condition(Observer.Runs));
 
     public Task WaitForRunsAsync(string job, int count) => WaitForAsync(runs => runs.Count(r => r.JobName == job) >= count);
 
@@ -88,34 +73,5 @@ internal sealed class TestEngine : IAsyncDisposable
     {
         await Engine.StopAsync(CancellationToken.None);
         await Services.DisposeAsync();
-    }
-
-    private void OnRunCompleted(JobRun run)
-    {
-        lock (_gate)
-        {
-            _runs.Enqueue(run);
-            CheckWaiters();
-        }
-    }
-
-    private void OnClockChanged()
-    {
-        lock (_gate)
-        {
-            CheckWaiters();
-        }
-    }
-
-    private void CheckWaiters()
-    {
-        for (var i = _waiters.Count - 1; i >= 0; i--)
-        {
-            if (_waiters[i].Condition(_runs))
-            {
-                _waiters[i].Done.TrySetResult();
-                _waiters.RemoveAt(i);
-            }
-        }
     }
 }
