@@ -1,4 +1,5 @@
 using Commerce.Jobs.Runners;
+using Commerce.Jobs.Storage;
 using Commerce.Jobs.Targets;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -76,6 +77,6 @@ internal sealed class RecordJobDefinition<T>(string name) : JobDefinition(name)
         var recordId = GetRecordId();
         var named = TargetName is null ? null : new NamedTargetAdapter<T>(services.GetRequiredService<NamedTargets>().Get(TargetName));
         var health = services.GetService<TargetHealthRegistry>()?.Get(TargetName ?? TargetKey ?? Name);
-        return new RecordJobExecutor<T>(this, options, recordId, named, health, services.GetRequiredService<IJobStore>(), services.GetRequiredService<TimeProvider>());
+        return new RecordJobExecutor<T>(this, options, recordId, named, health, services.GetRequiredService<IRecordStore>(), services.GetRequiredService<TimeProvider>());
     }
 }

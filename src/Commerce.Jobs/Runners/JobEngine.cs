@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using Commerce.Jobs.Diagnostics;
 using Commerce.Jobs.Records;
 using Commerce.Jobs.Scheduling;
+using Commerce.Jobs.Storage;
 using Commerce.Jobs.Targets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;

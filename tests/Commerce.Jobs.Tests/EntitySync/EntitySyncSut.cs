@@ -1,5 +1,6 @@
 using Commerce.Jobs.EntitySync;
 using Commerce.Jobs.History;
+using Commerce.Jobs.Storage;
 using Commerce.Jobs.Tests.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;

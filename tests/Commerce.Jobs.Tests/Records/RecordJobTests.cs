@@ -1,5 +1,7 @@
 using Commerce.Jobs.History;
 using Commerce.Jobs.Records;
+using Commerce.Jobs.Storage;
+using Commerce.Jobs.Testing;
 using Commerce.Jobs.Tests.TestSupport;
 using FsCheck;
 using FsCheck.Fluent;
@@ -219,13 +221,13 @@ public sealed class RecordJobTests
 
         await sut.RunAsync();
         await sut.RunAsync();
-        var failure = Assert.Single(await store.GetRecordFailuresAsync(Job, CancellationToken.None));
+        var failure = Assert.Single(await store.ReadAllRecordFailuresAsync(Job));
         Assert.Equal(("SO2", RecordStatus.Skipped, "ERP busy", 2), (failure.RecordId, failure.Status, failure.Error, failure.Attempts));
 
         down = false;
         var result = await sut.RunAsync();
         Assert.Equal(new RecordCounts(1, 1, 0, 0), result.Counts);
-        Assert.Empty(await store.GetRecordFailuresAsync(Job, CancellationToken.None));
+        Assert.Empty(await store.ReadAllRecordFailuresAsync(Job));
     }
 
     [Fact]
@@ -341,8 +343,10 @@ public sealed class RecordJobTests
     private static Sut CreateSut(JobOptions options, IRecordSource<Order> source, IDeliveryTarget<Order> target, IRecordStatusSink<Order>? sink, IJobStore? store = null)
     {
         var time = new AutoAdvanceTimeProvider(TestEngine.Start);
+        store ??= new InMemoryJobStore();
         var services = new ServiceCollection()
-            .AddSingleton(store ?? new InMemoryJobStore())
+            .AddSingleton(store)
+            .AddSingleton<IRecordStore>(store)
             .AddSingleton<TimeProvider>(time)
             .BuildServiceProvider();
         var definition = new RecordJobDefinition<Order>(Job) { Source = _ => source, Target = _ => target, Sink = sink is null ? null : _ => sink };
