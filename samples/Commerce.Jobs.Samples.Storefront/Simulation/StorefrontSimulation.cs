@@ -23,7 +23,7 @@ internal sealed class StorefrontSimulation(
     FakeSearch search,
     IJobTrigger jobTriggers,
     IRecordInbox inbox,
-    IJobStore store,
+    IRecordStore store,
     IJobRunner jobRunner,
     IEntitySync entitySync,
     SampleOptions options,
