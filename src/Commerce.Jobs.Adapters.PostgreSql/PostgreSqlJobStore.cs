@@ -193,6 +193,9 @@ internal sealed partial class PostgreSqlJobStore : IJobStore, IAsyncDisposable, 
         return await ReadFailuresAsync(command, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>The statement that reads a page of failures in <paramref name="schema"/> (tests look at its plan).</summary>
+    internal static string FailurePageSql(string schema) => new Sql(PostgreSqlStoreMigrations.Quote(schema)).GetFailuresPage;
+
     private static async ValueTask<IReadOnlyList<RecordFailure>> ReadFailuresAsync(NpgsqlCommand command, CancellationToken cancellationToken)
     {
         var failures = new List<RecordFailure>();

@@ -184,9 +184,7 @@ internal sealed partial class SqliteJobStore
         return UseAsync((jobName, after, limit), static (store, args) =>
         {
             // The primary key (job_name, record_id) serves the range and the order: one page read, however many failures.
-            using var command = store.Command(args.after is null
-                ? $"SELECT {FailureColumns} FROM record_failures WHERE job_name = $job ORDER BY record_id LIMIT $limit;"
-                : $"SELECT {FailureColumns} FROM record_failures WHERE job_name = $job AND record_id > $after ORDER BY record_id LIMIT $limit;");
+            using var command = store.Command(args.after is null ? FirstFailurePageSql : FailurePageSql);
             command.Parameters.AddWithValue("$job", Stored(args.jobName));
             command.Parameters.AddWithValue("$limit", args.limit);
             if (args.after is not null)
@@ -233,6 +231,12 @@ internal sealed partial class SqliteJobStore
             return (IReadOnlyList<RecordFailure>)failures;
         }, cancellationToken, Commit.None);
     }
+
+    /// <summary>The first page of a job's failures ($job, $limit).</summary>
+    internal const string FirstFailurePageSql = $"SELECT {FailureColumns} FROM record_failures WHERE job_name = $job ORDER BY record_id LIMIT $limit;";
+
+    /// <summary>The page of a job's failures after an id ($job, $after, $limit).</summary>
+    internal const string FailurePageSql = $"SELECT {FailureColumns} FROM record_failures WHERE job_name = $job AND record_id > $after ORDER BY record_id LIMIT $limit;";
 
     private const string FailureColumns = "record_id, status, error, attempts, last_attempt_at";
 
