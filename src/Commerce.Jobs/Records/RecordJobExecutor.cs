@@ -436,13 +436,13 @@ internal sealed class RecordJobExecutor<T> : IJobExecutor
         }
     }
 
-    /// <summary>A run's record counts so far (kept outside the run's body, so a run that ends on an error or a cancellation still reports them).</summary>
     /// <summary>Whether the job may have failures that a delivered record clears: it had some when the run started, or the run added some.</summary>
     private sealed class KnownFailures
     {
         public bool Any;
     }
 
+    /// <summary>A run's record counts so far (kept outside the run's body, so a run that ends on an error or a cancellation still reports them).</summary>
     private sealed class RunCounts
     {
         public long Read;
