@@ -11,6 +11,7 @@ using Commerce.Jobs.Samples.Storefront.Integration;
 using Commerce.Jobs.Samples.Storefront.Search;
 using Commerce.Jobs.Samples.Storefront.Shop;
 using Commerce.Jobs.Samples.Storefront.Simulation;
+using Commerce.Jobs.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;

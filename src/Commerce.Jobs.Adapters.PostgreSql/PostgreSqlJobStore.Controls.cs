@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Commerce.Jobs.Storage;
 using Npgsql;
 using NpgsqlTypes;
 

@@ -1,3 +1,4 @@
+using Commerce.Jobs.Storage;
 using Npgsql;
 using NpgsqlTypes;
 

@@ -40,7 +40,14 @@ internal sealed partial class PostgreSqlJobStore
 
         public readonly string RemoveFailures = $"DELETE FROM {s}.record_failures WHERE job_key = $1 AND record_hash = ANY($2)";
 
-        public readonly string GetFailures = $"SELECT record_id, status, error, attempts, last_attempt_at FROM {s}.record_failures WHERE job_key = $1";
+        // A page in the order of the primary key (job_key, record_hash), which serves the range and the order: $2 is the hash of
+        // the id the page comes after (empty, below every hash, for the first page).
+        public readonly string GetFailuresPage = $"""
+            SELECT record_id, status, error, attempts, last_attempt_at FROM {s}.record_failures
+            WHERE job_key = $1 AND record_hash > $2 ORDER BY record_hash LIMIT $3
+            """;
+
+        public readonly string FindFailures = $"SELECT record_id, status, error, attempts, last_attempt_at FROM {s}.record_failures WHERE job_key = $1 AND record_hash = ANY($2)";
 
         public readonly string Enqueue = $"""
             INSERT INTO {s}.inbox (job_key, record_id, idempotency_key, payload)

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Commerce.Jobs.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -168,10 +169,35 @@ internal sealed partial class PostgreSqlJobStore : IJobStore, IAsyncDisposable, 
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public async ValueTask<IReadOnlyList<RecordFailure>> GetRecordFailuresAsync(string jobName, CancellationToken cancellationToken)
+    public async ValueTask<IReadOnlyList<RecordFailure>> GetRecordFailuresAsync(string jobName, string? after, int limit, CancellationToken cancellationToken)
     {
-        using var command = await CreateCommandAsync(_sql.GetFailures, cancellationToken).ConfigureAwait(false);
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        using var command = await CreateCommandAsync(_sql.GetFailuresPage, cancellationToken).ConfigureAwait(false);
         command.Parameters.Add(Param(Key(jobName)));
+        command.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = after is null ? [] : IdHash(StoredText.Escape(after)), NpgsqlDbType = NpgsqlDbType.Bytea });
+        command.Parameters.Add(Param((long)limit));
+        return await ReadFailuresAsync(command, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<IReadOnlyList<RecordFailure>> FindRecordFailuresAsync(string jobName, IReadOnlyCollection<string> recordIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(recordIds);
+        if (recordIds.Count == 0)
+        {
+            return [];
+        }
+
+        using var command = await CreateCommandAsync(_sql.FindFailures, cancellationToken).ConfigureAwait(false);
+        command.Parameters.Add(Param(Key(jobName)));
+        command.Parameters.Add(Hashes(StoredText.EscapeAll(recordIds)));
+        return await ReadFailuresAsync(command, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The statement that reads a page of failures in <paramref name="schema"/> (tests look at its plan).</summary>
+    internal static string FailurePageSql(string schema) => new Sql(PostgreSqlStoreMigrations.Quote(schema)).GetFailuresPage;
+
+    private static async ValueTask<IReadOnlyList<RecordFailure>> ReadFailuresAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
         var failures = new List<RecordFailure>();
         var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var readerScope = reader.ConfigureAwait(false);

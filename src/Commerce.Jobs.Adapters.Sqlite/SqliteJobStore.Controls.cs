@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Commerce.Jobs.Storage;
 
 namespace Commerce.Jobs.Adapters.Sqlite;
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Commerce.Jobs.Storage;
 using Microsoft.Data.Sqlite;
 
 namespace Commerce.Jobs.Adapters.Sqlite;
@@ -176,28 +177,75 @@ internal sealed partial class SqliteJobStore
         }, cancellationToken));
     }
 
-    public ValueTask<IReadOnlyList<RecordFailure>> GetRecordFailuresAsync(string jobName, CancellationToken cancellationToken)
+    public ValueTask<IReadOnlyList<RecordFailure>> GetRecordFailuresAsync(string jobName, string? after, int limit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(jobName);
-        return UseAsync(jobName, static (store, jobName) =>
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        return UseAsync((jobName, after, limit), static (store, args) =>
         {
-            using var command = store.Command("SELECT record_id, status, error, attempts, last_attempt_at FROM record_failures WHERE job_name = $job;");
-            command.Parameters.AddWithValue("$job", Stored(jobName));
+            // The primary key (job_name, record_id) serves the range and the order: one page read, however many failures.
+            using var command = store.Command(args.after is null ? FirstFailurePageSql : FailurePageSql);
+            command.Parameters.AddWithValue("$job", Stored(args.jobName));
+            command.Parameters.AddWithValue("$limit", args.limit);
+            if (args.after is not null)
+            {
+                command.Parameters.AddWithValue("$after", Stored(args.after));
+            }
+
             var failures = new List<RecordFailure>();
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
-                failures.Add(new RecordFailure(
-                    ReadText(reader, 0),
-                    Enum.Parse<RecordStatus>(reader.GetString(1)),
-                    ReadTextOrNull(reader, 2),
-                    reader.GetInt32(3),
-                    FromTicks(reader.GetInt64(4))));
+                failures.Add(ReadFailure(reader));
             }
 
             return (IReadOnlyList<RecordFailure>)failures;
         }, cancellationToken, Commit.None);
     }
+
+    public ValueTask<IReadOnlyList<RecordFailure>> FindRecordFailuresAsync(string jobName, IReadOnlyCollection<string> recordIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(jobName);
+        ArgumentNullException.ThrowIfNull(recordIds);
+        if (recordIds.Count == 0)
+        {
+            return ValueTask.FromResult<IReadOnlyList<RecordFailure>>([]);
+        }
+
+        return UseAsync((jobName, recordIds), static (store, args) =>
+        {
+            using var command = store.Command($"SELECT {FailureColumns} FROM record_failures WHERE job_name = $job AND record_id = $id;");
+            command.Parameters.AddWithValue("$job", Stored(args.jobName));
+            var id = command.Parameters.Add("$id", SqliteType.Text);
+            var failures = new List<RecordFailure>();
+            foreach (var recordId in args.recordIds.Distinct(StringComparer.Ordinal))
+            {
+                id.Value = Stored(recordId);
+                using var reader = command.ExecuteReader();
+                if (reader.Read())
+                {
+                    failures.Add(ReadFailure(reader));
+                }
+            }
+
+            return (IReadOnlyList<RecordFailure>)failures;
+        }, cancellationToken, Commit.None);
+    }
+
+    /// <summary>The first page of a job's failures ($job, $limit).</summary>
+    internal const string FirstFailurePageSql = $"SELECT {FailureColumns} FROM record_failures WHERE job_name = $job ORDER BY record_id LIMIT $limit;";
+
+    /// <summary>The page of a job's failures after an id ($job, $after, $limit).</summary>
+    internal const string FailurePageSql = $"SELECT {FailureColumns} FROM record_failures WHERE job_name = $job AND record_id > $after ORDER BY record_id LIMIT $limit;";
+
+    private const string FailureColumns = "record_id, status, error, attempts, last_attempt_at";
+
+    private static RecordFailure ReadFailure(SqliteDataReader reader) => new(
+        ReadText(reader, 0),
+        Enum.Parse<RecordStatus>(reader.GetString(1)),
+        ReadTextOrNull(reader, 2),
+        reader.GetInt32(3),
+        FromTicks(reader.GetInt64(4)));
 
     private static async ValueTask Unit<T>(ValueTask<T> task) => await task.ConfigureAwait(false);
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Commerce.Jobs.Storage;
 using Microsoft.Data.Sqlite;
 
 namespace Commerce.Jobs.Adapters.Sqlite;

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Commerce.Jobs.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

@@ -1,4 +1,6 @@
 using System.Text;
+using Commerce.Jobs.Storage;
+using Commerce.Jobs.Testing;
 
 namespace Commerce.Jobs.Adapters.Sqlite.Tests;
 
@@ -42,7 +44,7 @@ public sealed class SqliteDurabilityTests : IDisposable
             var next = Assert.Single(await store.ClaimRecordsAsync("order-submit", new RecordClaim("host-b", 10, T0, T0.AddMinutes(5)), default));
             Assert.True(next.Sequence > pending[1].Sequence);
 
-            Assert.Equal(1, Assert.Single(await store.GetRecordFailuresAsync("order-submit", default)).Attempts);
+            Assert.Equal(1, Assert.Single(await store.ReadAllRecordFailuresAsync("order-submit")).Attempts);
             Assert.False(await store.TryClaimOccurrenceAsync("nightly", T0, "host-b", default));
             Assert.True(await store.TryClaimOccurrenceAsync("nightly", T0.AddDays(1), "host-b", default));
             Assert.Equal("2026-11-23T08:00:00Z", await store.GetCheckpointAsync("order-export", default));

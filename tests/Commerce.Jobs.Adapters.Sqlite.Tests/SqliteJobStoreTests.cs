@@ -1,26 +1,79 @@
+using Commerce.Jobs.Storage;
 using Commerce.Jobs.Testing;
 
 namespace Commerce.Jobs.Adapters.Sqlite.Tests;
 
-/// <summary>The whole store contract, unchanged, against a fresh database file per store (a property test makes many).</summary>
-public sealed class SqliteJobStoreTests : JobStoreContractTests, IDisposable
+/// <summary>
+/// Every role's contract suite and the operator-state part of the whole store's, unchanged, against a fresh database
+/// file per store (a property test makes many).
+/// </summary>
+public static class SqliteJobStoreTests
 {
-    private readonly List<(TempDatabase Database, SqliteJobStore Store)> _stores = [];
-
-    protected override Task<IJobStore> CreateStoreAsync()
+    public sealed class RunHistory : RunHistoryStoreContractTests, IDisposable
     {
-        var database = new TempDatabase();
-        var store = database.Open();
-        _stores.Add((database, store));
-        return Task.FromResult<IJobStore>(store);
+        private readonly Databases _databases = new();
+
+        public void Dispose() => _databases.Dispose();
+
+        protected override Task<IRunHistoryStore> CreateStoreAsync() => Task.FromResult<IRunHistoryStore>(_databases.Open());
     }
 
-    public void Dispose()
+    public sealed class Records : RecordStoreContractTests, IDisposable
     {
-        foreach (var (database, store) in _stores)
+        private readonly Databases _databases = new();
+
+        public void Dispose() => _databases.Dispose();
+
+        protected override Task<IRecordStore> CreateStoreAsync() => Task.FromResult<IRecordStore>(_databases.Open());
+    }
+
+    public sealed class Schedule : ScheduleStoreContractTests, IDisposable
+    {
+        private readonly Databases _databases = new();
+
+        public void Dispose() => _databases.Dispose();
+
+        protected override Task<IScheduleStore> CreateStoreAsync() => Task.FromResult<IScheduleStore>(_databases.Open());
+    }
+
+    public sealed class EntitySync : EntitySyncStoreContractTests, IDisposable
+    {
+        private readonly Databases _databases = new();
+
+        public void Dispose() => _databases.Dispose();
+
+        protected override Task<IEntitySyncStore> CreateStoreAsync() => Task.FromResult<IEntitySyncStore>(_databases.Open());
+    }
+
+    public sealed class OperatorState : JobStoreContractTests, IDisposable
+    {
+        private readonly Databases _databases = new();
+
+        public void Dispose() => _databases.Dispose();
+
+        protected override Task<IJobStore> CreateStoreAsync() => Task.FromResult<IJobStore>(_databases.Open());
+    }
+
+    /// <summary>The stores a test class opened, each on its own database file, all closed and deleted with it.</summary>
+    private sealed class Databases : IDisposable
+    {
+        private readonly List<(TempDatabase Database, SqliteJobStore Store)> _stores = [];
+
+        public SqliteJobStore Open()
         {
-            store.Dispose();
-            database.Dispose();
+            var database = new TempDatabase();
+            var store = database.Open();
+            _stores.Add((database, store));
+            return store;
+        }
+
+        public void Dispose()
+        {
+            foreach (var (database, store) in _stores)
+            {
+                store.Dispose();
+                database.Dispose();
+            }
         }
     }
 }

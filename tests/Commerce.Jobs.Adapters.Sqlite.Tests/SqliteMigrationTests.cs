@@ -1,3 +1,4 @@
+using Commerce.Jobs.Storage;
 using Microsoft.Data.Sqlite;
 
 namespace Commerce.Jobs.Adapters.Sqlite.Tests;

@@ -25,10 +25,10 @@ public sealed class StoredTextTests
 
     [Property(MaxTest = 1000)]
     public Property Unescape_restores_what_Escape_stored() =>
-        Prop.ForAll(JobStoreContractTests.HostileStrings, text => StoredText.Unescape(StoredText.Escape(text)) == text);
+        Prop.ForAll(StoreTestData.HostileStrings, text => StoredText.Unescape(StoredText.Escape(text)) == text);
 
     [Property(MaxTest = 1000)]
-    public Property Escaped_text_is_storable_valid_unicode_without_NUL() => Prop.ForAll(JobStoreContractTests.HostileStrings, text =>
+    public Property Escaped_text_is_storable_valid_unicode_without_NUL() => Prop.ForAll(StoreTestData.HostileStrings, text =>
     {
         var escaped = StoredText.Escape(text);
         Assert.DoesNotContain('\0', escaped);
@@ -40,7 +40,7 @@ public sealed class StoredTextTests
         ReferenceEquals(text, StoredText.Escape(text)) && ReferenceEquals(text, StoredText.Unescape(text)));
 
     [Property(MaxTest = 1000)]
-    public Property Distinct_texts_stay_distinct_when_escaped() => Prop.ForAll(JobStoreContractTests.HostileStrings, JobStoreContractTests.HostileStrings, (a, b) =>
+    public Property Distinct_texts_stay_distinct_when_escaped() => Prop.ForAll(StoreTestData.HostileStrings, StoreTestData.HostileStrings, (a, b) =>
         (a == b) == (StoredText.Escape(a) == StoredText.Escape(b)));
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Commerce.Jobs;
 using Commerce.Jobs.CrashHost;
+using Commerce.Jobs.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

@@ -6,6 +6,7 @@ using System.Text;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Columns;
 using Commerce.Jobs.Adapters.PostgreSql;
+using Commerce.Jobs.Storage;
 using Npgsql;
 
 namespace Commerce.Jobs.Benchmarks.Stores;

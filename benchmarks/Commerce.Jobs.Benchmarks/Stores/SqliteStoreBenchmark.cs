@@ -3,6 +3,7 @@ using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Columns;
 using Commerce.Jobs.Adapters.Sqlite;
 using Commerce.Jobs.History;
+using Commerce.Jobs.Storage;
 
 namespace Commerce.Jobs.Benchmarks.Stores;
 

@@ -3,6 +3,7 @@ using Commerce.Jobs.Samples.Storefront.Erp;
 using Commerce.Jobs.Samples.Storefront.Integration;
 using Commerce.Jobs.Samples.Storefront.Search;
 using Commerce.Jobs.Samples.Storefront.Shop;
+using Commerce.Jobs.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -22,7 +23,7 @@ internal sealed class StorefrontSimulation(
     FakeSearch search,
     IJobTrigger jobTriggers,
     IRecordInbox inbox,
-    IJobStore store,
+    IRecordStore store,
     IJobRunner jobRunner,
     IEntitySync entitySync,
     SampleOptions options,

@@ -1,3 +1,5 @@
+using Commerce.Jobs.Storage;
+
 namespace Commerce.Jobs;
 
 /// <summary>Changes a job's state at run time.</summary>

@@ -1,4 +1,4 @@
-namespace Commerce.Jobs;
+namespace Commerce.Jobs.Storage;
 
 /// <summary>
 /// Operator state, shared by every host of the application: jobs paused or disabled, and entity-sync configurations

@@ -1,4 +1,4 @@
-namespace Commerce.Jobs;
+namespace Commerce.Jobs.Storage;
 
 /// <summary>
 /// A job's operator state as <see cref="IJobControl"/> last set it, on any host: paused (triggers held) and disabled

@@ -1,4 +1,4 @@
-namespace Commerce.Jobs;
+namespace Commerce.Jobs.Storage;
 
 /// <summary>Who claims a job's pending records, how many, and until when.</summary>
 /// <param name="Owner">The claiming host (unique per process).</param>

@@ -1,4 +1,4 @@
-namespace Commerce.Jobs;
+namespace Commerce.Jobs.Storage;
 
 /// <summary>The outcome of a claimed record, by sequence number.</summary>
 /// <param name="Sequence">The record's sequence number.</param>

@@ -1,4 +1,4 @@
-namespace Commerce.Jobs;
+namespace Commerce.Jobs.Storage;
 
 /// <summary>A record of a record job that was skipped or failed permanently, as kept in the job store.</summary>
 /// <param name="RecordId">The record's stable id.</param>

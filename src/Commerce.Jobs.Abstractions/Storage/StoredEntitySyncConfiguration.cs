@@ -1,4 +1,4 @@
-namespace Commerce.Jobs;
+namespace Commerce.Jobs.Storage;
 
 /// <summary>
 /// An entity type's synchronization as it was last changed at run time (<see cref="IEntitySync"/> put, delete, pause,

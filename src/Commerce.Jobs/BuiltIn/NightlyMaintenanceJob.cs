@@ -1,9 +1,10 @@
+using Commerce.Jobs.Storage;
 using Microsoft.Extensions.Options;
 
 namespace Commerce.Jobs;
 
 /// <summary>The built-in Nightly Maintenance job: purges each job's history past its retention, then runs the host's steps.</summary>
-internal sealed class NightlyMaintenanceJob(IJobMonitor monitor, IJobStore store, IOptionsMonitor<JobOptions> jobOptions, IEnumerable<INightlyMaintenanceStep> steps) : IIntegrationJob
+internal sealed class NightlyMaintenanceJob(IJobMonitor monitor, IRunHistoryStore store, IOptionsMonitor<JobOptions> jobOptions, IEnumerable<INightlyMaintenanceStep> steps) : IIntegrationJob
 {
     public async ValueTask<JobResult> ExecuteAsync(JobContext context, CancellationToken cancellationToken)
     {

@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using Commerce.Jobs.Diagnostics;
 using Commerce.Jobs.Internal;
 using Commerce.Jobs.Records;
+using Commerce.Jobs.Storage;
 using Commerce.Jobs.Targets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -45,7 +46,7 @@ internal sealed class EntitySyncLane : IDisposable
         SingleWriter = false,
     });
 
-    private readonly IJobStore _store;
+    private readonly IEntitySyncStore _store;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly IServiceProvider _services;
@@ -89,7 +90,7 @@ internal sealed class EntitySyncLane : IDisposable
     private IAsyncEnumerator<EntityChange>? _fullSync;
     private AsyncServiceScope? _fullSyncScope;
 
-    public EntitySyncLane(string entityType, string targetName, IDeliveryTarget target, EntitySyncOptions options, IJobStore store, IServiceProvider services, TimeProvider time, ILogger logger)
+    public EntitySyncLane(string entityType, string targetName, IDeliveryTarget target, EntitySyncOptions options, IEntitySyncStore store, IServiceProvider services, TimeProvider time, ILogger logger)
     {
         EntityType = entityType;
         TargetName = targetName;

@@ -2,6 +2,7 @@ using System.Buffers;
 using Commerce.Jobs.Diagnostics;
 using Commerce.Jobs.Records;
 using Commerce.Jobs.Runners;
+using Commerce.Jobs.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

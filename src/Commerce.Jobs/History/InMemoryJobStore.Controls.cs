@@ -1,3 +1,5 @@
+using Commerce.Jobs.Storage;
+
 namespace Commerce.Jobs.History;
 
 /// <summary>The in-memory store's operator state: one entry per job and per entity type, the last written.</summary>

@@ -1,3 +1,5 @@
+using Commerce.Jobs.Storage;
+
 namespace Commerce.Jobs.History;
 
 /// <summary>The inbox, occurrence claims and checkpoints, in memory.</summary>

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
+using Commerce.Jobs.Storage;
 
 namespace Commerce.Jobs.History;
 
@@ -95,12 +96,47 @@ internal sealed partial class InMemoryJobStore : IJobStore
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask<IReadOnlyList<RecordFailure>> GetRecordFailuresAsync(string jobName, CancellationToken cancellationToken)
+    public ValueTask<IReadOnlyList<RecordFailure>> GetRecordFailuresAsync(string jobName, string? after, int limit, CancellationToken cancellationToken)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         lock (_gate)
         {
-            IReadOnlyList<RecordFailure> result = _failures.TryGetValue(jobName, out var byId) ? [.. byId.Values] : [];
-            return ValueTask.FromResult(result);
+            if (!_failures.TryGetValue(jobName, out var byId))
+            {
+                return ValueTask.FromResult<IReadOnlyList<RecordFailure>>([]);
+            }
+
+            // Ordinal order of ids; memory holds them all anyway, so a page costs a scan and a sort of what follows.
+            IReadOnlyList<RecordFailure> page =
+            [
+                .. byId.Values.Where(f => after is null || string.CompareOrdinal(f.RecordId, after) > 0)
+                    .OrderBy(f => f.RecordId, StringComparer.Ordinal)
+                    .Take(limit),
+            ];
+            return ValueTask.FromResult(page);
+        }
+    }
+
+    public ValueTask<IReadOnlyList<RecordFailure>> FindRecordFailuresAsync(string jobName, IReadOnlyCollection<string> recordIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(recordIds);
+        lock (_gate)
+        {
+            if (!_failures.TryGetValue(jobName, out var byId) || byId.Count == 0)
+            {
+                return ValueTask.FromResult<IReadOnlyList<RecordFailure>>([]);
+            }
+
+            var found = new List<RecordFailure>();
+            foreach (var id in recordIds.Distinct(StringComparer.Ordinal))
+            {
+                if (byId.TryGetValue(id, out var failure))
+                {
+                    found.Add(failure);
+                }
+            }
+
+            return ValueTask.FromResult<IReadOnlyList<RecordFailure>>(found);
         }
     }
 

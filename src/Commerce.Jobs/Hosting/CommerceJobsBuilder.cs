@@ -2,6 +2,7 @@ using Commerce.Jobs.EntitySync;
 using Commerce.Jobs.History;
 using Commerce.Jobs.Records;
 using Commerce.Jobs.Runners;
+using Commerce.Jobs.Storage;
 using Commerce.Jobs.Targets;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Configuration;
@@ -165,7 +166,10 @@ public sealed class CommerceJobsBuilder
         return new EntitySyncBuilder(Services, registry.Add(entityType));
     }
 
-    /// <summary>Keeps history and record failures in <typeparamref name="TStore"/> instead of memory.</summary>
+    /// <summary>
+    /// Keeps history, record failures and the rest in <typeparamref name="TStore"/> instead of memory; the store serves
+    /// each role (<see cref="IRunHistoryStore"/>, <see cref="IRecordStore"/>, <see cref="IScheduleStore"/>, <see cref="IEntitySyncStore"/>) too.
+    /// </summary>
     /// <typeparam name="TStore">The store.</typeparam>
     /// <returns>This builder.</returns>
     public CommerceJobsBuilder UseStore<TStore>()
@@ -175,7 +179,7 @@ public sealed class CommerceJobsBuilder
         return this;
     }
 
-    /// <summary>Keeps history and record failures in the store <paramref name="factory"/> creates.</summary>
+    /// <summary>Keeps history, record failures and the rest in the store <paramref name="factory"/> creates (one instance, serving each role too).</summary>
     /// <param name="factory">Creates the store.</param>
     /// <returns>This builder.</returns>
     public CommerceJobsBuilder UseStore(Func<IServiceProvider, IJobStore> factory)

@@ -3,6 +3,7 @@ using Commerce.Jobs.EntitySync;
 using Commerce.Jobs.History;
 using Commerce.Jobs.Records;
 using Commerce.Jobs.Runners;
+using Commerce.Jobs.Storage;
 using Commerce.Jobs.Targets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -49,6 +50,11 @@ public static class CommerceJobsServiceCollectionExtensions
         services.AddOptions();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IJobStore, InMemoryJobStore>();
+        // Each role is the one store, whichever UseStore put in place: a part depends only on the role it uses.
+        services.TryAddSingleton<IRunHistoryStore>(static s => s.GetRequiredService<IJobStore>());
+        services.TryAddSingleton<IRecordStore>(static s => s.GetRequiredService<IJobStore>());
+        services.TryAddSingleton<IScheduleStore>(static s => s.GetRequiredService<IJobStore>());
+        services.TryAddSingleton<IEntitySyncStore>(static s => s.GetRequiredService<IJobStore>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IJobFailureNotifier, LoggingFailureNotifier>());
         services.TryAddSingleton<NamedTargets>();
         services.TryAddSingleton<EngineIdentity>();

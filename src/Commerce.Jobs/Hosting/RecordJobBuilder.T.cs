@@ -1,4 +1,5 @@
 using Commerce.Jobs.Records;
+using Commerce.Jobs.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -62,7 +63,7 @@ public sealed class RecordJobBuilder<T> : JobBuilderBase<RecordJobBuilder<T>>
                 definition.Name,
                 Math.Clamp(options.BatchSize * 2, 100, 10_000),
                 definition.GetRecordId(),
-                services.GetRequiredService<IJobStore>(),
+                services.GetRequiredService<IRecordStore>(),
                 services.GetRequiredService<EngineIdentity>(),
                 services.GetRequiredService<TimeProvider>());
         };

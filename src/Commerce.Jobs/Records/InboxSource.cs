@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Commerce.Jobs.Internal;
+using Commerce.Jobs.Storage;
 
 namespace Commerce.Jobs.Records;
 
@@ -11,7 +12,7 @@ namespace Commerce.Jobs.Records;
 /// A stored payload that cannot be read back as a record is quarantined (failed permanently with its error) instead
 /// of failing the run; what the run claimed and did not settle is released when it ends.
 /// </summary>
-internal sealed class InboxSource<T>(string jobName, int pageSize, Func<T, string> recordId, IJobStore store, EngineIdentity identity, TimeProvider time)
+internal sealed class InboxSource<T>(string jobName, int pageSize, Func<T, string> recordId, IRecordStore store, EngineIdentity identity, TimeProvider time)
     : IRecordSource<T>, IRecordStatusSink<T>
 {
     // Claimed and not yet settled, by record id; an id claimed again in the same run (offered twice) waits in _more, in order.

@@ -1,10 +1,11 @@
 using System.Text.Json;
 using Commerce.Jobs.Runners;
+using Commerce.Jobs.Storage;
 
 namespace Commerce.Jobs.Records;
 
 /// <summary>Serializes offered records into the job's inbox in the store, then signals the job.</summary>
-internal sealed class RecordInbox(JobRegistry registry, IJobStore store, EngineIdentity identity, IJobTrigger trigger) : IRecordInbox
+internal sealed class RecordInbox(JobRegistry registry, IRecordStore store, EngineIdentity identity, IJobTrigger trigger) : IRecordInbox
 {
     public async ValueTask OfferAsync<T>(string jobName, IEnumerable<T> records, CancellationToken cancellationToken)
     {

@@ -1,5 +1,6 @@
 using Commerce.Jobs.Internal;
 using Commerce.Jobs.Runners;
+using Commerce.Jobs.Storage;
 using Commerce.Jobs.Targets;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -86,6 +87,6 @@ internal sealed class RecordJobDefinition<T>(string name) : JobDefinition(name),
         var recordId = GetRecordId();
         var named = TargetName is null ? null : NamedTargetAdapter<T>.For(services.GetRequiredService<NamedTargets>().Get(TargetName));
         var health = services.GetService<TargetHealthRegistry>()?.Get(TargetName ?? TargetKey ?? Name);
-        return new RecordJobExecutor<T>(this, options, recordId, named, health, services.GetRequiredService<IJobStore>(), services.GetRequiredService<TimeProvider>(), services.GetService<EngineObserver>());
+        return new RecordJobExecutor<T>(this, options, recordId, named, health, services.GetRequiredService<IRecordStore>(), services.GetRequiredService<TimeProvider>(), services.GetService<EngineObserver>());
     }
 }

@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using Commerce.Jobs.Diagnostics;
 using Commerce.Jobs.Internal;
 using Commerce.Jobs.Runners;
+using Commerce.Jobs.Storage;
 using Commerce.Jobs.Targets;
 using Polly;
 
@@ -24,7 +25,7 @@ internal sealed class RecordJobExecutor<T> : IJobExecutor
     private readonly JobOptions _options;
     private readonly RecordJobDefinition<T> _definition;
     private readonly Func<T, string> _recordId;
-    private readonly IJobStore _store;
+    private readonly IRecordStore _store;
     private readonly TimeProvider _time;
     private readonly IDeliveryTarget<T>? _namedTarget;
     private readonly TargetHealthMonitor? _health;
@@ -32,7 +33,7 @@ internal sealed class RecordJobExecutor<T> : IJobExecutor
     private readonly KeyValuePair<string, object?> _jobTag;
     private readonly EngineObserver? _observer;
 
-    public RecordJobExecutor(RecordJobDefinition<T> definition, JobOptions options, Func<T, string> recordId, IDeliveryTarget<T>? namedTarget, TargetHealthMonitor? health, IJobStore store, TimeProvider time, EngineObserver? observer)
+    public RecordJobExecutor(RecordJobDefinition<T> definition, JobOptions options, Func<T, string> recordId, IDeliveryTarget<T>? namedTarget, TargetHealthMonitor? health, IRecordStore store, TimeProvider time, EngineObserver? observer)
     {
         _observer = observer;
         _health = health;
@@ -275,17 +276,18 @@ internal sealed class RecordJobExecutor<T> : IJobExecutor
         }
     }
 
-    private async ValueTask<HashSet<string>?> LoadKnownFailuresAsync(CancellationToken cancellationToken)
+    /// <summary>Whether the job has any failure when the run starts: one row read, however many it has.</summary>
+    private async ValueTask<KnownFailures> LoadKnownFailuresAsync(CancellationToken cancellationToken)
     {
-        var failures = await _store.GetRecordFailuresAsync(_jobName, cancellationToken).ConfigureAwait(false);
-        return failures.Count == 0 ? null : failures.Select(f => f.RecordId).ToHashSet(StringComparer.Ordinal);
+        var first = await _store.GetRecordFailuresAsync(_jobName, after: null, limit: 1, cancellationToken).ConfigureAwait(false);
+        return new KnownFailures { Any = first.Count > 0 };
     }
 
     private async ValueTask DeliverAsync(
         JobContext context,
         DeliveryAttempt<T> attempt,
         IRecordStatusSink<T>? sink,
-        HashSet<string>? known,
+        KnownFailures known,
         RecordBatch<T> batch,
         RecordOutcome[] outcomes,
         RunCounts counts,
@@ -334,37 +336,36 @@ internal sealed class RecordJobExecutor<T> : IJobExecutor
             }
 
             await _store.AddRecordFailuresAsync(_jobName, failures, cancellationToken).ConfigureAwait(false);
+            known.Any = true;
             JobsTelemetry.RecordsSkipped.Add(skipped, _jobTag);
             JobsTelemetry.RecordsFailed.Add(failed, _jobTag);
         }
 
-        if (known is not null && delivered > 0)
+        if (known.Any && delivered > 0)
         {
-            await ForgetDeliveredAsync(known, batch, outcomes, cancellationToken).ConfigureAwait(false);
+            await ForgetDeliveredAsync(batch, outcomes, cancellationToken).ConfigureAwait(false);
         }
 
         JobsTelemetry.RecordsDelivered.Add(delivered, _jobTag);
     }
 
-    private async ValueTask ForgetDeliveredAsync(HashSet<string> known, RecordBatch<T> batch, RecordOutcome[] outcomes, CancellationToken cancellationToken)
+    /// <summary>Forgets the failures of the batch's delivered records: reads only the failures among them, so a run never reads the job's whole list.</summary>
+    private async ValueTask ForgetDeliveredAsync(RecordBatch<T> batch, RecordOutcome[] outcomes, CancellationToken cancellationToken)
     {
-        List<string>? forget = null;
+        var delivered = new List<string>(batch.Count);
         var records = batch.Memory.Span;
         for (var i = 0; i < batch.Count; i++)
         {
             if (outcomes[i].Status == RecordStatus.Delivered)
             {
-                var id = _recordId(records[i]);
-                if (known.Remove(id))
-                {
-                    (forget ??= []).Add(id);
-                }
+                delivered.Add(_recordId(records[i]));
             }
         }
 
-        if (forget is not null)
+        var failed = await _store.FindRecordFailuresAsync(_jobName, delivered, cancellationToken).ConfigureAwait(false);
+        if (failed.Count > 0)
         {
-            await _store.RemoveRecordFailuresAsync(_jobName, forget, cancellationToken).ConfigureAwait(false);
+            await _store.RemoveRecordFailuresAsync(_jobName, [.. failed.Select(f => f.RecordId)], cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -433,6 +434,12 @@ internal sealed class RecordJobExecutor<T> : IJobExecutor
         {
             ArrayPool<T>.Shared.Return(items, RuntimeHelpers.IsReferenceOrContainsReferences<T>());
         }
+    }
+
+    /// <summary>Whether the job may have failures that a delivered record clears: it had some when the run started, or the run added some.</summary>
+    private sealed class KnownFailures
+    {
+        public bool Any;
     }
 
     /// <summary>A run's record counts so far (kept outside the run's body, so a run that ends on an error or a cancellation still reports them).</summary>

@@ -4,6 +4,7 @@ using Commerce.Jobs.Diagnostics;
 using Commerce.Jobs.Internal;
 using Commerce.Jobs.Records;
 using Commerce.Jobs.Scheduling;
+using Commerce.Jobs.Storage;
 using Commerce.Jobs.Targets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;

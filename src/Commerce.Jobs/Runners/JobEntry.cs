@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Commerce.Jobs.Internal;
+using Commerce.Jobs.Storage;
 
 namespace Commerce.Jobs.Runners;
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Commerce.Jobs.IntegrationTests.TestSupport;
+using Commerce.Jobs.Testing;
 using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 
@@ -282,7 +283,7 @@ public sealed class MultiHostTests(PostgreSqlServer server) : IAsyncLifetime
                 () => $"{delivered.Count} of {Records} delivered");
             Assert.All(delivered, d => Assert.Single(d.Value));
             Assert.All(held, id => Assert.NotEqual("host-a", Assert.Single(delivered[id])));
-            Assert.Empty(await survivors[0].Store.GetRecordFailuresAsync(Job, default));
+            Assert.Empty(await survivors[0].Store.ReadAllRecordFailuresAsync(Job));
         }
         finally
         {

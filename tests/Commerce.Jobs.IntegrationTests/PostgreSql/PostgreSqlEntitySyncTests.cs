@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Commerce.Jobs.Adapters.PostgreSql;
+using Commerce.Jobs.Storage;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Commerce.Jobs.IntegrationTests.PostgreSql;

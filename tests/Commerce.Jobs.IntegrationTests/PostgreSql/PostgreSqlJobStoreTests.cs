@@ -1,35 +1,102 @@
 using System.Globalization;
 using Commerce.Jobs.Adapters.PostgreSql;
+using Commerce.Jobs.Storage;
 using Commerce.Jobs.Testing;
 
 namespace Commerce.Jobs.IntegrationTests.PostgreSql;
 
-/// <summary>The whole store contract against a real PostgreSQL: a fresh schema per store, in one database per test class.</summary>
-[Collection(PostgreSqlCollection.Name)]
-public sealed class PostgreSqlJobStoreTests(PostgreSqlServer server) : JobStoreContractTests, IAsyncLifetime
+/// <summary>
+/// Every role's contract suite and the operator-state part of the whole store's against a real PostgreSQL: a fresh schema
+/// per store, in one database per test class.
+/// </summary>
+public static class PostgreSqlJobStoreTests
 {
-    private static int s_schemas;
-    private readonly List<PostgreSqlJobStore> _stores = [];
-    private string _connectionString = string.Empty;
-
-    public async Task InitializeAsync() => _connectionString = await server.CreateDatabaseAsync("contract");
-
-    public async Task DisposeAsync()
+    [Collection(PostgreSqlCollection.Name)]
+    public sealed class RunHistory(PostgreSqlServer server) : RunHistoryStoreContractTests, IAsyncLifetime
     {
-        foreach (var store in _stores)
-        {
-            await store.DisposeAsync();
-        }
+        private readonly Schemas _schemas = new(server);
+
+        public Task InitializeAsync() => _schemas.InitializeAsync();
+
+        public Task DisposeAsync() => _schemas.DisposeAsync();
+
+        protected override Task<IRunHistoryStore> CreateStoreAsync() => Task.FromResult<IRunHistoryStore>(_schemas.Open());
     }
 
-    protected override Task<IJobStore> CreateStoreAsync()
+    [Collection(PostgreSqlCollection.Name)]
+    public sealed class Records(PostgreSqlServer server) : RecordStoreContractTests, IAsyncLifetime
     {
-        var store = new PostgreSqlJobStore(new PostgreSqlStoreOptions
+        private readonly Schemas _schemas = new(server);
+
+        public Task InitializeAsync() => _schemas.InitializeAsync();
+
+        public Task DisposeAsync() => _schemas.DisposeAsync();
+
+        protected override Task<IRecordStore> CreateStoreAsync() => Task.FromResult<IRecordStore>(_schemas.Open());
+    }
+
+    [Collection(PostgreSqlCollection.Name)]
+    public sealed class Schedule(PostgreSqlServer server) : ScheduleStoreContractTests, IAsyncLifetime
+    {
+        private readonly Schemas _schemas = new(server);
+
+        public Task InitializeAsync() => _schemas.InitializeAsync();
+
+        public Task DisposeAsync() => _schemas.DisposeAsync();
+
+        protected override Task<IScheduleStore> CreateStoreAsync() => Task.FromResult<IScheduleStore>(_schemas.Open());
+    }
+
+    [Collection(PostgreSqlCollection.Name)]
+    public sealed class EntitySync(PostgreSqlServer server) : EntitySyncStoreContractTests, IAsyncLifetime
+    {
+        private readonly Schemas _schemas = new(server);
+
+        public Task InitializeAsync() => _schemas.InitializeAsync();
+
+        public Task DisposeAsync() => _schemas.DisposeAsync();
+
+        protected override Task<IEntitySyncStore> CreateStoreAsync() => Task.FromResult<IEntitySyncStore>(_schemas.Open());
+    }
+
+    [Collection(PostgreSqlCollection.Name)]
+    public sealed class OperatorState(PostgreSqlServer server) : JobStoreContractTests, IAsyncLifetime
+    {
+        private readonly Schemas _schemas = new(server);
+
+        public Task InitializeAsync() => _schemas.InitializeAsync();
+
+        public Task DisposeAsync() => _schemas.DisposeAsync();
+
+        protected override Task<IJobStore> CreateStoreAsync() => Task.FromResult<IJobStore>(_schemas.Open());
+    }
+
+    /// <summary>A test class's database, and the stores it opened there, each in a fresh schema.</summary>
+    private sealed class Schemas(PostgreSqlServer server)
+    {
+        private static int s_schemas;
+        private readonly List<PostgreSqlJobStore> _stores = [];
+        private string _connectionString = string.Empty;
+
+        public async Task InitializeAsync() => _connectionString = await server.CreateDatabaseAsync("contract");
+
+        public async Task DisposeAsync()
         {
-            ConnectionString = _connectionString,
-            Schema = "contract_" + Interlocked.Increment(ref s_schemas).ToString(CultureInfo.InvariantCulture),
-        });
-        _stores.Add(store);
-        return Task.FromResult<IJobStore>(store);
+            foreach (var store in _stores)
+            {
+                await store.DisposeAsync();
+            }
+        }
+
+        public PostgreSqlJobStore Open()
+        {
+            var store = new PostgreSqlJobStore(new PostgreSqlStoreOptions
+            {
+                ConnectionString = _connectionString,
+                Schema = "contract_" + Interlocked.Increment(ref s_schemas).ToString(CultureInfo.InvariantCulture),
+            });
+            _stores.Add(store);
+            return store;
+        }
     }
 }

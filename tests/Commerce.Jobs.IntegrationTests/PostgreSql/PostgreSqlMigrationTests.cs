@@ -1,5 +1,6 @@
 using Commerce.Jobs.Adapters.PostgreSql;
 using Commerce.Jobs.IntegrationTests.TestSupport;
+using Commerce.Jobs.Storage;
 using Commerce.Jobs.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -88,7 +89,7 @@ public sealed class PostgreSqlMigrationTests(PostgreSqlServer server) : IAsyncLi
     {
         // Version 2 with rows as its store wrote them: ids escaped (StoredText) and keyed by themselves, which fit an index entry.
         await ExecuteAsync(PostgreSqlStoreMigrations.GetScript("v2", 2));
-        var ids = JobStoreContractTests.HostileKeys;
+        var ids = StoreTestData.HostileKeys;
         string[] stored = [.. ids.Select(id => StoredText.Escape(id))];
         await ExecuteAsync(
             $"INSERT INTO v2.record_failures (job_key, record_id, status, error, attempts, last_attempt_at) SELECT 'order-submit', id, {(int)RecordStatus.Skipped}, 'old', 1, now() FROM unnest($1::text[]) AS id",
@@ -100,11 +101,11 @@ public sealed class PostgreSqlMigrationTests(PostgreSqlServer server) : IAsyncLi
         await using var store = CreateSut("v2");
 
         // Record failures: read back, counted again under the same row (the upsert finds it by the hash), removed by id.
-        Assert.Equal(ids.Order(StringComparer.Ordinal), (await store.GetRecordFailuresAsync("order-submit", default)).Select(f => f.RecordId).Order(StringComparer.Ordinal));
+        Assert.Equal(ids.Order(StringComparer.Ordinal), (await store.ReadAllRecordFailuresAsync("order-submit")).Select(f => f.RecordId).Order(StringComparer.Ordinal));
         await store.AddRecordFailuresAsync("order-submit", [.. ids.Select(id => new RecordFailure(id, RecordStatus.Skipped, "new", 0, DateTimeOffset.UnixEpoch))], default);
-        Assert.All(await store.GetRecordFailuresAsync("order-submit", default), f => Assert.Equal((2, "new"), (f.Attempts, f.Error)));
+        Assert.All(await store.ReadAllRecordFailuresAsync("order-submit"), f => Assert.Equal((2, "new"), (f.Attempts, f.Error)));
         await store.RemoveRecordFailuresAsync("order-submit", [.. ids.Where((_, i) => i % 2 == 0)], default);
-        Assert.Equal(ids.Where((_, i) => i % 2 == 1).Order(StringComparer.Ordinal), (await store.GetRecordFailuresAsync("order-submit", default)).Select(f => f.RecordId).Order(StringComparer.Ordinal));
+        Assert.Equal(ids.Where((_, i) => i % 2 == 1).Order(StringComparer.Ordinal), (await store.ReadAllRecordFailuresAsync("order-submit")).Select(f => f.RecordId).Order(StringComparer.Ordinal));
 
         // Held changes: a newer version replaces each old row (found by the hash, not added beside it), then delivery settles them.
         Assert.Equal(ids.Order(StringComparer.Ordinal), (await store.GetEntityChangesAsync("Product", "erp", default)).Select(c => c.Id).Order(StringComparer.Ordinal));

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Commerce.Jobs.Adapters.PostgreSql;
+using Commerce.Jobs.Storage;
 using Npgsql;
 
 namespace Commerce.Jobs.IntegrationTests.PostgreSql;

@@ -1,4 +1,5 @@
 using Commerce.Jobs.EntitySync;
+using Commerce.Jobs.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using static Commerce.Jobs.Tests.EntitySync.EntitySyncSut;

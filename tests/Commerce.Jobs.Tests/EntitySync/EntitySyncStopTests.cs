@@ -1,3 +1,4 @@
+using Commerce.Jobs.Storage;
 using Commerce.Jobs.Tests.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Reflection;
 using System.Runtime.ExceptionServices;
+using Commerce.Jobs.Storage;
 
 namespace Commerce.Jobs.Tests.EntitySync;
 

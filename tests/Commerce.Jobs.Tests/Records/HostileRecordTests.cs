@@ -2,6 +2,8 @@ using System.Text;
 using System.Text.Json;
 using Commerce.Jobs.History;
 using Commerce.Jobs.Records;
+using Commerce.Jobs.Storage;
+using Commerce.Jobs.Testing;
 using Commerce.Jobs.Tests.TestSupport;
 using FsCheck;
 using FsCheck.Fluent;
@@ -49,7 +51,7 @@ public sealed class HostileRecordTests
 
         var result = Task.Run(() => sut.RunAsync()).GetAwaiter().GetResult();
 
-        var failures = sut.Store.GetRecordFailuresAsync(Job, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        var failures = sut.Store.ReadAllRecordFailuresAsync(Job).GetAwaiter().GetResult();
         return result.Counts == new RecordCounts(good + bad.Count, good, 0, bad.Count)
             && sut.Erp.Delivered.Count == good
             && failures.Select(f => f.RecordId).Order(StringComparer.Ordinal).SequenceEqual(bad.Order(StringComparer.Ordinal))
@@ -71,7 +73,7 @@ public sealed class HostileRecordTests
         Assert.Equal(JobOutcome.PartiallySucceeded, result.Outcome);
         Assert.Equal(new RecordCounts(4, 2, 0, 2), result.Counts);
         Assert.Equal(["SO1", "SO4"], sut.Erp.Delivered.Keys.Order());
-        var failures = (await sut.Store.GetRecordFailuresAsync(Job, CancellationToken.None)).OrderBy(f => f.RecordId).ToList();
+        var failures = (await sut.Store.ReadAllRecordFailuresAsync(Job)).OrderBy(f => f.RecordId).ToList();
         Assert.Equal(["SO2", "SO3"], failures.Select(f => f.RecordId));
         Assert.All(failures, f => Assert.Equal(RecordStatus.PermanentFailure, f.Status));
         Assert.Contains("JsonException", failures[0].Error);
@@ -87,7 +89,7 @@ public sealed class HostileRecordTests
         var resubmit = await sut.RunAsync(TriggerKind.Resubmit);
         Assert.Equal(new RecordCounts(2, 1, 0, 1), resubmit.Counts);
         Assert.Equal(1, sut.Erp.DeliveredCount("SO2"));
-        Assert.Equal(["SO3"], (await sut.Store.GetRecordFailuresAsync(Job, CancellationToken.None)).Select(f => f.RecordId));
+        Assert.Equal(["SO3"], (await sut.Store.ReadAllRecordFailuresAsync(Job)).Select(f => f.RecordId));
     }
 
     [Fact]
@@ -146,7 +148,7 @@ public sealed class HostileRecordTests
         var released = await sut.Store.ClaimRecordsAsync(Job, new RecordClaim("other-host", 100, now, now.AddMinutes(5)), CancellationToken.None);
         Assert.Equal(Enumerable.Range(5, 6).Select(i => $"SO{i:D2}"), released.Select(r => r.RecordId));
         Assert.All(released, r => Assert.Equal((0, null), (r.Attempts, r.LastError)));
-        Assert.Empty(await sut.Store.GetRecordFailuresAsync(Job, CancellationToken.None));
+        Assert.Empty(await sut.Store.ReadAllRecordFailuresAsync(Job));
     }
 
     [Fact]
@@ -182,6 +184,7 @@ public sealed class HostileRecordTests
         var identity = new EngineIdentity(Options.Create(engine));
         var services = new ServiceCollection()
             .AddSingleton<IJobStore>(store)
+            .AddSingleton<IRecordStore>(store)
             .AddSingleton<TimeProvider>(time)
             .BuildServiceProvider();
         Func<Order, string> recordId = o => o.RecordId;

@@ -1,6 +1,8 @@
 using Commerce.Jobs.History;
 using Commerce.Jobs.Internal;
 using Commerce.Jobs.Records;
+using Commerce.Jobs.Storage;
+using Commerce.Jobs.Testing;
 using Commerce.Jobs.Tests.TestSupport;
 using FsCheck;
 using FsCheck.Fluent;
@@ -218,13 +220,33 @@ public sealed class RecordJobTests
 
         await sut.RunAsync();
         await sut.RunAsync();
-        var failure = Assert.Single(await store.GetRecordFailuresAsync(Job, CancellationToken.None));
+        var failure = Assert.Single(await store.ReadAllRecordFailuresAsync(Job));
         Assert.Equal(("SO2", RecordStatus.Skipped, "ERP busy", 2), (failure.RecordId, failure.Status, failure.Error, failure.Attempts));
 
         down = false;
         var result = await sut.RunAsync();
         Assert.Equal(new RecordCounts(1, 1, 0, 0), result.Counts);
-        Assert.Empty(await store.GetRecordFailuresAsync(Job, CancellationToken.None));
+        Assert.Empty(await store.ReadAllRecordFailuresAsync(Job));
+    }
+
+    [Fact]
+    public async Task A_run_reads_only_the_failures_of_the_records_it_delivered_not_the_jobs_whole_list()
+    {
+        var store = new InMemoryJobStore();
+        await store.AddRecordFailuresAsync(Job, [.. Enumerable.Range(0, 5_000).Select(i => new RecordFailure($"OLD{i:D4}", RecordStatus.Skipped, "ERP busy", 0, TestEngine.Start))], default);
+        await store.AddRecordFailuresAsync(Job, [new RecordFailure("SO2", RecordStatus.Skipped, "ERP busy", 0, TestEngine.Start), new RecordFailure("SO4", RecordStatus.PermanentFailure, "bad sku", 0, TestEngine.Start)], default);
+        var reads = FailureReadCounter.Create(store);
+        var cart = new Cart([new Order("SO1"), new Order("SO2"), new Order("SO3"), new Order("SO4")]);
+        var sut = CreateSut(new JobOptions { BatchSize = 2 }, cart, new CountingTarget(), cart, store, reads);
+
+        Assert.Equal(new RecordCounts(4, 4, 0, 0), (await sut.RunAsync()).Counts);
+
+        // The delivered records' failures are forgotten, the others kept; the run read a row to know the job has failures,
+        // then only failures among each batch's delivered ids — never the 5,002 of the job.
+        var left = await store.ReadAllRecordFailuresAsync(Job, pageSize: 1_000);
+        Assert.Equal(5_000, left.Count);
+        Assert.DoesNotContain(left, f => f.RecordId is "SO2" or "SO4");
+        Assert.InRange(((FailureReadCounter)(object)reads).Rows, 1, 1 + 2);
     }
 
     [Fact]
@@ -337,12 +359,14 @@ public sealed class RecordJobTests
         Assert.Equal(TriggerKind.Automatic, engine.Runs.Single().Trigger);
     }
 
-    private static Sut CreateSut(JobOptions options, IRecordSource<Order> source, IDeliveryTarget<Order> target, IRecordStatusSink<Order>? sink, IJobStore? store = null)
+    private static Sut CreateSut(JobOptions options, IRecordSource<Order> source, IDeliveryTarget<Order> target, IRecordStatusSink<Order>? sink, IJobStore? store = null, IRecordStore? records = null)
     {
         var time = new AutoAdvanceTimeProvider(TestEngine.Start);
         var observer = new TestObserver();
+        store ??= new InMemoryJobStore();
         var services = new ServiceCollection()
-            .AddSingleton(store ?? new InMemoryJobStore())
+            .AddSingleton(store)
+            .AddSingleton(records ?? store)
             .AddSingleton<TimeProvider>(time)
             .AddSingleton<EngineObserver>(observer)
             .BuildServiceProvider();
@@ -356,6 +380,35 @@ public sealed class RecordJobTests
     {
         public Task<JobResult> RunAsync(TriggerKind trigger = TriggerKind.Automatic)
             => Executor.ExecuteAsync(new JobContext(Job, Guid.NewGuid(), trigger, null, Services, Time), CancellationToken.None).AsTask().WaitAsync(Patience);
+    }
+
+    /// <summary>Forwards a record store's members and counts the failure rows its reads return.</summary>
+    public class FailureReadCounter : System.Reflection.DispatchProxy
+    {
+        private IRecordStore _inner = null!;
+        private int _rows;
+
+        public int Rows => Volatile.Read(ref _rows);
+
+        internal static IRecordStore Create(IRecordStore inner)
+        {
+            var proxy = Create<IRecordStore, FailureReadCounter>();
+            ((FailureReadCounter)(object)proxy)._inner = inner;
+            return proxy;
+        }
+
+        protected override object? Invoke(System.Reflection.MethodInfo? targetMethod, object?[]? args)
+        {
+            var result = targetMethod!.Invoke(_inner, args);
+            return result is ValueTask<IReadOnlyList<RecordFailure>> read ? new ValueTask<IReadOnlyList<RecordFailure>>(CountAsync(read)) : result;
+        }
+
+        private async Task<IReadOnlyList<RecordFailure>> CountAsync(ValueTask<IReadOnlyList<RecordFailure>> read)
+        {
+            var failures = await read;
+            Interlocked.Add(ref _rows, failures.Count);
+            return failures;
+        }
     }
 
     private sealed class CountingTarget : IDeliveryTarget<Order>

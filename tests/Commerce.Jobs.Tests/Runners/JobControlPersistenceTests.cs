@@ -1,4 +1,5 @@
 using Commerce.Jobs.History;
+using Commerce.Jobs.Storage;
 using Commerce.Jobs.Tests.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,5 +1,6 @@
 using System.Reflection;
 using Commerce.Jobs.History;
+using Commerce.Jobs.Storage;
 using Commerce.Jobs.Tests.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,5 +1,6 @@
 using Commerce.Jobs.History;
 using Commerce.Jobs.Runners;
+using Commerce.Jobs.Storage;
 using Commerce.Jobs.Tests.EntitySync;
 using Commerce.Jobs.Tests.TestSupport;
 

@@ -1,5 +1,6 @@
 using Commerce.Jobs.History;
 using Commerce.Jobs.Records;
+using Commerce.Jobs.Storage;
 using Commerce.Jobs.Targets;
 using Commerce.Jobs.Tests.TestSupport;
 using Microsoft.Extensions.DependencyInjection;

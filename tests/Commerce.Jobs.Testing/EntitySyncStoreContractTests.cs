@@ -1,18 +1,21 @@
+using System.Text.Json;
+using Commerce.Jobs.Storage;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
+using static Commerce.Jobs.Testing.StoreTestData;
 
 namespace Commerce.Jobs.Testing;
 
 /// <summary>
-/// The entity-sync part of the store contract: per (type, target, id, kind) only the newest change is held, a delete drops
-/// older held upserts of its id, delivered and removed changes are forgotten up to their version, delivered versions only
-/// grow, and clearing forgets a type.
+/// The entity-sync store contract, one suite every <see cref="IEntitySyncStore"/> passes unchanged (in-memory, SQLite,
+/// PostgreSQL): per (type, target, id, kind) only the newest change is held, a delete drops older held upserts of its id,
+/// delivered and removed changes are forgotten up to their version, delivered versions only grow, clearing forgets a
+/// type, and any type, target, id and payload is kept as written.
 /// </summary>
-public abstract partial class JobStoreContractTests
+public abstract class EntitySyncStoreContractTests
 {
     private const string Categories = "categories";
-    private static readonly CancellationToken None = CancellationToken.None;
 
     private static readonly Gen<StoreOp> Op =
         from kind in Gen.Frequency((5, Gen.Constant(0)), (2, Gen.Constant(1)), (2, Gen.Constant(2)))
@@ -23,6 +26,9 @@ public abstract partial class JobStoreContractTests
         select new StoreOp(kind, target, $"c-{id}", delete, version);
 
     private static readonly Arbitrary<StoreOp[]> Ops = (from n in Gen.Choose(0, 60) from ops in Gen.ArrayOf(Op, n) select ops).ToArbitrary();
+
+    /// <summary>Makes a fresh, empty store (a new database or schema per call).</summary>
+    protected abstract Task<IEntitySyncStore> CreateStoreAsync();
 
     [Fact]
     public async Task Entity_changes_add_keeps_the_newest_change_per_id_and_kind()
@@ -145,6 +151,45 @@ public abstract partial class JobStoreContractTests
             }
         }
     }
+
+    [Fact]
+    public async Task Entity_sync_keeps_any_type_target_id_and_payload_as_written()
+    {
+        var store = await CreateStoreAsync();
+        var type = HostileKeys[4];
+        var targets = new[] { HostileKeys[1], HostileKeys[^1] };
+        var payloadText = "nul\0 and Grüße 😀 \uE000 \r\n";
+        await store.AddEntityChangesAsync(targets, [.. HostileIds.Select((id, i) => EntityChange.Upsert(type, id, payloadText, i + 1))], None);
+        await store.AddEntityChangesAsync(targets, [EntityChange.Delete(type, HostileIds[3], 100)], None);
+
+        foreach (var target in targets)
+        {
+            var held = await store.GetEntityChangesAsync(type, target, None);
+            Assert.All(held, c => AssertSameText(type, c.EntityType));
+            Assert.Equal(
+                HostileIds.Select((id, i) => (id, EntityChangeKind.Upsert, (long)i + 1)).Where(c => c.id != HostileIds[3]).Append((HostileIds[3], EntityChangeKind.Delete, 100L)).OrderBy(c => c.Item1, StringComparer.Ordinal).ThenBy(c => c.Item2),
+                held.Select(c => (c.Id, c.Kind, c.Version)).OrderBy(c => c.Id, StringComparer.Ordinal).ThenBy(c => c.Kind));
+            Assert.All(held.Where(c => c.Kind == EntityChangeKind.Upsert), c => AssertSameText(payloadText, PayloadText(c.Payload)));
+        }
+
+        // Settled by the same ids: delivered versions are kept under them, held changes are forgotten.
+        await store.MarkEntityChangesDeliveredAsync(targets[0], [.. HostileIds.Select((id, i) => EntityChange.Upsert(type, id, null, i + 1))], None);
+        await store.RemoveEntityChangesAsync(targets[1], [.. HostileIds.Select((id, i) => EntityChange.Upsert(type, id, null, i + 1)).Where((_, i) => i < 2 || i >= HostileIds.Count - 2)], None);
+        Assert.Equal([(HostileIds[3], EntityChangeKind.Delete)], (await store.GetEntityChangesAsync(type, targets[0], None)).Select(c => (c.Id, c.Kind)));
+        Assert.Equal(HostileIds.Count - 4, (await store.GetEntityChangesAsync(type, targets[1], None)).Count);
+        var delivered = await store.GetDeliveredEntityVersionsAsync(type, targets[0], None);
+        Assert.Equal(HostileIds.Select((id, i) => KeyValuePair.Create(id, (long)i + 1)).OrderBy(d => d.Key, StringComparer.Ordinal), delivered.OrderBy(d => d.Key, StringComparer.Ordinal));
+
+        await store.ClearEntitySyncAsync(type, targets[1], None);
+        Assert.Empty(await store.GetEntityChangesAsync(type, targets[1], None));
+        Assert.Single(await store.GetEntityChangesAsync(type, targets[0], None));
+    }
+
+    private static string? PayloadText(object? payload) => payload switch
+    {
+        JsonElement element => element.GetString(),
+        _ => payload as string,
+    };
 
     private static EntityChange Upsert(string id, long version) => EntityChange.Upsert(Categories, id, $"{id}@{version}", version);
 

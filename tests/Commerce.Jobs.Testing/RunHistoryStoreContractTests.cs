@@ -1,0 +1,100 @@
+using Commerce.Jobs.Storage;
+
+using static Commerce.Jobs.Testing.StoreTestData;
+
+namespace Commerce.Jobs.Testing;
+
+/// <summary>
+/// The run history contract: one suite every <see cref="IRunHistoryStore"/> passes unchanged (in-memory, SQLite, PostgreSQL).
+/// A subclass says how to make a fresh, empty store.
+/// </summary>
+public abstract class RunHistoryStoreContractTests
+{
+    /// <summary>Makes a fresh, empty store (a new database or schema per call).</summary>
+    protected abstract Task<IRunHistoryStore> CreateStoreAsync();
+
+    [Fact]
+    public async Task Runs_are_returned_newest_first_with_counts_and_log()
+    {
+        var store = await CreateStoreAsync();
+        for (var i = 0; i < 5; i++)
+        {
+            await store.AddRunAsync(Run("order-submit", T0.AddMinutes(i), i % 2 == 0 ? JobOutcome.Succeeded : JobOutcome.Failed), default);
+        }
+
+        await store.AddRunAsync(Run("other", T0, JobOutcome.Succeeded), default);
+
+        var runs = await store.GetRunsAsync("order-submit", 3, default);
+        Assert.Equal([T0.AddMinutes(4), T0.AddMinutes(3), T0.AddMinutes(2)], runs.Select(r => r.StartedAt));
+        var run = runs[1];
+        Assert.Equal(JobOutcome.Failed, run.Outcome);
+        Assert.Equal(TriggerKind.Automatic, run.Trigger);
+        Assert.Equal(new RecordCounts(10, 7, 2, 1), run.Counts);
+        Assert.Equal("ERP busy", run.Error);
+        Assert.Equal("web-01", run.HostName);
+        Assert.Equal(T0.AddMinutes(3).AddSeconds(2), run.EndedAt);
+        Assert.Equal([new JobLogEntry(T0.AddMinutes(3), JobLogLevel.Warning, "Record SO1 skipped: ERP busy")], run.Log);
+        Assert.Empty(await store.GetRunsAsync("nobody", 10, default));
+    }
+
+    [Fact]
+    public async Task Purge_keeps_the_last_runs_and_drops_old_ones()
+    {
+        var store = await CreateStoreAsync();
+        for (var i = 0; i < 10; i++)
+        {
+            await store.AddRunAsync(Run("tick", T0.AddDays(i), JobOutcome.Succeeded), default);
+        }
+
+        Assert.Equal(4, await store.PurgeRunsAsync("tick", keepLast: 6, endedBefore: T0.AddDays(-1), default));
+        Assert.Equal(2, await store.PurgeRunsAsync("tick", keepLast: 6, endedBefore: T0.AddDays(6), default));
+        Assert.Equal([T0.AddDays(9), T0.AddDays(8), T0.AddDays(7), T0.AddDays(6)], (await store.GetRunsAsync("tick", 100, default)).Select(r => r.StartedAt));
+    }
+
+    [Fact]
+    public async Task Runs_keep_any_text_as_written()
+    {
+        var store = await CreateStoreAsync();
+        for (var i = 0; i < HostileTexts.Count; i++)
+        {
+            var run = new JobRun
+            {
+                RunId = Guid.NewGuid(),
+                JobName = $"text-{i}",
+                Trigger = TriggerKind.Manual,
+                StartedAt = T0,
+                EndedAt = T0.AddSeconds(1),
+                Outcome = JobOutcome.Failed,
+                HostName = HostileKeys[i % HostileKeys.Count],
+                Error = HostileTexts[i],
+                Log = [new JobLogEntry(T0, JobLogLevel.Error, HostileTexts[i]), new JobLogEntry(T0, JobLogLevel.Information, HostileKeys[i % HostileKeys.Count])],
+            };
+            await store.AddRunAsync(run, default);
+        }
+
+        for (var i = 0; i < HostileTexts.Count; i++)
+        {
+            var run = Assert.Single(await store.GetRunsAsync($"text-{i}", 10, default));
+            AssertSameText(HostileKeys[i % HostileKeys.Count], run.HostName);
+            AssertSameText(HostileTexts[i], run.Error);
+            Assert.Equal(2, run.Log.Count);
+            AssertSameText(HostileTexts[i], run.Log[0].Message);
+            AssertSameText(HostileKeys[i % HostileKeys.Count], run.Log[1].Message);
+        }
+
+        // Job names from outside: each is its own history, found and purged by its name.
+        foreach (var job in HostileKeys)
+        {
+            await store.AddRunAsync(Run(job, T0, JobOutcome.Succeeded), default);
+        }
+
+        foreach (var job in HostileKeys)
+        {
+            AssertSameText(job, Assert.Single(await store.GetRunsAsync(job, 10, default)).JobName);
+        }
+
+        Assert.Equal(1, await store.PurgeRunsAsync(HostileKeys[0], keepLast: 0, endedBefore: T0, default));
+        Assert.Empty(await store.GetRunsAsync(HostileKeys[0], 10, default));
+        Assert.Single(await store.GetRunsAsync(HostileKeys[1], 10, default));
+    }
+}
