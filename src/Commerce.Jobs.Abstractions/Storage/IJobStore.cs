@@ -1,3 +1,5 @@
+using Commerce.Jobs.Storage;
+
 namespace Commerce.Jobs;
 
 /// <summary>
@@ -8,7 +10,7 @@ namespace Commerce.Jobs;
 /// The engine registers an in-memory store by default; durable stores come in adapter packages.
 /// Implementations are thread-safe.
 /// </remarks>
-public partial interface IJobStore
+public partial interface IJobStore : IOperatorStateStore
 {
     /// <summary>Adds a finished run to its job's history.</summary>
     /// <param name="run">The run.</param>
