@@ -1,3 +1,4 @@
+using Commerce.Jobs.Storage;
 using Microsoft.Data.Sqlite;
 
 namespace Commerce.Jobs.Adapters.Sqlite.Tests;
@@ -98,7 +99,7 @@ public sealed class SqliteMigrationTests : IDisposable
         using (var store = _database.Open())
         {
             Assert.Equal("kept", await store.GetCheckpointAsync("order-export", default));
-            await store.SetJobControlAsync(new JobControl("order-export", Paused: true, Disabled: false, DateTimeOffset.UnixEpoch), default);
+            await store.SetAsync(OperatorStateKinds.Job, "order-export", [new("paused", "true", DateTimeOffset.UnixEpoch)], default);
         }
 
         Assert.Equal(Enumerable.Range(1, SqliteStoreSchema.CurrentVersion), Query<long>("SELECT version FROM schema_version ORDER BY version;").Select(v => (int)v));

@@ -135,7 +135,7 @@ public abstract partial class JobStoreContractTests
     }
 
     [Fact]
-    public async Task Checkpoints_occurrences_and_job_controls_keep_any_name_and_value_as_written()
+    public async Task Checkpoints_and_occurrences_keep_any_name_and_value_as_written()
     {
         var store = await CreateStoreAsync();
         for (var i = 0; i < HostileKeys.Count; i++)
@@ -144,7 +144,6 @@ public abstract partial class JobStoreContractTests
             await store.SetCheckpointAsync(job, HostileTexts[i], default);
             Assert.True(await store.TryClaimOccurrenceAsync(job, T0, HostileKeys[^1], default));
             Assert.False(await store.TryClaimOccurrenceAsync(job, T0, "other-host", default));
-            await store.SetJobControlAsync(new JobControl(job, Paused: true, Disabled: false, T0), default);
         }
 
         await store.SetCheckpointAsync("large", HostileTexts[^1], default);
@@ -153,13 +152,10 @@ public abstract partial class JobStoreContractTests
         {
             AssertSameText(HostileTexts[i], await store.GetCheckpointAsync(HostileKeys[i], default));
         }
-
-        var controls = await store.GetJobControlsAsync(default);
-        Assert.Equal(HostileKeys.Order(StringComparer.Ordinal), controls.Select(c => c.JobName).Order(StringComparer.Ordinal));
     }
 
     [Fact]
-    public async Task Entity_sync_keeps_any_type_target_id_and_configuration_as_written()
+    public async Task Entity_sync_keeps_any_type_target_and_id_as_written()
     {
         var store = await CreateStoreAsync();
         var type = HostileKeys[4];
@@ -189,20 +185,6 @@ public abstract partial class JobStoreContractTests
         await store.ClearEntitySyncAsync(type, targets[1], None);
         Assert.Empty(await store.GetEntityChangesAsync(type, targets[1], None));
         Assert.Single(await store.GetEntityChangesAsync(type, targets[0], None));
-
-        // Configurations changed at run time, named and targeted from outside.
-        foreach (var key in HostileKeys)
-        {
-            await store.SetEntitySyncConfigurationAsync(new StoredEntitySyncConfiguration(key, new EntitySyncConfiguration { EntityType = key, Targets = [.. HostileKeys] }, T0), None);
-        }
-
-        var configurations = (await store.GetEntitySyncConfigurationsAsync(None)).OrderBy(c => c.EntityType, StringComparer.Ordinal).ToList();
-        Assert.Equal(HostileKeys.Order(StringComparer.Ordinal), configurations.Select(c => c.EntityType));
-        Assert.All(configurations, c =>
-        {
-            AssertSameText(c.EntityType, c.Configuration!.EntityType);
-            Assert.Equal(HostileKeys, c.Configuration.Targets);
-        });
     }
 
     [Property(MaxTest = 40)]

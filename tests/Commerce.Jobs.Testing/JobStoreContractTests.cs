@@ -225,54 +225,6 @@ public abstract partial class JobStoreContractTests
         Assert.Null(await store.GetCheckpointAsync("order-export", default));
     }
 
-    [Fact]
-    public async Task Job_controls_are_stored_per_job_case_insensitively_the_newest_change_winning()
-    {
-        var store = await CreateStoreAsync();
-        Assert.Empty(await store.GetJobControlsAsync(default));
-        var at = new DateTimeOffset(2026, 11, 23, 8, 0, 0, TimeSpan.Zero).AddTicks(1_234_560);   // microseconds, as hosts stamp them
-
-        await store.SetJobControlAsync(new JobControl("order-submit", Paused: true, Disabled: false, at), default);
-        await store.SetJobControlAsync(new JobControl("nightly", Paused: false, Disabled: true, at.AddMinutes(1)), default);
-        await store.SetJobControlAsync(new JobControl("ORDER-SUBMIT", Paused: false, Disabled: true, at.AddMinutes(2)), default);
-        // A host's late write of an older change, and one as new, replace nothing.
-        await store.SetJobControlAsync(new JobControl("order-submit", Paused: true, Disabled: false, at.AddMinutes(1)), default);
-        await store.SetJobControlAsync(new JobControl("order-submit", Paused: true, Disabled: true, at.AddMinutes(2)), default);
-
-        var controls = (await store.GetJobControlsAsync(default)).OrderBy(c => c.JobName, StringComparer.OrdinalIgnoreCase).ToList();
-        Assert.Equal(2, controls.Count);
-        Assert.Equal(new JobControl("nightly", false, true, at.AddMinutes(1)), controls[0]);
-        Assert.Equal("order-submit", controls[1].JobName, ignoreCase: true);
-        Assert.False(controls[1].Paused);
-        Assert.True(controls[1].Disabled);
-        Assert.Equal(at.AddMinutes(2), controls[1].ChangedAt);
-    }
-
-    [Fact]
-    public async Task Entity_sync_configurations_and_deletions_are_stored_per_type_the_newest_change_winning()
-    {
-        var store = await CreateStoreAsync();
-        Assert.Empty(await store.GetEntitySyncConfigurationsAsync(default));
-        var at = new DateTimeOffset(2026, 11, 23, 8, 0, 0, TimeSpan.Zero).AddTicks(1_234_560);
-        var categories = new EntitySyncConfiguration { EntityType = "categories", Targets = ["search", "erp"], Paused = true };
-
-        await store.SetEntitySyncConfigurationAsync(new StoredEntitySyncConfiguration("categories", categories with { Paused = false }, at), default);
-        await store.SetEntitySyncConfigurationAsync(new StoredEntitySyncConfiguration("buyers", new EntitySyncConfiguration { EntityType = "buyers", Targets = ["erp"] }, at), default);
-        await store.SetEntitySyncConfigurationAsync(new StoredEntitySyncConfiguration("CATEGORIES", categories, at.AddMinutes(1)), default);
-        await store.SetEntitySyncConfigurationAsync(new StoredEntitySyncConfiguration("buyers", null, at.AddMinutes(2)), default);
-        await store.SetEntitySyncConfigurationAsync(new StoredEntitySyncConfiguration("buyers", new EntitySyncConfiguration { EntityType = "buyers", Targets = ["erp"] }, at.AddMinutes(1)), default);
-
-        var stored = (await store.GetEntitySyncConfigurationsAsync(default)).OrderBy(c => c.EntityType, StringComparer.OrdinalIgnoreCase).ToList();
-        Assert.Equal(2, stored.Count);
-        Assert.Equal("buyers", stored[0].EntityType);
-        Assert.Null(stored[0].Configuration);
-        Assert.Equal(at.AddMinutes(2), stored[0].ChangedAt);
-        Assert.Equal(categories, stored[1].Configuration);
-        Assert.Equal(["search", "erp"], stored[1].Configuration!.Targets);
-        Assert.True(stored[1].Configuration!.Paused && stored[1].Configuration!.Enabled && stored[1].Configuration!.IncrementalSync);
-        Assert.Equal(at.AddMinutes(1), stored[1].ChangedAt);
-    }
-
     private static PendingRecord Pending(string id) => new(id, $"order-submit:{id}", Encoding.UTF8.GetBytes($"{{\"id\":\"{id}\"}}"));
 
     private static JobRun Run(string job, DateTimeOffset start, JobOutcome outcome) => new()

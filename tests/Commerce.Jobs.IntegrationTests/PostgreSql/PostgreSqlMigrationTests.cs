@@ -1,5 +1,6 @@
 using Commerce.Jobs.Adapters.PostgreSql;
 using Commerce.Jobs.IntegrationTests.TestSupport;
+using Commerce.Jobs.Storage;
 using Commerce.Jobs.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -79,7 +80,7 @@ public sealed class PostgreSqlMigrationTests(PostgreSqlServer server) : IAsyncLi
         await using var store = CreateSut("v1");
 
         Assert.Equal("kept", await store.GetCheckpointAsync("order-export", default));
-        await store.SetJobControlAsync(new JobControl("order-export", Paused: true, Disabled: false, DateTimeOffset.UnixEpoch), default);
+        await store.SetAsync(OperatorStateKinds.Job, "order-export", [new("paused", "true", DateTimeOffset.UnixEpoch)], default);
         Assert.Equal(Enumerable.Range(1, PostgreSqlStoreMigrations.LatestVersion), await QueryAsync<int>("SELECT version FROM v1.schema_version ORDER BY version"));
     }
 

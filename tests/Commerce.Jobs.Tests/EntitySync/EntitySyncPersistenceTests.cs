@@ -1,3 +1,5 @@
+using Commerce.Jobs.Tests.TestSupport;
+
 namespace Commerce.Jobs.Tests.EntitySync;
 
 /// <summary>Configurations changed at run time (put, delete, pause, resume) are kept in the store and restored at start.</summary>
