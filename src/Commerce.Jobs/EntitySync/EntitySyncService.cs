@@ -561,8 +561,8 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
         await ReplaceLockedAsync(configuration, options!, pausedAt ?? changedAt, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Applies what other hosts stored, unless stopped meanwhile (a pass of <see cref="Periodic"/>).</summary>
-    private async Task RefreshAsync(CancellationToken stopping)
+    /// <summary>Applies what other hosts stored, unless stopped meanwhile (a pass of <see cref="Periodic"/>; tests call it directly).</summary>
+    internal async Task RefreshAsync(CancellationToken stopping)
     {
         await _gate.WaitAsync(stopping).ConfigureAwait(false);
         try
