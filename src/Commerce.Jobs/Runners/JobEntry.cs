@@ -181,7 +181,8 @@ internal sealed class JobEntry
         var written = new List<OperatorStateField>(2);
         Change(() =>
         {
-            var at = OperatorStateValues.Stamp(now, _pausedChangedAt is not { } p0 || _disabledChangedAt > p0 ? _disabledChangedAt : p0);
+            var last = _pausedChangedAt is not { } pausedAt || _disabledChangedAt > pausedAt ? _disabledChangedAt : pausedAt;  // either field's
+            var at = OperatorStateValues.Stamp(now, last);
             if (paused is { } p)
             {
                 (_paused, _pausedChangedAt) = (p, at);
