@@ -1,81 +1,72 @@
-using System.Text.Json;
 using Commerce.Jobs.Storage;
 using Npgsql;
 using NpgsqlTypes;
 
 namespace Commerce.Jobs.Adapters.PostgreSql;
 
-/// <summary>Operator state: one row per job an operator changed and per entity type changed at run time, read by every host.</summary>
+/// <summary>
+/// Operator state: one row per (kind, name, field), each the newest change of that field, read by every host. A name is
+/// keyed by the SHA-256 of its case-insensitive key (any length fits the index).
+/// </summary>
 internal sealed partial class PostgreSqlJobStore
 {
-    /// <summary>Configurations as <c>jsonb</c>: web defaults, every string escaped as <see cref="StoredText"/> says.</summary>
-    private static readonly JsonSerializerOptions s_configurationJson = new(JsonSerializerOptions.Web) { Converters = { new StoredTextJsonConverter() } };
-
-    public async ValueTask<IReadOnlyList<JobControl>> GetJobControlsAsync(CancellationToken cancellationToken)
+    public async ValueTask<IReadOnlyList<OperatorStateEntry>> GetAsync(string kind, CancellationToken cancellationToken)
     {
-        using var command = await CreateCommandAsync(_sql.GetJobControls, cancellationToken).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(kind);
+        using var command = await CreateCommandAsync(_sql.GetOperatorState, cancellationToken).ConfigureAwait(false);
+        command.Parameters.Add(Param(StoredText.Escape(kind)));
         var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var readerScope = reader.ConfigureAwait(false);
-        var controls = new List<JobControl>();
+        var entries = new List<OperatorStateEntry>();
+        List<OperatorStateField>? fields = null;
+        byte[]? current = null;
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            controls.Add(new JobControl(ReadText(reader, 0), reader.GetBoolean(1), reader.GetBoolean(2), reader.GetFieldValue<DateTimeOffset>(3)));
-        }
-
-        return controls;
-    }
-
-    public async ValueTask SetJobControlAsync(JobControl control, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(control);
-        using var command = await CreateCommandAsync(_sql.SetJobControl, cancellationToken).ConfigureAwait(false);
-        command.Parameters.Add(Param(Key(control.JobName)));
-        command.Parameters.Add(Param(StoredText.Escape(control.JobName)));
-        command.Parameters.Add(Param(control.Paused));
-        command.Parameters.Add(Param(control.Disabled));
-        command.Parameters.Add(Param(control.ChangedAt.ToUniversalTime()));
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    public async ValueTask<IReadOnlyList<StoredEntitySyncConfiguration>> GetEntitySyncConfigurationsAsync(CancellationToken cancellationToken)
-    {
-        using var command = await CreateCommandAsync(_sql.GetEntitySyncConfigurations, cancellationToken).ConfigureAwait(false);
-        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await using var readerScope = reader.ConfigureAwait(false);
-        var configurations = new List<StoredEntitySyncConfiguration>();
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            EntitySyncConfiguration? configuration = null;
-            if (!reader.IsDBNull(1))
+            // Rows of one name come together, newest first: the entry takes the newest row's spelling.
+            var key = reader.GetFieldValue<byte[]>(0);
+            if (fields is null || !key.AsSpan().SequenceEqual(current))
             {
-                try
-                {
-                    configuration = JsonSerializer.Deserialize<EntitySyncConfiguration>(reader.GetString(1), s_configurationJson);
-                }
-                catch (JsonException)
-                {
-                    continue;   // unreadable (a later version's shape): as if never changed, the declaration applies
-                }
+                current = key;
+                fields = [];
+                entries.Add(new OperatorStateEntry(kind, ReadText(reader, 1), fields));
             }
 
-            configurations.Add(new StoredEntitySyncConfiguration(ReadText(reader, 0), configuration, reader.GetFieldValue<DateTimeOffset>(2)));
+            fields.Add(new OperatorStateField(ReadText(reader, 2), ReadTextOrNull(reader, 3), reader.GetFieldValue<DateTimeOffset>(4)));
         }
 
-        return configurations;
+        return entries;
     }
 
-    public async ValueTask SetEntitySyncConfigurationAsync(StoredEntitySyncConfiguration configuration, CancellationToken cancellationToken)
+    public async ValueTask SetAsync(string kind, string name, IReadOnlyList<OperatorStateField> fields, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(configuration);
-        using var command = await CreateCommandAsync(_sql.SetEntitySyncConfiguration, cancellationToken).ConfigureAwait(false);
-        command.Parameters.Add(Param(Key(configuration.EntityType)));
-        command.Parameters.Add(Param(StoredText.Escape(configuration.EntityType)));
-        command.Parameters.Add(new NpgsqlParameter<string?>
+        ArgumentNullException.ThrowIfNull(kind);
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(fields);
+        if (fields.Count == 0)
         {
-            TypedValue = configuration.Configuration is null ? null : JsonSerializer.Serialize(configuration.Configuration, s_configurationJson),
-            NpgsqlDbType = NpgsqlDbType.Jsonb,
-        });
-        command.Parameters.Add(Param(configuration.ChangedAt.ToUniversalTime()));
+            return;
+        }
+
+        var names = new string[fields.Count];
+        var values = new string?[fields.Count];
+        var times = new DateTime[fields.Count];
+        for (var i = 0; i < fields.Count; i++)
+        {
+            var field = fields[i];
+            ArgumentNullException.ThrowIfNull(field, nameof(fields));
+            ArgumentNullException.ThrowIfNull(field.Name, nameof(fields));
+            names[i] = StoredText.Escape(field.Name);
+            values[i] = StoredText.Escape(field.Value);
+            times[i] = field.ChangedAt.UtcDateTime;
+        }
+
+        using var command = await CreateCommandAsync(_sql.SetOperatorState, cancellationToken).ConfigureAwait(false);
+        command.Parameters.Add(Param(StoredText.Escape(kind)));
+        command.Parameters.Add(Param(IdHash(Key(name))));
+        command.Parameters.Add(Param(StoredText.Escape(name)));
+        command.Parameters.Add(Param(names));
+        command.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = values, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = times, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 }

@@ -110,20 +110,18 @@ internal sealed partial class PostgreSqlJobStore
 
         public readonly string ClearCheckpoint = $"DELETE FROM {s}.checkpoints WHERE job_key = $1";
 
-        public readonly string GetJobControls = $"SELECT job_name, paused, disabled, changed_at FROM {s}.job_controls";
+        public readonly string GetOperatorState = $"SELECT name_key, name, field, value, changed_at FROM {s}.operator_state WHERE kind = $1 ORDER BY name_key, changed_at DESC";
 
-        public readonly string GetEntitySyncConfigurations = $"SELECT entity_type, configuration::text, changed_at FROM {s}.entity_sync_configurations";
-
-        public readonly string SetEntitySyncConfiguration = $"""
-            INSERT INTO {s}.entity_sync_configurations (entity_key, entity_type, configuration, changed_at) VALUES ($1, $2, $3, $4)
-            ON CONFLICT (entity_key) DO UPDATE SET entity_type = excluded.entity_type, configuration = excluded.configuration, changed_at = excluded.changed_at
-            WHERE {s}.entity_sync_configurations.changed_at < excluded.changed_at
-            """;
-
-        public readonly string SetJobControl = $"""
-            INSERT INTO {s}.job_controls (job_key, job_name, paused, disabled, changed_at) VALUES ($1, $2, $3, $4, $5)
-            ON CONFLICT (job_key) DO UPDATE SET job_name = excluded.job_name, paused = excluded.paused, disabled = excluded.disabled, changed_at = excluded.changed_at
-            WHERE {s}.job_controls.changed_at < excluded.changed_at
+        // Newest wins per field, a tie keeps the stored one; a field given twice counts once, as if applied in order.
+        public readonly string SetOperatorState = $"""
+            INSERT INTO {s}.operator_state AS o (kind, name_key, field, name, value, changed_at)
+            SELECT $1, $2, field, $3, value, at FROM (
+                SELECT DISTINCT ON (field) field, value, at
+                FROM unnest($4::text[], $5::text[], $6::timestamptz[]) WITH ORDINALITY AS u(field, value, at, ord)
+                ORDER BY field, at DESC, ord) AS x
+            ON CONFLICT (kind, name_key, field) DO UPDATE
+            SET name = excluded.name, value = excluded.value, changed_at = excluded.changed_at
+            WHERE excluded.changed_at > o.changed_at
             """;
 
         // Entity sync: writers of one (entity type, target) take its advisory lock, in key order, for the transaction.

@@ -123,6 +123,41 @@ public static class PostgreSqlStoreMigrations
         ALTER TABLE {s}.entity_delivered DROP CONSTRAINT entity_delivered_pkey;
         ALTER TABLE {s}.entity_delivered ADD PRIMARY KEY (entity_key, target_key, entity_id_hash);
         """,
+        // One operator-state plane, newest change wins per field: job controls and entity-sync configurations move into it,
+        // each field stamped with its row's changed time. A name is keyed by the SHA-256 of its case-insensitive key as
+        // stored (job_key, entity_key: PostgreSqlJobStore.IdHash of Key(name)), so a name of any length fits the index.
+        """
+        CREATE TABLE {s}.operator_state (
+            kind text COLLATE "C" NOT NULL,
+            name_key bytea NOT NULL,
+            field text COLLATE "C" NOT NULL,
+            name text NOT NULL,
+            value text,
+            changed_at timestamptz NOT NULL,
+            PRIMARY KEY (kind, name_key, field));
+
+        INSERT INTO {s}.operator_state (kind, name_key, field, name, value, changed_at)
+        SELECT 'job', sha256(convert_to(c.job_key, 'UTF8')), f.field, c.job_name, f.value, c.changed_at
+        FROM {s}.job_controls AS c
+        CROSS JOIN LATERAL (VALUES ('paused', c.paused::text), ('disabled', c.disabled::text)) AS f (field, value);
+
+        INSERT INTO {s}.operator_state (kind, name_key, field, name, value, changed_at)
+        SELECT 'entity-sync', sha256(convert_to(c.entity_key, 'UTF8')), 'deleted', c.entity_type, (c.configuration IS NULL)::text, c.changed_at
+        FROM {s}.entity_sync_configurations AS c;
+
+        INSERT INTO {s}.operator_state (kind, name_key, field, name, value, changed_at)
+        SELECT 'entity-sync', sha256(convert_to(c.entity_key, 'UTF8')), f.field, c.entity_type, f.value, c.changed_at
+        FROM {s}.entity_sync_configurations AS c
+        CROSS JOIN LATERAL (VALUES
+            ('enabled', coalesce(c.configuration ->> 'enabled', 'true')),
+            ('paused', coalesce(c.configuration ->> 'paused', 'false')),
+            ('incremental-sync', coalesce(c.configuration ->> 'incrementalSync', 'true')),
+            ('targets', (c.configuration -> 'targets')::text)) AS f (field, value)
+        WHERE c.configuration IS NOT NULL;
+
+        DROP TABLE {s}.job_controls;
+        DROP TABLE {s}.entity_sync_configurations;
+        """,
     ];
 
     /// <summary>Gets the schema version this package's store needs: the last migration's number.</summary>

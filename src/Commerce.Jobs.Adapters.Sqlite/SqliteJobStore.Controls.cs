@@ -1,84 +1,79 @@
-using System.Text.Json;
 using Commerce.Jobs.Storage;
 
 namespace Commerce.Jobs.Adapters.Sqlite;
 
-/// <summary>Operator state: one row per job an operator changed, one per entity type changed at run time.</summary>
+/// <summary>Operator state: one row per (kind, name, field), each the newest change of that field.</summary>
 internal sealed partial class SqliteJobStore
 {
-    public ValueTask<IReadOnlyList<JobControl>> GetJobControlsAsync(CancellationToken cancellationToken) =>
-        UseAsync(0, static (store, _) =>
-        {
-            using var command = store.Command("SELECT job_name, paused, disabled, changed_at FROM job_controls;");
-            using var reader = command.ExecuteReader();
-            var controls = new List<JobControl>();
-            while (reader.Read())
-            {
-                controls.Add(new JobControl(ReadText(reader, 0), reader.GetInt64(1) != 0, reader.GetInt64(2) != 0, new DateTimeOffset(reader.GetInt64(3), TimeSpan.Zero)));
-            }
-
-            return (IReadOnlyList<JobControl>)controls;
-        }, cancellationToken, Commit.None);
-
-    public ValueTask SetJobControlAsync(JobControl control, CancellationToken cancellationToken)
+    public ValueTask<IReadOnlyList<OperatorStateEntry>> GetAsync(string kind, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(control);
-        return Unit(UseAsync(control, static (store, control) =>
+        ArgumentNullException.ThrowIfNull(kind);
+        return UseAsync(kind, static (store, kind) =>
         {
+            // One entry per name as the table compares them (NOCASE): rows of a name are numbered alike, newest first.
             using var command = store.Command("""
-                INSERT INTO job_controls (job_name, paused, disabled, changed_at) VALUES ($job, $paused, $disabled, $changed)
-                ON CONFLICT (job_name) DO UPDATE SET paused = excluded.paused, disabled = excluded.disabled, changed_at = excluded.changed_at
-                WHERE job_controls.changed_at < excluded.changed_at;
+                SELECT dense_rank() OVER (ORDER BY name) AS entry, name, field, value, changed_at
+                FROM operator_state WHERE kind = $kind
+                ORDER BY entry, changed_at DESC;
                 """);
-            command.Parameters.AddWithValue("$job", Stored(control.JobName));
-            command.Parameters.AddWithValue("$paused", control.Paused ? 1 : 0);
-            command.Parameters.AddWithValue("$disabled", control.Disabled ? 1 : 0);
-            command.Parameters.AddWithValue("$changed", control.ChangedAt.UtcTicks);
-            return command.ExecuteNonQuery();
-        }, cancellationToken));
-    }
-
-    public ValueTask<IReadOnlyList<StoredEntitySyncConfiguration>> GetEntitySyncConfigurationsAsync(CancellationToken cancellationToken) =>
-        UseAsync(0, static (store, _) =>
-        {
-            using var command = store.Command("SELECT entity_type, configuration, changed_at FROM entity_sync_configurations;");
+            command.Parameters.AddWithValue("$kind", Stored(kind));
             using var reader = command.ExecuteReader();
-            var configurations = new List<StoredEntitySyncConfiguration>();
+            var entries = new List<OperatorStateEntry>();
+            List<OperatorStateField>? fields = null;
+            var current = 0L;
             while (reader.Read())
             {
-                EntitySyncConfiguration? configuration = null;
-                if (!reader.IsDBNull(1))
+                var entry = reader.GetInt64(0);
+                if (fields is null || entry != current)
                 {
-                    try
-                    {
-                        configuration = JsonSerializer.Deserialize(reader.GetString(1), SqliteJsonContext.Default.EntitySyncConfiguration);
-                    }
-                    catch (JsonException)
-                    {
-                        continue;   // unreadable (a later version's shape): as if never changed, the declaration applies
-                    }
+                    current = entry;
+                    fields = [];
+                    entries.Add(new OperatorStateEntry(kind, ReadText(reader, 1), fields));
                 }
 
-                configurations.Add(new StoredEntitySyncConfiguration(ReadText(reader, 0), configuration, new DateTimeOffset(reader.GetInt64(2), TimeSpan.Zero)));
+                fields.Add(new OperatorStateField(ReadText(reader, 2), ReadTextOrNull(reader, 3), new DateTimeOffset(reader.GetInt64(4), TimeSpan.Zero)));
             }
 
-            return (IReadOnlyList<StoredEntitySyncConfiguration>)configurations;
+            return (IReadOnlyList<OperatorStateEntry>)entries;
         }, cancellationToken, Commit.None);
+    }
 
-    public ValueTask SetEntitySyncConfigurationAsync(StoredEntitySyncConfiguration configuration, CancellationToken cancellationToken)
+    public ValueTask SetAsync(string kind, string name, IReadOnlyList<OperatorStateField> fields, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(configuration);
-        return Unit(UseAsync(configuration, static (store, stored) =>
+        ArgumentNullException.ThrowIfNull(kind);
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(fields);
+        foreach (var field in fields)
         {
+            ArgumentNullException.ThrowIfNull(field, nameof(fields));
+            ArgumentNullException.ThrowIfNull(field.Name, nameof(fields));
+        }
+
+        return Unit(UseAsync((kind, name, fields), static (store, args) =>
+        {
+            using var transaction = store._connection.BeginTransaction();
+
+            // Newest wins per field; a tie keeps the stored one.
             using var command = store.Command("""
-                INSERT INTO entity_sync_configurations (entity_type, configuration, changed_at) VALUES ($type, $configuration, $changed)
-                ON CONFLICT (entity_type) DO UPDATE SET configuration = excluded.configuration, changed_at = excluded.changed_at
-                WHERE entity_sync_configurations.changed_at < excluded.changed_at;
-                """);
-            command.Parameters.AddWithValue("$type", Stored(stored.EntityType));
-            command.Parameters.AddWithValue("$configuration", stored.Configuration is null ? DBNull.Value : JsonSerializer.Serialize(stored.Configuration, SqliteJsonContext.Default.EntitySyncConfiguration));
-            command.Parameters.AddWithValue("$changed", stored.ChangedAt.UtcTicks);
-            return command.ExecuteNonQuery();
+                INSERT INTO operator_state (kind, name, field, value, changed_at) VALUES ($kind, $name, $field, $value, $changed)
+                ON CONFLICT (kind, name, field) DO UPDATE SET name = excluded.name, value = excluded.value, changed_at = excluded.changed_at
+                WHERE excluded.changed_at > operator_state.changed_at;
+                """, transaction);
+            command.Parameters.AddWithValue("$kind", Stored(args.kind));
+            command.Parameters.AddWithValue("$name", Stored(args.name));
+            var field = command.Parameters.Add("$field", Microsoft.Data.Sqlite.SqliteType.Text);
+            var value = command.Parameters.Add("$value", Microsoft.Data.Sqlite.SqliteType.Text);
+            var changed = command.Parameters.Add("$changed", Microsoft.Data.Sqlite.SqliteType.Integer);
+            foreach (var written in args.fields)
+            {
+                field.Value = Stored(written.Name);
+                value.Value = Stored(written.Value);
+                changed.Value = written.ChangedAt.UtcTicks - (written.ChangedAt.UtcTicks % 10);   // to the microsecond, as every store keeps it
+                command.ExecuteNonQuery();
+            }
+
+            transaction.Commit();
+            return 0;
         }, cancellationToken));
     }
 }

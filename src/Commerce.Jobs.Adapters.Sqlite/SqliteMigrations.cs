@@ -108,6 +108,44 @@ internal static class SqliteMigrations
             changed_at    INTEGER NOT NULL
         ) WITHOUT ROWID;
         """,
+
+        // 3: one operator-state plane, newest change wins per field: job controls and entity-sync configurations move into
+        // it, each field stamped with its row's changed time (to the microsecond); a configuration that is not readable
+        // JSON was ignored and is dropped.
+        """
+        CREATE TABLE IF NOT EXISTS operator_state (
+            kind       TEXT    NOT NULL,
+            name       TEXT    NOT NULL COLLATE NOCASE,
+            field      TEXT    NOT NULL,
+            value      TEXT,
+            changed_at INTEGER NOT NULL,
+            PRIMARY KEY (kind, name, field)
+        ) WITHOUT ROWID;
+
+        INSERT OR IGNORE INTO operator_state (kind, name, field, value, changed_at)
+        SELECT 'job', job_name, 'paused', CASE WHEN paused <> 0 THEN 'true' ELSE 'false' END, changed_at - changed_at % 10 FROM job_controls
+        UNION ALL
+        SELECT 'job', job_name, 'disabled', CASE WHEN disabled <> 0 THEN 'true' ELSE 'false' END, changed_at - changed_at % 10 FROM job_controls;
+
+        INSERT OR IGNORE INTO operator_state (kind, name, field, value, changed_at)
+        SELECT 'entity-sync', entity_type, 'deleted', CASE WHEN configuration IS NULL THEN 'true' ELSE 'false' END, changed_at - changed_at % 10
+        FROM entity_sync_configurations WHERE configuration IS NULL OR json_valid(configuration)
+        UNION ALL
+        SELECT 'entity-sync', entity_type, f.field,
+            CASE WHEN f.field = 'targets' THEN json_extract(configuration, '$.targets')
+                 WHEN json_extract(configuration, f.path) IS NULL THEN f.fallback
+                 WHEN json_extract(configuration, f.path) THEN 'true' ELSE 'false' END,
+            changed_at - changed_at % 10
+        FROM entity_sync_configurations
+        CROSS JOIN (SELECT 'enabled' AS field, '$.enabled' AS path, 'true' AS fallback
+                    UNION ALL SELECT 'paused', '$.paused', 'false'
+                    UNION ALL SELECT 'incremental-sync', '$.incrementalSync', 'true'
+                    UNION ALL SELECT 'targets', '$.targets', NULL) AS f
+        WHERE configuration IS NOT NULL AND json_valid(configuration);
+
+        DROP TABLE job_controls;
+        DROP TABLE entity_sync_configurations;
+        """,
     ];
 
     /// <summary>Gets the statement that records migration <paramref name="version"/> as applied.</summary>

@@ -71,7 +71,7 @@ public sealed class SqliteCommerceJobsBuilderExtensionsTests : IDisposable
         second.Services.GetRequiredService<IJobControl>().Resume("order-export");
         await second.StopAsync();
         using var reopened = _database.Open();
-        Assert.False(Assert.Single(await reopened.GetJobControlsAsync(default), c => c.JobName == "order-export").Paused);
+        Assert.Equal("false", Assert.Single(Assert.Single(await reopened.GetAsync(OperatorStateKinds.Job, default), c => c.Name == "order-export").Fields, f => f.Name == "paused").Value);
     }
 
     [Fact]

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace Commerce.Jobs.Adapters.Sqlite.Tests;
 
 /// <summary>
-/// What the SQLite store adds to the entity-sync contract (checked in <c>JobStoreContractTests</c>): payloads are kept as
+/// What the SQLite store adds to the entity-sync contract (checked in <c>EntitySyncStoreContractTests</c>): payloads are kept as
 /// JSON and come back as <see cref="JsonElement"/>, and held changes survive closing the file.
 /// </summary>
 public sealed class SqliteEntitySyncTests : IDisposable

@@ -45,15 +45,6 @@ public static class SqliteJobStoreTests
         protected override Task<IEntitySyncStore> CreateStoreAsync() => Task.FromResult<IEntitySyncStore>(_databases.Open());
     }
 
-    public sealed class OperatorState : JobStoreContractTests, IDisposable
-    {
-        private readonly Databases _databases = new();
-
-        public void Dispose() => _databases.Dispose();
-
-        protected override Task<IJobStore> CreateStoreAsync() => Task.FromResult<IJobStore>(_databases.Open());
-    }
-
     /// <summary>The stores a test class opened, each on its own database file, all closed and deleted with it.</summary>
     private sealed class Databases : IDisposable
     {

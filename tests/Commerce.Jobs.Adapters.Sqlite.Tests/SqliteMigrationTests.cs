@@ -16,7 +16,7 @@ public sealed class SqliteMigrationTests : IDisposable
 
         Assert.Equal(Enumerable.Range(1, SqliteStoreSchema.CurrentVersion), Query<long>("SELECT version FROM schema_version ORDER BY version;").Select(v => (int)v));
         Assert.Superset(
-            new HashSet<string> { "runs", "record_failures", "inbox", "occurrences", "checkpoints", "entity_changes", "entity_delivered", "job_controls", "entity_sync_configurations", "schema_version" },
+            new HashSet<string> { "runs", "record_failures", "inbox", "occurrences", "checkpoints", "entity_changes", "entity_delivered", "operator_state", "schema_version" },
             Query<string>("SELECT name FROM sqlite_master WHERE type = 'table';").ToHashSet());
         Assert.Equal("wal", Query<string>("PRAGMA journal_mode;").Single());
     }
@@ -99,10 +99,51 @@ public sealed class SqliteMigrationTests : IDisposable
         using (var store = _database.Open())
         {
             Assert.Equal("kept", await store.GetCheckpointAsync("order-export", default));
-            await store.SetJobControlAsync(new JobControl("order-export", Paused: true, Disabled: false, DateTimeOffset.UnixEpoch), default);
+            await store.SetAsync(OperatorStateKinds.Job, "order-export", [new("paused", "true", DateTimeOffset.UnixEpoch)], default);
         }
 
         Assert.Equal(Enumerable.Range(1, SqliteStoreSchema.CurrentVersion), Query<long>("SELECT version FROM schema_version ORDER BY version;").Select(v => (int)v));
+    }
+
+    [Fact]
+    public async Task A_database_at_version_2_moves_job_controls_and_entity_sync_configurations_into_the_operator_state()
+    {
+        // Version 2 with rows as its store wrote them: times in ticks, configurations as camelCase JSON.
+        var at = new DateTimeOffset(2026, 11, 23, 8, 0, 0, TimeSpan.Zero).AddTicks(1_234_567);
+        var micro = at.AddTicks(-7);
+        Execute(SqliteMigrations.VersionTable + SqliteMigrations.All[0] + SqliteMigrations.Record(1) + SqliteMigrations.All[1] + SqliteMigrations.Record(2));
+        Execute($$"""
+            INSERT INTO job_controls (job_name, paused, disabled, changed_at) VALUES ('order-export', 1, 0, {{at.UtcTicks}}), ('Nightly', 0, 1, {{at.UtcTicks + 600_000_000}});
+            INSERT INTO entity_sync_configurations (entity_type, configuration, changed_at) VALUES
+                ('categories', '{"entityType":"categories","targets":["search","erp"],"enabled":true,"incrementalSync":false,"paused":true}', {{at.UtcTicks}}),
+                ('buyers', NULL, {{at.UtcTicks}}),
+                ('broken', 'not json', {{at.UtcTicks}});
+            """);
+
+        using (var store = _database.Open())
+        {
+            var jobs = (await store.GetAsync(OperatorStateKinds.Job, default)).ToDictionary(e => e.Name);
+            Assert.Equal(["Nightly", "order-export"], jobs.Keys.Order(StringComparer.Ordinal));
+            Assert.Equal([("disabled", "false", micro), ("paused", "true", micro)], Fields(jobs["order-export"]));
+            Assert.Equal([("disabled", "true", micro.AddMinutes(1)), ("paused", "false", micro.AddMinutes(1))], Fields(jobs["Nightly"]));
+
+            var types = (await store.GetAsync(OperatorStateKinds.EntitySync, default)).ToDictionary(e => e.Name);
+            Assert.Equal(["buyers", "categories"], types.Keys.Order(StringComparer.Ordinal));
+            Assert.Equal([("deleted", "true", micro)], Fields(types["buyers"]));
+            Assert.Equal(
+                [("deleted", "false", micro), ("enabled", "true", micro), ("incremental-sync", "false", micro), ("paused", "true", micro), ("targets", """["search","erp"]""", micro)],
+                Fields(types["categories"]));
+
+            // The moved rows are the same entries: a newer change of one field replaces it, whatever the case of the name.
+            await store.SetAsync(OperatorStateKinds.Job, "NIGHTLY", [new("paused", "true", micro.AddMinutes(2))], default);
+            var nightly = Assert.Single(await store.GetAsync(OperatorStateKinds.Job, default), e => e.Name.Equals("nightly", StringComparison.OrdinalIgnoreCase));
+            Assert.Equal([("disabled", "true", micro.AddMinutes(1)), ("paused", "true", micro.AddMinutes(2))], Fields(nightly));
+        }
+
+        Assert.Equal(Enumerable.Range(1, SqliteStoreSchema.CurrentVersion), Query<long>("SELECT version FROM schema_version ORDER BY version;").Select(v => (int)v));
+        Assert.DoesNotContain(Query<string>("SELECT name FROM sqlite_master WHERE type = 'table';"), t => t is "job_controls" or "entity_sync_configurations");
+
+        static (string, string?, DateTimeOffset)[] Fields(OperatorStateEntry entry) => [.. entry.Fields.Select(f => (f.Name, f.Value, f.ChangedAt)).OrderBy(f => f.Name, StringComparer.Ordinal)];
     }
 
     private List<T> Query<T>(string sql)

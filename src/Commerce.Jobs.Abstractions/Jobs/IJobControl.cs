@@ -8,11 +8,12 @@ namespace Commerce.Jobs;
 /// A <em>disabled</em> job ignores its schedule and signals and refuses manual and on-demand runs.
 /// A run in progress is never interrupted by either.
 /// <para>
-/// A change acts at once on this host and is kept in the <see cref="IJobStore"/> (<see cref="JobControl"/>): hosts on
-/// that store apply it when they start and, while running, within <c>CommerceJobsOptions.ControlRefreshInterval</c>
-/// (30 seconds by default), unless the job was changed there since — the newest change wins. It wins over the job's
-/// configured <c>Enabled</c> until an operator changes the job again. The newest state wins as a whole: two hosts that
-/// change one job within the refresh interval (one pauses, the other disables) keep only the later change.
+/// A change acts at once on this host and is kept in the store's operator state (<see cref="Storage.IOperatorStateStore"/>,
+/// kind <see cref="Storage.OperatorStateKinds.Job"/>, fields <c>paused</c> and <c>disabled</c>): hosts on that store
+/// apply it when they start and, while running, within <c>CommerceJobsOptions.ControlRefreshInterval</c> (30 seconds by
+/// default), unless the job was changed there since. The newest change wins per field: two hosts that change one job
+/// within the refresh interval (one pauses, the other disables) both keep their change, and the job ends paused and
+/// disabled everywhere. It wins over the job's configured <c>Enabled</c> until an operator changes the job again.
 /// </para>
 /// </remarks>
 public interface IJobControl

@@ -1,5 +1,6 @@
 using System.Buffers;
 using Commerce.Jobs.Diagnostics;
+using Commerce.Jobs.Internal;
 using Commerce.Jobs.Records;
 using Commerce.Jobs.Runners;
 using Commerce.Jobs.Storage;
@@ -32,7 +33,7 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly Dictionary<string, DateTimeOffset> _changedAt = new(StringComparer.OrdinalIgnoreCase);  // per type, when the configuration in effect was changed at run time (under the gate)
+    private readonly Dictionary<string, Dictionary<string, DateTimeOffset>> _changedAt = new(StringComparer.OrdinalIgnoreCase);  // per type and field, when the value in effect here was changed at run time, here or on any host (under the gate)
     private readonly CancellationTokenSource _stopRefresh = new();
     private readonly List<Task> _retiring = [];  // lanes removed while running, ending in the background (under the gate)
     private readonly Lock _stopGate = new();
@@ -137,7 +138,7 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
             var state = GetState(entityType);
             if (PauseLocked(state, out paused))
             {
-                await SaveLockedAsync(state.Configuration.EntityType).ConfigureAwait(false);
+                await SaveLockedAsync(state.Configuration.EntityType, [EntitySyncFields.Paused]).ConfigureAwait(false);
             }
         }
         finally
@@ -157,7 +158,7 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
             var state = GetState(entityType);
             if (ResumeLocked(state))
             {
-                await SaveLockedAsync(state.Configuration.EntityType).ConfigureAwait(false);
+                await SaveLockedAsync(state.Configuration.EntityType, [EntitySyncFields.Paused]).ConfigureAwait(false);
             }
         }
         finally
@@ -179,7 +180,7 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
                 paused.Add(lanesPaused);
                 if (changed)
                 {
-                    await SaveLockedAsync(state.Configuration.EntityType).ConfigureAwait(false);
+                    await SaveLockedAsync(state.Configuration.EntityType, [EntitySyncFields.Paused]).ConfigureAwait(false);
                 }
             }
         }
@@ -201,7 +202,7 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
             {
                 if (ResumeLocked(state))
                 {
-                    await SaveLockedAsync(state.Configuration.EntityType).ConfigureAwait(false);
+                    await SaveLockedAsync(state.Configuration.EntityType, [EntitySyncFields.Paused]).ConfigureAwait(false);
                 }
             }
         }
@@ -288,8 +289,10 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            // Only the settings this put changes are written: a concurrent change of another setting on another host holds.
+            var before = _types.GetValueOrDefault(configuration.EntityType)?.Configuration;
             (var type, paused) = await ReplaceLockedAsync(configuration, options!, null, cancellationToken).ConfigureAwait(false);
-            await SaveLockedAsync(type).ConfigureAwait(false);
+            await SaveLockedAsync(type, EntitySyncFields.Changed(before, _types[type].Configuration)).ConfigureAwait(false);
         }
         finally
         {
@@ -314,7 +317,7 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
             Swap(types => types.Remove(entityType));
             RetireLocked(state.Lanes);
             await _store.ClearEntitySyncAsync(state.Configuration.EntityType, null, CancellationToken.None).ConfigureAwait(false);
-            await SaveLockedAsync(state.Configuration.EntityType).ConfigureAwait(false);
+            await SaveLockedAsync(state.Configuration.EntityType, [EntitySyncFields.Deleted]).ConfigureAwait(false);
             EntitySyncLog.ConfigurationChanged(_logger, state.Configuration.EntityType, "deleted");
             return true;
         }
@@ -436,15 +439,16 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
 
     /// <summary>
     /// Puts in place what was changed at run time (on this host before a restart, or on another host sharing the store):
-    /// stored configurations win over the declarations, stored deletions remove declared types. A stored configuration
-    /// that is no longer valid (a target since removed from the code) is logged and the declaration kept.
+    /// stored fields win over the declarations, each field unless changed here since (the newest change wins per field);
+    /// a stored deletion removes a declared type. A stored configuration that is no longer valid (a target since removed
+    /// from the code) is logged and the declaration kept.
     /// </summary>
     private async Task RestoreLockedAsync(CancellationToken cancellationToken)
     {
-        IReadOnlyList<StoredEntitySyncConfiguration> stored;
+        IReadOnlyList<OperatorStateEntry> stored;
         try
         {
-            stored = await _store.GetEntitySyncConfigurationsAsync(cancellationToken).ConfigureAwait(false);
+            stored = await _store.GetAsync(OperatorStateKinds.EntitySync, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -454,64 +458,111 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
 
         foreach (var entry in stored)
         {
-            // Newest wins: what this host changed (or applied) since is kept.
-            if (_changedAt.TryGetValue(entry.EntityType, out var known) && known >= entry.ChangedAt)
+            if (entry?.Name is not { } type || entry.Fields is null)
             {
                 continue;
             }
 
+            // Newest wins per field: what this host changed (or applied) since is kept.
+            var known = _changedAt.GetValueOrDefault(type);
+            var fields = entry.Fields.Where(f => f is not null && EntitySyncFields.IsKnown(f.Name)).ToList();
+            var newer = fields.Where(f => known is null || !known.TryGetValue(f.Name, out var seen) || seen < f.ChangedAt).ToList();
+            if (newer.Count == 0)
+            {
+                continue;
+            }
+
+            var changedAt = newer.Max(f => f.ChangedAt);
             try
             {
-                await ApplyLockedAsync(entry, cancellationToken).ConfigureAwait(false);
+                await ApplyLockedAsync(type, fields, newer, changedAt, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                // Its stamp stays behind: the next refresh tries again.
-                EntitySyncLog.ConfigurationNotApplied(_logger, entry.EntityType, entry.ChangedAt, ex);
+                // Its stamps stay behind: the next refresh tries again.
+                EntitySyncLog.ConfigurationNotApplied(_logger, type, changedAt, ex);
                 continue;
             }
 
             // Only once applied (or found invalid and logged): a change that failed half-way is tried again.
-            _changedAt[entry.EntityType] = entry.ChangedAt;
+            if (known is null)
+            {
+                _changedAt[type] = known = new(StringComparer.Ordinal);
+            }
+
+            foreach (var field in newer)
+            {
+                known[field.Name] = field.ChangedAt;
+            }
         }
     }
 
-    /// <summary>Applies one stored configuration or deletion (called under the gate); a retry after a failure applies it again.</summary>
-    private async Task ApplyLockedAsync(StoredEntitySyncConfiguration entry, CancellationToken cancellationToken)
+    /// <summary>
+    /// Applies a type's stored fields that are newer than this host's (called under the gate): a deletion, or the
+    /// configuration in effect here (else the declaration) with those fields changed; a retry after a failure applies it again.
+    /// </summary>
+    /// <param name="entityType">The type.</param>
+    /// <param name="fields">Every stored field of the type (what a host that does not hold the type builds it from).</param>
+    /// <param name="newer">The stored fields newer than this host's.</param>
+    /// <param name="changedAt">When the newest of them was changed.</param>
+    /// <param name="cancellationToken">Cancels the apply.</param>
+    private async Task ApplyLockedAsync(string entityType, List<OperatorStateField> fields, List<OperatorStateField> newer, DateTimeOffset changedAt, CancellationToken cancellationToken)
     {
-        if (entry.Configuration is null)
+        var current = _types.GetValueOrDefault(entityType);
+        var deletedField = newer.LastOrDefault(f => f.Name == EntitySyncFields.Deleted);
+        var deleted = deletedField is not null ? OperatorStateValues.ParseFlag(deletedField.Value) ?? false : current is null && fields.Any(f => f.Name == EntitySyncFields.Deleted && f.Value == OperatorStateValues.Format(true));
+        if (deleted)
         {
-            if (_types.TryGetValue(entry.EntityType, out var deleted))
+            if (current is not null)
             {
-                Swap(types => types.Remove(entry.EntityType));
-                RetireLocked(deleted.Lanes);
-                EntitySyncLog.ConfigurationChanged(_logger, deleted.Configuration.EntityType, "deleted (stored)");
+                Swap(types => types.Remove(entityType));
+                RetireLocked(current.Lanes);
+                EntitySyncLog.ConfigurationChanged(_logger, current.Configuration.EntityType, "deleted (stored)");
             }
 
             // What this host accepted for the type since it was deleted elsewhere goes too (again, if a clear failed before).
-            await _store.ClearEntitySyncAsync(entry.EntityType, null, CancellationToken.None).ConfigureAwait(false);
+            if (deletedField is not null)
+            {
+                await _store.ClearEntitySyncAsync(entityType, null, CancellationToken.None).ConfigureAwait(false);
+            }
+
             return;
         }
 
-        var configuration = entry.Configuration with { EntityType = entry.EntityType };
+        // On what is in effect here, the newer fields; on a type this host does not hold, every stored field (over the
+        // declaration, if any: fields never written are as declared).
+        var configuration = current?.Configuration
+            ?? (_declarations.TryGet(entityType, out var declaration) ? declaration.Configuration : null)
+            ?? new EntitySyncConfiguration { EntityType = entityType, Targets = [] };
+        foreach (var field in current is null ? fields : newer)
+        {
+            if (field.Name != EntitySyncFields.Deleted && !EntitySyncFields.TryApply(ref configuration, field))
+            {
+                EntitySyncLog.ConfigurationNotRestored(_logger, entityType, $"Entity sync '{entityType}': the stored {field.Name} could not be read.");
+                return;
+            }
+        }
+
+        configuration = configuration with { EntityType = entityType };
         var (options, errors) = Check(configuration);
         if (errors.Count > 0)
         {
-            EntitySyncLog.ConfigurationNotRestored(_logger, entry.EntityType, string.Join(" ", errors));
+            EntitySyncLog.ConfigurationNotRestored(_logger, entityType, string.Join(" ", errors));
             return;
         }
 
         if (!_started && _declarations.TryGet(configuration.EntityType, out var declared) && !declared.Configuration.Equals(configuration))
         {
-            EntitySyncLog.DeclarationOverridden(_logger, configuration.EntityType, entry.ChangedAt);
+            EntitySyncLog.DeclarationOverridden(_logger, configuration.EntityType, changedAt);
         }
 
-        // A pause is in effect at once; a delivery it cancels ends in the background.
-        await ReplaceLockedAsync(configuration, options!, entry.ChangedAt, cancellationToken).ConfigureAwait(false);
+        // A pause is in effect at once (since its stored change); a delivery it cancels ends in the background.
+        var pausedAt = fields.LastOrDefault(f => f.Name == EntitySyncFields.Paused)?.ChangedAt;
+        await ReplaceLockedAsync(configuration, options!, pausedAt ?? changedAt, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Applies what other hosts stored, unless stopped meanwhile (a pass of <see cref="Periodic"/>).</summary>
-    private async Task RefreshAsync(CancellationToken stopping)
+    /// <summary>Applies what other hosts stored, unless stopped meanwhile (a pass of <see cref="Periodic"/>; tests call it directly).</summary>
+    internal async Task RefreshAsync(CancellationToken stopping)
     {
         await _gate.WaitAsync(stopping).ConfigureAwait(false);
         try
@@ -744,23 +795,36 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
         return (type, Task.WhenAll(paused));
     }
 
-    /// <summary>Keeps a type's configuration (or its deletion) in the store, so a restart and the other hosts see it; a failure is logged.</summary>
-    private async Task SaveLockedAsync(string entityType)
+    /// <summary>
+    /// Keeps the fields of a type's configuration (or its deletion) an operator changed here in the store, each stamped
+    /// now, so a restart and the other hosts see them; a failure is logged.
+    /// </summary>
+    private async Task SaveLockedAsync(string entityType, IReadOnlyList<string> fields)
     {
-        var configuration = _types.TryGetValue(entityType, out var state) ? state.Configuration : null;
-        var type = configuration?.EntityType ?? entityType;
-        // To the microsecond (what every store keeps), and after the change in effect here (never back in time).
-        var now = _time.GetUtcNow();
-        now = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % 10), TimeSpan.Zero);
-        if (_changedAt.TryGetValue(type, out var last) && now <= last)
+        if (fields.Count == 0)
         {
-            now = last.AddTicks(10);
+            return;
         }
 
-        _changedAt[type] = now;
+        var configuration = _types.TryGetValue(entityType, out var state) ? state.Configuration : null;
+        var type = configuration?.EntityType ?? entityType;
+        if (!_changedAt.TryGetValue(type, out var known))
+        {
+            _changedAt[type] = known = new(StringComparer.Ordinal);
+        }
+
+        // After every change of the type in effect here (never back in time).
+        var now = OperatorStateValues.Stamp(_time.GetUtcNow(), known.Count == 0 ? null : known.Values.Max());
+        var written = new OperatorStateField[fields.Count];
+        for (var i = 0; i < written.Length; i++)
+        {
+            known[fields[i]] = now;
+            written[i] = new OperatorStateField(fields[i], EntitySyncFields.Value(configuration, fields[i]), now);
+        }
+
         try
         {
-            await _store.SetEntitySyncConfigurationAsync(new StoredEntitySyncConfiguration(type, configuration, now), CancellationToken.None).ConfigureAwait(false);
+            await _store.SetAsync(OperatorStateKinds.EntitySync, type, written, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex)
         {

@@ -116,15 +116,15 @@ internal sealed partial class JobEngine
     /// <summary>Writes operator changes to the store, one at a time and in order; a failed write is logged, never thrown.</summary>
     private async Task WriteControlsAsync()
     {
-        await foreach (var control in _controlChanges.Reader.ReadAllAsync().ConfigureAwait(false))
+        await foreach (var change in _controlChanges.Reader.ReadAllAsync().ConfigureAwait(false))
         {
             try
             {
-                await _store.SetJobControlAsync(control, CancellationToken.None).ConfigureAwait(false);
+                await _store.SetAsync(change.Kind, change.Name, change.Fields, CancellationToken.None).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
-                Log.ControlNotSaved(_logger, control.JobName, ex);
+                Log.ControlNotSaved(_logger, change.Name, ex);
             }
         }
     }

@@ -37,7 +37,7 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
     private readonly EngineIdentity _identity;
     private readonly CancellationTokenSource _stopScheduler = new();
     private readonly CancellationTokenSource _cancelRuns = new();
-    private readonly Channel<JobControl> _controlChanges = Channel.CreateUnbounded<JobControl>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<OperatorStateEntry> _controlChanges = Channel.CreateUnbounded<OperatorStateEntry>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Lock _stopGate = new();
     private Task _controlWriter = Task.CompletedTask;
     private Task _controlReader = Task.CompletedTask;
@@ -202,7 +202,8 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
     public void Disable(string jobName) => Control(jobName, paused: null, disabled: true);
 
     /// <summary>
-    /// Applies the operator state stored by any host (paused, disabled) to the jobs, unless changed here since: before
+    /// Applies the operator state stored by any host (the fields paused and disabled of kind
+    /// <see cref="OperatorStateKinds.Job"/>) to the jobs, each field unless changed here since: before
     /// <see cref="Start()"/>, so that a restart keeps what an operator set, then every
     /// <see cref="CommerceJobsOptions.ControlRefreshInterval"/>. A store that cannot be read, or gives what cannot be
     /// applied, is logged; it never throws (but for <paramref name="cancellationToken"/>).
@@ -211,12 +212,12 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
     {
         try
         {
-            var controls = await _store.GetJobControlsAsync(cancellationToken).ConfigureAwait(false);
-            foreach (var control in controls)
+            var entries = await _store.GetAsync(OperatorStateKinds.Job, cancellationToken).ConfigureAwait(false);
+            foreach (var entry in entries)
             {
-                if (control?.JobName is { } jobName && _entries.TryGetValue(jobName, out var entry))
+                if (entry?.Name is { } jobName && entry.Fields is { } fields && _entries.TryGetValue(jobName, out var job))
                 {
-                    entry.Restore(control);
+                    job.Restore(fields);
                 }
             }
         }
@@ -259,13 +260,14 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
             : throw new ArgumentException($"No job named '{jobName}' is registered.", nameof(jobName));
     }
 
-    /// <summary>Applies an operator's change here at once, and queues the state it made for the store (written in order by one writer).</summary>
+    /// <summary>Applies an operator's change here at once, and queues the fields it changed for the store (written in order by one writer).</summary>
     private void Control(string jobName, bool? paused, bool? disabled)
     {
-        var control = GetEntry(jobName).Control(paused, disabled, _time.GetUtcNow());
-        if (!_controlChanges.Writer.TryWrite(control))
+        var entry = GetEntry(jobName);
+        var change = new OperatorStateEntry(OperatorStateKinds.Job, entry.Name, entry.Control(paused, disabled, _time.GetUtcNow()));
+        if (!_controlChanges.Writer.TryWrite(change))
         {
-            Log.ControlNotSaved(_logger, control.JobName, new InvalidOperationException("The engine has stopped; the change holds here only."));
+            Log.ControlNotSaved(_logger, change.Name, new InvalidOperationException("The engine has stopped; the change holds here only."));
         }
     }
 

@@ -22,7 +22,8 @@ internal sealed class JobEntry
     private int _executing;
     private bool _paused;
     private bool _disabled;
-    private DateTimeOffset? _controlChangedAt;  // when an operator last paused, resumed, enabled or disabled the job
+    private DateTimeOffset? _pausedChangedAt;  // when an operator last paused or resumed the job (here or, restored, on any host)
+    private DateTimeOffset? _disabledChangedAt;  // when an operator last enabled or disabled the job
     private JobRun? _lastRun;
     private int _consecutiveFailures;
     private long _runCount;
@@ -172,42 +173,63 @@ internal sealed class JobEntry
     }
 
     /// <summary>
-    /// Applies an operator's change here (null leaves a part as it is) and returns the job's state to store, stamped at
-    /// <paramref name="now"/> to the microsecond (what every store keeps), and after any change this job already saw.
+    /// Applies an operator's change here (null leaves a part as it is) and returns the fields it changed, to store, each
+    /// stamped at <paramref name="now"/> to the microsecond (what every store keeps), and after any change this job saw.
     /// </summary>
-    public JobControl Control(bool? paused, bool? disabled, DateTimeOffset now) => Change(paused, disabled, now, fromStore: false)!;
+    public OperatorStateField[] Control(bool? paused, bool? disabled, DateTimeOffset now)
+    {
+        var written = new List<OperatorStateField>(2);
+        Change(() =>
+        {
+            var last = _pausedChangedAt is not { } pausedAt || _disabledChangedAt > pausedAt ? _disabledChangedAt : pausedAt;  // either field's
+            var at = OperatorStateValues.Stamp(now, last);
+            if (paused is { } p)
+            {
+                (_paused, _pausedChangedAt) = (p, at);
+                written.Add(new OperatorStateField(OperatorStateValues.Paused, OperatorStateValues.Format(p), at));
+            }
 
-    /// <summary>Applies a stored state unless this job saw a change as new or newer (the newest change wins).</summary>
-    public void Restore(JobControl control) => Change(control.Paused, control.Disabled, control.ChangedAt, fromStore: true);
+            if (disabled is { } d)
+            {
+                (_disabled, _disabledChangedAt) = (d, at);
+                written.Add(new OperatorStateField(OperatorStateValues.Disabled, OperatorStateValues.Format(d), at));
+            }
+        });
+        return [.. written];
+    }
 
-    /// <summary>Checks and applies a change under one lock; a disabled job drops what it held.</summary>
-    /// <returns>The state as applied, or <see langword="null"/> when a stored state was older than this job's.</returns>
-    private JobControl? Change(bool? paused, bool? disabled, DateTimeOffset at, bool fromStore)
+    /// <summary>
+    /// Applies stored fields (paused, disabled), each unless this job saw a change of it as new or newer (the newest change
+    /// wins per field). Fields it does not know, or values it cannot read, are ignored.
+    /// </summary>
+    public void Restore(IReadOnlyList<OperatorStateField> fields) => Change(() =>
+    {
+        foreach (var field in fields)
+        {
+            if (field is null || OperatorStateValues.ParseFlag(field.Value) is not { } value)
+            {
+                continue;
+            }
+
+            if (field.Name == OperatorStateValues.Paused && !(_pausedChangedAt >= field.ChangedAt))
+            {
+                (_paused, _pausedChangedAt) = (value, field.ChangedAt);
+            }
+            else if (field.Name == OperatorStateValues.Disabled && !(_disabledChangedAt >= field.ChangedAt))
+            {
+                (_disabled, _disabledChangedAt) = (value, field.ChangedAt);
+            }
+        }
+    });
+
+    /// <summary>Applies a change under one lock; a disabled job drops what it held.</summary>
+    private void Change(Action apply)
     {
         List<RunRequest>? refused = null;
-        JobControl applied;
         bool released;
         lock (_gate)
         {
-            if (fromStore)
-            {
-                if (_controlChangedAt is { } seen && seen >= at)
-                {
-                    return null;
-                }
-            }
-            else
-            {
-                at = new DateTimeOffset(at.UtcTicks - (at.UtcTicks % 10), TimeSpan.Zero);
-                if (_controlChangedAt is { } last && at <= last)
-                {
-                    at = last.AddTicks(10);
-                }
-            }
-
-            _paused = paused ?? _paused;
-            _disabled = disabled ?? _disabled;
-            _controlChangedAt = at;
+            apply();
             if (_disabled)
             {
                 // A disabled job drops what it held; awaiting callers are told.
@@ -220,7 +242,6 @@ internal sealed class JobEntry
             }
 
             AssertInvariants();
-            applied = new JobControl(Name, _paused, _disabled, at);
             released = !_paused && !_disabled;
         }
 
@@ -233,8 +254,6 @@ internal sealed class JobEntry
         {
             StartWaiting();
         }
-
-        return applied;
     }
 
     /// <summary>Starts held requests and the pending follow-up while there is room (after a run, on resume, on engine start).</summary>

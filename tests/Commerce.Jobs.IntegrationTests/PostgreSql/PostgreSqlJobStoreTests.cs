@@ -59,18 +59,6 @@ public static class PostgreSqlJobStoreTests
         protected override Task<IEntitySyncStore> CreateStoreAsync() => Task.FromResult<IEntitySyncStore>(_schemas.Open());
     }
 
-    [Collection(PostgreSqlCollection.Name)]
-    public sealed class OperatorState(PostgreSqlServer server) : JobStoreContractTests, IAsyncLifetime
-    {
-        private readonly Schemas _schemas = new(server);
-
-        public Task InitializeAsync() => _schemas.InitializeAsync();
-
-        public Task DisposeAsync() => _schemas.DisposeAsync();
-
-        protected override Task<IJobStore> CreateStoreAsync() => Task.FromResult<IJobStore>(_schemas.Open());
-    }
-
     /// <summary>A test class's database, and the stores it opened there, each in a fresh schema.</summary>
     private sealed class Schemas(PostgreSqlServer server)
     {

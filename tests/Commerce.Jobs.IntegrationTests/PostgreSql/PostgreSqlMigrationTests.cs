@@ -80,7 +80,7 @@ public sealed class PostgreSqlMigrationTests(PostgreSqlServer server) : IAsyncLi
         await using var store = CreateSut("v1");
 
         Assert.Equal("kept", await store.GetCheckpointAsync("order-export", default));
-        await store.SetJobControlAsync(new JobControl("order-export", Paused: true, Disabled: false, DateTimeOffset.UnixEpoch), default);
+        await store.SetAsync(OperatorStateKinds.Job, "order-export", [new("paused", "true", DateTimeOffset.UnixEpoch)], default);
         Assert.Equal(Enumerable.Range(1, PostgreSqlStoreMigrations.LatestVersion), await QueryAsync<int>("SELECT version FROM v1.schema_version ORDER BY version"));
     }
 
@@ -123,6 +123,50 @@ public sealed class PostgreSqlMigrationTests(PostgreSqlServer server) : IAsyncLi
         Assert.All(delivered.Values, v => Assert.Equal(2, v));
         Assert.Equal([(long)ids.Count], await QueryAsync<long>("SELECT count(*) FROM v2.entity_delivered"));
         Assert.Equal(Enumerable.Range(1, PostgreSqlStoreMigrations.LatestVersion), await QueryAsync<int>("SELECT version FROM v2.schema_version ORDER BY version"));
+    }
+
+    [Fact]
+    public async Task A_schema_at_version_3_moves_job_controls_and_entity_sync_configurations_into_the_operator_state()
+    {
+        // Version 3 with rows as its store wrote them: keys lower-cased and escaped (StoredText), configurations as jsonb.
+        await ExecuteAsync(PostgreSqlStoreMigrations.GetScript("v3", 3));
+        var hostile = StoreTestData.HostileKeys[^1];
+        string[] names = ["Order-Export", hostile];
+        string[] stored = [.. names.Select(n => StoredText.Escape(n.ToLowerInvariant())), .. names.Select(n => StoredText.Escape(n))];
+        await ExecuteAsync(
+            "INSERT INTO v3.job_controls (job_key, job_name, paused, disabled, changed_at) SELECT k, n, true, false, '2026-11-23T08:00:00.123456Z' FROM unnest($1::text[]) WITH ORDINALITY AS u(k, i) JOIN unnest($1::text[]) WITH ORDINALITY AS v(n, j) ON j = i + 2",
+            stored);
+        await ExecuteAsync("""
+            INSERT INTO v3.entity_sync_configurations (entity_key, entity_type, configuration, changed_at) VALUES
+                ('categories', 'Categories', '{"entityType":"Categories","targets":["search","erp"],"enabled":true,"incrementalSync":false,"paused":true}', '2026-11-23T08:00:00.123456Z'),
+                ('buyers', 'buyers', NULL, '2026-11-23T08:00:00.123456Z')
+            """);
+        await using var store = CreateSut("v3");
+        var at = new DateTimeOffset(2026, 11, 23, 8, 0, 0, TimeSpan.Zero).AddTicks(1_234_560);
+
+        var jobs = (await store.GetAsync(OperatorStateKinds.Job, default)).ToDictionary(e => e.Name);
+        Assert.Equal(names.Order(StringComparer.Ordinal), jobs.Keys.Order(StringComparer.Ordinal));
+        Assert.All(jobs.Values, e => Assert.Equal([("disabled", "false", at), ("paused", "true", at)], Fields(e)));
+
+        var types = (await store.GetAsync(OperatorStateKinds.EntitySync, default)).ToDictionary(e => e.Name);
+        Assert.Equal(["Categories", "buyers"], types.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal([("deleted", "true", at)], Fields(types["buyers"]));
+        Assert.Equal(
+            [("deleted", "false", at), ("enabled", "true", at), ("incremental-sync", "false", at), ("paused", "true", at), ("targets", """["search", "erp"]""", at)],
+            Fields(types["Categories"]));
+
+        // The moved rows are found by the key the store computes: a newer change of a field replaces it, whatever the case of the name.
+        foreach (var name in names)
+        {
+            await store.SetAsync(OperatorStateKinds.Job, name.ToUpperInvariant(), [new("disabled", "true", at.AddMinutes(1))], default);
+        }
+
+        Assert.Equal(2, (await store.GetAsync(OperatorStateKinds.Job, default)).Count);
+        Assert.All(await store.GetAsync(OperatorStateKinds.Job, default), e => Assert.Equal([("disabled", "true", at.AddMinutes(1)), ("paused", "true", at)], Fields(e)));
+        Assert.Equal(Enumerable.Range(1, PostgreSqlStoreMigrations.LatestVersion), await QueryAsync<int>("SELECT version FROM v3.schema_version ORDER BY version"));
+        Assert.Empty(await QueryAsync<string>("SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'v3' AND table_name IN ('job_controls', 'entity_sync_configurations')"));
+
+        static (string, string?, DateTimeOffset)[] Fields(OperatorStateEntry entry) => [.. entry.Fields.Select(f => (f.Name, f.Value, f.ChangedAt)).OrderBy(f => f.Name, StringComparer.Ordinal)];
     }
 
     [Fact]

@@ -104,7 +104,7 @@ internal sealed class JobHost : IAsyncDisposable
                     case nameof(IJobStore.AddRunAsync):
                         Interlocked.Increment(ref host!._recorded);
                         break;
-                    case nameof(IJobStore.SetJobControlAsync):
+                    case CountingStore.SetJobControls:
                         Interlocked.Increment(ref host!._controlsWritten);
                         break;
                 }
@@ -153,6 +153,9 @@ internal sealed class JobHost : IAsyncDisposable
 /// </summary>
 public class CountingStore : DispatchProxy
 {
+    /// <summary>How a write of job controls (operator state of kind job) is reported.</summary>
+    internal const string SetJobControls = nameof(IJobStore.SetAsync) + "(" + Storage.OperatorStateKinds.Job + ")";
+
     private IJobStore _inner = null!;
     private Action<string, object?> _completed = null!;
 
@@ -178,10 +181,11 @@ public class CountingStore : DispatchProxy
             throw;
         }
 
-        return targetMethod.Name switch
+        var name = targetMethod.Name == nameof(IJobStore.SetAsync) && args is [string kind, ..] ? $"{targetMethod.Name}({kind})" : targetMethod.Name;
+        return name switch
         {
-            nameof(IJobStore.TryClaimOccurrenceAsync) => new ValueTask<bool>(ReportAsync(targetMethod.Name, (ValueTask<bool>)result!)),
-            nameof(IJobStore.AddRunAsync) or nameof(IJobStore.SetJobControlAsync) => new ValueTask(ReportAsync(targetMethod.Name, (ValueTask)result!)),
+            nameof(IJobStore.TryClaimOccurrenceAsync) => new ValueTask<bool>(ReportAsync(name, (ValueTask<bool>)result!)),
+            nameof(IJobStore.AddRunAsync) or SetJobControls => new ValueTask(ReportAsync(name, (ValueTask)result!)),
             _ => result,
         };
     }

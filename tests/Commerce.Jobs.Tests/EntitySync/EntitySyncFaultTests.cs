@@ -1,5 +1,6 @@
 using Commerce.Jobs.EntitySync;
 using Commerce.Jobs.Storage;
+using Commerce.Jobs.Tests.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using static Commerce.Jobs.Tests.EntitySync.EntitySyncSut;
@@ -17,7 +18,7 @@ public sealed class EntitySyncFaultTests
 
     public static TheoryData<string> RefreshFaults =>
     [
-        nameof(IJobStore.GetEntitySyncConfigurationsAsync),
+        StoreCall.GetEntitySyncConfigurations,
         nameof(IJobStore.ClearEntitySyncAsync),
         nameof(IJobStore.GetEntityChangesAsync),
         nameof(IJobStore.GetDeliveredEntityVersionsAsync),

@@ -1,4 +1,5 @@
 using Commerce.Jobs.Storage;
+using Commerce.Jobs.Tests.TestSupport;
 
 namespace Commerce.Jobs.Tests.EntitySync;
 
@@ -69,6 +70,27 @@ public sealed class EntitySyncPersistenceTests
 
         Assert.True((await second.Sync.GetConfigurationAsync("categories", default))!.Paused);
         Assert.Null(await second.Sync.GetConfigurationAsync("inventory", default));
+    }
+
+    [Fact]
+    public async Task Two_hosts_on_one_store_keep_a_pause_and_a_change_of_targets_made_on_each_even_out_of_order()
+    {
+        // Host A pauses at t1; host B, which read the configuration before that, changes the targets at t2 and is stored first.
+        var store = EntitySyncSut.CreateStore();
+        await using var a = await EntitySyncSut.CreateAsync(store: store, time: new Microsoft.Extensions.Time.Testing.FakeTimeProvider(EntitySyncSut.Start.AddSeconds(1)));
+        await using var b = await EntitySyncSut.CreateAsync(store: store, time: new Microsoft.Extensions.Time.Testing.FakeTimeProvider(EntitySyncSut.Start.AddSeconds(2)));
+        var current = await b.Sync.GetConfigurationAsync(EntitySyncSut.Categories, default);
+        await b.Sync.PutConfigurationAsync(current! with { Targets = ["search"] }, default);
+        await a.Sync.PauseAsync(EntitySyncSut.Categories, default);
+
+        await a.Sync.RefreshAsync(default);
+        await b.Sync.RefreshAsync(default);
+
+        var expected = new EntitySyncConfiguration { EntityType = EntitySyncSut.Categories, Targets = ["search"], Paused = true };
+        Assert.Equal(expected, await a.Sync.GetConfigurationAsync(EntitySyncSut.Categories, default));
+        Assert.Equal(expected, await b.Sync.GetConfigurationAsync(EntitySyncSut.Categories, default));
+        Assert.Equal(expected, (await store.GetEntitySyncConfigurationsAsync(default)).Single().Configuration);
+        Assert.All(b.Sync.GetStatus(EntitySyncSut.Categories), s => Assert.Equal(EntitySyncSut.Start.AddSeconds(1), s.PausedSince));
     }
 
     private static void Declare(CommerceJobsBuilder jobs)

@@ -27,7 +27,7 @@ public sealed class EntitySyncStopTests
         await DeliveredBeforeAsync(sut);
 
         // The refresh pass reads the store when the host stops: the read ignores its token, whose cancellation blocks.
-        await RefreshIntoAsync(time, hang, nameof(IJobStore.GetEntitySyncConfigurationsAsync));
+        await RefreshIntoAsync(time, hang, StoreCall.GetEntitySyncConfigurations);
 
         await AdvanceUntilAsync(time, sut.Sync.StopAsync(None));
         Assert.True(time.GetUtcNow() >= Start + Refresh + Shutdown, "the refresh was given the grace period");
@@ -79,7 +79,7 @@ public sealed class EntitySyncStopTests
         await DeliveredBeforeAsync(sut);
 
         // The change starts buyers' lane, then hangs saving the configuration, holding the gate.
-        var held = hang.Hold(nameof(IJobStore.SetEntitySyncConfigurationAsync));
+        var held = hang.Hold(StoreCall.SetEntitySyncConfiguration);
         var put = sut.Sync.PutConfigurationAsync(new EntitySyncConfiguration { EntityType = "buyers", Targets = ["erp"] }, None).AsTask();
         await held;
 

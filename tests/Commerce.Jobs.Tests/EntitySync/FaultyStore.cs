@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Reflection;
 using System.Runtime.ExceptionServices;
 using Commerce.Jobs.Storage;
+using Commerce.Jobs.Tests.TestSupport;
 
 namespace Commerce.Jobs.Tests.EntitySync;
 
@@ -38,7 +39,8 @@ public class FaultyStore : DispatchProxy
 
     protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
     {
-        var name = targetMethod!.Name;
+        ArgumentNullException.ThrowIfNull(targetMethod);
+        var name = StoreCall.Name(targetMethod, args);
         if (_failures.TryGetValue(name, out var left) && left > 0 && _failures.TryUpdate(name, left - 1, left))
         {
             _failed.AddOrUpdate(name, 1, static (_, n) => n + 1);

@@ -38,9 +38,4 @@ public static class InMemoryJobStoreTests
     {
         protected override Task<IEntitySyncStore> CreateStoreAsync() => Task.FromResult<IEntitySyncStore>(new InMemoryJobStore());
     }
-
-    public sealed class OperatorState : JobStoreContractTests
-    {
-        protected override Task<IJobStore> CreateStoreAsync() => Task.FromResult<IJobStore>(new InMemoryJobStore());
-    }
 }

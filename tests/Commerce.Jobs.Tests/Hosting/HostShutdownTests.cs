@@ -95,8 +95,8 @@ public sealed class HostShutdownTests
             await host.StartAsync(CancellationToken.None).WaitAsync(Patience);
 
             // The engine's and entity sync's refreshes both read the store when the host stops, and neither read ends.
-            var engineHeld = hang.Hold(nameof(IJobStore.GetJobControlsAsync));
-            var syncHeld = hang.Hold(nameof(IJobStore.GetEntitySyncConfigurationsAsync));
+            var engineHeld = hang.Hold(StoreCall.GetJobControls);
+            var syncHeld = hang.Hold(StoreCall.GetEntitySyncConfigurations);
             await time.WhenArmedAsync(refresh, 2);
             time.Advance(refresh);
             await Task.WhenAll(engineHeld, syncHeld);

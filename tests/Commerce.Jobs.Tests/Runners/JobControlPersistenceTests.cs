@@ -1,7 +1,9 @@
+using System.Threading.Channels;
 using Commerce.Jobs.History;
 using Commerce.Jobs.Storage;
 using Commerce.Jobs.Tests.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Commerce.Jobs.Tests.Runners;
 
@@ -83,6 +85,53 @@ public sealed class JobControlPersistenceTests
         second.Engine.Resume("export");
         await Eventually(() => Task.FromResult(first.Engine.GetStatus("export").State != JobState.Paused), time);
         Assert.Equal(JobState.Disabled, first.Engine.GetStatus("refresh").State);
+    }
+
+    [Fact]
+    public async Task Two_engines_on_one_store_keep_a_pause_and_a_disable_made_on_each_even_out_of_order()
+    {
+        // Host A pauses at t1, host B disables at t2 from the state it read before; B's write reaches the store first.
+        var inner = new InMemoryJobStore();
+        var saved = Channel.CreateUnbounded<string>();
+        var a = Create(Saving(inner, saved, "a"), time: new FakeTimeProvider(TestEngine.Start.AddSeconds(1)));
+        var b = Create(Saving(inner, saved, "b"), time: new FakeTimeProvider(TestEngine.Start.AddSeconds(2)));
+        await using (a)
+        await using (b)
+        {
+            b.Engine.Disable("export");
+            Assert.Equal("b", await saved.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
+            a.Engine.Pause("export");
+            Assert.Equal("a", await saved.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
+
+            await a.Engine.RestoreControlsAsync(default);
+            await b.Engine.RestoreControlsAsync(default);
+
+            var stored = Assert.Single(await inner.GetJobControlsAsync(default));
+            Assert.True(stored.Paused && stored.Disabled);
+            Assert.Equal(JobState.Disabled, a.Engine.GetStatus("export").State);
+            Assert.Equal(JobState.Disabled, b.Engine.GetStatus("export").State);
+
+            // Paused under the disable on both: enabled, each is still paused.
+            a.Engine.Enable("export");
+            b.Engine.Enable("export");
+            Assert.Equal(JobState.Paused, a.Engine.GetStatus("export").State);
+            Assert.Equal(JobState.Paused, b.Engine.GetStatus("export").State);
+        }
+    }
+
+    /// <summary>A store whose job-control writes say, once stored, which host made them.</summary>
+    private static IJobStore Saving(InMemoryJobStore inner, Channel<string> saved, string host)
+    {
+        return InterceptingStore.Create(inner, (method, args) =>
+            method == StoreCall.SetJobControls
+                ? new ValueTask(SaveAsync((string)args![0]!, (string)args[1]!, (IReadOnlyList<OperatorStateField>)args[2]!))
+                : null);
+
+        async Task SaveAsync(string kind, string name, IReadOnlyList<OperatorStateField> fields)
+        {
+            await inner.SetAsync(kind, name, fields, CancellationToken.None);
+            saved.Writer.TryWrite(host);
+        }
     }
 
     /// <summary>Waits for a condition that background work makes true, advancing the clock by the refresh interval each time (bounded).</summary>

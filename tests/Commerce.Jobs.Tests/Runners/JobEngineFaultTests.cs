@@ -134,9 +134,15 @@ public sealed class JobEngineFaultTests
 #pragma warning disable CA2012 // Boxed for the proxy's caller, which awaits each once.
         var store = InterceptingStore.Create(inner, (method, args) => method switch
         {
-            nameof(IJobStore.GetJobControlsAsync) => new ValueTask<IReadOnlyList<JobControl>>(
-                [null!, new JobControl(null!, true, true, TestEngine.Start), new JobControl("export", true, false, TestEngine.Start)]),
-            nameof(IJobStore.SetJobControlAsync) when Interlocked.Increment(ref saves) == 1 => ValueTask.FromException(new IOException("The store is down.")),
+            StoreCall.GetJobControls => new ValueTask<IReadOnlyList<OperatorStateEntry>>(
+            [
+                null!,
+                new OperatorStateEntry(OperatorStateKinds.Job, null!, [new("paused", "true", TestEngine.Start)]),
+                new OperatorStateEntry(OperatorStateKinds.Job, "purge", null!),
+                new OperatorStateEntry(OperatorStateKinds.Job, "purge", [null!, new("paused", "maybe", TestEngine.Start), new("unknown", "true", TestEngine.Start)]),
+                new OperatorStateEntry(OperatorStateKinds.Job, "export", [new("paused", "true", TestEngine.Start), new("disabled", "false", TestEngine.Start)]),
+            ]),
+            StoreCall.SetJobControls when Interlocked.Increment(ref saves) == 1 => ValueTask.FromException(new IOException("The store is down.")),
             _ => null,
         });
 #pragma warning restore CA2012
@@ -329,7 +335,7 @@ internal class InterceptingStore : DispatchProxy
     protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
     {
         ArgumentNullException.ThrowIfNull(targetMethod);
-        if (_intercept(targetMethod.Name, args) is { } answer)
+        if (_intercept(StoreCall.Name(targetMethod, args), args) is { } answer)
         {
             return answer;
         }

@@ -182,7 +182,7 @@ public sealed class JobEngineShutdownTests
 
         // The control refresh is inside the store read when the host stops: the read ignores its token, and the token's
         // cancellation callback blocks (a driver's cancel request to a database it cannot reach).
-        var held = hang.Hold(nameof(IJobStore.GetJobControlsAsync));
+        var held = hang.Hold(StoreCall.GetJobControls);
         await time.WhenArmedAsync(refresh, 1);
         time.Advance(refresh);
         await held;
@@ -223,7 +223,7 @@ public sealed class JobEngineShutdownTests
         {
             // At stop: a timed occurrence's claim, an operator change and (once abandoned) the run's record hang in the store.
             var claim = hang.Hold(nameof(IJobStore.TryClaimOccurrenceAsync));
-            var control = hang.Hold(nameof(IJobStore.SetJobControlAsync));
+            var control = hang.Hold(StoreCall.SetJobControls);
             var record = hang.Hold(nameof(IJobStore.AddRunAsync));
             sut.Time.Advance(TimeSpan.FromSeconds(5));
             await claim;

@@ -51,7 +51,8 @@ public class HangingStore : DispatchProxy, IDisposable
     protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
     {
         var method = targetMethod!;
-        if (!_held.ContainsKey(method.Name))
+        var name = StoreCall.Name(method, args);
+        if (!_held.ContainsKey(name))
         {
             return Forward(method, args);
         }
@@ -60,7 +61,7 @@ public class HangingStore : DispatchProxy, IDisposable
         if (method.ReturnType == typeof(ValueTask))
         {
             return new ValueTask(HoldThenAsync<bool>(
-                method.Name,
+                name,
                 async () =>
                 {
                     await (ValueTask)Forward(method, args)!;
@@ -73,7 +74,7 @@ public class HangingStore : DispatchProxy, IDisposable
         var result = method.ReturnType.GetGenericArguments()[0];
         var forward = typeof(HangingStore).GetMethod(nameof(ForwardAsync), BindingFlags.NonPublic | BindingFlags.Instance)!.MakeGenericMethod(result);
         var call = forward.Invoke(this, [method, args]);
-        var task = HoldThenTMethod.MakeGenericMethod(result).Invoke(this, [method.Name, call, token]);
+        var task = HoldThenTMethod.MakeGenericMethod(result).Invoke(this, [name, call, token]);
         return Activator.CreateInstance(method.ReturnType, task);
     }
 
