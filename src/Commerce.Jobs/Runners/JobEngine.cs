@@ -33,6 +33,7 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
     private readonly CommerceJobsOptions _options;
     private readonly TargetHealthRegistry _targetHealth;
     private readonly EngineIdentity _identity;
+    private readonly JobScheduler _jobScheduler;
     private readonly CancellationTokenSource _stopScheduler = new();
     private readonly CancellationTokenSource _cancelRuns = new();
     private readonly Channel<JobControl> _controlChanges = Channel.CreateUnbounded<JobControl>(new UnboundedChannelOptions { SingleReader = true });
@@ -65,13 +66,14 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
         _notifiers = [.. notifiers];
         _time = timeProvider;
         _logger = logger;
+        _jobScheduler = new JobScheduler(timeProvider, Fire, logger);
 
         var entries = new Dictionary<string, JobEntry>(StringComparer.OrdinalIgnoreCase);
         var capacity = 0;
         foreach (var job in registry.Jobs)
         {
             var jobOptionsValue = jobOptions.Get(job.Name);
-            var entry = new JobEntry(this, job.Name, jobOptionsValue, JobSchedule.FromOptions(job.Name, jobOptionsValue), job.CreateExecutor(services, jobOptionsValue));
+            var entry = new JobEntry(job.Name, jobOptionsValue, JobSchedule.FromOptions(job.Name, jobOptionsValue), job.CreateExecutor(services, jobOptionsValue));
             entries.Add(job.Name, entry);
             capacity += jobOptionsValue.MaxConcurrency;
         }
@@ -128,13 +130,13 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
         _controlWriter = Task.Run(WriteControlsAsync);
         _controlReader = Periodic.Start(_options.ControlRefreshInterval, _time, RestoreControlsAsync, ex => Log.ControlsNotRestored(_logger, ex), _stopScheduler.Token);
 
-        InitializeSchedule();
-        _scheduler = Task.Run(() => ScheduleAsync(_stopScheduler.Token));
+        _scheduler = _jobScheduler.Start(_entriesByName, _stopScheduler.Token);
         JobsTelemetry.AddEngine(this, _options.HostName);
         Log.EngineStarted(_logger, _entriesByName.Length, workers.Length);
         foreach (var entry in _entriesByName)
         {
-            entry.StartWaiting();
+            entry.Open();
+            StartWaiting(entry);
         }
     }
 
@@ -144,7 +146,7 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
         var entry = GetEntry(jobName);
         if (entry.Schedule.IsAutomatic)
         {
-            entry.Trigger(TriggerKind.Automatic);
+            Trigger(entry, TriggerKind.Automatic);
         }
     }
 
@@ -166,7 +168,7 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
         using var timeoutSource = new CancellationTokenSource(timeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeoutSource.Token, cancellationToken);
         var request = new RunRequest(NewRunId(_time.GetUtcNow()), TriggerKind.OnDemand, parameters, linked.Token);
-        entry.Request(request);
+        Request(entry, request);
         try
         {
             return await request.Completion.Task.WaitAsync(linked.Token).ConfigureAwait(false);
@@ -182,7 +184,7 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
     {
         var entry = GetEntry(jobName);
         var request = new RunRequest(NewRunId(_time.GetUtcNow()), TriggerKind.Manual, parameters, CancellationToken.None);
-        entry.Request(request);
+        Request(entry, request);
         return new JobRunHandle(entry.Name, request.RunId, request.Completion.Task);
     }
 
@@ -214,6 +216,7 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
                 if (control?.JobName is { } jobName && _entries.TryGetValue(jobName, out var entry))
                 {
                     entry.Restore(control);
+                    StartWaiting(entry);
                 }
             }
         }
@@ -239,7 +242,7 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
     /// <inheritdoc />
     public IReadOnlyList<TargetHealth> GetTargetHealth() => _targetHealth.Snapshot();
 
-    /// <summary>Hands a run to the workers; called by a <see cref="JobEntry"/> that has room for it.</summary>
+    /// <summary>Hands a run to the workers: one a <see cref="JobEntry"/> has put in flight.</summary>
     internal void Dispatch(WorkItem item)
     {
         if (!_runs.Writer.TryWrite(item))
@@ -259,7 +262,9 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
     /// <summary>Applies an operator's change here at once, and queues the state it made for the store (written in order by one writer).</summary>
     private void Control(string jobName, bool? paused, bool? disabled)
     {
-        var control = GetEntry(jobName).Control(paused, disabled, _time.GetUtcNow());
+        var entry = GetEntry(jobName);
+        var control = entry.Control(paused, disabled, _time.GetUtcNow());
+        StartWaiting(entry);
         if (!_controlChanges.Writer.TryWrite(control))
         {
             Log.ControlNotSaved(_logger, control.JobName, new InvalidOperationException("The engine has stopped; the change holds here only."));
@@ -269,15 +274,15 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
     private void TriggerByHand(string jobName, TriggerKind trigger)
     {
         var entry = GetEntry(jobName);
-        if (!entry.Trigger(trigger))
+        if (!Trigger(entry, trigger))
         {
             throw new InvalidOperationException($"Job '{entry.Name}' is disabled.");
         }
     }
 
-    private static void Drop(WorkItem item)
+    private void Drop(WorkItem item)
     {
         item.Request?.Completion.TrySetException(new InvalidOperationException($"Job '{item.Entry.Name}' was not run: the engine is stopping."));
-        item.Entry.OnCompleted(started: false, run: null);
+        Complete(item.Entry, started: false, run: null);
     }
 }
