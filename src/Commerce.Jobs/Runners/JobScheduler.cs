@@ -15,6 +15,9 @@ namespace Commerce.Jobs.Runners;
 /// </summary>
 internal sealed class JobScheduler
 {
+    /// <summary>The longest a timer waits (about 49.7 days); a fire further out is waited for in steps of it.</summary>
+    private static readonly long MaxTimerDueTicks = TimeSpan.FromMilliseconds(uint.MaxValue - 1).Ticks;
+
     private readonly PriorityQueue<(JobEntry Entry, TriggerKind Trigger), long> _timeline = new();   // the loop's only
     private readonly ConcurrentQueue<(JobEntry Entry, ScheduleOccurrence? Next)> _changes = new();     // told from any thread, applied by the loop
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1)
@@ -136,7 +139,8 @@ internal sealed class JobScheduler
     }
 
     /// <summary>
-    /// Arms the one timer for the earliest fire. A clock that passed that fire while the timer was being armed (which
+    /// Arms the one timer for the earliest fire (a fire further out than a timer can wait, such as a cron expression for
+    /// 29 February, wakes the loop early; it finds nothing due and arms the timer again). A clock that passed that fire while the timer was being armed (which
     /// would leave it armed late, from a stale reading) makes the loop take another pass at once.
     /// </summary>
     private void ArmTimer()
@@ -147,7 +151,7 @@ internal sealed class JobScheduler
             return;
         }
 
-        _timer!.Change(TimeSpan.FromTicks(Math.Max(0, nextTicks - _time.GetUtcNow().UtcTicks)), Timeout.InfiniteTimeSpan);
+        _timer!.Change(TimeSpan.FromTicks(Math.Clamp(nextTicks - _time.GetUtcNow().UtcTicks, 0, MaxTimerDueTicks)), Timeout.InfiniteTimeSpan);
         if (_time.GetUtcNow().UtcTicks >= nextTicks)
         {
             _wake.Writer.TryWrite(true);

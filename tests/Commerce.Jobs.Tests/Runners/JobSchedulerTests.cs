@@ -129,6 +129,22 @@ public sealed class JobSchedulerTests
     }
 
     [Fact]
+    public async Task A_fire_further_out_than_a_timer_can_wait_is_waited_for()
+    {
+        // 29 February 2028: more than the 49.7 days a timer can wait.
+        var leap = Job("leap", Schedule.Cron("0 0 29 2 *", TimeZoneInfo.Utc));
+        await using var sut = Harness.Create();
+        sut.Start(leap);
+
+        await sut.AdvanceToAsync(Start.AddDays(60));
+        await sut.SettledAsync();
+        Assert.Equal(0, sut.Pending);
+        await sut.AdvanceToAsync(new DateTimeOffset(2028, 2, 29, 0, 0, 0, TimeSpan.Zero));
+
+        Assert.Equal(("leap", TriggerKind.Schedule, new DateTimeOffset(2028, 2, 29, 0, 0, 0, TimeSpan.Zero)), await sut.NextFireAsync());
+    }
+
+    [Fact]
     public async Task Many_jobs_share_one_timer()
     {
         var jobs = Enumerable.Range(0, 1_000).Select(i => Job($"job-{i}", Schedule.Every(TimeSpan.FromSeconds(60 + i)))).ToArray();

@@ -113,6 +113,9 @@ internal sealed class ManualClock(DateTimeOffset start) : TimeProvider
                 throw new NotSupportedException("One-shot timers only.");
             }
 
+            // As System.Threading.Timer: at most 0xFFFFFFFE ms.
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(dueTime, TimeSpan.FromMilliseconds(uint.MaxValue - 1));
+
             bool now;
             lock (clock._gate)
             {
