@@ -11,8 +11,8 @@ using Microsoft.Extensions.Options;
 namespace Commerce.Jobs.Runners;
 
 /// <summary>
-/// The engine: one scheduler loop over the <see cref="TimeProvider"/> (a priority queue of next fires), a bounded
-/// channel of runs, and a fixed pool of workers reading it. It is every public service a host calls:
+/// The engine: one <see cref="JobScheduler"/> over the <see cref="TimeProvider"/> (a priority queue of next fires), a
+/// bounded channel of runs, and a fixed pool of workers reading it; it drives each job's runs (<see cref="JobEntry"/>). It is every public service a host calls:
 /// <see cref="IJobTrigger"/>, <see cref="IJobRunner"/>, <see cref="IJobControl"/> and <see cref="IJobMonitor"/>.
 /// </summary>
 internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, IJobMonitor, IAsyncDisposable
