@@ -59,7 +59,7 @@ internal sealed partial class JobEngine
         {
             // The caller gave up (timeout) while the request waited its turn.
             abandoned.Completion.TrySetCanceled(abandoned.CancellationToken);
-            entry.OnCompleted(started: false, run: null);
+            Complete(entry, started: false, run: null);
             return;
         }
 
@@ -84,7 +84,7 @@ internal sealed partial class JobEngine
             // history and the monitor's last run) — unless a shutdown abandoned the run and did both already.
             if (slot.Release())
             {
-                entry.OnCompleted(started: true, run);
+                Complete(entry, started: true, run);
                 Answer(entry, item.Request, runId, result);
             }
         }
@@ -98,11 +98,49 @@ internal sealed partial class JobEngine
         {
             if (run.Outcome == JobOutcome.Succeeded || (condition == AfterCondition.AnyOutcome && run.Outcome != JobOutcome.Cancelled))
             {
-                dependent.Trigger(TriggerKind.After);
+                Trigger(dependent, TriggerKind.After);
             }
         }
 
         _observer?.RunCompleted(run);
+    }
+
+    /// <summary>A coalescing trigger: the run goes to the workers at once when the job has room for it, else it is held as the job's one follow-up.</summary>
+    /// <returns><see langword="false"/> when the trigger was dropped because the job is disabled.</returns>
+    private bool Trigger(JobEntry entry, TriggerKind trigger)
+    {
+        var decision = entry.Trigger(trigger);
+        if (decision == RunDecision.Start)
+        {
+            Dispatch(new WorkItem(entry, trigger, null));
+        }
+
+        return decision != RunDecision.Refused;
+    }
+
+    /// <summary>A run asked for by hand: it goes to the workers at once when the job has room for it, else it waits its turn in the job.</summary>
+    private void Request(JobEntry entry, RunRequest request)
+    {
+        if (entry.Request(request) == RunDecision.Start)
+        {
+            Dispatch(new WorkItem(entry, request.Trigger, request));
+        }
+    }
+
+    /// <summary>A run ended (or a queued one was dropped): the job takes its next held runs while it has room.</summary>
+    private void Complete(JobEntry entry, bool started, JobRun? run)
+    {
+        entry.OnCompleted(started, run);
+        StartWaiting(entry);
+    }
+
+    /// <summary>Hands the job's held runs (requests, then the pending follow-up) to the workers while it has room (after a run, on resume, on engine start).</summary>
+    private void StartWaiting(JobEntry entry)
+    {
+        while (entry.TryTakeNext(out var item))
+        {
+            Dispatch(item);
+        }
     }
 
     /// <summary>Runs the job's body in its own scope, then records the run and notifies, unless the run was abandoned meanwhile.</summary>

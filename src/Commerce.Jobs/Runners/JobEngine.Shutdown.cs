@@ -31,6 +31,12 @@ internal sealed partial class JobEngine
 
     private async Task StopOnceAsync(CancellationToken cancellationToken)
     {
+        // First the jobs: from here no run starts and a run asked for by hand is refused.
+        foreach (var entry in _entriesByName)
+        {
+            entry.Close();
+        }
+
         if (Interlocked.CompareExchange(ref _state, Stopping, Running) != Running)
         {
             if (Interlocked.CompareExchange(ref _state, Stopped, Created) == Created)
@@ -160,7 +166,7 @@ internal sealed partial class JobEngine
 
             Log.RunAbandoned(_logger, run.JobName, run.RunId);
             JobsTelemetry.RunsCompleted.Add(1, new KeyValuePair<string, object?>("job", run.JobName), OutcomeTags[(int)JobOutcome.Cancelled]);
-            abandoned.Entry.OnCompleted(started: true, run);
+            Complete(abandoned.Entry, started: true, run);
             abandoned.Item.Request?.Completion.TrySetCanceled();
             (records ??= []).Add(RecordAsync(abandoned.Entry, run).AsTask());
             try

@@ -13,8 +13,8 @@ using Microsoft.Extensions.Options;
 namespace Commerce.Jobs.Runners;
 
 /// <summary>
-/// The engine: one scheduler loop over the <see cref="TimeProvider"/> (a priority queue of next fires), a bounded
-/// channel of runs, and a fixed pool of workers reading it. It is every public service a host calls:
+/// The engine: one <see cref="JobScheduler"/> over the <see cref="TimeProvider"/> (a priority queue of next fires), a
+/// bounded channel of runs, and a fixed pool of workers reading it; it drives each job's runs (<see cref="JobEntry"/>). It is every public service a host calls:
 /// <see cref="IJobTrigger"/>, <see cref="IJobRunner"/>, <see cref="IJobControl"/> and <see cref="IJobMonitor"/>.
 /// </summary>
 internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, IJobMonitor, IAsyncDisposable
@@ -35,6 +35,7 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
     private readonly CommerceJobsOptions _options;
     private readonly TargetHealthRegistry _targetHealth;
     private readonly EngineIdentity _identity;
+    private readonly JobScheduler _jobScheduler;
     private readonly CancellationTokenSource _stopScheduler = new();
     private readonly CancellationTokenSource _cancelRuns = new();
     private readonly Channel<OperatorStateEntry> _controlChanges = Channel.CreateUnbounded<OperatorStateEntry>(new UnboundedChannelOptions { SingleReader = true });
@@ -68,13 +69,14 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
         _time = timeProvider;
         _logger = logger;
         _observer = services.GetService<EngineObserver>();
+        _jobScheduler = new JobScheduler(timeProvider, Fire, logger);
 
         var entries = new Dictionary<string, JobEntry>(StringComparer.OrdinalIgnoreCase);
         var capacity = 0;
         foreach (var job in registry.Jobs)
         {
             var jobOptionsValue = jobOptions.Get(job.Name);
-            var entry = new JobEntry(this, job.Name, jobOptionsValue, JobSchedule.FromOptions(job.Name, jobOptionsValue), job.CreateExecutor(services, jobOptionsValue));
+            var entry = new JobEntry(job.Name, jobOptionsValue, JobSchedule.FromOptions(job.Name, jobOptionsValue), job.CreateExecutor(services, jobOptionsValue));
             entries.Add(job.Name, entry);
             capacity += jobOptionsValue.MaxConcurrency;
         }
@@ -131,13 +133,13 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
         _controlWriter = Task.Run(WriteControlsAsync);
         _controlReader = Periodic.Start(_options.ControlRefreshInterval, _time, RestoreControlsAsync, ex => Log.ControlsNotRestored(_logger, ex), _stopScheduler.Token);
 
-        InitializeSchedule();
-        _scheduler = Task.Run(() => ScheduleAsync(_stopScheduler.Token));
+        _scheduler = _jobScheduler.Start(_entriesByName, _stopScheduler.Token);
         JobsTelemetry.AddEngine(this, _options.HostName);
         Log.EngineStarted(_logger, _entriesByName.Length, workers.Length);
         foreach (var entry in _entriesByName)
         {
-            entry.StartWaiting();
+            entry.Open();
+            StartWaiting(entry);
         }
     }
 
@@ -147,7 +149,7 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
         var entry = GetEntry(jobName);
         if (entry.Schedule.IsAutomatic)
         {
-            entry.Trigger(TriggerKind.Automatic);
+            Trigger(entry, TriggerKind.Automatic);
         }
     }
 
@@ -169,7 +171,7 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
         using var timeoutSource = new CancellationTokenSource(timeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeoutSource.Token, cancellationToken);
         var request = new RunRequest(NewRunId(_time.GetUtcNow()), TriggerKind.OnDemand, parameters, linked.Token);
-        entry.Request(request);
+        Request(entry, request);
         try
         {
             return await request.Completion.Task.WaitAsync(linked.Token).ConfigureAwait(false);
@@ -185,7 +187,7 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
     {
         var entry = GetEntry(jobName);
         var request = new RunRequest(NewRunId(_time.GetUtcNow()), TriggerKind.Manual, parameters, CancellationToken.None);
-        entry.Request(request);
+        Request(entry, request);
         return new JobRunHandle(entry.Name, request.RunId, request.Completion.Task);
     }
 
@@ -218,6 +220,7 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
                 if (entry?.Name is { } jobName && entry.Fields is { } fields && _entries.TryGetValue(jobName, out var job))
                 {
                     job.Restore(fields);
+                    StartWaiting(job);
                 }
             }
         }
@@ -243,7 +246,7 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
     /// <inheritdoc />
     public IReadOnlyList<TargetHealth> GetTargetHealth() => _targetHealth.Snapshot();
 
-    /// <summary>Hands a run to the workers; called by a <see cref="JobEntry"/> that has room for it.</summary>
+    /// <summary>Hands a run to the workers: one a <see cref="JobEntry"/> has put in flight.</summary>
     internal void Dispatch(WorkItem item)
     {
         if (!_runs.Writer.TryWrite(item))
@@ -265,6 +268,7 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
     {
         var entry = GetEntry(jobName);
         var change = new OperatorStateEntry(OperatorStateKinds.Job, entry.Name, entry.Control(paused, disabled, _time.GetUtcNow()));
+        StartWaiting(entry);
         if (!_controlChanges.Writer.TryWrite(change))
         {
             Log.ControlNotSaved(_logger, change.Name, new InvalidOperationException("The engine has stopped; the change holds here only."));
@@ -274,15 +278,15 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
     private void TriggerByHand(string jobName, TriggerKind trigger)
     {
         var entry = GetEntry(jobName);
-        if (!entry.Trigger(trigger))
+        if (!Trigger(entry, trigger))
         {
             throw new InvalidOperationException($"Job '{entry.Name}' is disabled.");
         }
     }
 
-    private static void Drop(WorkItem item)
+    private void Drop(WorkItem item)
     {
         item.Request?.Completion.TrySetException(new InvalidOperationException($"Job '{item.Entry.Name}' was not run: the engine is stopping."));
-        item.Entry.OnCompleted(started: false, run: null);
+        Complete(item.Entry, started: false, run: null);
     }
 }

@@ -8,11 +8,13 @@ namespace Commerce.Jobs.Runners;
 /// One registered job at run time: its settings, schedule and executor, and the small state machine that makes
 /// triggers coalesce. At most <see cref="JobOptions.MaxConcurrency"/> runs are in flight (queued or running); a
 /// trigger beyond that sets one pending flag, so any number of triggers during a run cause exactly one follow-up run.
+/// It is state and decisions only: it calls nothing back. Each method says what the engine must do (a run to hand to
+/// the workers, held runs to take with <see cref="TryTakeNext"/>), and the engine drives a run one way: asked for →
+/// held or taken (in flight) → <see cref="OnStarted"/> → <see cref="OnCompleted"/> → the next held run taken.
 /// </summary>
 internal sealed class JobEntry
 {
     private readonly Lock _gate = new();
-    private readonly JobEngine _engine;
     private readonly AtomicTimestamp _nextFireTime = new();   // written by the scheduler, read by status readers without the gate
     private string? _scheduleText;     // the schedule in words, made on the first status asked for (idle jobs never pay for it)
     private Queue<RunRequest>? _requests;
@@ -24,15 +26,16 @@ internal sealed class JobEntry
     private bool _disabled;
     private DateTimeOffset? _pausedChangedAt;  // when an operator last paused or resumed the job (here or, restored, on any host)
     private DateTimeOffset? _disabledChangedAt;  // when an operator last enabled or disabled the job
+    private bool _accepting;   // the engine has started and is not stopping: runs may start
+    private bool _stopping;    // the engine is stopping: no run is asked for any more
     private JobRun? _lastRun;
     private int _consecutiveFailures;
     private long _runCount;
     private RecordCounts _totals;
     private int _runsSincePurge;
 
-    public JobEntry(JobEngine engine, string name, JobOptions options, Schedule schedule, IJobExecutor executor)
+    public JobEntry(string name, JobOptions options, Schedule schedule, IJobExecutor executor)
     {
-        _engine = engine;
         Name = name;
         Options = options;
         Schedule = schedule;
@@ -61,14 +64,18 @@ internal sealed class JobEntry
     public bool IsDisabled => Volatile.Read(ref _disabled);
 
     /// <summary>A coalescing trigger (schedule, signal, manual, after, cleanup, resubmit).</summary>
-    /// <returns><see langword="false"/> when the trigger was dropped because the job is disabled.</returns>
-    public bool Trigger(TriggerKind trigger)
+    /// <returns>
+    /// <see cref="RunDecision.Start"/> when the run is in flight now (the engine hands it to the workers),
+    /// <see cref="RunDecision.Held"/> when it was coalesced into the pending follow-up, <see cref="RunDecision.Refused"/>
+    /// when it was dropped because the job is disabled.
+    /// </returns>
+    public RunDecision Trigger(TriggerKind trigger)
     {
         lock (_gate)
         {
             if (_disabled)
             {
-                return false;
+                return RunDecision.Refused;
             }
 
             if (!CanStartLocked())
@@ -81,19 +88,18 @@ internal sealed class JobEntry
 
                 _pending = true;
                 AssertInvariants();
-                return true;
+                return RunDecision.Held;
             }
 
             _inFlight++;
             AssertInvariants();
+            return RunDecision.Start;
         }
-
-        _engine.Dispatch(new WorkItem(this, trigger, null));
-        return true;
     }
 
     /// <summary>A run asked for by hand (awaited or started): queued, never coalesced.</summary>
-    public void Request(RunRequest request)
+    /// <returns><see cref="RunDecision.Start"/> when the run is in flight now (the engine hands it to the workers), <see cref="RunDecision.Held"/> when it waits its turn.</returns>
+    public RunDecision Request(RunRequest request)
     {
         lock (_gate)
         {
@@ -103,7 +109,7 @@ internal sealed class JobEntry
             }
 
             // Checked under the gate that CancelWaiting drains under, so a request is either refused here or drained there.
-            if (_engine.IsStopping)
+            if (_stopping)
             {
                 throw new InvalidOperationException($"Job '{Name}' was not run: the engine is stopping.");
             }
@@ -118,19 +124,18 @@ internal sealed class JobEntry
 
                 _requests.Enqueue(request);
                 AssertInvariants();
-                return;
+                return RunDecision.Held;
             }
 
             _inFlight++;
             AssertInvariants();
+            return RunDecision.Start;
         }
-
-        _engine.Dispatch(new WorkItem(this, request.Trigger, request));
     }
 
     public void OnStarted() => Interlocked.Increment(ref _executing);
 
-    /// <summary>Called when a run ends (or a queued one is dropped): starts the next request or the pending follow-up.</summary>
+    /// <summary>Called when a run ends (or a queued one is dropped): its room is free for the next held run (<see cref="TryTakeNext"/>).</summary>
     public void OnCompleted(bool started, JobRun? run)
     {
         if (started)
@@ -152,8 +157,6 @@ internal sealed class JobEntry
             _inFlight--;
             AssertInvariants();
         }
-
-        StartWaiting();
     }
 
     /// <summary>Returns true once every <see cref="JobOptions.MaxArchivedRuns"/> runs: time to trim the history.</summary>
@@ -222,11 +225,10 @@ internal sealed class JobEntry
         }
     });
 
-    /// <summary>Applies a change under one lock; a disabled job drops what it held.</summary>
+    /// <summary>Applies a change under one lock; a disabled job drops what it held (a resumed or enabled one's held runs are the engine's to take).</summary>
     private void Change(Action apply)
     {
         List<RunRequest>? refused = null;
-        bool released;
         lock (_gate)
         {
             apply();
@@ -242,53 +244,69 @@ internal sealed class JobEntry
             }
 
             AssertInvariants();
-            released = !_paused && !_disabled;
         }
 
         foreach (var request in refused ?? [])
         {
             request.Completion.TrySetException(new InvalidOperationException($"Job '{Name}' was disabled before the run started."));
         }
+    }
 
-        if (released)
+    /// <summary>
+    /// Takes the next held run (the oldest request, else the pending follow-up) if there is room for it: it is in flight
+    /// from now, for the engine to hand to the workers. The engine takes until this says no after a run, on resume and
+    /// on engine start.
+    /// </summary>
+    public bool TryTakeNext(out WorkItem item)
+    {
+        lock (_gate)
         {
-            StartWaiting();
+            if (!CanStartLocked())
+            {
+                item = default;
+                return false;
+            }
+
+            if (_requests is { Count: > 0 })
+            {
+                var request = _requests.Dequeue();
+                item = new WorkItem(this, request.Trigger, request);
+            }
+            else if (_pending)
+            {
+                _pending = false;
+                item = new WorkItem(this, _pendingTrigger, null);
+            }
+            else
+            {
+                item = default;
+                return false;
+            }
+
+            _inFlight++;
+            AssertInvariants();
+            return true;
         }
     }
 
-    /// <summary>Starts held requests and the pending follow-up while there is room (after a run, on resume, on engine start).</summary>
-    public void StartWaiting()
+    /// <summary>The engine has started: runs may start (what was asked for before is the engine's to take). Once the engine is stopping, it stays so.</summary>
+    public void Open()
     {
-        while (true)
+        lock (_gate)
         {
-            WorkItem item;
-            lock (_gate)
-            {
-                if (!CanStartLocked())
-                {
-                    return;
-                }
+            _accepting = !_stopping;
+            AssertInvariants();
+        }
+    }
 
-                if (_requests is { Count: > 0 })
-                {
-                    var request = _requests.Dequeue();
-                    item = new WorkItem(this, request.Trigger, request);
-                }
-                else if (_pending)
-                {
-                    _pending = false;
-                    item = new WorkItem(this, _pendingTrigger, null);
-                }
-                else
-                {
-                    return;
-                }
-
-                _inFlight++;
-                AssertInvariants();
-            }
-
-            _engine.Dispatch(item);
+    /// <summary>The engine is stopping: no run starts here any more, and a run asked for by hand is refused.</summary>
+    public void Close()
+    {
+        lock (_gate)
+        {
+            _accepting = false;
+            _stopping = true;
+            AssertInvariants();
         }
     }
 
@@ -351,8 +369,9 @@ internal sealed class JobEntry
         Debug.Assert(executing >= 0 && executing <= _inFlight, $"Job '{Name}': {executing} runs executing of {_inFlight} in flight.");
         Debug.Assert(!_disabled || (!_pending && _requests is not { Count: > 0 }), $"Job '{Name}' is disabled but holds a pending run or waiting requests.");
         Debug.Assert(_requests is not { Count: > JobDefaults.MaxWaitingRequests }, $"Job '{Name}': {_requests?.Count} requests waiting, more than {JobDefaults.MaxWaitingRequests}.");
+        Debug.Assert(!(_accepting && _stopping), $"Job '{Name}' takes runs while the engine is stopping.");
         Debug.Assert(_runCount >= 0 && _consecutiveFailures >= 0 && _runsSincePurge >= 0, $"Job '{Name}': a run count is negative.");
     }
 
-    private bool CanStartLocked() => !_paused && _engine.IsAccepting && _inFlight < Options.MaxConcurrency;
+    private bool CanStartLocked() => !_paused && _accepting && _inFlight < Options.MaxConcurrency;
 }

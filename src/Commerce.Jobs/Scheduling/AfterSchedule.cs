@@ -3,7 +3,7 @@ namespace Commerce.Jobs.Scheduling;
 /// <summary>Runs when another job completes (on success, or on any outcome).</summary>
 internal sealed class AfterSchedule(string jobName, AfterCondition condition) : Schedule
 {
-    public override IReadOnlyList<(string JobName, AfterCondition Condition)> AfterJobs { get; } = [(jobName, condition)];
+    internal override IReadOnlyList<(string JobName, AfterCondition Condition)> AfterJobs { get; } = [(jobName, condition)];
 
     public override string ToString() => condition == AfterCondition.Success ? $"after '{jobName}' succeeds" : $"after '{jobName}'";
 

@@ -11,7 +11,7 @@ internal sealed class AutomaticSchedule(int cleanupRunsPerDay, int seed) : Sched
 
     public int Seed { get; } = seed;
 
-    public override bool IsAutomatic => true;
+    internal override bool IsAutomatic => true;
 
     public override string ToString() => CleanupRunsPerDay == 0
         ? "automatic"

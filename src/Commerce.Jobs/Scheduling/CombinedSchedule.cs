@@ -5,9 +5,9 @@ internal sealed class CombinedSchedule(Schedule[] parts) : Schedule
 {
     public Schedule[] Parts { get; } = parts;
 
-    public override bool IsAutomatic => Array.Exists(Parts, p => p.IsAutomatic);
+    internal override bool IsAutomatic => Array.Exists(Parts, p => p.IsAutomatic);
 
-    public override IReadOnlyList<(string JobName, AfterCondition Condition)> AfterJobs => [.. Parts.SelectMany(p => p.AfterJobs)];
+    internal override IReadOnlyList<(string JobName, AfterCondition Condition)> AfterJobs => [.. Parts.SelectMany(p => p.AfterJobs)];
 
     public override string ToString() => string.Join(" and ", Parts.Select(p => p.ToString()));
 

@@ -19,11 +19,11 @@ public abstract class Schedule
     {
     }
 
-    /// <summary>Gets a value indicating whether the job runs when the host signals that data is available.</summary>
-    public virtual bool IsAutomatic => false;
+    /// <summary>Gets a value indicating whether the job runs when the host signals that data is available (read by the engine).</summary>
+    internal virtual bool IsAutomatic => false;
 
-    /// <summary>Gets the jobs this schedule runs after, with their conditions.</summary>
-    public virtual IReadOnlyList<(string JobName, AfterCondition Condition)> AfterJobs => [];
+    /// <summary>Gets the jobs this schedule runs after, with their conditions (read by the engine).</summary>
+    internal virtual IReadOnlyList<(string JobName, AfterCondition Condition)> AfterJobs => [];
 
     /// <summary>Runs every <paramref name="interval"/>, measured from a fixed anchor so it does not drift.</summary>
     /// <param name="interval">The interval; at least one second.</param>

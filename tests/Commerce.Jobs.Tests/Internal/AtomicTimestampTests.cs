@@ -70,7 +70,7 @@ public sealed class AtomicTimestampTests
     private static bool IsWhole(DateTimeOffset read, DateTimeOffset written)
         => read.UtcTicks == written.UtcTicks && (read.Offset == written.Offset || read.Offset == TimeSpan.Zero);
 
-    private static JobEntry CreateSut() => new(null!, "job", new JobOptions(), Schedule.Every(TimeSpan.FromMinutes(1)), null!);
+    private static JobEntry CreateSut() => new("job", new JobOptions(), Schedule.Every(TimeSpan.FromMinutes(1)), null!);
 }
 
 /// <summary>Runs the spinning tests alone, after the parallel ones.</summary>

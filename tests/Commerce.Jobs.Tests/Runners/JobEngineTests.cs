@@ -68,6 +68,18 @@ public sealed class JobEngineTests
     }
 
     [Fact]
+    public async Task A_schedule_whose_next_fire_is_further_out_than_a_timer_can_wait_starts_and_shows_it()
+    {
+        // 29 February 2028 is more than the 49.7 days a timer can wait; the engine used to fail to start.
+        await using var sut = TestEngine.Create(jobs => jobs.AddJob("leap", (_, _) => ValueTask.FromResult(JobResult.Success))
+            .Schedule(Schedule.Cron("0 0 29 2 *", TimeZoneInfo.Utc)));
+
+        Assert.Equal(new DateTimeOffset(2028, 2, 29, 0, 0, 0, TimeSpan.Zero), sut.Engine.GetStatus("leap").NextFireTime);
+        sut.Engine.Trigger("leap");
+        await sut.WaitForRunsAsync("leap", 1);
+    }
+
+    [Fact]
     public async Task An_overrun_interval_produces_at_most_one_catch_up_run()
     {
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

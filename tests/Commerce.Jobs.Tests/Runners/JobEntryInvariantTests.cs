@@ -12,7 +12,7 @@ public sealed class JobEntryInvariantTests
     [Fact]
     public void OnCompleted_WithNoRunInFlight_FailsTheInvariantWhereItHappens()
     {
-        var entry = new JobEntry(null!, "job", new JobOptions(), Schedule.Every(TimeSpan.FromMinutes(1)), null!);
+        var entry = new JobEntry("job", new JobOptions(), Schedule.Every(TimeSpan.FromMinutes(1)), null!);
 
         var ex = Record.Exception(() => entry.OnCompleted(started: false, run: null));
 
