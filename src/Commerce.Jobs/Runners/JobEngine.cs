@@ -142,10 +142,15 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
     public void Signal(string jobName)
     {
         var entry = GetEntry(jobName);
-        if (entry.Schedule.IsAutomatic)
+        if (!entry.Schedule.IsAutomatic)
         {
-            entry.Trigger(TriggerKind.Automatic);
+            throw new InvalidOperationException(
+                $"Job '{entry.Name}' cannot be signalled: its schedule ({entry.Schedule}) is not automatic, so a signal would never run it. " +
+                "Run it by hand with IJobTrigger.Trigger, or give it Schedule.Automatic().");
         }
+
+        // A disabled job ignores the signal (documented); a paused one holds it.
+        entry.Trigger(TriggerKind.Automatic);
     }
 
     /// <inheritdoc />
@@ -167,23 +172,49 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeoutSource.Token, cancellationToken);
         var request = new RunRequest(NewRunId(_time.GetUtcNow()), TriggerKind.OnDemand, parameters, linked.Token);
         entry.Request(request);
+        JobResult result;
         try
         {
-            return await request.Completion.Task.WaitAsync(linked.Token).ConfigureAwait(false);
+            result = await request.Completion.Task.WaitAsync(linked.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (timeoutSource.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             throw new TimeoutException($"Job '{entry.Name}' did not finish within {timeout}.");
         }
+
+        // An awaited call that failed must not pass for an answer: the caller gets the failure as an exception.
+        return result.Outcome == JobOutcome.Failed ? throw new JobRunFailedException(entry.Name, request.RunId, result) : result;
     }
 
     /// <inheritdoc />
-    public JobRunHandle Start(string jobName, object? parameters)
+    public JobRunHandle Enqueue(string jobName, object? parameters)
     {
         var entry = GetEntry(jobName);
-        var request = new RunRequest(NewRunId(_time.GetUtcNow()), TriggerKind.Manual, parameters, CancellationToken.None);
+        var request = new RunRequest(NewRunId(_time.GetUtcNow()), TriggerKind.Queued, parameters, CancellationToken.None);
         entry.Request(request);
         return new JobRunHandle(entry.Name, request.RunId, request.Completion.Task);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<JobRunHandle> EnqueueAsync(string jobName, object? parameters, CancellationToken cancellationToken)
+    {
+        var entry = GetEntry(jobName);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<JobRunHandle>(cancellationToken);
+        }
+
+        // The token cancels only the wait for room: the request itself carries none, so once queued it runs.
+        var request = new RunRequest(NewRunId(_time.GetUtcNow()), TriggerKind.Queued, parameters, CancellationToken.None);
+        var room = entry.RequestWhenRoom(request, cancellationToken);
+        var handle = new JobRunHandle(entry.Name, request.RunId, request.Completion.Task);
+        return room is null ? ValueTask.FromResult(handle) : WaitForRoomAsync(room, handle);
+
+        static async ValueTask<JobRunHandle> WaitForRoomAsync(Task room, JobRunHandle handle)
+        {
+            await room.ConfigureAwait(false);
+            return handle;
+        }
     }
 
     /// <inheritdoc />
@@ -237,7 +268,23 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
     }
 
     /// <inheritdoc />
+    public Task WaitForIdleAsync(string jobName, CancellationToken cancellationToken) => GetEntry(jobName).WaitForIdleAsync(cancellationToken);
+
+    /// <inheritdoc />
     public IReadOnlyList<TargetHealth> GetTargetHealth() => _targetHealth.Snapshot();
+
+    /// <summary>
+    /// Signals a job that records were offered to its inbox, when its schedule is automatic; a job on another schedule
+    /// reads them on its next run.
+    /// </summary>
+    internal void SignalIfAutomatic(string jobName)
+    {
+        var entry = GetEntry(jobName);
+        if (entry.Schedule.IsAutomatic)
+        {
+            entry.Trigger(TriggerKind.Automatic);
+        }
+    }
 
     /// <summary>Hands a run to the workers; called by a <see cref="JobEntry"/> that has room for it.</summary>
     internal void Dispatch(WorkItem item)
