@@ -144,6 +144,7 @@ public sealed class RunVerbTests
             await gate.WaitAsync(ct);
             return JobResult.Success;
         }).KeepHistory(maxArchivedRuns: 200, retention: TimeSpan.FromDays(1)));
+        using var releaseOnExit = new Finally(() => gate.Release(1_000));   // a failed assertion must not leave a run blocked at disposal
 
         var handles = new List<JobRunHandle> { sut.Engine.Enqueue(Job, 0) };
         Assert.Equal(0, await started.Reader.ReadAsync().AsTask().WaitAsync(Patience));
@@ -268,6 +269,7 @@ public sealed class RunVerbTests
             await gate.Task;
             return JobResult.Success;
         }).Schedule(Schedule.Automatic(0)));
+        using var releaseOnExit = new Finally(() => gate.TrySetResult());   // a failed assertion must not leave a run blocked at disposal
 
         sut.Engine.Signal(Job);
         var idle = sut.Engine.WaitForIdleAsync(Job, CancellationToken.None);
@@ -291,6 +293,7 @@ public sealed class RunVerbTests
             await gate.Task;
             return JobResult.Success;
         }));
+        using var releaseOnExit = new Finally(() => gate.TrySetResult());   // a failed assertion must not leave a run blocked at disposal
 
         sut.Engine.Trigger(Job);
         await started.Task.WaitAsync(Patience);
@@ -318,6 +321,7 @@ public sealed class RunVerbTests
             await gate.Task;
             return JobResult.Success;
         }).Schedule(Schedule.Every(TimeSpan.FromMinutes(5))));
+        using var releaseOnExit = new Finally(() => gate.TrySetResult());   // a failed assertion must not leave a run blocked at disposal
 
         await sut.SettledAsync();
         sut.Time.Advance(TimeSpan.FromMinutes(5));
@@ -360,6 +364,7 @@ public sealed class RunVerbTests
             await gate.Task;
             return JobResult.Success;
         }));
+        using var releaseOnExit = new Finally(() => gate.TrySetResult());   // a failed assertion must not leave a run blocked at disposal
         Assert.True(sut.Engine.WaitForIdleAsync(Job, CancellationToken.None).IsCompletedSuccessfully);
         Assert.Equal("jobName", Assert.Throws<ArgumentException>(() => { _ = sut.Engine.WaitForIdleAsync("nope", CancellationToken.None); }).ParamName);
         using var cancelled = new CancellationTokenSource();
@@ -377,5 +382,11 @@ public sealed class RunVerbTests
         gate.SetResult();
         await other.WaitAsync(Patience);
         Assert.Single(await sut.Engine.GetRunsAsync(Job, 10, CancellationToken.None));
+    }
+
+    /// <summary>Runs an action when disposed (declared after the engine, so it runs before the engine stops).</summary>
+    private sealed class Finally(Action action) : IDisposable
+    {
+        public void Dispose() => action();
     }
 }
