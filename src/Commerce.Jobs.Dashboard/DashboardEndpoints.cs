@@ -127,7 +127,7 @@ internal static partial class DashboardEndpoints
             JobRunHandle handle;
             try
             {
-                handle = runner.Start(name, null);
+                handle = runner.Enqueue(name, null);
             }
             catch (ArgumentException ex) when (ex.ParamName == "jobName")
             {

@@ -404,7 +404,7 @@ internal sealed class StorefrontSimulation(
                 after.Count,
                 result.Error is null ? string.Empty : $" ({result.Error})");
         }
-        catch (Exception ex) when (ex is TimeoutException or InvalidOperationException)
+        catch (Exception ex) when (ex is JobRunFailedException or TimeoutException or InvalidOperationException)
         {
             logger.LogWarning("'{Job}': {Error}", Cleanup, ex.Message);
         }
@@ -443,8 +443,13 @@ internal sealed class StorefrontSimulation(
             }
             else
             {
-                logger.LogInformation("Order history page for {Customer}: 'please try again' ({Error}), after {Elapsed:0} ms", customerId, result.Error, elapsed);
+                logger.LogInformation("Order history page for {Customer}: 'please try again' ({Outcome}), after {Elapsed:0} ms", customerId, result.Outcome, elapsed);
             }
+        }
+        catch (JobRunFailedException ex)
+        {
+            // The run failed (the ERP was unavailable): the page says so instead of showing an empty history.
+            logger.LogInformation("Order history page for {Customer}: 'please try again' ({Error}), after {Elapsed:0} ms", customerId, ex.Message, time.GetElapsedTime(started).TotalMilliseconds);
         }
         catch (TimeoutException ex)
         {

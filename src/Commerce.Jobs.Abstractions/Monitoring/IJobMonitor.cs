@@ -20,6 +20,30 @@ public interface IJobMonitor
     /// <returns>The runs.</returns>
     ValueTask<IReadOnlyList<JobRun>> GetRunsAsync(string jobName, int maxRuns, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Waits until <paramref name="jobName"/> is idle: no run of it is queued, running, coalesced into a follow-up, or held
+    /// by a pause; every run it had is then in its history. The supported way to wait for runs that have no handle
+    /// (a signal, a trigger, a scheduled fire) — in tests and in an importer that signals, then waits.
+    /// </summary>
+    /// <param name="jobName">The job's name.</param>
+    /// <param name="cancellationToken">Cancels the wait (never a run).</param>
+    /// <returns>A task that completes once the job is idle; at once when it is idle already.</returns>
+    /// <remarks>
+    /// <para>
+    /// A <see cref="IJobTrigger.Signal"/>, <see cref="IJobTrigger.Trigger"/>, <see cref="IJobTrigger.Resubmit"/> or
+    /// <see cref="IJobRunner.Enqueue"/> call that returned before this call is waited for: those calls mark the job busy
+    /// before they return. A scheduled fire is waited for once the scheduler has fired it (a test that advances a fake
+    /// clock waits for the run to start first). A signal to a disabled job is ignored, so it leaves the job idle.
+    /// </para>
+    /// <para>
+    /// A paused job holding a run is not idle until it resumes and the run ends. Runs started after the job became idle
+    /// are not waited for: a busy job may never be idle, so bound the wait with <paramref name="cancellationToken"/>.
+    /// </para>
+    /// </remarks>
+    /// <exception cref="ArgumentException">No job has that name.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the job was idle.</exception>
+    Task WaitForIdleAsync(string jobName, CancellationToken cancellationToken);
+
     /// <summary>Gets the health of every delivery target that has been used, ordered by name.</summary>
     /// <returns>The snapshots.</returns>
     IReadOnlyList<TargetHealth> GetTargetHealth();

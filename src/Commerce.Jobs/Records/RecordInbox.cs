@@ -4,8 +4,8 @@ using Commerce.Jobs.Storage;
 
 namespace Commerce.Jobs.Records;
 
-/// <summary>Serializes offered records into the job's inbox in the store, then signals the job.</summary>
-internal sealed class RecordInbox(JobRegistry registry, IRecordStore store, EngineIdentity identity, IJobTrigger trigger) : IRecordInbox
+/// <summary>Serializes offered records into the job's inbox in the store, then signals the job (when its schedule is automatic).</summary>
+internal sealed class RecordInbox(JobRegistry registry, IRecordStore store, EngineIdentity identity, JobEngine engine) : IRecordInbox
 {
     public async ValueTask OfferAsync<T>(string jobName, IEnumerable<T> records, CancellationToken cancellationToken)
     {
@@ -30,6 +30,6 @@ internal sealed class RecordInbox(JobRegistry registry, IRecordStore store, Engi
         }
 
         await store.EnqueueRecordsAsync(definition.Name, pending, cancellationToken).ConfigureAwait(false);
-        trigger.Signal(definition.Name);
+        engine.SignalIfAutomatic(definition.Name);
     }
 }

@@ -147,10 +147,15 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
     public void Signal(string jobName)
     {
         var entry = GetEntry(jobName);
-        if (entry.Schedule.IsAutomatic)
+        if (!entry.Schedule.IsAutomatic)
         {
-            Trigger(entry, TriggerKind.Automatic);
+            throw new InvalidOperationException(
+                $"Job '{entry.Name}' cannot be signalled: its schedule ({entry.Schedule}) is not automatic, so a signal would never run it. " +
+                "Run it by hand with IJobTrigger.Trigger, or give it Schedule.Automatic().");
         }
+
+        // A disabled job ignores the signal (documented); a paused one holds it.
+        Trigger(entry, TriggerKind.Automatic);
     }
 
     /// <inheritdoc />
@@ -172,23 +177,53 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeoutSource.Token, cancellationToken);
         var request = new RunRequest(NewRunId(_time.GetUtcNow()), TriggerKind.OnDemand, parameters, linked.Token);
         Request(entry, request);
+        JobResult result;
         try
         {
-            return await request.Completion.Task.WaitAsync(linked.Token).ConfigureAwait(false);
+            result = await request.Completion.Task.WaitAsync(linked.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (timeoutSource.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             throw new TimeoutException($"Job '{entry.Name}' did not finish within {timeout}.");
         }
+
+        // An awaited call that failed must not pass for an answer: the caller gets the failure as an exception.
+        return result.Outcome == JobOutcome.Failed ? throw new JobRunFailedException(entry.Name, request.RunId, result) : result;
     }
 
     /// <inheritdoc />
-    public JobRunHandle Start(string jobName, object? parameters)
+    public JobRunHandle Enqueue(string jobName, object? parameters)
     {
         var entry = GetEntry(jobName);
-        var request = new RunRequest(NewRunId(_time.GetUtcNow()), TriggerKind.Manual, parameters, CancellationToken.None);
+        var request = new RunRequest(NewRunId(_time.GetUtcNow()), TriggerKind.Queued, parameters, CancellationToken.None);
         Request(entry, request);
         return new JobRunHandle(entry.Name, request.RunId, request.Completion.Task);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<JobRunHandle> EnqueueAsync(string jobName, object? parameters, CancellationToken cancellationToken)
+    {
+        var entry = GetEntry(jobName);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<JobRunHandle>(cancellationToken);
+        }
+
+        // The token cancels only the wait for room: the request itself carries none, so once queued it runs.
+        var request = new RunRequest(NewRunId(_time.GetUtcNow()), TriggerKind.Queued, parameters, CancellationToken.None);
+        if (entry.RequestWhenRoom(request, cancellationToken, out var room) == RunDecision.Start)
+        {
+            Dispatch(new WorkItem(entry, request.Trigger, request));
+        }
+
+        var handle = new JobRunHandle(entry.Name, request.RunId, request.Completion.Task);
+        return room is null ? ValueTask.FromResult(handle) : WaitForRoomAsync(room, handle);
+
+        static async ValueTask<JobRunHandle> WaitForRoomAsync(Task room, JobRunHandle handle)
+        {
+            await room.ConfigureAwait(false);
+            return handle;
+        }
     }
 
     /// <inheritdoc />
@@ -244,7 +279,23 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
     }
 
     /// <inheritdoc />
+    public Task WaitForIdleAsync(string jobName, CancellationToken cancellationToken) => GetEntry(jobName).WaitForIdleAsync(cancellationToken);
+
+    /// <inheritdoc />
     public IReadOnlyList<TargetHealth> GetTargetHealth() => _targetHealth.Snapshot();
+
+    /// <summary>
+    /// Signals a job that records were offered to its inbox, when its schedule is automatic; a job on another schedule
+    /// reads them on its next run.
+    /// </summary>
+    internal void SignalIfAutomatic(string jobName)
+    {
+        var entry = GetEntry(jobName);
+        if (entry.Schedule.IsAutomatic)
+        {
+            Trigger(entry, TriggerKind.Automatic);
+        }
+    }
 
     /// <summary>Hands a run to the workers: one a <see cref="JobEntry"/> has put in flight.</summary>
     internal void Dispatch(WorkItem item)

@@ -18,6 +18,8 @@ internal sealed class JobEntry
     private readonly AtomicTimestamp _nextFireTime = new();   // written by the scheduler, read by status readers without the gate
     private string? _scheduleText;     // the schedule in words, made on the first status asked for (idle jobs never pay for it)
     private Queue<RunRequest>? _requests;
+    private LinkedList<RoomWaiter>? _roomWaiters;  // EnqueueAsync callers waiting for room in _requests, oldest first
+    private TaskCompletionSource? _idle;            // completed when the job is next idle (WaitForIdleAsync)
     private bool _pending;
     private TriggerKind _pendingTrigger;
     private int _inFlight;
@@ -97,10 +99,27 @@ internal sealed class JobEntry
         }
     }
 
-    /// <summary>A run asked for by hand (awaited or started): queued, never coalesced.</summary>
+    /// <summary>
+    /// A run asked for one per call (awaited or queued): never coalesced, it waits its turn in the job's queue of
+    /// requests; when <see cref="JobDefaults.MaxWaitingRequests"/> already wait, it is refused.
+    /// </summary>
     /// <returns><see cref="RunDecision.Start"/> when the run is in flight now (the engine hands it to the workers), <see cref="RunDecision.Held"/> when it waits its turn.</returns>
-    public RunDecision Request(RunRequest request)
+    public RunDecision Request(RunRequest request) => Add(request, waitForRoom: false, CancellationToken.None, out _);
+
+    /// <summary>
+    /// Like <see cref="Request"/>, but when the queue of requests is full, waits for room instead: each request that
+    /// leaves the queue takes in the oldest caller waiting (FIFO). <paramref name="cancellationToken"/> cancels the wait only.
+    /// </summary>
+    /// <param name="request">The run asked for.</param>
+    /// <param name="cancellationToken">Cancels the wait for room only.</param>
+    /// <param name="room"><see langword="null"/> when the request is queued or in flight already; otherwise the wait for room, after which it is queued.</param>
+    /// <returns>What the engine must do: <see cref="RunDecision.Start"/> hand it to the workers, else nothing.</returns>
+    public RunDecision RequestWhenRoom(RunRequest request, CancellationToken cancellationToken, out Task? room) => Add(request, waitForRoom: true, cancellationToken, out room);
+
+    private RunDecision Add(RunRequest request, bool waitForRoom, CancellationToken cancellationToken, out Task? room)
     {
+        RoomWaiter waiter;
+        room = null;
         lock (_gate)
         {
             if (_disabled)
@@ -114,23 +133,65 @@ internal sealed class JobEntry
                 throw new InvalidOperationException($"Job '{Name}' was not run: the engine is stopping.");
             }
 
-            if (!CanStartLocked())
+            if (CanStartLocked())
             {
-                _requests ??= new();
-                if (_requests.Count >= JobDefaults.MaxWaitingRequests)
-                {
-                    throw new InvalidOperationException($"Job '{Name}' already has {_requests.Count} runs waiting for their turn; ask again once they have started.");
-                }
+                _inFlight++;
+                AssertInvariants();
+                return RunDecision.Start;
+            }
 
+            _requests ??= new();
+            if (_requests.Count < JobDefaults.MaxWaitingRequests)
+            {
                 _requests.Enqueue(request);
                 AssertInvariants();
                 return RunDecision.Held;
             }
 
-            _inFlight++;
+            if (!waitForRoom)
+            {
+                throw new InvalidOperationException($"Job '{Name}' already has {_requests.Count} runs waiting for their turn; ask again once they have started, or wait for room with EnqueueAsync.");
+            }
+
+            waiter = new RoomWaiter(this, request);
+            (_roomWaiters ??= new()).AddLast(waiter.Node);
             AssertInvariants();
-            return RunDecision.Start;
         }
+
+        // Outside the gate: a token cancelled already runs the callback here, and the callback takes the gate.
+        var registration = cancellationToken.UnsafeRegister(static (state, token) => ((RoomWaiter)state!).Entry.GiveUpRoom((RoomWaiter)state!, token), waiter);
+        room = WaitForRoomAsync(waiter.Done.Task, registration);
+        return RunDecision.Held;
+
+        static async Task WaitForRoomAsync(Task room, CancellationTokenRegistration registration)
+        {
+            using (registration)
+            {
+                await room.ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Waits until the job has no run queued, running, pending or held (see <see cref="IJobMonitor.WaitForIdleAsync"/>).</summary>
+    public Task WaitForIdleAsync(CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled(cancellationToken);
+        }
+
+        Task idle;
+        lock (_gate)
+        {
+            if (IsIdleLocked())
+            {
+                return Task.CompletedTask;
+            }
+
+            idle = (_idle ??= new(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        }
+
+        return idle.WaitAsync(cancellationToken);
     }
 
     public void OnStarted() => Interlocked.Increment(ref _executing);
@@ -138,6 +199,7 @@ internal sealed class JobEntry
     /// <summary>Called when a run ends (or a queued one is dropped): its room is free for the next held run (<see cref="TryTakeNext"/>).</summary>
     public void OnCompleted(bool started, JobRun? run)
     {
+        TaskCompletionSource? idle;
         if (started)
         {
             Interlocked.Decrement(ref _executing);
@@ -156,7 +218,10 @@ internal sealed class JobEntry
 
             _inFlight--;
             AssertInvariants();
+            idle = TakeIdleLocked();
         }
+
+        idle?.TrySetResult();
     }
 
     /// <summary>Returns true once every <see cref="JobOptions.MaxArchivedRuns"/> runs: time to trim the history.</summary>
@@ -229,6 +294,8 @@ internal sealed class JobEntry
     private void Change(Action apply)
     {
         List<RunRequest>? refused = null;
+        List<RoomWaiter>? refusedWaiters = null;
+        TaskCompletionSource? idle;
         lock (_gate)
         {
             apply();
@@ -241,14 +308,23 @@ internal sealed class JobEntry
                     refused = [.. _requests];
                     _requests.Clear();
                 }
+
+                refusedWaiters = TakeRoomWaitersLocked();
             }
 
             AssertInvariants();
+            idle = TakeIdleLocked();
         }
 
+        idle?.TrySetResult();
         foreach (var request in refused ?? [])
         {
             request.Completion.TrySetException(new InvalidOperationException($"Job '{Name}' was disabled before the run started."));
+        }
+
+        foreach (var waiter in refusedWaiters ?? [])
+        {
+            waiter.Refuse(new InvalidOperationException($"Job '{Name}' was disabled before the run was queued."));
         }
     }
 
@@ -259,6 +335,7 @@ internal sealed class JobEntry
     /// </summary>
     public bool TryTakeNext(out WorkItem item)
     {
+        RoomWaiter? admitted = null;
         lock (_gate)
         {
             if (!CanStartLocked())
@@ -271,6 +348,14 @@ internal sealed class JobEntry
             {
                 var request = _requests.Dequeue();
                 item = new WorkItem(this, request.Trigger, request);
+
+                // The freed place goes to the oldest caller waiting for room, under the same gate: no one overtakes it.
+                if (_roomWaiters?.First is { } first)
+                {
+                    admitted = first.Value;
+                    _roomWaiters.RemoveFirst();
+                    _requests.Enqueue(admitted.Request);
+                }
             }
             else if (_pending)
             {
@@ -285,8 +370,10 @@ internal sealed class JobEntry
 
             _inFlight++;
             AssertInvariants();
-            return true;
         }
+
+        admitted?.Admit();
+        return true;
     }
 
     /// <summary>The engine has started: runs may start (what was asked for before is the engine's to take). Once the engine is stopping, it stays so.</summary>
@@ -314,6 +401,8 @@ internal sealed class JobEntry
     public void CancelWaiting()
     {
         List<RunRequest>? cancelled = null;
+        List<RoomWaiter>? refusedWaiters;
+        TaskCompletionSource? idle;
         lock (_gate)
         {
             _pending = false;
@@ -323,12 +412,20 @@ internal sealed class JobEntry
                 _requests.Clear();
             }
 
+            refusedWaiters = TakeRoomWaitersLocked();
             AssertInvariants();
+            idle = TakeIdleLocked();
         }
 
+        idle?.TrySetResult();
         foreach (var request in cancelled ?? [])
         {
             request.Completion.TrySetException(new InvalidOperationException($"Job '{Name}' was not run: the engine is stopping."));
+        }
+
+        foreach (var waiter in refusedWaiters ?? [])
+        {
+            waiter.Refuse(new InvalidOperationException($"Job '{Name}' was not run: the engine is stopping."));
         }
     }
 
@@ -367,11 +464,86 @@ internal sealed class JobEntry
         Debug.Assert(_inFlight >= 0 && _inFlight <= Options.MaxConcurrency, $"Job '{Name}': {_inFlight} runs in flight, outside 0..{Options.MaxConcurrency}.");
         var executing = Volatile.Read(ref _executing);
         Debug.Assert(executing >= 0 && executing <= _inFlight, $"Job '{Name}': {executing} runs executing of {_inFlight} in flight.");
-        Debug.Assert(!_disabled || (!_pending && _requests is not { Count: > 0 }), $"Job '{Name}' is disabled but holds a pending run or waiting requests.");
+        Debug.Assert(!_disabled || (!_pending && _requests is not { Count: > 0 } && _roomWaiters is not { Count: > 0 }), $"Job '{Name}' is disabled but holds a pending run, waiting requests or callers waiting for room.");
+        Debug.Assert(_roomWaiters is not { Count: > 0 } || _requests is { Count: JobDefaults.MaxWaitingRequests }, $"Job '{Name}': callers wait for room while the queue of requests has room ({_requests?.Count}).");
         Debug.Assert(_requests is not { Count: > JobDefaults.MaxWaitingRequests }, $"Job '{Name}': {_requests?.Count} requests waiting, more than {JobDefaults.MaxWaitingRequests}.");
         Debug.Assert(!(_accepting && _stopping), $"Job '{Name}' takes runs while the engine is stopping.");
         Debug.Assert(_runCount >= 0 && _consecutiveFailures >= 0 && _runsSincePurge >= 0, $"Job '{Name}': a run count is negative.");
     }
 
+    /// <summary>Idle: no run in flight (queued or running), none pending, none waiting its turn or for room.</summary>
+    private bool IsIdleLocked() => _inFlight == 0 && !_pending && _requests is not { Count: > 0 } && _roomWaiters is not { Count: > 0 };
+
+    /// <summary>Takes the waiters for idleness when the job is idle, to be completed outside the gate.</summary>
+    private TaskCompletionSource? TakeIdleLocked()
+    {
+        if (_idle is null || !IsIdleLocked())
+        {
+            return null;
+        }
+
+        var idle = _idle;
+        _idle = null;
+        return idle;
+    }
+
+    /// <summary>Takes every caller waiting for room, to be refused outside the gate.</summary>
+    private List<RoomWaiter>? TakeRoomWaitersLocked()
+    {
+        if (_roomWaiters is not { Count: > 0 })
+        {
+            return null;
+        }
+
+        List<RoomWaiter> taken = [.. _roomWaiters];
+        _roomWaiters.Clear();
+        return taken;
+    }
+
+    /// <summary>A waiting caller's token was cancelled: it leaves the line, unless its request is queued already.</summary>
+    private void GiveUpRoom(RoomWaiter waiter, CancellationToken cancellationToken)
+    {
+        TaskCompletionSource? idle;
+        lock (_gate)
+        {
+            if (waiter.Node.List is null)
+            {
+                return;
+            }
+
+            _roomWaiters!.Remove(waiter.Node);
+            AssertInvariants();
+            idle = TakeIdleLocked();
+        }
+
+        idle?.TrySetResult();
+        waiter.Done.TrySetCanceled(cancellationToken);
+    }
+
     private bool CanStartLocked() => !_paused && _accepting && _inFlight < Options.MaxConcurrency;
+
+    /// <summary>An <see cref="JobEngine.EnqueueAsync"/> caller waiting for room in the queue of requests.</summary>
+    private sealed class RoomWaiter
+    {
+        public RoomWaiter(JobEntry entry, RunRequest request)
+        {
+            Entry = entry;
+            Request = request;
+            Node = new LinkedListNode<RoomWaiter>(this);
+        }
+
+        public JobEntry Entry { get; }
+
+        public RunRequest Request { get; }
+
+        /// <summary>Gets the waiter's place in the line (in no list once admitted, refused or given up).</summary>
+        public LinkedListNode<RoomWaiter> Node { get; }
+
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>The request is in the queue: the caller returns its handle.</summary>
+        public void Admit() => Done.TrySetResult();
+
+        public void Refuse(Exception reason) => Done.TrySetException(reason);
+    }
 }

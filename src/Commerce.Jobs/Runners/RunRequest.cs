@@ -1,6 +1,6 @@
 namespace Commerce.Jobs.Runners;
 
-/// <summary>A run asked for by hand (awaited or started): never coalesced, its id fixed up front, completed with the run's result.</summary>
+/// <summary>A run asked for one per call (awaited or queued): never coalesced, its id fixed up front, completed with the run's result.</summary>
 internal sealed class RunRequest(Guid runId, TriggerKind trigger, object? parameters, CancellationToken cancellationToken)
 {
     public Guid RunId { get; } = runId;

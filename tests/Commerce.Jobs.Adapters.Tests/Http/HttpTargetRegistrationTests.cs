@@ -83,7 +83,7 @@ public sealed class HttpTargetRegistrationTests(KestrelServer server) : IClassFi
                 jobs.AddHttpTarget("erp", http => http.Endpoint = endpoint.Uri);
                 jobs.AddRecordJob<Order>("order-submit").ReadFrom(orders).ReportStatusTo(orders).DeliverTo("erp").WithKey(o => o.Id);
             });
-        var result = await host.Services.GetRequiredService<IJobRunner>().RunAsync("order-submit", null, TimeSpan.FromSeconds(30), CancellationToken.None);
+        var result = (await Assert.ThrowsAsync<JobRunFailedException>(() => host.Services.GetRequiredService<IJobRunner>().RunAsync("order-submit", null, TimeSpan.FromSeconds(30), CancellationToken.None))).Result;
 
         Assert.Equal(2, result.Counts.Failed);
         var status = orders.GetStatus("1001");
@@ -116,7 +116,7 @@ public sealed class HttpTargetRegistrationTests(KestrelServer server) : IClassFi
             jobs.AddRecordJob<Order>("order-submit").ReadFrom(orders).ReportStatusTo(orders).DeliverTo("erp").WithKey(o => o.Id)
                 .Batch(size: 2).RetryWithin(maxRetries: 0, window: TimeSpan.FromMinutes(1));
         });
-        await host.Services.GetRequiredService<IJobRunner>().RunAsync("order-submit", null, TimeSpan.FromSeconds(30), CancellationToken.None);
+        await Assert.ThrowsAsync<JobRunFailedException>(() => host.Services.GetRequiredService<IJobRunner>().RunAsync("order-submit", null, TimeSpan.FromSeconds(30), CancellationToken.None));
 
         var health = Assert.Single(host.Services.GetRequiredService<IJobMonitor>().GetTargetHealth(), h => h.TargetName == "erp");
         Assert.Equal(TargetHealthState.Unhealthy, health.State);

@@ -51,7 +51,7 @@ public sealed class JobsApiTests
 
         var run = await client.WaitForRunAsync(response.Headers.Location!.OriginalString);
         Assert.Equal(runId, run.GetProperty("runId").GetGuid());
-        Assert.Equal("Manual", run.GetProperty("trigger").GetString());
+        Assert.Equal("Queued", run.GetProperty("trigger").GetString());
         Assert.Equal("Succeeded", run.GetProperty("outcome").GetString());
         Assert.Contains(run.GetProperty("log").EnumerateArray(), l => l.GetProperty("message").GetString() == DashboardHost.SubmitLogLine);
 

@@ -59,7 +59,7 @@ public sealed class DashboardBrowserTests(ChromiumBrowser browser) : IClassFixtu
         Assert.Equal(SubmitJob, Text("#history-job"));
         var run = $"#runs-body tr[data-run=\"{runId}\"]";
         WaitForText(run + " td[data-field=outcome] .badge", "Succeeded");
-        WaitForText(run + " td[data-field=trigger]", "Manual");
+        WaitForText(run + " td[data-field=trigger]", "Queued");
         WaitForText(JobCell(SubmitJob, "last-run") + " .badge", "Succeeded");
         WaitForText(run + " button[data-action=log]", "View log (1)");
 

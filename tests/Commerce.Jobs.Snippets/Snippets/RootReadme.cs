@@ -88,6 +88,36 @@ public static class RootReadme
         #endregion
     }
 
+    public static async Task RunningJobs(IRecordInbox inbox, IJobMonitor jobMonitor, IJobRunner jobRunner, IReadOnlyList<Order> orders, IReadOnlyList<string> files, string customerId, CancellationToken ct)
+    {
+        #region readme-running-jobs
+        // an importer: offer the file's orders, then wait until order-submit has sent them (a minute at most)
+        await inbox.OfferAsync("order-submit", orders, ct);               // stored, then the automatic job is signalled
+        using var patience = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        patience.CancelAfter(TimeSpan.FromMinutes(1));
+        await jobMonitor.WaitForIdleAsync("order-submit", patience.Token);
+        Console.WriteLine($"order-submit: {jobMonitor.GetStatus("order-submit").LastRun?.Outcome}");
+
+        // an importer with back-pressure: one run per file, waiting for room when 100 already wait
+        foreach (var file in files)
+        {
+            var run = await jobRunner.EnqueueAsync("price-import", file, ct);
+            Console.WriteLine($"{file}: run {run.RunId}");
+        }
+
+        // a storefront page: the answer, or the failure as an exception
+        try
+        {
+            var history = await jobRunner.RunAsync("order-history", new { customerId }, TimeSpan.FromSeconds(5), ct);
+            Console.WriteLine(history.Value);
+        }
+        catch (JobRunFailedException failed)
+        {
+            Console.WriteLine($"Order history unavailable: {failed.Message} (run {failed.RunId})");
+        }
+        #endregion
+    }
+
     public static async Task EntitySyncUsage(CommerceJobsBuilder jobs, IEntitySync entitySync, IReadOnlyList<Category> changed, CancellationToken ct)
     {
         #region readme-entity-sync

@@ -47,11 +47,11 @@ public sealed class JobEngineFaultTests
             },
             services: s => s.AddScoped<AsyncDisposeThrows>().AddScoped<DisposeThrows>());
 
-        var awaited = await sut.Engine.RunAsync("faulty", null, TimeSpan.FromMinutes(10), CancellationToken.None).WaitAsync(Patience);
+        var awaited = (await Assert.ThrowsAsync<JobRunFailedException>(() => sut.Engine.RunAsync("faulty", null, TimeSpan.FromMinutes(10), CancellationToken.None).WaitAsync(Patience))).Result;
         Assert.Equal(JobOutcome.Failed, awaited.Outcome);
         Assert.Contains("boom", awaited.Error);
 
-        var started = await sut.Engine.Start("faulty", null).Completion.WaitAsync(Patience);
+        var started = await sut.Engine.Enqueue("faulty", null).Completion.WaitAsync(Patience);
         Assert.Equal(JobOutcome.Failed, started.Outcome);
 
         // The single worker survived both: another job, and the faulty one again, still run on it.
@@ -90,7 +90,7 @@ public sealed class JobEngineFaultTests
         await sut.WaitForRunsAsync("purge", 1);
         sut.Engine.Trigger("order-export");
         await sut.WaitForRunsAsync("order-export", 2);
-        var handle = sut.Engine.Start("order-export", null);
+        var handle = sut.Engine.Enqueue("order-export", null);
         Assert.Equal(JobOutcome.Failed, (await handle.Completion.WaitAsync(Patience)).Outcome);
 
         Assert.True(notifier.Calls >= 4);
@@ -117,7 +117,7 @@ public sealed class JobEngineFaultTests
         {
             sut.Engine.Trigger("purge");
             await sut.WaitForRunsAsync("purge", i);
-            Assert.Equal(JobOutcome.Failed, (await sut.Engine.RunAsync("order-export", null, TimeSpan.FromMinutes(10), CancellationToken.None).WaitAsync(Patience)).Outcome);
+            Assert.Equal(JobOutcome.Failed, (await Assert.ThrowsAsync<JobRunFailedException>(() => sut.Engine.RunAsync("order-export", null, TimeSpan.FromMinutes(10), CancellationToken.None).WaitAsync(Patience))).Result.Outcome);
         }
 
         Assert.Equal(3, sut.Engine.GetStatus("purge").RunCount);

@@ -34,7 +34,7 @@ public sealed class JobEngineShutdownTests
         });
 
         var awaited = sut.Engine.RunAsync("upload", null, Timeout.InfiniteTimeSpan, CancellationToken.None);
-        var handle = sut.Engine.Start("upload", null);
+        var handle = sut.Engine.Enqueue("upload", null);
         await bothStarted.Task.WaitAsync(Patience);
 
         var stop = sut.Engine.StopAsync(CancellationToken.None);

@@ -3,11 +3,11 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Commerce.Jobs.Tests.Runners;
 
-/// <summary><see cref="IJobRunner.Start"/>: a manual run whose id is known before it begins ("Run now").</summary>
-public sealed class JobRunnerStartTests
+/// <summary><see cref="IJobRunner.Enqueue"/>: a queued run whose id is known before it begins.</summary>
+public sealed class JobRunnerEnqueueTests
 {
     [Fact]
-    public async Task Start_returns_the_id_the_run_is_recorded_under_as_a_manual_run()
+    public async Task Enqueue_returns_the_id_the_run_is_recorded_under_as_a_queued_run()
     {
         await using var sut = TestEngine.Create(jobs => jobs.AddJob("export", static (context, _) =>
         {
@@ -15,7 +15,7 @@ public sealed class JobRunnerStartTests
             return ValueTask.FromResult(JobResult.Success);
         }));
 
-        var handle = sut.Engine.Start("EXPORT", null);
+        var handle = sut.Engine.Enqueue("EXPORT", null);
         var result = await handle.Completion.WaitAsync(TimeSpan.FromSeconds(30));
         await sut.WaitForRunsAsync("export", 1);
 
@@ -23,19 +23,19 @@ public sealed class JobRunnerStartTests
         Assert.Equal(JobOutcome.Succeeded, result.Outcome);
         var run = Assert.Single(await sut.Engine.GetRunsAsync("export", 10, CancellationToken.None));
         Assert.Equal(handle.RunId, run.RunId);
-        Assert.Equal(TriggerKind.Manual, run.Trigger);
+        Assert.Equal(TriggerKind.Queued, run.Trigger);
         Assert.Equal($"run {handle.RunId}", Assert.Single(run.Log).Message);
     }
 
     [Fact]
-    public async Task Started_runs_are_never_coalesced_and_a_failure_is_notified()
+    public async Task Queued_runs_are_never_coalesced_and_a_failure_is_notified()
     {
         var notifier = new RecordingNotifier();
         await using var sut = TestEngine.Create(
             jobs => jobs.AddJob("erp-check", static (_, _) => ValueTask.FromResult(JobResult.Failed("ERP down"))),
             services: s => s.AddSingleton<IJobFailureNotifier>(notifier));
 
-        var handles = Enumerable.Range(0, 3).Select(_ => sut.Engine.Start("erp-check", null)).ToList();
+        var handles = Enumerable.Range(0, 3).Select(_ => sut.Engine.Enqueue("erp-check", null)).ToList();
         await Task.WhenAll(handles.Select(h => h.Completion)).WaitAsync(TimeSpan.FromSeconds(30));
         await sut.WaitForRunsAsync("erp-check", 3);
 
@@ -45,12 +45,12 @@ public sealed class JobRunnerStartTests
     }
 
     [Fact]
-    public async Task A_paused_job_holds_a_started_run_until_it_resumes()
+    public async Task A_paused_job_holds_a_queued_run_until_it_resumes()
     {
         await using var sut = TestEngine.Create(jobs => jobs.AddJob("export", static (_, _) => ValueTask.FromResult(JobResult.Success)));
         sut.Engine.Pause("export");
 
-        var handle = sut.Engine.Start("export", null);
+        var handle = sut.Engine.Enqueue("export", null);
         Assert.False(handle.Completion.IsCompleted);
         Assert.Equal(JobState.Paused, sut.Engine.GetStatus("export").State);
 
@@ -63,10 +63,10 @@ public sealed class JobRunnerStartTests
     {
         await using var sut = TestEngine.Create(jobs => jobs.AddJob("export", static (_, _) => ValueTask.FromResult(JobResult.Success)));
 
-        var unknown = Assert.Throws<ArgumentException>(() => sut.Engine.Start("import", null));
+        var unknown = Assert.Throws<ArgumentException>(() => sut.Engine.Enqueue("import", null));
         Assert.Equal("jobName", unknown.ParamName);
         sut.Engine.Disable("export");
-        Assert.Throws<InvalidOperationException>(() => sut.Engine.Start("export", null));
+        Assert.Throws<InvalidOperationException>(() => sut.Engine.Enqueue("export", null));
     }
 
     [Fact]
@@ -75,13 +75,13 @@ public sealed class JobRunnerStartTests
         await using var sut = TestEngine.Create(jobs => jobs.AddJob("export", static (_, _) => ValueTask.FromResult(JobResult.Success)));
         sut.Engine.Pause("export");
 
-        var waiting = Enumerable.Range(0, 100).Select(_ => sut.Engine.Start("export", null)).ToList();
-        var refused = Assert.Throws<InvalidOperationException>(() => sut.Engine.Start("export", null));
+        var waiting = Enumerable.Range(0, 100).Select(_ => sut.Engine.Enqueue("export", null)).ToList();
+        var refused = Assert.Throws<InvalidOperationException>(() => sut.Engine.Enqueue("export", null));
 
         Assert.Contains("100 runs waiting", refused.Message);
         sut.Engine.Resume("export");
         await Task.WhenAll(waiting.Select(h => h.Completion)).WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.Equal(JobOutcome.Succeeded, (await sut.Engine.Start("export", null).Completion.WaitAsync(TimeSpan.FromSeconds(30))).Outcome);
+        Assert.Equal(JobOutcome.Succeeded, (await sut.Engine.Enqueue("export", null).Completion.WaitAsync(TimeSpan.FromSeconds(30))).Outcome);
     }
 
     [Fact]
@@ -89,20 +89,20 @@ public sealed class JobRunnerStartTests
     {
         var sut = TestEngine.Create(jobs => jobs.AddJob("export", static (_, _) => ValueTask.FromResult(JobResult.Success)));
         sut.Engine.Pause("export");
-        var waiting = sut.Engine.Start("export", null);
+        var waiting = sut.Engine.Enqueue("export", null);
 
         await sut.DisposeAsync();
 
         var dropped = await Assert.ThrowsAsync<InvalidOperationException>(() => waiting.Completion.WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.Contains("stopping", dropped.Message);
-        Assert.Throws<InvalidOperationException>(() => sut.Engine.Start("export", null));
+        Assert.Throws<InvalidOperationException>(() => sut.Engine.Enqueue("export", null));
     }
 
     [Fact]
     public async Task Runs_asked_for_before_start_are_told_when_the_engine_stops_without_starting()
     {
         var sut = TestEngine.Create(jobs => jobs.AddJob("export", static (_, _) => ValueTask.FromResult(JobResult.Success)), start: false);
-        var waiting = sut.Engine.Start("export", null);
+        var waiting = sut.Engine.Enqueue("export", null);
 
         await sut.DisposeAsync();
 
@@ -117,10 +117,10 @@ public sealed class JobRunnerStartTests
             jobs => jobs.AddJob("erp-check", static (_, _) => ValueTask.FromResult(JobResult.Failed("ERP down"))),
             services: s => s.AddSingleton<IJobFailureNotifier>(notifier));
 
-        var result = await sut.Engine.RunAsync("erp-check", null, TimeSpan.FromSeconds(30), CancellationToken.None);
+        var failed = await Assert.ThrowsAsync<JobRunFailedException>(() => sut.Engine.RunAsync("erp-check", null, TimeSpan.FromSeconds(30), CancellationToken.None));
         await sut.WaitForRunsAsync("erp-check", 1);
 
-        Assert.Equal(JobOutcome.Failed, result.Outcome);
+        Assert.Equal(JobOutcome.Failed, failed.Result.Outcome);
         Assert.Equal(TriggerKind.OnDemand, Assert.Single(sut.Runs).Trigger);
         Assert.Empty(notifier.Failures);
     }
@@ -132,7 +132,7 @@ public sealed class JobRunnerStartTests
 
         for (var i = 1; i <= 50; i++)
         {
-            var handle = i % 2 == 0 ? sut.Engine.Start("export", null) : null;
+            var handle = i % 2 == 0 ? sut.Engine.Enqueue("export", null) : null;
             var result = handle is null
                 ? await sut.Engine.RunAsync("export", null, TimeSpan.FromSeconds(30), CancellationToken.None)
                 : await handle.Completion.WaitAsync(TimeSpan.FromSeconds(30));
