@@ -23,7 +23,8 @@ public interface IJobRunner
     /// <returns>
     /// The run's result when it <see cref="JobOutcome.Succeeded"/> or <see cref="JobOutcome.PartiallySucceeded"/>; its
     /// <see cref="JobResult.Value"/> is what the job returned. A failed run throws <see cref="JobRunFailedException"/>. A
-    /// run that the host's shutdown cancelled returns <see cref="JobOutcome.Cancelled"/>.
+    /// run that the host's shutdown cancelled returns <see cref="JobOutcome.Cancelled"/>, or, when the run ignored the
+    /// cancellation and was abandoned, ends the call with an <see cref="OperationCanceledException"/>.
     /// </returns>
     /// <remarks>
     /// A paused job holds the request until it resumes or the timeout passes. The caller is told a failure by the

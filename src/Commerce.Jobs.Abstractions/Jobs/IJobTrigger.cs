@@ -32,7 +32,7 @@ public interface IJobTrigger
     /// <param name="jobName">The job's name.</param>
     /// <remarks>Any schedule; a paused job holds the run until it resumes.</remarks>
     /// <exception cref="ArgumentException">No job has that name.</exception>
-    /// <exception cref="InvalidOperationException">The job is disabled.</exception>
+    /// <exception cref="InvalidOperationException">The job is disabled, or the engine is stopping.</exception>
     void Trigger(string jobName);
 
     /// <summary>
@@ -42,6 +42,6 @@ public interface IJobTrigger
     /// <param name="jobName">The record job's name.</param>
     /// <remarks>Coalesced like the others, but a resubmit outranks any other follow-up it is coalesced with.</remarks>
     /// <exception cref="ArgumentException">No job has that name.</exception>
-    /// <exception cref="InvalidOperationException">The job is disabled.</exception>
+    /// <exception cref="InvalidOperationException">The job is disabled, or the engine is stopping.</exception>
     void Resubmit(string jobName);
 }

@@ -3,7 +3,7 @@ namespace Commerce.Jobs;
 /// <summary>A snapshot of one delivery target's health.</summary>
 public sealed class TargetHealth
 {
-    /// <summary>Gets the target's name (a named target's name, or the target type's name).</summary>
+    /// <summary>Gets the target's name (the name it was declared under; a target given to a job without a name has the job's name).</summary>
     public required string TargetName { get; init; }
 
     /// <summary>Gets whether deliveries flow.</summary>

@@ -292,7 +292,10 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
             // Only the settings this put changes are written: a concurrent change of another setting on another host holds.
             var before = _types.GetValueOrDefault(configuration.EntityType)?.Configuration;
             (var type, paused) = await ReplaceLockedAsync(configuration, options!, null, cancellationToken).ConfigureAwait(false);
-            await SaveLockedAsync(type, EntitySyncFields.Changed(before, _types[type].Configuration)).ConfigureAwait(false);
+            // A put also says the type exists: its "deleted" field is written too, so a put made after a delete on another
+            // host (that this host has not seen yet) wins over it, as the newer change.
+            var fields = EntitySyncFields.Changed(before, _types[type].Configuration);
+            await SaveLockedAsync(type, fields.Contains(EntitySyncFields.Deleted) ? fields : [EntitySyncFields.Deleted, .. fields]).ConfigureAwait(false);
         }
         finally
         {

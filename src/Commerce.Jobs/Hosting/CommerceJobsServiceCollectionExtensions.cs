@@ -55,6 +55,7 @@ public static class CommerceJobsServiceCollectionExtensions
         services.TryAddSingleton<IRecordStore>(static s => s.GetRequiredService<IJobStore>());
         services.TryAddSingleton<IScheduleStore>(static s => s.GetRequiredService<IJobStore>());
         services.TryAddSingleton<IEntitySyncStore>(static s => s.GetRequiredService<IJobStore>());
+        services.TryAddSingleton<IOperatorStateStore>(static s => s.GetRequiredService<IJobStore>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IJobFailureNotifier, LoggingFailureNotifier>());
         services.TryAddSingleton<NamedTargets>();
         services.TryAddSingleton<EngineIdentity>();

@@ -8,7 +8,7 @@ internal abstract class JobDefinition(string name)
     /// <summary>Gets the named delivery targets the job delivers to, checked at start-up.</summary>
     public virtual IEnumerable<string> TargetNames => [];
 
-    /// <summary>Gets the names the job's targets' options are kept under (<c>Targets:{name}</c>): named targets' names, typed targets' type names.</summary>
+    /// <summary>Gets the names the job's targets' options are kept under (<c>Targets:{name}</c>): the names they were declared under (a target given without a name: the job's name).</summary>
     public virtual IEnumerable<string> TargetKeys => TargetNames;
 
     /// <summary>Gets a value indicating whether the job reads records from its inbox in the store.</summary>

@@ -144,6 +144,7 @@ internal sealed partial class JobEngine
     private async Task AbandonRunsAsync(DateTimeOffset deadline)
     {
         List<Task>? records = null;
+        List<(JobEntry Entry, WorkItem Item, JobRun Run)>? ended = null;
         foreach (var slot in _slots)
         {
             if (slot.Abandon() is not { } abandoned)
@@ -166,9 +167,21 @@ internal sealed partial class JobEngine
 
             Log.RunAbandoned(_logger, run.JobName, run.RunId);
             JobsTelemetry.RunsCompleted.Add(1, new KeyValuePair<string, object?>("job", run.JobName), OutcomeTags[(int)JobOutcome.Cancelled]);
-            Complete(abandoned.Entry, started: true, run);
-            abandoned.Item.Request?.Completion.TrySetCanceled();
             (records ??= []).Add(RecordAsync(abandoned.Entry, run).AsTask());
+            (ended ??= []).Add((abandoned.Entry, abandoned.Item, run));
+        }
+
+        if (records is not null)
+        {
+            await WaitUntilAsync(Task.WhenAll(records), deadline, "Recording the abandoned runs", CancellationToken.None).ConfigureAwait(false);
+        }
+
+        // Recorded first (or given up on at the deadline): a job is idle, and its run told finished, only once its
+        // history holds the run.
+        foreach (var (entry, item, run) in ended ?? [])
+        {
+            Complete(entry, started: true, run);
+            item.Request?.Completion.TrySetCanceled();
             try
             {
                 _observer?.RunCompleted(run);
@@ -177,11 +190,6 @@ internal sealed partial class JobEngine
             {
                 LogWorkerFault(run.JobName, ex);
             }
-        }
-
-        if (records is not null)
-        {
-            await WaitUntilAsync(Task.WhenAll(records), deadline, "Recording the abandoned runs", CancellationToken.None).ConfigureAwait(false);
         }
     }
 

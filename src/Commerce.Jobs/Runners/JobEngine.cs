@@ -331,7 +331,7 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
         var entry = GetEntry(jobName);
         if (!Trigger(entry, trigger))
         {
-            throw new InvalidOperationException($"Job '{entry.Name}' is disabled.");
+            throw new InvalidOperationException(IsStopping ? $"Job '{entry.Name}' was not run: the engine is stopping." : $"Job '{entry.Name}' is disabled.");
         }
     }
 

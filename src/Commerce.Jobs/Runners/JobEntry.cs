@@ -75,8 +75,9 @@ internal sealed class JobEntry
     {
         lock (_gate)
         {
-            if (_disabled)
+            if (_disabled || _stopping)
             {
+                // Nothing is held for an engine that is stopping: it would never run, and the job would never be idle.
                 return RunDecision.Refused;
             }
 
@@ -133,7 +134,9 @@ internal sealed class JobEntry
                 throw new InvalidOperationException($"Job '{Name}' was not run: the engine is stopping.");
             }
 
-            if (CanStartLocked())
+            // Room with runs still waiting is room about to be taken by the oldest of them (the engine takes held runs
+            // right after every change that frees room): a new request queues behind them, in call order.
+            if (CanStartLocked() && _requests is not { Count: > 0 })
             {
                 _inFlight++;
                 AssertInvariants();

@@ -93,6 +93,25 @@ public sealed class EntitySyncPersistenceTests
         Assert.All(b.Sync.GetStatus(EntitySyncSut.Categories), s => Assert.Equal(EntitySyncSut.Start.AddSeconds(1), s.PausedSince));
     }
 
+    [Fact]
+    public async Task A_put_on_one_host_after_a_delete_on_another_keeps_the_type()
+    {
+        // Host A deletes at t1; host B, which has not seen the delete yet, puts a new configuration at t2: the put is newer.
+        var store = EntitySyncSut.CreateStore();
+        await using var a = await EntitySyncSut.CreateAsync(store: store, time: new Microsoft.Extensions.Time.Testing.FakeTimeProvider(EntitySyncSut.Start.AddSeconds(1)));
+        await using var b = await EntitySyncSut.CreateAsync(store: store, time: new Microsoft.Extensions.Time.Testing.FakeTimeProvider(EntitySyncSut.Start.AddSeconds(2)));
+        var current = await b.Sync.GetConfigurationAsync(EntitySyncSut.Categories, default);
+        await a.Sync.DeleteConfigurationAsync(EntitySyncSut.Categories, default);
+        await b.Sync.PutConfigurationAsync(current! with { Paused = true }, default);
+
+        await a.Sync.RefreshAsync(default);
+        await b.Sync.RefreshAsync(default);
+
+        var expected = current with { Paused = true };
+        Assert.Equal(expected, await a.Sync.GetConfigurationAsync(EntitySyncSut.Categories, default));
+        Assert.Equal(expected, await b.Sync.GetConfigurationAsync(EntitySyncSut.Categories, default));
+    }
+
     private static void Declare(CommerceJobsBuilder jobs)
     {
         jobs.AddEntitySync(EntitySyncSut.Categories).DeliverTo("search");

@@ -87,9 +87,31 @@ public sealed class JobEntryDecisionTests
         entry.Close();
         entry.Open();
 
-        Assert.Equal(RunDecision.Held, entry.Trigger(TriggerKind.Manual));
+        // Nothing is held for a stopping engine: the job stays idle (a waiter for it returns at once).
+        Assert.Equal(RunDecision.Refused, entry.Trigger(TriggerKind.Manual));
         var ex = Assert.Throws<InvalidOperationException>(() => entry.Request(new RunRequest(Guid.NewGuid(), TriggerKind.Manual, null, CancellationToken.None)));
         Assert.Contains("stopping", ex.Message, StringComparison.Ordinal);
+        Assert.False(entry.TryTakeNext(out _));
+        Assert.True(entry.WaitForIdleAsync(CancellationToken.None).IsCompleted);
+    }
+
+    [Fact]
+    public void A_request_made_while_room_frees_queues_behind_the_held_ones_in_call_order()
+    {
+        var entry = new JobEntry("job", new JobOptions { MaxConcurrency = 1 }, Schedule.Manual(), null!);
+        entry.Open();
+        var a = new RunRequest(Guid.NewGuid(), TriggerKind.Queued, null, CancellationToken.None);
+        var b = new RunRequest(Guid.NewGuid(), TriggerKind.Queued, null, CancellationToken.None);
+        var c = new RunRequest(Guid.NewGuid(), TriggerKind.Queued, null, CancellationToken.None);
+        Assert.Equal(RunDecision.Start, entry.Request(a));
+        Assert.Equal(RunDecision.Held, entry.Request(b));
+
+        // A ends: there is room, and before the engine takes the held run, C is asked for. It must not overtake B.
+        entry.OnCompleted(started: false, run: null);
+        Assert.Equal(RunDecision.Held, entry.Request(c));
+
+        Assert.True(entry.TryTakeNext(out var next));
+        Assert.Same(b, next.Request);
         Assert.False(entry.TryTakeNext(out _));
     }
 

@@ -38,5 +38,6 @@ public sealed class StoreRegistrationTests
         Assert.Same(store, services.GetRequiredService<IRecordStore>());
         Assert.Same(store, services.GetRequiredService<IScheduleStore>());
         Assert.Same(store, services.GetRequiredService<IEntitySyncStore>());
+        Assert.Same(store, services.GetRequiredService<IOperatorStateStore>());
     }
 }
