@@ -285,10 +285,10 @@ internal sealed partial class JobEngine
     {
         try
         {
-            await _store.AddRunAsync(run, CancellationToken.None).ConfigureAwait(false);
+            await _history.AddRunAsync(run, CancellationToken.None).ConfigureAwait(false);
             if (entry.ShouldPurgeHistory())
             {
-                await _store.PurgeRunsAsync(entry.Name, entry.Options.MaxArchivedRuns, run.EndedAt - entry.Options.HistoryRetention, CancellationToken.None).ConfigureAwait(false);
+                await _history.PurgeRunsAsync(entry.Name, entry.Options.MaxArchivedRuns, run.EndedAt - entry.Options.HistoryRetention, CancellationToken.None).ConfigureAwait(false);
             }
         }
         catch (Exception ex)

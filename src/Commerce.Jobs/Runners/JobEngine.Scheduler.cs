@@ -16,7 +16,7 @@ internal sealed partial class JobEngine
         ValueTask<bool> claim;
         try
         {
-            claim = _store.TryClaimOccurrenceAsync(entry.Name, scheduledTime, _identity.Owner, CancellationToken.None);
+            claim = _schedule.TryClaimOccurrenceAsync(entry.Name, scheduledTime, _identity.Owner, CancellationToken.None);
         }
         catch (Exception ex)
         {

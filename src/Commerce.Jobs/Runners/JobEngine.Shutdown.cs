@@ -126,7 +126,7 @@ internal sealed partial class JobEngine
         {
             try
             {
-                await _store.SetAsync(change.Kind, change.Name, change.Fields, CancellationToken.None).ConfigureAwait(false);
+                await _operatorState.SetAsync(change.Kind, change.Name, change.Fields, CancellationToken.None).ConfigureAwait(false);
             }
             catch (Exception ex)
             {

@@ -28,7 +28,9 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
     private readonly JobEntry[] _entriesByName;
     private readonly Channel<WorkItem> _runs;
     private readonly IServiceScopeFactory _scopeFactory;
-    private readonly IJobStore _store;
+    private readonly IRunHistoryStore _history;
+    private readonly IScheduleStore _schedule;
+    private readonly IOperatorStateStore _operatorState;
     private readonly IJobFailureNotifier[] _notifiers;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -53,7 +55,9 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
         IOptionsMonitor<JobOptions> jobOptions,
         IOptions<CommerceJobsOptions> options,
         IServiceProvider services,
-        IJobStore store,
+        IRunHistoryStore history,
+        IScheduleStore schedule,
+        IOperatorStateStore operatorState,
         IEnumerable<IJobFailureNotifier> notifiers,
         TimeProvider timeProvider,
         TargetHealthRegistry targetHealth,
@@ -64,7 +68,9 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
         _targetHealth = targetHealth;
         _options = options.Value;
         _scopeFactory = services.GetRequiredService<IServiceScopeFactory>();
-        _store = store;
+        _history = history;
+        _schedule = schedule;
+        _operatorState = operatorState;
         _notifiers = [.. notifiers];
         _time = timeProvider;
         _logger = logger;
@@ -249,7 +255,7 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
     {
         try
         {
-            var entries = await _store.GetAsync(OperatorStateKinds.Job, cancellationToken).ConfigureAwait(false);
+            var entries = await _operatorState.GetAsync(OperatorStateKinds.Job, cancellationToken).ConfigureAwait(false);
             foreach (var entry in entries)
             {
                 if (entry?.Name is { } jobName && entry.Fields is { } fields && _entries.TryGetValue(jobName, out var job))
@@ -275,7 +281,7 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
     public ValueTask<IReadOnlyList<JobRun>> GetRunsAsync(string jobName, int maxRuns, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxRuns);
-        return _store.GetRunsAsync(GetEntry(jobName).Name, maxRuns, cancellationToken);
+        return _history.GetRunsAsync(GetEntry(jobName).Name, maxRuns, cancellationToken);
     }
 
     /// <inheritdoc />
