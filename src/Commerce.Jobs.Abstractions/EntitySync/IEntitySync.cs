@@ -109,7 +109,10 @@ public interface IEntitySync
     /// <exception cref="ArgumentException">The configuration is invalid (empty or invalid type, no target, unknown or repeated target); nothing was changed.</exception>
     ValueTask PutConfigurationAsync(EntitySyncConfiguration configuration, CancellationToken cancellationToken);
 
-    /// <summary>Deletes an entity type's configuration: its targets stop and its held changes are dropped.</summary>
+    /// <summary>
+    /// Deletes an entity type's configuration: its targets stop and its held changes are dropped once the publishes in
+    /// flight are done, so nothing published before is delivered if the type is configured again.
+    /// </summary>
     /// <param name="entityType">The entity type.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns><see langword="true"/> when the type had a configuration.</returns>

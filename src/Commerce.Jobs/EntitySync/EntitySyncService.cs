@@ -18,6 +18,10 @@ namespace Commerce.Jobs.EntitySync;
 /// Configurations are replaced copy-on-write (publishers read a snapshot without locking); changes to them are
 /// serialized by one asynchronous gate. The gate is never held while waiting for a target: lanes are paused and stopped
 /// under it, and waited for (bounded) after it is released; removed lanes end in the background.
+/// A change that removes a type or some of its targets (here, or another host's applied by a refresh) waits under the
+/// gate for the publishes that read the configuration before it (<see cref="EntitySyncPublishFence"/>), then clears
+/// the store: a deleted configuration leaves no held changes behind, and a put of a type deleted here starts from a
+/// clean state (what another host published for it before learning of the deletion goes).
 /// </remarks>
 internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
 {
@@ -36,6 +40,7 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
     private readonly Dictionary<string, Dictionary<string, DateTimeOffset>> _changedAt = new(StringComparer.OrdinalIgnoreCase);  // per type and field, when the value in effect here was changed at run time, here or on any host (under the gate)
     private readonly CancellationTokenSource _stopRefresh = new();
     private readonly List<Task> _retiring = [];  // lanes removed while running, ending in the background (under the gate)
+    private readonly HashSet<string> _deleted = new(StringComparer.OrdinalIgnoreCase);  // types deleted here, or whose stored deletion was applied here, not put since (under the gate)
     private readonly Lock _stopGate = new();
     private Task _refresher = Task.CompletedTask;
     private Task? _stop;  // the one stop (guarded by _stopGate)
@@ -82,7 +87,7 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
                 lane.SetPaused(configuration.Paused);
             }
 
-            types[configuration.EntityType] = new TypeState(configuration, lanes, declaration.Source, configuration.Paused ? timeProvider.GetUtcNow() : null);
+            types[configuration.EntityType] = new TypeState(configuration, lanes, declaration.Source, configuration.Paused ? timeProvider.GetUtcNow() : null, new());
         }
 
         _types = types;
@@ -291,7 +296,15 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
         {
             // Only the settings this put changes are written: a concurrent change of another setting on another host holds.
             var before = _types.GetValueOrDefault(configuration.EntityType)?.Configuration;
+            if (before is null && _deleted.Contains(configuration.EntityType))
+            {
+                // Deleted: it starts from a clean state. Another host that had not learned of the deletion yet may have
+                // published to the store since (if this fails, nothing was changed).
+                await _store.ClearEntitySyncAsync(configuration.EntityType, null, cancellationToken).ConfigureAwait(false);
+            }
+
             (var type, paused) = await ReplaceLockedAsync(configuration, options!, null, cancellationToken).ConfigureAwait(false);
+            _deleted.Remove(type);
             // A put also says the type exists: its "deleted" field is written too, so a put made after a delete on another
             // host (that this host has not seen yet) wins over it, as the newer change.
             var fields = EntitySyncFields.Changed(before, _types[type].Configuration);
@@ -319,6 +332,11 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
 
             Swap(types => types.Remove(entityType));
             RetireLocked(state.Lanes);
+            _deleted.Add(state.Configuration.EntityType);
+
+            // Gone for publishes from now on; those that read the configuration before are waited for, so none writes
+            // to the store after the clear.
+            await state.Publishes.CloseAsync().ConfigureAwait(false);
             await _store.ClearEntitySyncAsync(state.Configuration.EntityType, null, CancellationToken.None).ConfigureAwait(false);
             await SaveLockedAsync(state.Configuration.EntityType, [EntitySyncFields.Deleted]).ConfigureAwait(false);
             EntitySyncLog.ConfigurationChanged(_logger, state.Configuration.EntityType, "deleted");
@@ -521,7 +539,10 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
                 Swap(types => types.Remove(entityType));
                 RetireLocked(current.Lanes);
                 EntitySyncLog.ConfigurationChanged(_logger, current.Configuration.EntityType, "deleted (stored)");
+                await current.Publishes.CloseAsync().ConfigureAwait(false);
             }
+
+            _deleted.Add(entityType);
 
             // What this host accepted for the type since it was deleted elsewhere goes too (again, if a clear failed before).
             if (deletedField is not null)
@@ -562,6 +583,7 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
         // A pause is in effect at once (since its stored change); a delivery it cancels ends in the background.
         var pausedAt = fields.LastOrDefault(f => f.Name == EntitySyncFields.Paused)?.ChangedAt;
         await ReplaceLockedAsync(configuration, options!, pausedAt ?? changedAt, cancellationToken).ConfigureAwait(false);
+        _deleted.Remove(entityType);
     }
 
     /// <summary>Applies what other hosts stored, unless stopped meanwhile (a pass of <see cref="Periodic"/>; tests call it directly).</summary>
@@ -685,27 +707,54 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
 
     private async ValueTask<int> PublishAsync(Dictionary<string, TypeState> types, string entityType, IReadOnlyList<EntityChange> changes, CancellationToken cancellationToken)
     {
-        if (!types.TryGetValue(entityType, out var state) || !state.Configuration.Enabled || !state.Configuration.IncrementalSync)
+        TypeState? state;
+        while (true)
         {
-            return 0;
+            if (!types.TryGetValue(entityType, out state) || !state.Configuration.Enabled || !state.Configuration.IncrementalSync)
+            {
+                return 0;
+            }
+
+            if (state.Publishes.TryEnter())
+            {
+                break;
+            }
+
+            // A change removed the type or some of its targets since it was read: publish under the configuration in effect.
+            types = _types;
         }
 
-        var type = state.Configuration.EntityType;
-        if (!string.Equals(entityType, type, StringComparison.Ordinal) || changes.Any(c => !string.Equals(c.EntityType, type, StringComparison.Ordinal)))
+        try
         {
-            changes = [.. changes.Select(c => Canonical(c, type))];
-        }
+            var type = state.Configuration.EntityType;
+            if (!string.Equals(entityType, type, StringComparison.Ordinal) || changes.Any(c => !string.Equals(c.EntityType, type, StringComparison.Ordinal)))
+            {
+                changes = [.. changes.Select(c => Canonical(c, type))];
+            }
 
-        // Held in the store first: from here on a crash loses nothing. Handed to the lanes regardless of the caller's
-        // token, so what the store holds is also being delivered.
-        await _store.AddEntityChangesAsync(state.Configuration.Targets, changes, cancellationToken).ConfigureAwait(false);
-        var accepted = new bool[changes.Count];
-        foreach (var lane in state.Lanes)
+            // Held in the store first: from here on a crash loses nothing. Handed to the lanes regardless of the caller's
+            // token, so what the store holds is also being delivered.
+            await _store.AddEntityChangesAsync(state.Configuration.Targets, changes, cancellationToken).ConfigureAwait(false);
+            var lanes = state.Lanes;
+            if (state.Publishes.IsClosed)
+            {
+                // Removed meanwhile: the change clears the store once this publish is done; only lanes still in effect get them.
+                var current = _types.GetValueOrDefault(type)?.Lanes ?? [];
+                lanes = [.. lanes.Where(l => Array.IndexOf(current, l) >= 0)];
+            }
+
+            var accepted = new bool[changes.Count];
+            foreach (var lane in lanes)
+            {
+                await lane.OfferAsync(changes, fromSource: false, accepted, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            return accepted.Count(static a => a);
+        }
+        finally
         {
-            await lane.OfferAsync(changes, fromSource: false, accepted, CancellationToken.None).ConfigureAwait(false);
+            state.Publishes.Exit();
         }
-
-        return accepted.Count(static a => a);
     }
 
     /// <summary>
@@ -756,7 +805,9 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
         var pausedSince = !updated.Paused ? (DateTimeOffset?)null
             : existing?.PausedSince is { } since && (pausedAt is null || since < pausedAt) ? since
             : pausedAt ?? _time.GetUtcNow();
-        var state = new TypeState(updated, lanes, existing?.Source ?? (_declarations.TryGet(type, out var declared) ? declared.Source : null), pausedSince);
+        // Lanes removed: publishes under the old configuration are fenced off (and waited for before the store is cleared).
+        var publishes = existing is not null && removed.Count == 0 ? existing.Publishes : new EntitySyncPublishFence();
+        var state = new TypeState(updated, lanes, existing?.Source ?? (_declarations.TryGet(type, out var declared) ? declared.Source : null), pausedSince, publishes);
         var paused = new List<Task>();
         foreach (var lane in lanes)
         {
@@ -781,6 +832,11 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
         }
 
         RetireLocked(removed);
+        if (removed.Count > 0)
+        {
+            await existing!.Publishes.CloseAsync().ConfigureAwait(false);
+        }
+
         foreach (var lane in removed)
         {
             try
@@ -844,7 +900,7 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
         var changed = !state.Configuration.Paused;
         if (changed)
         {
-            var paused = new TypeState(state.Configuration with { Paused = true }, state.Lanes, state.Source, _time.GetUtcNow());
+            var paused = state with { Configuration = state.Configuration with { Paused = true }, PausedSince = _time.GetUtcNow() };
             Swap(types => types[paused.Configuration.EntityType] = paused);
         }
 
@@ -874,7 +930,7 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
         var changed = state.Configuration.Paused;
         if (changed)
         {
-            var resumed = new TypeState(state.Configuration with { Paused = false }, state.Lanes, state.Source, null);
+            var resumed = state with { Configuration = state.Configuration with { Paused = false }, PausedSince = null };
             Swap(types => types[resumed.Configuration.EntityType] = resumed);
         }
 
@@ -923,6 +979,6 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
         _types = copy;
     }
 
-    /// <summary>One entity type: its configuration, its lanes (one per target, in the configuration's order), its source, and since when it is paused.</summary>
-    private sealed record TypeState(EntitySyncConfiguration Configuration, EntitySyncLane[] Lanes, Func<IServiceProvider, IEntitySource>? Source, DateTimeOffset? PausedSince);
+    /// <summary>One entity type: its configuration, its lanes (one per target, in the configuration's order), its source, since when it is paused, and the publishes in flight on its lanes.</summary>
+    private sealed record TypeState(EntitySyncConfiguration Configuration, EntitySyncLane[] Lanes, Func<IServiceProvider, IEntitySource>? Source, DateTimeOffset? PausedSince, EntitySyncPublishFence Publishes);
 }
