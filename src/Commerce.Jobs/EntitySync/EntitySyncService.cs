@@ -805,6 +805,7 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
         var pausedSince = !updated.Paused ? (DateTimeOffset?)null
             : existing?.PausedSince is { } since && (pausedAt is null || since < pausedAt) ? since
             : pausedAt ?? _time.GetUtcNow();
+
         // Lanes removed: publishes under the old configuration are fenced off (and waited for before the store is cleared).
         var publishes = existing is not null && removed.Count == 0 ? existing.Publishes : new EntitySyncPublishFence();
         var state = new TypeState(updated, lanes, existing?.Source ?? (_declarations.TryGet(type, out var declared) ? declared.Source : null), pausedSince, publishes);
