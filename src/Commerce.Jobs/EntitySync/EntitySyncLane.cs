@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using Commerce.Jobs.Diagnostics;
 using Commerce.Jobs.Internal;
@@ -17,28 +16,17 @@ namespace Commerce.Jobs.EntitySync;
 /// one worker that delivers them in batches through the retry window, so each target progresses on its own.
 /// </summary>
 /// <remarks>
-/// <para>
-/// Waiting changes are kept per entity id, not as a queue of changes: at most one upsert and one delete per id (the
-/// newest of each), plus the version delivered last. A change not newer than what the target has or is waiting for is
-/// stale and dropped; a delete drops the waiting upsert of its id; while the type is not paused an upsert drops the
-/// waiting delete of its id (while paused the delete still goes out, the upsert waits). So memory grows with ids, not
-/// with changes, and a hundred edits of one id during a pause become one delivery.
-/// </para>
-/// <para>
-/// Ids wait in two FIFO queues (deletes, upserts; each id at most once in each); a paused lane takes only deletes.
-/// Publishers never wait for the worker: they update the set under a lock and ring a doorbell, a bounded channel of one
-/// with <see cref="BoundedChannelFullMode.DropWrite"/> (rings while the worker is busy coalesce into one more pass).
-/// </para>
+/// The rules — which change wins, what a pause holds, what a delete drops — are <see cref="EntityConsolidation"/>'s;
+/// the lane asks it what to deliver and tells it how deliveries ended. Publishers never wait for the worker: they update
+/// the set under a lock and ring a doorbell, a bounded channel of one with <see cref="BoundedChannelFullMode.DropWrite"/>
+/// (rings while the worker is busy coalesce into one more pass).
 /// </remarks>
 internal sealed class EntitySyncLane : IDisposable
 {
     private const long NoVersion = long.MinValue;
 
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, Slot> _slots = new(StringComparer.Ordinal);
-    private readonly Queue<string> _deletes = new();
-    private readonly Queue<string> _upserts = new();
-    private readonly List<string> _deferred = [];
+    private readonly EntityConsolidation _consolidation = new();  // guarded by _gate
     private readonly Channel<bool> _doorbell = Channel.CreateBounded<bool>(new BoundedChannelOptions(1)
     {
         FullMode = BoundedChannelFullMode.DropWrite,
@@ -66,7 +54,6 @@ internal sealed class EntitySyncLane : IDisposable
     private Task _stopped = Task.CompletedTask;  // the worker and the cancellations of a stop
 
     // Guarded by _gate.
-    private bool _paused;
     private bool _enabled = true;
     private bool _idle;
     private long _signals;
@@ -75,7 +62,6 @@ internal sealed class EntitySyncLane : IDisposable
     private bool _batchHasUpserts;
     private Func<IServiceProvider, IEntitySource>? _fullSyncRequest;
     private bool _fullSyncRunning;
-    private long _pending;
     private long _deliveredCount;
     private long _skippedCount;
     private long _failedCount;
@@ -131,26 +117,14 @@ internal sealed class EntitySyncLane : IDisposable
         {
             foreach (var (id, version) in delivered)
             {
-                var slot = GetSlot(id);
-                slot.Delivered = Math.Max(slot.Delivered, version);
+                _consolidation.RestoreDelivered(id, version, ref forget);
                 _lastDeliveredVersion = Math.Max(_lastDeliveredVersion ?? NoVersion, version);
-
-                // Published before the start, older than what a previous run delivered: stale after all.
-                if (slot.Upsert is { } upsert && upsert.Version <= version)
-                {
-                    Drop(slot, upsert, ref forget);
-                }
-
-                if (slot.Delete is { } delete && delete.Version <= version)
-                {
-                    Drop(slot, delete, ref forget);
-                }
             }
 
             // In version order, as they were published: the same rules then consolidate them again.
             foreach (var change in held.OrderBy(c => c.Version))
             {
-                if (Accept(change, fromSource: false, ref forget) == Acceptance.Stale)
+                if (_consolidation.Offer(change, fromSource: false, ref forget) == EntityConsolidation.Acceptance.Stale)
                 {
                     (forget ??= []).Add(change);
                 }
@@ -183,15 +157,15 @@ internal sealed class EntitySyncLane : IDisposable
         {
             for (var i = 0; i < changes.Count; i++)
             {
-                var acceptance = Accept(changes[i], fromSource, ref forget);
-                if (acceptance == Acceptance.Accepted)
+                var acceptance = _consolidation.Offer(changes[i], fromSource, ref forget);
+                if (acceptance == EntityConsolidation.Acceptance.Accepted)
                 {
                     if (accepted is not null)
                     {
                         accepted[i] = true;
                     }
                 }
-                else if (acceptance == Acceptance.Stale && !fromSource)
+                else if (acceptance == EntityConsolidation.Acceptance.Stale && !fromSource)
                 {
                     // Held by the store when published, but the target will not get it.
                     (forget ??= []).Add(changes[i]);
@@ -216,7 +190,7 @@ internal sealed class EntitySyncLane : IDisposable
         var done = Task.CompletedTask;
         lock (_gate)
         {
-            _paused = true;
+            _consolidation.Paused = true;
             if (_batchHasUpserts && _batchDone is { } batchDone)
             {
                 cancel = _batchCancel;
@@ -245,7 +219,7 @@ internal sealed class EntitySyncLane : IDisposable
     {
         lock (_gate)
         {
-            _paused = false;
+            _consolidation.Paused = false;
             RingLocked();
         }
     }
@@ -255,7 +229,7 @@ internal sealed class EntitySyncLane : IDisposable
     {
         lock (_gate)
         {
-            _paused = paused;
+            _consolidation.Paused = paused;
         }
     }
 
@@ -292,7 +266,7 @@ internal sealed class EntitySyncLane : IDisposable
             {
                 EntityType = EntityType,
                 TargetName = TargetName,
-                PendingCount = _pending,
+                PendingCount = _consolidation.Pending,
                 LastDeliveredVersion = _lastDeliveredVersion,
                 LastDeliveredAt = _lastDeliveredAt,
                 PausedSince = pausedSince,
@@ -451,12 +425,7 @@ internal sealed class EntitySyncLane : IDisposable
         lock (_gate)
         {
             start = _signals;
-            foreach (var id in _deferred)
-            {
-                Enqueue(id, _slots[id]);
-            }
-
-            _deferred.Clear();
+            _consolidation.RequeueDeferred();
         }
 
         var skipped = 0;
@@ -511,7 +480,7 @@ internal sealed class EntitySyncLane : IDisposable
         var idle = false;
         lock (_gate)
         {
-            if ((_deferred.Count > 0 || stoppedOnSkips || _owedDelivered is not null || _owedForgotten is not null) && !_stop.IsCancellationRequested)
+            if ((_consolidation.HasDeferred || stoppedOnSkips || _owedDelivered is not null || _owedForgotten is not null) && !_stop.IsCancellationRequested)
             {
                 _retryTimer.Change(_options.RetrySkippedAfter, Timeout.InfiniteTimeSpan);
             }
@@ -536,59 +505,8 @@ internal sealed class EntitySyncLane : IDisposable
             return 0;
         }
 
-        var count = 0;
-        var hasUpserts = false;
-        while (count < _batch.Length && _deletes.TryDequeue(out var id))
-        {
-            var slot = _slots[id];
-            slot.DeleteQueued = false;
-            if (slot.Delete is not { } delete)
-            {
-                continue;
-            }
-
-            if (!_paused && slot.Upsert is { } newer && newer.Version > delete.Version)
-            {
-                // Held while paused beside a newer upsert; resumed, the upsert supersedes it.
-                Drop(slot, delete, ref forget);
-                continue;
-            }
-
-            slot.Delete = null;
-            slot.InFlight = delete;
-            _batch[count++] = delete;
-        }
-
-        List<string>? later = null;
-        while (!_paused && count < _batch.Length && _upserts.TryDequeue(out var id))
-        {
-            var slot = _slots[id];
-            slot.UpsertQueued = false;
-            if (slot.Upsert is not { } upsert)
-            {
-                continue;
-            }
-
-            if (slot.InFlight is not null)
-            {
-                // Its delete is in this batch (cannot happen by the rules above; kept safe): next batch.
-                (later ??= []).Add(id);
-                continue;
-            }
-
-            if (slot.Delete is { } older && older.Version < upsert.Version)
-            {
-                Drop(slot, older, ref forget);
-            }
-
-            slot.Upsert = null;
-            slot.InFlight = upsert;
-            _batch[count++] = upsert;
-            hasUpserts = true;
-        }
-
-        later?.ForEach(id => Enqueue(id, _slots[id]));
-        _batchHasUpserts = hasUpserts;
+        var count = _consolidation.Take(_batch, ref forget);
+        _batchHasUpserts = Array.FindIndex(_batch, 0, count, static c => c.Kind == EntityChangeKind.Upsert) >= 0;
         return count;
     }
 
@@ -641,23 +559,19 @@ internal sealed class EntitySyncLane : IDisposable
             for (var i = 0; i < count; i++)
             {
                 var change = _batch[i];
-                var slot = _slots[change.Id];
-                slot.InFlight = null;
                 var outcome = cancelled ? new RecordOutcome(RecordStatus.Skipped) : _outcomes[i];
                 switch (outcome.Status)
                 {
                     case RecordStatus.Delivered:
-                        slot.Delivered = Math.Max(slot.Delivered, change.Version);
-                        _pending--;
+                        _consolidation.Delivered(change);
                         _deliveredCount++;
                         _lastDeliveredVersion = Math.Max(_lastDeliveredVersion ?? NoVersion, change.Version);
                         _lastDeliveredAt = now;
                         deliveredChanges!.Add(change);
                         break;
                     case RecordStatus.PermanentFailure:
-                        _pending--;
+                        _consolidation.Failed(change, ref forget);
                         _failedCount++;
-                        (forget ??= []).Add(change);
                         error = $"{change} was rejected: {outcome.Error}";
                         break;
                     default:
@@ -667,7 +581,7 @@ internal sealed class EntitySyncLane : IDisposable
                             error ??= $"{change} was skipped after its retries: {outcome.Error}";
                         }
 
-                        PutBack(slot, change, requeue: cancelled, ref forget);
+                        _consolidation.Release(change, requeue: cancelled, ref forget);
                         break;
                 }
             }
@@ -724,7 +638,7 @@ internal sealed class EntitySyncLane : IDisposable
         Func<IServiceProvider, IEntitySource>? request;
         lock (_gate)
         {
-            if (!_enabled || _paused)
+            if (!_enabled || _consolidation.Paused)
             {
                 return false;
             }
@@ -826,152 +740,16 @@ internal sealed class EntitySyncLane : IDisposable
 
     }
 
-    /// <summary>Merges one change into the waiting set. Called under the lock.</summary>
-    private Acceptance Accept(EntityChange change, bool fromSource, ref List<EntityChange>? forget)
-    {
-        var slot = GetSlot(change.Id);
-        var waiting = Math.Max(slot.InFlight?.Version ?? NoVersion, Math.Max(slot.Upsert?.Version ?? NoVersion, slot.Delete?.Version ?? NoVersion));
-        if (change.Version <= waiting || change.Version < slot.Delivered || (!fromSource && change.Version == slot.Delivered))
-        {
-            // The same change waiting or in flight keeps its place in the store; anything else older is stale.
-            var same = change.Kind == EntityChangeKind.Upsert ? slot.Upsert : slot.Delete;
-            return same?.Version == change.Version || (slot.InFlight is { } inFlight && inFlight.Kind == change.Kind && inFlight.Version == change.Version)
-                ? Acceptance.Duplicate
-                : Acceptance.Stale;
-        }
-
-        if (change.Kind == EntityChangeKind.Delete)
-        {
-            if (slot.Upsert is { } upsert)
-            {
-                // The store dropped a published upsert with the delete; an upsert from the source is not held there.
-                slot.Upsert = null;
-                _pending--;
-                if (fromSource)
-                {
-                    (forget ??= []).Add(upsert);
-                }
-            }
-
-            if (slot.Delete is null)
-            {
-                _pending++;
-            }
-
-            slot.Delete = change;
-            if (!slot.DeleteQueued)
-            {
-                slot.DeleteQueued = true;
-                _deletes.Enqueue(change.Id);
-            }
-        }
-        else
-        {
-            if (!_paused && slot.Delete is { } delete)
-            {
-                Drop(slot, delete, ref forget);
-            }
-
-            if (slot.Upsert is null)
-            {
-                _pending++;
-            }
-
-            slot.Upsert = change;
-            if (!slot.UpsertQueued)
-            {
-                slot.UpsertQueued = true;
-                _upserts.Enqueue(change.Id);
-            }
-        }
-
-        return Acceptance.Accepted;
-    }
-
-    /// <summary>Returns a change that was not delivered to the waiting set, unless a newer change of its entity arrived meanwhile. Called under the lock.</summary>
-    private void PutBack(Slot slot, EntityChange change, bool requeue, ref List<EntityChange>? forget)
-    {
-        var superseded = change.Kind == EntityChangeKind.Upsert
-            ? slot.Upsert is not null || slot.Delete is not null
-            : slot.Delete is not null || (slot.Upsert is not null && !_paused);
-        if (superseded)
-        {
-            _pending--;
-            (forget ??= []).Add(change);
-            return;
-        }
-
-        if (change.Kind == EntityChangeKind.Upsert)
-        {
-            slot.Upsert = change;
-        }
-        else
-        {
-            slot.Delete = change;
-        }
-
-        if (requeue)
-        {
-            Enqueue(change.Id, slot);
-        }
-        else
-        {
-            _deferred.Add(change.Id);
-        }
-    }
-
-    private void Drop(Slot slot, EntityChange change, ref List<EntityChange>? forget)
-    {
-        if (ReferenceEquals(slot.Delete, change))
-        {
-            slot.Delete = null;
-        }
-        else if (ReferenceEquals(slot.Upsert, change))
-        {
-            slot.Upsert = null;
-        }
-
-        _pending--;
-        (forget ??= []).Add(change);
-    }
-
-    private void Enqueue(string id, Slot slot)
-    {
-        if (slot.Delete is not null && !slot.DeleteQueued)
-        {
-            slot.DeleteQueued = true;
-            _deletes.Enqueue(id);
-        }
-
-        if (slot.Upsert is not null && !slot.UpsertQueued)
-        {
-            slot.UpsertQueued = true;
-            _upserts.Enqueue(id);
-        }
-    }
-
     /// <summary>
-    /// Checks, in debug builds, what the lock guards: <c>_pending</c> counts every change waiting (upsert or delete) or in
-    /// flight, and no count is negative. Called under the lock after each change to them.
+    /// Checks, in debug builds, what the lock guards: the consolidation's invariants (<see cref="EntityConsolidation.FindViolation"/>),
+    /// and no count is negative. Called under the lock after each change to them.
     /// </summary>
     [Conditional("DEBUG")]
     private void AssertInvariants()
     {
         Debug.Assert(_gate.IsHeldByCurrentThread, "The lane's invariants are checked under its lock.");
-        long held = 0;
-        foreach (var slot in _slots.Values)
-        {
-            held += (slot.Upsert is null ? 0 : 1) + (slot.Delete is null ? 0 : 1) + (slot.InFlight is null ? 0 : 1);
-        }
-
-        Debug.Assert(_pending == held, $"_pending is {_pending}, but {held} changes wait or are in flight.");
+        _consolidation.AssertInvariants();
         Debug.Assert(_deliveredCount >= 0 && _skippedCount >= 0 && _failedCount >= 0, "A delivery count is negative.");
-    }
-
-    private Slot GetSlot(string id)
-    {
-        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_slots, id, out _);
-        return slot ??= new Slot();
     }
 
     private async ValueTask ForgetAsync(List<EntityChange>? forget, CancellationToken cancellationToken)
@@ -1052,23 +830,5 @@ internal sealed class EntitySyncLane : IDisposable
             _lastError = error;
             _lastErrorAt = _time.GetUtcNow();
         }
-    }
-
-    private enum Acceptance
-    {
-        Accepted,
-        Stale,
-        Duplicate,
-    }
-
-    /// <summary>What the lane knows of one entity id.</summary>
-    private sealed class Slot
-    {
-        public long Delivered = NoVersion;
-        public EntityChange? InFlight;
-        public EntityChange? Upsert;
-        public EntityChange? Delete;
-        public bool UpsertQueued;
-        public bool DeleteQueued;
     }
 }
