@@ -39,9 +39,7 @@ internal sealed partial class PostgreSqlJobStore
 
     public async ValueTask SetAsync(string kind, string name, IReadOnlyList<OperatorStateField> fields, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(kind);
-        ArgumentNullException.ThrowIfNull(name);
-        ArgumentNullException.ThrowIfNull(fields);
+        OperatorStateArguments.Check(kind, name, fields);
         if (fields.Count == 0)
         {
             return;
@@ -53,8 +51,6 @@ internal sealed partial class PostgreSqlJobStore
         for (var i = 0; i < fields.Count; i++)
         {
             var field = fields[i];
-            ArgumentNullException.ThrowIfNull(field, nameof(fields));
-            ArgumentNullException.ThrowIfNull(field.Name, nameof(fields));
             names[i] = StoredText.Escape(field.Name);
             values[i] = StoredText.Escape(field.Value);
             times[i] = field.ChangedAt.UtcDateTime;

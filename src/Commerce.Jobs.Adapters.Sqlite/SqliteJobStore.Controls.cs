@@ -40,14 +40,7 @@ internal sealed partial class SqliteJobStore
 
     public ValueTask SetAsync(string kind, string name, IReadOnlyList<OperatorStateField> fields, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(kind);
-        ArgumentNullException.ThrowIfNull(name);
-        ArgumentNullException.ThrowIfNull(fields);
-        foreach (var field in fields)
-        {
-            ArgumentNullException.ThrowIfNull(field, nameof(fields));
-            ArgumentNullException.ThrowIfNull(field.Name, nameof(fields));
-        }
+        OperatorStateArguments.Check(kind, name, fields);
 
         return Unit(UseAsync((kind, name, fields), static (store, args) =>
         {

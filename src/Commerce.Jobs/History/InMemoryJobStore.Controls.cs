@@ -30,14 +30,7 @@ internal sealed partial class InMemoryJobStore
 
     public ValueTask SetAsync(string kind, string name, IReadOnlyList<OperatorStateField> fields, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(kind);
-        ArgumentNullException.ThrowIfNull(name);
-        ArgumentNullException.ThrowIfNull(fields);
-        foreach (var field in fields)
-        {
-            ArgumentNullException.ThrowIfNull(field, nameof(fields));
-            ArgumentNullException.ThrowIfNull(field.Name, nameof(fields));
-        }
+        OperatorStateArguments.Check(kind, name, fields);
 
         lock (_gate)
         {
