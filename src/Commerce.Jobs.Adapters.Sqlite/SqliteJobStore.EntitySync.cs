@@ -3,7 +3,10 @@ using Microsoft.Data.Sqlite;
 
 namespace Commerce.Jobs.Adapters.Sqlite;
 
-/// <summary>Held entity changes (at most one upsert and one delete per entity and target; payloads as JSON) and delivered versions.</summary>
+/// <summary>
+/// Held entity changes (one per entity and target, the newest; payloads as JSON) and delivered versions with their kind
+/// and time. Changes of one id are ordered by version, and on equal versions a delete after an upsert.
+/// </summary>
 internal sealed partial class SqliteJobStore
 {
     private const string Upsert = "upsert";
@@ -29,22 +32,18 @@ internal sealed partial class SqliteJobStore
 
             using var transaction = store._connection.BeginTransaction();
 
-            // Keep the newest change per (type, target, id, kind); a delete also drops an older held upsert.
+            // Keep the newest change per (type, target, id): a higher version, or a delete over an upsert of the same version.
             using var hold = store.Command("""
                 INSERT INTO entity_changes (entity_type, target_name, entity_id, kind, version, payload)
                 VALUES ($type, $target, $id, $kind, $version, $payload)
-                ON CONFLICT (entity_type, target_name, entity_id, kind) DO UPDATE SET
+                ON CONFLICT (entity_type, target_name, entity_id) DO UPDATE SET
                     entity_type = excluded.entity_type, target_name = excluded.target_name,
-                    version = excluded.version, payload = excluded.payload
-                WHERE excluded.version > entity_changes.version;
+                    kind = excluded.kind, version = excluded.version, payload = excluded.payload
+                WHERE excluded.version > entity_changes.version
+                   OR (excluded.version = entity_changes.version AND excluded.kind = 'delete' AND entity_changes.kind = 'upsert');
                 """, transaction);
-            using var dropOlderUpsert = store.Command("""
-                DELETE FROM entity_changes
-                WHERE entity_type = $type AND target_name = $target AND entity_id = $id AND kind = 'upsert' AND version < $version;
-                """, transaction);
-            var held = Parameters(hold, withKind: true);
+            var held = Parameters(hold);
             var payload = hold.Parameters.Add("$payload", SqliteType.Text);
-            var dropped = Parameters(dropOlderUpsert, withKind: false);
             foreach (var target in args.targetNames)
             {
                 ArgumentNullException.ThrowIfNull(target, nameof(targetNames));
@@ -54,11 +53,6 @@ internal sealed partial class SqliteJobStore
                     held.Set(change, target);
                     payload.Value = DbValue(payloads[i]);
                     hold.ExecuteNonQuery();
-                    if (change.Kind == EntityChangeKind.Delete)
-                    {
-                        dropped.Set(change, target);
-                        dropOlderUpsert.ExecuteNonQuery();
-                    }
                 }
             }
 
@@ -67,17 +61,17 @@ internal sealed partial class SqliteJobStore
         }, cancellationToken));
     }
 
-    public ValueTask MarkEntityChangesDeliveredAsync(string targetName, IReadOnlyList<EntityChange> changes, CancellationToken cancellationToken) =>
-        SettleAsync(targetName, changes, delivered: true, cancellationToken);
+    public ValueTask MarkEntityChangesDeliveredAsync(string targetName, IReadOnlyList<EntityChange> changes, DateTimeOffset deliveredAt, CancellationToken cancellationToken) =>
+        SettleAsync(targetName, changes, deliveredAt, cancellationToken);
 
     public ValueTask RemoveEntityChangesAsync(string targetName, IReadOnlyList<EntityChange> changes, CancellationToken cancellationToken) =>
-        SettleAsync(targetName, changes, delivered: false, cancellationToken);
+        SettleAsync(targetName, changes, null, cancellationToken);
 
     /// <summary>
-    /// Removes held changes of one target in one transaction; when <paramref name="delivered"/>, also raises the delivered
-    /// versions (progress: redone at worst after a power cut), otherwise a durable write.
+    /// Removes held changes of one target in one transaction; when <paramref name="deliveredAt"/> is given, also raises the
+    /// delivered versions (progress: redone at worst after a power cut), otherwise a durable write.
     /// </summary>
-    private ValueTask SettleAsync(string targetName, IReadOnlyList<EntityChange> changes, bool delivered, CancellationToken cancellationToken)
+    private ValueTask SettleAsync(string targetName, IReadOnlyList<EntityChange> changes, DateTimeOffset? deliveredAt, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(targetName);
         ArgumentNullException.ThrowIfNull(changes);
@@ -86,17 +80,24 @@ internal sealed partial class SqliteJobStore
             return ValueTask.CompletedTask;
         }
 
-        return Unit(UseAsync((targetName, changes, delivered), static (store, args) =>
+        return Unit(UseAsync((targetName, changes, deliveredAt), static (store, args) =>
         {
             using var transaction = store._connection.BeginTransaction();
             using var remove = RemoveHeldCommand(store, transaction);
-            using var deliver = args.delivered ? store.Command("""
-                INSERT INTO entity_delivered (entity_type, target_name, entity_id, version) VALUES ($type, $target, $id, $version)
-                ON CONFLICT (entity_type, target_name, entity_id) DO UPDATE SET version = excluded.version
-                WHERE excluded.version > entity_delivered.version;
-                """, transaction) : null;
-            var removed = Parameters(remove, withKind: true);
-            EntityParameters? raised = deliver is null ? null : Parameters(deliver, withKind: false);
+
+            // The delivered change replaces the recorded one unless that comes after it; a row of unknown kind (delivered
+            // before migration 4) comes before a change of the same version.
+            using var deliver = args.deliveredAt is null ? null : store.Command("""
+                INSERT INTO entity_delivered (entity_type, target_name, entity_id, kind, version, delivered_at)
+                VALUES ($type, $target, $id, $kind, $version, $at)
+                ON CONFLICT (entity_type, target_name, entity_id) DO UPDATE SET
+                    kind = excluded.kind, version = excluded.version, delivered_at = excluded.delivered_at
+                WHERE excluded.version > entity_delivered.version
+                   OR (excluded.version = entity_delivered.version AND (excluded.kind = 'delete' OR entity_delivered.kind IS NOT 'delete'));
+                """, transaction);
+            var removed = Parameters(remove);
+            EntityParameters? raised = deliver is null ? null : Parameters(deliver);
+            deliver?.Parameters.AddWithValue("$at", ToTicks(args.deliveredAt!.Value));
             foreach (var change in args.changes)
             {
                 removed.Set(change, args.targetName);
@@ -110,7 +111,7 @@ internal sealed partial class SqliteJobStore
 
             transaction.Commit();
             return 0;
-        }, cancellationToken, delivered ? Commit.Progress : Commit.Durable));
+        }, cancellationToken, deliveredAt is null ? Commit.Durable : Commit.Progress));
     }
 
     public ValueTask<IReadOnlyList<EntityChange>> GetEntityChangesAsync(string entityType, string targetName, CancellationToken cancellationToken)
@@ -161,6 +162,18 @@ internal sealed partial class SqliteJobStore
         }, cancellationToken, Commit.None);
     }
 
+    public ValueTask<int> PurgeEntityTombstonesAsync(string entityType, DateTimeOffset deliveredBefore, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entityType);
+        return UseAsync((entityType, before: ToTicks(deliveredBefore)), static (store, args) =>
+        {
+            using var command = store.Command("DELETE FROM entity_delivered WHERE entity_type = $type AND kind = 'delete' AND delivered_at < $before;");
+            command.Parameters.AddWithValue("$type", Stored(args.entityType));
+            command.Parameters.AddWithValue("$before", args.before);
+            return command.ExecuteNonQuery();
+        }, cancellationToken);
+    }
+
     public ValueTask ClearEntitySyncAsync(string entityType, string? targetName, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entityType);
@@ -189,16 +202,18 @@ internal sealed partial class SqliteJobStore
         }, cancellationToken));
     }
 
+    /// <summary>Removes the held change of an id unless it comes after the given one (a higher version, or a delete over an upsert).</summary>
     private static SqliteCommand RemoveHeldCommand(SqliteJobStore store, SqliteTransaction transaction) => store.Command("""
         DELETE FROM entity_changes
-        WHERE entity_type = $type AND target_name = $target AND entity_id = $id AND kind = $kind AND version <= $version;
+        WHERE entity_type = $type AND target_name = $target AND entity_id = $id
+          AND (version < $version OR (version = $version AND (kind = $kind OR $kind = 'delete')));
         """, transaction);
 
-    private static EntityParameters Parameters(SqliteCommand command, bool withKind) => new(
+    private static EntityParameters Parameters(SqliteCommand command) => new(
         command.Parameters.Add("$type", SqliteType.Text),
         command.Parameters.Add("$target", SqliteType.Text),
         command.Parameters.Add("$id", SqliteType.Text),
-        withKind ? command.Parameters.Add("$kind", SqliteType.Text) : null,
+        command.Parameters.Add("$kind", SqliteType.Text),
         command.Parameters.Add("$version", SqliteType.Integer));
 
     private string? SerializePayload(EntityChange change) => change.Payload switch
@@ -208,18 +223,15 @@ internal sealed partial class SqliteJobStore
         var payload => JsonSerializer.Serialize(payload, payload.GetType(), _payloadOptions),
     };
 
-    /// <summary>The parameters naming one held change or delivered version: (type, target, id[, kind], version).</summary>
-    private readonly record struct EntityParameters(SqliteParameter Type, SqliteParameter Target, SqliteParameter Id, SqliteParameter? Kind, SqliteParameter Version)
+    /// <summary>The parameters naming one held change or delivered version: (type, target, id, kind, version).</summary>
+    private readonly record struct EntityParameters(SqliteParameter Type, SqliteParameter Target, SqliteParameter Id, SqliteParameter Kind, SqliteParameter Version)
     {
         public void Set(EntityChange change, string target)
         {
             Type.Value = Stored(change.EntityType);
             Target.Value = Stored(target);
             Id.Value = Stored(change.Id);
-            if (Kind is not null)
-            {
-                Kind.Value = change.Kind == EntityChangeKind.Delete ? Delete : Upsert;
-            }
+            Kind.Value = change.Kind == EntityChangeKind.Delete ? Delete : Upsert;
 
             Version.Value = change.Version;
         }

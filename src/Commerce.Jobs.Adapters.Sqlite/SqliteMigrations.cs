@@ -146,6 +146,36 @@ internal static class SqliteMigrations
         DROP TABLE job_controls;
         DROP TABLE entity_sync_configurations;
         """,
+
+        // 4: one held change per (type, target, id), keyed without its kind: of an id held both as an upsert and as a
+        // delete, the higher version stays (the delete on a tie). Delivered versions get their kind ('upsert', 'delete';
+        // NULL for a row delivered before, whose kind is not known) and their time of delivery (for a row delivered
+        // before: the time of this migration, SQLite's clock to the second), so that old delete tombstones can be purged.
+        """
+        CREATE TABLE entity_changes_by_id (
+            entity_type TEXT    NOT NULL COLLATE NOCASE,
+            target_name TEXT    NOT NULL COLLATE NOCASE,
+            entity_id   TEXT    NOT NULL,
+            kind        TEXT    NOT NULL CHECK (kind IN ('upsert', 'delete')),
+            version     INTEGER NOT NULL,
+            payload     TEXT,
+            PRIMARY KEY (entity_type, target_name, entity_id)
+        ) WITHOUT ROWID;
+
+        INSERT INTO entity_changes_by_id (entity_type, target_name, entity_id, kind, version, payload)
+        SELECT c.entity_type, c.target_name, c.entity_id, c.kind, c.version, c.payload FROM entity_changes AS c
+        WHERE NOT EXISTS (
+            SELECT 1 FROM entity_changes AS o
+            WHERE o.entity_type = c.entity_type AND o.target_name = c.target_name AND o.entity_id = c.entity_id AND o.kind <> c.kind
+              AND (o.version > c.version OR (o.version = c.version AND o.kind = 'delete')));
+
+        DROP TABLE entity_changes;
+        ALTER TABLE entity_changes_by_id RENAME TO entity_changes;
+
+        ALTER TABLE entity_delivered ADD COLUMN kind TEXT CHECK (kind IN ('upsert', 'delete'));
+        ALTER TABLE entity_delivered ADD COLUMN delivered_at INTEGER NOT NULL DEFAULT 0;
+        UPDATE entity_delivered SET delivered_at = CAST(strftime('%s', 'now') AS INTEGER) * 10000000 + 621355968000000000;
+        """,
     ];
 
     /// <summary>Gets the statement that records migration <paramref name="version"/> as applied.</summary>
