@@ -4,8 +4,9 @@ using Microsoft.Data.Sqlite;
 namespace Commerce.Jobs.Adapters.Sqlite;
 
 /// <summary>
-/// Held entity changes (one per entity and target, the newest; payloads as JSON) and delivered versions with their kind
-/// and time. Changes of one id are ordered by version, and on equal versions a delete after an upsert.
+/// Held entity changes (one per entity and target, the newest; payloads as JSON), delivered versions, and the tombstones
+/// among them (a delivered delete, with its time, in <c>entity_tombstones</c>). Changes of one id are ordered by
+/// version, and on equal versions a delete after an upsert.
 /// </summary>
 internal sealed partial class SqliteJobStore
 {
@@ -42,7 +43,7 @@ internal sealed partial class SqliteJobStore
                 WHERE excluded.version > entity_changes.version
                    OR (excluded.version = entity_changes.version AND excluded.kind = 'delete' AND entity_changes.kind = 'upsert');
                 """, transaction);
-            var held = Parameters(hold);
+            var held = Parameters(hold, withKind: true);
             var payload = hold.Parameters.Add("$payload", SqliteType.Text);
             foreach (var target in args.targetNames)
             {
@@ -85,19 +86,28 @@ internal sealed partial class SqliteJobStore
             using var transaction = store._connection.BeginTransaction();
             using var remove = RemoveHeldCommand(store, transaction);
 
-            // The delivered change replaces the recorded one unless that comes after it; a row of unknown kind (delivered
-            // before migration 4) comes before a change of the same version.
+            // The delivered version only grows. A delete that is (now) the delivered change is its tombstone, with its time;
+            // an upsert delivered after it (a higher version) ends it. On equal versions the delete stays the delivered one.
             using var deliver = args.deliveredAt is null ? null : store.Command("""
-                INSERT INTO entity_delivered (entity_type, target_name, entity_id, kind, version, delivered_at)
-                VALUES ($type, $target, $id, $kind, $version, $at)
-                ON CONFLICT (entity_type, target_name, entity_id) DO UPDATE SET
-                    kind = excluded.kind, version = excluded.version, delivered_at = excluded.delivered_at
-                WHERE excluded.version > entity_delivered.version
-                   OR (excluded.version = entity_delivered.version AND (excluded.kind = 'delete' OR entity_delivered.kind IS NOT 'delete'));
+                INSERT INTO entity_delivered (entity_type, target_name, entity_id, version) VALUES ($type, $target, $id, $version)
+                ON CONFLICT (entity_type, target_name, entity_id) DO UPDATE SET version = excluded.version
+                WHERE excluded.version > entity_delivered.version;
                 """, transaction);
-            var removed = Parameters(remove);
-            EntityParameters? raised = deliver is null ? null : Parameters(deliver);
-            deliver?.Parameters.AddWithValue("$at", ToTicks(args.deliveredAt!.Value));
+            using var bury = args.deliveredAt is null ? null : store.Command("""
+                INSERT INTO entity_tombstones (entity_type, target_name, entity_id, version, delivered_at)
+                SELECT $type, $target, $id, $version, $at
+                WHERE NOT EXISTS (SELECT 1 FROM entity_delivered WHERE entity_type = $type AND target_name = $target AND entity_id = $id AND version > $version)
+                ON CONFLICT (entity_type, target_name, entity_id) DO UPDATE SET version = excluded.version, delivered_at = excluded.delivered_at
+                WHERE excluded.version >= entity_tombstones.version;
+                """, transaction);
+            using var unbury = args.deliveredAt is null ? null : store.Command("""
+                DELETE FROM entity_tombstones WHERE entity_type = $type AND target_name = $target AND entity_id = $id AND version < $version;
+                """, transaction);
+            var removed = Parameters(remove, withKind: true);
+            EntityParameters? raised = deliver is null ? null : Parameters(deliver, withKind: false);
+            EntityParameters? buried = bury is null ? null : Parameters(bury, withKind: false);
+            EntityParameters? unburied = unbury is null ? null : Parameters(unbury, withKind: false);
+            bury?.Parameters.AddWithValue("$at", ToTicks(args.deliveredAt!.Value));
             foreach (var change in args.changes)
             {
                 removed.Set(change, args.targetName);
@@ -106,6 +116,16 @@ internal sealed partial class SqliteJobStore
                 {
                     raised!.Value.Set(change, args.targetName);
                     deliver.ExecuteNonQuery();
+                    if (change.Kind == EntityChangeKind.Delete)
+                    {
+                        buried!.Value.Set(change, args.targetName);
+                        bury!.ExecuteNonQuery();
+                    }
+                    else
+                    {
+                        unburied!.Value.Set(change, args.targetName);
+                        unbury!.ExecuteNonQuery();
+                    }
                 }
             }
 
@@ -167,10 +187,24 @@ internal sealed partial class SqliteJobStore
         ArgumentNullException.ThrowIfNull(entityType);
         return UseAsync((entityType, before: ToTicks(deliveredBefore)), static (store, args) =>
         {
-            using var command = store.Command("DELETE FROM entity_delivered WHERE entity_type = $type AND kind = 'delete' AND delivered_at < $before;");
-            command.Parameters.AddWithValue("$type", Stored(args.entityType));
-            command.Parameters.AddWithValue("$before", args.before);
-            return command.ExecuteNonQuery();
+            using var transaction = store._connection.BeginTransaction();
+            using var delivered = store.Command("""
+                DELETE FROM entity_delivered WHERE entity_type = $type AND EXISTS (
+                    SELECT 1 FROM entity_tombstones AS t
+                    WHERE t.entity_type = entity_delivered.entity_type AND t.target_name = entity_delivered.target_name
+                      AND t.entity_id = entity_delivered.entity_id AND t.delivered_at < $before);
+                """, transaction);
+            using var tombstones = store.Command("DELETE FROM entity_tombstones WHERE entity_type = $type AND delivered_at < $before;", transaction);
+            foreach (var command in (ReadOnlySpan<SqliteCommand>)[delivered, tombstones])
+            {
+                command.Parameters.AddWithValue("$type", Stored(args.entityType));
+                command.Parameters.AddWithValue("$before", args.before);
+            }
+
+            var removed = delivered.ExecuteNonQuery();
+            tombstones.ExecuteNonQuery();
+            transaction.Commit();
+            return removed;
         }, cancellationToken);
     }
 
@@ -186,7 +220,10 @@ internal sealed partial class SqliteJobStore
             using var delivered = store.Command(args.targetName is null
                 ? "DELETE FROM entity_delivered WHERE entity_type = $type;"
                 : "DELETE FROM entity_delivered WHERE entity_type = $type AND target_name = $target;", transaction);
-            foreach (var command in (ReadOnlySpan<SqliteCommand>)[changes, delivered])
+            using var tombstones = store.Command(args.targetName is null
+                ? "DELETE FROM entity_tombstones WHERE entity_type = $type;"
+                : "DELETE FROM entity_tombstones WHERE entity_type = $type AND target_name = $target;", transaction);
+            foreach (var command in (ReadOnlySpan<SqliteCommand>)[changes, delivered, tombstones])
             {
                 command.Parameters.AddWithValue("$type", Stored(args.entityType));
                 if (args.targetName is not null)
@@ -209,11 +246,11 @@ internal sealed partial class SqliteJobStore
           AND (version < $version OR (version = $version AND (kind = $kind OR $kind = 'delete')));
         """, transaction);
 
-    private static EntityParameters Parameters(SqliteCommand command) => new(
+    private static EntityParameters Parameters(SqliteCommand command, bool withKind) => new(
         command.Parameters.Add("$type", SqliteType.Text),
         command.Parameters.Add("$target", SqliteType.Text),
         command.Parameters.Add("$id", SqliteType.Text),
-        command.Parameters.Add("$kind", SqliteType.Text),
+        withKind ? command.Parameters.Add("$kind", SqliteType.Text) : null,
         command.Parameters.Add("$version", SqliteType.Integer));
 
     private string? SerializePayload(EntityChange change) => change.Payload switch
@@ -223,15 +260,18 @@ internal sealed partial class SqliteJobStore
         var payload => JsonSerializer.Serialize(payload, payload.GetType(), _payloadOptions),
     };
 
-    /// <summary>The parameters naming one held change or delivered version: (type, target, id, kind, version).</summary>
-    private readonly record struct EntityParameters(SqliteParameter Type, SqliteParameter Target, SqliteParameter Id, SqliteParameter Kind, SqliteParameter Version)
+    /// <summary>The parameters naming one held change or delivered version: (type, target, id[, kind], version).</summary>
+    private readonly record struct EntityParameters(SqliteParameter Type, SqliteParameter Target, SqliteParameter Id, SqliteParameter? Kind, SqliteParameter Version)
     {
         public void Set(EntityChange change, string target)
         {
             Type.Value = Stored(change.EntityType);
             Target.Value = Stored(target);
             Id.Value = Stored(change.Id);
-            Kind.Value = change.Kind == EntityChangeKind.Delete ? Delete : Upsert;
+            if (Kind is not null)
+            {
+                Kind.Value = change.Kind == EntityChangeKind.Delete ? Delete : Upsert;
+            }
 
             Version.Value = change.Version;
         }

@@ -148,11 +148,11 @@ internal static class SqliteMigrations
         """,
 
         // 4: one held change per (type, target, id), keyed without its kind: of an id held both as an upsert and as a
-        // delete, the higher version stays (the delete on a tie). Delivered versions get their kind ('upsert', 'delete';
-        // NULL for a row delivered before, whose kind is not known) and their time of delivery (for a row delivered
-        // before: the time of this migration, SQLite's clock to the second), so that old delete tombstones can be purged.
+        // delete, the higher version stays (the delete on a tie). The delivered version of a delete is also kept in
+        // entity_tombstones with the time it was delivered, so that old ones can be purged; a version delivered before
+        // has no row there (its kind is not known) and is never purged. Like every migration, safe to run again.
         """
-        CREATE TABLE entity_changes_by_id (
+        CREATE TABLE IF NOT EXISTS entity_changes_by_id (
             entity_type TEXT    NOT NULL COLLATE NOCASE,
             target_name TEXT    NOT NULL COLLATE NOCASE,
             entity_id   TEXT    NOT NULL,
@@ -162,7 +162,7 @@ internal static class SqliteMigrations
             PRIMARY KEY (entity_type, target_name, entity_id)
         ) WITHOUT ROWID;
 
-        INSERT INTO entity_changes_by_id (entity_type, target_name, entity_id, kind, version, payload)
+        INSERT OR IGNORE INTO entity_changes_by_id (entity_type, target_name, entity_id, kind, version, payload)
         SELECT c.entity_type, c.target_name, c.entity_id, c.kind, c.version, c.payload FROM entity_changes AS c
         WHERE NOT EXISTS (
             SELECT 1 FROM entity_changes AS o
@@ -172,9 +172,14 @@ internal static class SqliteMigrations
         DROP TABLE entity_changes;
         ALTER TABLE entity_changes_by_id RENAME TO entity_changes;
 
-        ALTER TABLE entity_delivered ADD COLUMN kind TEXT CHECK (kind IN ('upsert', 'delete'));
-        ALTER TABLE entity_delivered ADD COLUMN delivered_at INTEGER NOT NULL DEFAULT 0;
-        UPDATE entity_delivered SET delivered_at = CAST(strftime('%s', 'now') AS INTEGER) * 10000000 + 621355968000000000;
+        CREATE TABLE IF NOT EXISTS entity_tombstones (
+            entity_type  TEXT    NOT NULL COLLATE NOCASE,
+            target_name  TEXT    NOT NULL COLLATE NOCASE,
+            entity_id    TEXT    NOT NULL,
+            version      INTEGER NOT NULL,
+            delivered_at INTEGER NOT NULL,
+            PRIMARY KEY (entity_type, target_name, entity_id)
+        ) WITHOUT ROWID;
         """,
     ];
 

@@ -16,7 +16,7 @@ public sealed class SqliteMigrationTests : IDisposable
 
         Assert.Equal(Enumerable.Range(1, SqliteStoreSchema.CurrentVersion), Query<long>("SELECT version FROM schema_version ORDER BY version;").Select(v => (int)v));
         Assert.Superset(
-            new HashSet<string> { "runs", "record_failures", "inbox", "occurrences", "checkpoints", "entity_changes", "entity_delivered", "operator_state", "schema_version" },
+            new HashSet<string> { "runs", "record_failures", "inbox", "occurrences", "checkpoints", "entity_changes", "entity_delivered", "entity_tombstones", "operator_state", "schema_version" },
             Query<string>("SELECT name FROM sqlite_master WHERE type = 'table';").ToHashSet());
         Assert.Equal("wal", Query<string>("PRAGMA journal_mode;").Single());
     }
@@ -182,20 +182,6 @@ public sealed class SqliteMigrationTests : IDisposable
         }
 
         Assert.Equal(Enumerable.Range(1, SqliteStoreSchema.CurrentVersion), Query<long>("SELECT version FROM schema_version ORDER BY version;").Select(v => (int)v));
-    }
-
-    [Fact]
-    public void Migration_4_stamps_delivered_versions_with_its_own_time()
-    {
-        Execute(SqliteMigrations.VersionTable + string.Concat(SqliteMigrations.All.Take(3).Select((m, i) => m + SqliteMigrations.Record(i + 1))));
-        Execute("INSERT INTO entity_delivered (entity_type, target_name, entity_id, version) VALUES ('categories', 'search', 'c-1', 4);");
-
-        _database.Open().Dispose();
-
-        // SQLite's clock to the second, at the migration: within a day of this test's clock on any machine.
-        var stamped = new DateTimeOffset(Query<long>("SELECT delivered_at FROM entity_delivered;").Single(), TimeSpan.Zero);
-        Assert.InRange(stamped, TimeProvider.System.GetUtcNow().AddDays(-1), TimeProvider.System.GetUtcNow().AddDays(1));
-        Assert.Equal([1L], Query<long>("SELECT kind IS NULL FROM entity_delivered;"));
     }
 
     private List<T> Query<T>(string sql)
