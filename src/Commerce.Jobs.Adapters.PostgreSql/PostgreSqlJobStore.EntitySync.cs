@@ -8,9 +8,11 @@ using NpgsqlTypes;
 namespace Commerce.Jobs.Adapters.PostgreSql;
 
 /// <summary>
-/// Held entity changes and delivered versions. Writers of one (entity type, target) serialize on its transaction-level
-/// advisory lock, so a change added on one host and delivered on another are applied one after the other, as in memory.
-/// Payloads are stored as <c>jsonb</c> and come back as <see cref="JsonElement"/>.
+/// Held entity changes (one per entity and target, the newest) and delivered versions with their kind and time; changes
+/// of one id are ordered by version, and on equal versions a delete after an upsert (the row <c>(version, kind)</c>:
+/// <see cref="EntityChangeKind.Delete"/> is stored as 1, <see cref="EntityChangeKind.Upsert"/> as 0). Writers of one
+/// (entity type, target) serialize on its transaction-level advisory lock, so a change added on one host and delivered on
+/// another are applied one after the other, as in memory. Payloads are stored as <c>jsonb</c> and come back as <see cref="JsonElement"/>.
 /// </summary>
 internal sealed partial class PostgreSqlJobStore
 {
@@ -58,15 +60,7 @@ internal sealed partial class PostgreSqlJobStore
                     while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                     {
                         var slot = slots[(reader.GetString(0), reader.GetString(1), reader.GetString(2))];
-                        var version = new HeldVersion(reader.GetInt64(4), null);
-                        if ((EntityChangeKind)reader.GetInt16(3) == EntityChangeKind.Delete)
-                        {
-                            slot.Delete = slot.InitialDelete = version;
-                        }
-                        else
-                        {
-                            slot.Upsert = slot.InitialUpsert = version;
-                        }
+                        slot.Held = new HeldVersion(reader.GetInt64(4), (EntityChangeKind)reader.GetInt16(3), null);
                     }
                 }
 
@@ -78,41 +72,26 @@ internal sealed partial class PostgreSqlJobStore
                     }
                 }
 
+                // A slot whose held change is now one of the list's is written over its row (one row per id, replaced in place).
                 var put = new HeldRows();
-                var delete = new HeldRows();
                 foreach (var ((entity, target, id), slot) in slots)
                 {
-                    Collect(entity, target, id, EntityChangeKind.Upsert, slot.InitialUpsert, slot.Upsert, put, delete);
-                    Collect(entity, target, id, EntityChangeKind.Delete, slot.InitialDelete, slot.Delete, put, delete);
+                    Collect(entity, target, id, slot.Held, put);
                 }
 
-                if (put.Count + delete.Count > 0)
+                if (put.Count > 0)
                 {
                     using var write = new NpgsqlBatch(connection, transaction);
-                    if (delete.Count > 0)
-                    {
-                        var command = new NpgsqlBatchCommand(_sql.DeleteHeld);
-                        command.Parameters.Add(Param(delete.Entities.ToArray()));
-                        command.Parameters.Add(Param(delete.Targets.ToArray()));
-                        command.Parameters.Add(Hashes(delete.Ids));
-                        command.Parameters.Add(Param(delete.Kinds.ToArray()));
-                        write.BatchCommands.Add(command);
-                    }
-
-                    if (put.Count > 0)
-                    {
-                        var command = new NpgsqlBatchCommand(_sql.PutHeld);
-                        command.Parameters.Add(Param(put.Entities.ToArray()));
-                        command.Parameters.Add(Param(put.Targets.ToArray()));
-                        command.Parameters.Add(Param(put.Ids.ToArray()));
-                        command.Parameters.Add(Param(put.Kinds.ToArray()));
-                        command.Parameters.Add(Param(put.Versions.ToArray()));
-                        command.Parameters.Add(Param(put.Types.ToArray()));
-                        command.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = [.. put.Payloads], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
-                        command.Parameters.Add(Hashes(put.Ids));
-                        write.BatchCommands.Add(command);
-                    }
-
+                    var command = new NpgsqlBatchCommand(_sql.PutHeld);
+                    command.Parameters.Add(Param(put.Entities.ToArray()));
+                    command.Parameters.Add(Param(put.Targets.ToArray()));
+                    command.Parameters.Add(Param(put.Ids.ToArray()));
+                    command.Parameters.Add(Param(put.Kinds.ToArray()));
+                    command.Parameters.Add(Param(put.Versions.ToArray()));
+                    command.Parameters.Add(Param(put.Types.ToArray()));
+                    command.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = [.. put.Payloads], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+                    command.Parameters.Add(Hashes(put.Ids));
+                    write.BatchCommands.Add(command);
                     await write.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 }
 
@@ -121,14 +100,14 @@ internal sealed partial class PostgreSqlJobStore
         }
     }
 
-    public ValueTask MarkEntityChangesDeliveredAsync(string targetName, IReadOnlyList<EntityChange> changes, CancellationToken cancellationToken) =>
-        SettleAsync(targetName, changes, delivered: true, cancellationToken);
+    public ValueTask MarkEntityChangesDeliveredAsync(string targetName, IReadOnlyList<EntityChange> changes, DateTimeOffset deliveredAt, CancellationToken cancellationToken) =>
+        SettleAsync(targetName, changes, deliveredAt, cancellationToken);
 
     public ValueTask RemoveEntityChangesAsync(string targetName, IReadOnlyList<EntityChange> changes, CancellationToken cancellationToken) =>
-        SettleAsync(targetName, changes, delivered: false, cancellationToken);
+        SettleAsync(targetName, changes, null, cancellationToken);
 
-    /// <summary>Removes held changes of one target under its locks; when <paramref name="delivered"/>, also raises the delivered versions.</summary>
-    private async ValueTask SettleAsync(string targetName, IReadOnlyList<EntityChange> changes, bool delivered, CancellationToken cancellationToken)
+    /// <summary>Removes held changes of one target under its locks; when <paramref name="deliveredAt"/> is given, also raises the delivered versions.</summary>
+    private async ValueTask SettleAsync(string targetName, IReadOnlyList<EntityChange> changes, DateTimeOffset? deliveredAt, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(targetName);
         ArgumentNullException.ThrowIfNull(changes);
@@ -143,7 +122,7 @@ internal sealed partial class PostgreSqlJobStore
         using var batch = _dataSource.CreateBatch();
         batch.BatchCommands.Add(LockCommand(entities.Select(e => string.Concat(e, KeySeparator.ToString(), target))));
         batch.BatchCommands.Add(RemoveHeldCommand(target, entities, ids, kinds, versions));
-        if (delivered)
+        if (deliveredAt is { } at)
         {
             var raise = new NpgsqlBatchCommand(_sql.RaiseDelivered);
             raise.Parameters.Add(Param(target));
@@ -151,6 +130,8 @@ internal sealed partial class PostgreSqlJobStore
             raise.Parameters.Add(Param(ids));
             raise.Parameters.Add(Param(versions));
             raise.Parameters.Add(Hashes(ids));
+            raise.Parameters.Add(Param(kinds));
+            raise.Parameters.Add(Param(at.ToUniversalTime()));
             batch.BatchCommands.Add(raise);
         }
 
@@ -206,6 +187,15 @@ internal sealed partial class PostgreSqlJobStore
         return delivered;
     }
 
+    public async ValueTask<int> PurgeEntityTombstonesAsync(string entityType, DateTimeOffset deliveredBefore, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entityType);
+        using var command = await CreateCommandAsync(_sql.PurgeTombstones, cancellationToken).ConfigureAwait(false);
+        command.Parameters.Add(Param(Key(entityType)));
+        command.Parameters.Add(Param(deliveredBefore.ToUniversalTime()));
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     public async ValueTask ClearEntitySyncAsync(string entityType, string? targetName, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entityType);
@@ -259,20 +249,16 @@ internal sealed partial class PostgreSqlJobStore
         return command;
     }
 
-    private static void Collect(string entity, string target, string id, EntityChangeKind kind, HeldVersion? initial, HeldVersion? final, HeldRows put, HeldRows delete)
+    private static void Collect(string entity, string target, string id, HeldVersion? held, HeldRows put)
     {
-        if (final is { Change: { } change })
+        if (held is { Change: { } change })
         {
-            put.Add(entity, target, id, kind, change.Version, StoredText.Escape(change.EntityType), change.Payload switch
+            put.Add(entity, target, id, change.Kind, change.Version, StoredText.Escape(change.EntityType), change.Payload switch
             {
                 null => null,
                 JsonElement element => EscapeJson(element.GetRawText()),   // as given: re-serializing refuses a lone surrogate escape
                 var payload => EscapeJson(JsonSerializer.Serialize(payload, payload.GetType(), JsonSerializerOptions.Web)),
             });
-        }
-        else if (final is null && initial is not null)
-        {
-            delete.Add(entity, target, id, kind, 0, string.Empty, null);
         }
     }
 
@@ -359,37 +345,21 @@ internal sealed partial class PostgreSqlJobStore
     }
 
     /// <summary>A held version: read from the store (<see cref="Change"/> null) or taken from the list being added.</summary>
-    private sealed record HeldVersion(long Version, EntityChange? Change);
+    private sealed record HeldVersion(long Version, EntityChangeKind Kind, EntityChange? Change);
 
-    /// <summary>One (type, target, id): its held upsert and delete, as read and as the changes leave them.</summary>
+    /// <summary>One (type, target, id): its held change, as read and then as the changes leave it.</summary>
     private sealed class HeldSlot
     {
-        public HeldVersion? InitialUpsert { get; set; }
+        public HeldVersion? Held { get; set; }
 
-        public HeldVersion? InitialDelete { get; set; }
-
-        public HeldVersion? Upsert { get; set; }
-
-        public HeldVersion? Delete { get; set; }
-
-        /// <summary>The in-memory store's rule: the highest version per kind wins; a delete drops an older held upsert.</summary>
+        /// <summary>The in-memory store's rule: a change replaces the held one if it has a higher version, or the same version and is a delete replacing an upsert.</summary>
         public void Apply(EntityChange change)
         {
-            if (change.Kind == EntityChangeKind.Delete)
+            if (Held is not { } held
+                || change.Version > held.Version
+                || (change.Version == held.Version && change.Kind == EntityChangeKind.Delete && held.Kind == EntityChangeKind.Upsert))
             {
-                if (Delete is null || Delete.Version < change.Version)
-                {
-                    Delete = new HeldVersion(change.Version, change);
-                }
-
-                if (Upsert is { } upsert && upsert.Version < change.Version)
-                {
-                    Upsert = null;
-                }
-            }
-            else if (Upsert is null || Upsert.Version < change.Version)
-            {
-                Upsert = new HeldVersion(change.Version, change);
+                Held = new HeldVersion(change.Version, change.Kind, change);
             }
         }
     }

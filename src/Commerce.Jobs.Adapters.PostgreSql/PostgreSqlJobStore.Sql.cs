@@ -142,30 +142,30 @@ internal sealed partial class PostgreSqlJobStore
         public readonly string PutHeld = $"""
             INSERT INTO {s}.entity_changes AS e (entity_key, target_key, entity_id, kind, version, entity_type, payload, entity_id_hash)
             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::smallint[], $5::bigint[], $6::text[], $7::jsonb[], $8::bytea[])
-            ON CONFLICT (entity_key, target_key, entity_id_hash, kind) DO UPDATE
-            SET version = excluded.version, entity_type = excluded.entity_type, payload = excluded.payload
+            ON CONFLICT (entity_key, target_key, entity_id_hash) DO UPDATE
+            SET kind = excluded.kind, version = excluded.version, entity_type = excluded.entity_type, payload = excluded.payload
             """;
 
-        public readonly string DeleteHeld = $"""
-            DELETE FROM {s}.entity_changes AS e
-            USING unnest($1::text[], $2::text[], $3::bytea[], $4::smallint[]) AS u(entity_key, target_key, entity_id_hash, kind)
-            WHERE e.entity_key = u.entity_key AND e.target_key = u.target_key AND e.entity_id_hash = u.entity_id_hash AND e.kind = u.kind
-            """;
-
-        // Removes held changes of one target whose version is at most the given one.
+        // Removes the held change of an id of one target unless it comes after the given one: (version, kind) order.
         public readonly string RemoveHeldUpTo = $"""
             DELETE FROM {s}.entity_changes AS e
             USING unnest($2::text[], $3::bytea[], $4::smallint[], $5::bigint[]) AS u(entity_key, entity_id_hash, kind, version)
-            WHERE e.target_key = $1 AND e.entity_key = u.entity_key AND e.entity_id_hash = u.entity_id_hash AND e.kind = u.kind AND e.version <= u.version
+            WHERE e.target_key = $1 AND e.entity_key = u.entity_key AND e.entity_id_hash = u.entity_id_hash AND (e.version, e.kind) <= (u.version, u.kind)
             """;
 
+        // Records the last delivered change of each id (its version, kind and time) unless the recorded one comes after it;
+        // a row of unknown kind (delivered before migration 5) comes before a change of the same version.
         public readonly string RaiseDelivered = $"""
-            INSERT INTO {s}.entity_delivered AS d (entity_key, target_key, entity_id, entity_id_hash, version)
-            SELECT entity_key, $1, entity_id, entity_id_hash, max(version)
-            FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bytea[]) AS u(entity_key, entity_id, version, entity_id_hash)
-            GROUP BY entity_key, entity_id_hash, entity_id
-            ON CONFLICT (entity_key, target_key, entity_id_hash) DO UPDATE SET version = greatest(d.version, excluded.version)
+            INSERT INTO {s}.entity_delivered AS d (entity_key, target_key, entity_id, entity_id_hash, version, kind, delivered_at)
+            SELECT DISTINCT ON (entity_key, entity_id_hash) entity_key, $1, entity_id, entity_id_hash, version, kind, $7
+            FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bytea[], $6::smallint[]) AS u(entity_key, entity_id, version, entity_id_hash, kind)
+            ORDER BY entity_key, entity_id_hash, version DESC, kind DESC
+            ON CONFLICT (entity_key, target_key, entity_id_hash) DO UPDATE
+            SET version = excluded.version, kind = excluded.kind, delivered_at = excluded.delivered_at
+            WHERE (excluded.version, excluded.kind) >= (d.version, coalesce(d.kind, -1))
             """;
+
+        public readonly string PurgeTombstones = $"DELETE FROM {s}.entity_delivered WHERE entity_key = $1 AND kind = {(int)EntityChangeKind.Delete} AND delivered_at < $2";
 
         public readonly string GetHeld = $"SELECT entity_type, entity_id, kind, version, payload::text FROM {s}.entity_changes WHERE entity_key = $1 AND target_key = $2";
 

@@ -158,6 +158,22 @@ public static class PostgreSqlStoreMigrations
         DROP TABLE {s}.job_controls;
         DROP TABLE {s}.entity_sync_configurations;
         """,
+        // One held change per (type, target, id), keyed without its kind: of an id held both as an upsert (kind 0) and as
+        // a delete (kind 1), the higher version stays (the delete on a tie). Delivered versions get their kind (NULL for a
+        // row delivered before, whose kind is not known) and their time of delivery (for a row delivered before: the time
+        // of this migration's transaction), so that old delete tombstones can be purged.
+        """
+        DELETE FROM {s}.entity_changes AS c
+        USING {s}.entity_changes AS o
+        WHERE o.entity_key = c.entity_key AND o.target_key = c.target_key AND o.entity_id_hash = c.entity_id_hash
+          AND o.kind <> c.kind AND (o.version, o.kind) > (c.version, c.kind);
+        ALTER TABLE {s}.entity_changes DROP CONSTRAINT entity_changes_pkey;
+        ALTER TABLE {s}.entity_changes ADD PRIMARY KEY (entity_key, target_key, entity_id_hash);
+
+        ALTER TABLE {s}.entity_delivered ADD COLUMN kind smallint;
+        ALTER TABLE {s}.entity_delivered ADD COLUMN delivered_at timestamptz NOT NULL DEFAULT now();
+        ALTER TABLE {s}.entity_delivered ALTER COLUMN delivered_at DROP DEFAULT;
+        """,
     ];
 
     /// <summary>Gets the schema version this package's store needs: the last migration's number.</summary>

@@ -3,7 +3,11 @@ using Microsoft.Data.Sqlite;
 
 namespace Commerce.Jobs.Adapters.Sqlite;
 
-/// <summary>Held entity changes (at most one upsert and one delete per entity and target; payloads as JSON) and delivered versions.</summary>
+/// <summary>
+/// Held entity changes (one per entity and target, the newest; payloads as JSON), delivered versions, and the tombstones
+/// among them (a delivered delete, with its time, in <c>entity_tombstones</c>). Changes of one id are ordered by
+/// version, and on equal versions a delete after an upsert.
+/// </summary>
 internal sealed partial class SqliteJobStore
 {
     private const string Upsert = "upsert";
@@ -29,22 +33,18 @@ internal sealed partial class SqliteJobStore
 
             using var transaction = store._connection.BeginTransaction();
 
-            // Keep the newest change per (type, target, id, kind); a delete also drops an older held upsert.
+            // Keep the newest change per (type, target, id): a higher version, or a delete over an upsert of the same version.
             using var hold = store.Command("""
                 INSERT INTO entity_changes (entity_type, target_name, entity_id, kind, version, payload)
                 VALUES ($type, $target, $id, $kind, $version, $payload)
-                ON CONFLICT (entity_type, target_name, entity_id, kind) DO UPDATE SET
+                ON CONFLICT (entity_type, target_name, entity_id) DO UPDATE SET
                     entity_type = excluded.entity_type, target_name = excluded.target_name,
-                    version = excluded.version, payload = excluded.payload
-                WHERE excluded.version > entity_changes.version;
-                """, transaction);
-            using var dropOlderUpsert = store.Command("""
-                DELETE FROM entity_changes
-                WHERE entity_type = $type AND target_name = $target AND entity_id = $id AND kind = 'upsert' AND version < $version;
+                    kind = excluded.kind, version = excluded.version, payload = excluded.payload
+                WHERE excluded.version > entity_changes.version
+                   OR (excluded.version = entity_changes.version AND excluded.kind = 'delete' AND entity_changes.kind = 'upsert');
                 """, transaction);
             var held = Parameters(hold, withKind: true);
             var payload = hold.Parameters.Add("$payload", SqliteType.Text);
-            var dropped = Parameters(dropOlderUpsert, withKind: false);
             foreach (var target in args.targetNames)
             {
                 ArgumentNullException.ThrowIfNull(target, nameof(targetNames));
@@ -54,11 +54,6 @@ internal sealed partial class SqliteJobStore
                     held.Set(change, target);
                     payload.Value = DbValue(payloads[i]);
                     hold.ExecuteNonQuery();
-                    if (change.Kind == EntityChangeKind.Delete)
-                    {
-                        dropped.Set(change, target);
-                        dropOlderUpsert.ExecuteNonQuery();
-                    }
                 }
             }
 
@@ -67,17 +62,17 @@ internal sealed partial class SqliteJobStore
         }, cancellationToken));
     }
 
-    public ValueTask MarkEntityChangesDeliveredAsync(string targetName, IReadOnlyList<EntityChange> changes, CancellationToken cancellationToken) =>
-        SettleAsync(targetName, changes, delivered: true, cancellationToken);
+    public ValueTask MarkEntityChangesDeliveredAsync(string targetName, IReadOnlyList<EntityChange> changes, DateTimeOffset deliveredAt, CancellationToken cancellationToken) =>
+        SettleAsync(targetName, changes, deliveredAt, cancellationToken);
 
     public ValueTask RemoveEntityChangesAsync(string targetName, IReadOnlyList<EntityChange> changes, CancellationToken cancellationToken) =>
-        SettleAsync(targetName, changes, delivered: false, cancellationToken);
+        SettleAsync(targetName, changes, null, cancellationToken);
 
     /// <summary>
-    /// Removes held changes of one target in one transaction; when <paramref name="delivered"/>, also raises the delivered
-    /// versions (progress: redone at worst after a power cut), otherwise a durable write.
+    /// Removes held changes of one target in one transaction; when <paramref name="deliveredAt"/> is given, also raises the
+    /// delivered versions (progress: redone at worst after a power cut), otherwise a durable write.
     /// </summary>
-    private ValueTask SettleAsync(string targetName, IReadOnlyList<EntityChange> changes, bool delivered, CancellationToken cancellationToken)
+    private ValueTask SettleAsync(string targetName, IReadOnlyList<EntityChange> changes, DateTimeOffset? deliveredAt, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(targetName);
         ArgumentNullException.ThrowIfNull(changes);
@@ -86,17 +81,33 @@ internal sealed partial class SqliteJobStore
             return ValueTask.CompletedTask;
         }
 
-        return Unit(UseAsync((targetName, changes, delivered), static (store, args) =>
+        return Unit(UseAsync((targetName, changes, deliveredAt), static (store, args) =>
         {
             using var transaction = store._connection.BeginTransaction();
             using var remove = RemoveHeldCommand(store, transaction);
-            using var deliver = args.delivered ? store.Command("""
+
+            // The delivered version only grows. A delete that is (now) the delivered change is its tombstone, with its time;
+            // an upsert delivered after it (a higher version) ends it. On equal versions the delete stays the delivered one.
+            using var deliver = args.deliveredAt is null ? null : store.Command("""
                 INSERT INTO entity_delivered (entity_type, target_name, entity_id, version) VALUES ($type, $target, $id, $version)
                 ON CONFLICT (entity_type, target_name, entity_id) DO UPDATE SET version = excluded.version
                 WHERE excluded.version > entity_delivered.version;
-                """, transaction) : null;
+                """, transaction);
+            using var bury = args.deliveredAt is null ? null : store.Command("""
+                INSERT INTO entity_tombstones (entity_type, target_name, entity_id, version, delivered_at)
+                SELECT $type, $target, $id, $version, $at
+                WHERE NOT EXISTS (SELECT 1 FROM entity_delivered WHERE entity_type = $type AND target_name = $target AND entity_id = $id AND version > $version)
+                ON CONFLICT (entity_type, target_name, entity_id) DO UPDATE SET version = excluded.version, delivered_at = excluded.delivered_at
+                WHERE excluded.version >= entity_tombstones.version;
+                """, transaction);
+            using var unbury = args.deliveredAt is null ? null : store.Command("""
+                DELETE FROM entity_tombstones WHERE entity_type = $type AND target_name = $target AND entity_id = $id AND version < $version;
+                """, transaction);
             var removed = Parameters(remove, withKind: true);
             EntityParameters? raised = deliver is null ? null : Parameters(deliver, withKind: false);
+            EntityParameters? buried = bury is null ? null : Parameters(bury, withKind: false);
+            EntityParameters? unburied = unbury is null ? null : Parameters(unbury, withKind: false);
+            bury?.Parameters.AddWithValue("$at", ToTicks(args.deliveredAt!.Value));
             foreach (var change in args.changes)
             {
                 removed.Set(change, args.targetName);
@@ -105,12 +116,22 @@ internal sealed partial class SqliteJobStore
                 {
                     raised!.Value.Set(change, args.targetName);
                     deliver.ExecuteNonQuery();
+                    if (change.Kind == EntityChangeKind.Delete)
+                    {
+                        buried!.Value.Set(change, args.targetName);
+                        bury!.ExecuteNonQuery();
+                    }
+                    else
+                    {
+                        unburied!.Value.Set(change, args.targetName);
+                        unbury!.ExecuteNonQuery();
+                    }
                 }
             }
 
             transaction.Commit();
             return 0;
-        }, cancellationToken, delivered ? Commit.Progress : Commit.Durable));
+        }, cancellationToken, deliveredAt is null ? Commit.Durable : Commit.Progress));
     }
 
     public ValueTask<IReadOnlyList<EntityChange>> GetEntityChangesAsync(string entityType, string targetName, CancellationToken cancellationToken)
@@ -161,6 +182,32 @@ internal sealed partial class SqliteJobStore
         }, cancellationToken, Commit.None);
     }
 
+    public ValueTask<int> PurgeEntityTombstonesAsync(string entityType, DateTimeOffset deliveredBefore, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entityType);
+        return UseAsync((entityType, before: ToTicks(deliveredBefore)), static (store, args) =>
+        {
+            using var transaction = store._connection.BeginTransaction();
+            using var delivered = store.Command("""
+                DELETE FROM entity_delivered WHERE entity_type = $type AND EXISTS (
+                    SELECT 1 FROM entity_tombstones AS t
+                    WHERE t.entity_type = entity_delivered.entity_type AND t.target_name = entity_delivered.target_name
+                      AND t.entity_id = entity_delivered.entity_id AND t.delivered_at < $before);
+                """, transaction);
+            using var tombstones = store.Command("DELETE FROM entity_tombstones WHERE entity_type = $type AND delivered_at < $before;", transaction);
+            foreach (var command in (ReadOnlySpan<SqliteCommand>)[delivered, tombstones])
+            {
+                command.Parameters.AddWithValue("$type", Stored(args.entityType));
+                command.Parameters.AddWithValue("$before", args.before);
+            }
+
+            var removed = delivered.ExecuteNonQuery();
+            tombstones.ExecuteNonQuery();
+            transaction.Commit();
+            return removed;
+        }, cancellationToken);
+    }
+
     public ValueTask ClearEntitySyncAsync(string entityType, string? targetName, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entityType);
@@ -173,7 +220,10 @@ internal sealed partial class SqliteJobStore
             using var delivered = store.Command(args.targetName is null
                 ? "DELETE FROM entity_delivered WHERE entity_type = $type;"
                 : "DELETE FROM entity_delivered WHERE entity_type = $type AND target_name = $target;", transaction);
-            foreach (var command in (ReadOnlySpan<SqliteCommand>)[changes, delivered])
+            using var tombstones = store.Command(args.targetName is null
+                ? "DELETE FROM entity_tombstones WHERE entity_type = $type;"
+                : "DELETE FROM entity_tombstones WHERE entity_type = $type AND target_name = $target;", transaction);
+            foreach (var command in (ReadOnlySpan<SqliteCommand>)[changes, delivered, tombstones])
             {
                 command.Parameters.AddWithValue("$type", Stored(args.entityType));
                 if (args.targetName is not null)
@@ -189,9 +239,11 @@ internal sealed partial class SqliteJobStore
         }, cancellationToken));
     }
 
+    /// <summary>Removes the held change of an id unless it comes after the given one (a higher version, or a delete over an upsert).</summary>
     private static SqliteCommand RemoveHeldCommand(SqliteJobStore store, SqliteTransaction transaction) => store.Command("""
         DELETE FROM entity_changes
-        WHERE entity_type = $type AND target_name = $target AND entity_id = $id AND kind = $kind AND version <= $version;
+        WHERE entity_type = $type AND target_name = $target AND entity_id = $id
+          AND (version < $version OR (version = $version AND (kind = $kind OR $kind = 'delete')));
         """, transaction);
 
     private static EntityParameters Parameters(SqliteCommand command, bool withKind) => new(

@@ -146,6 +146,41 @@ internal static class SqliteMigrations
         DROP TABLE job_controls;
         DROP TABLE entity_sync_configurations;
         """,
+
+        // 4: one held change per (type, target, id), keyed without its kind: of an id held both as an upsert and as a
+        // delete, the higher version stays (the delete on a tie). The delivered version of a delete is also kept in
+        // entity_tombstones with the time it was delivered, so that old ones can be purged; a version delivered before
+        // has no row there (its kind is not known) and is never purged. Like every migration, safe to run again.
+        """
+        CREATE TABLE IF NOT EXISTS entity_changes_by_id (
+            entity_type TEXT    NOT NULL COLLATE NOCASE,
+            target_name TEXT    NOT NULL COLLATE NOCASE,
+            entity_id   TEXT    NOT NULL,
+            kind        TEXT    NOT NULL CHECK (kind IN ('upsert', 'delete')),
+            version     INTEGER NOT NULL,
+            payload     TEXT,
+            PRIMARY KEY (entity_type, target_name, entity_id)
+        ) WITHOUT ROWID;
+
+        INSERT OR IGNORE INTO entity_changes_by_id (entity_type, target_name, entity_id, kind, version, payload)
+        SELECT c.entity_type, c.target_name, c.entity_id, c.kind, c.version, c.payload FROM entity_changes AS c
+        WHERE NOT EXISTS (
+            SELECT 1 FROM entity_changes AS o
+            WHERE o.entity_type = c.entity_type AND o.target_name = c.target_name AND o.entity_id = c.entity_id AND o.kind <> c.kind
+              AND (o.version > c.version OR (o.version = c.version AND o.kind = 'delete')));
+
+        DROP TABLE entity_changes;
+        ALTER TABLE entity_changes_by_id RENAME TO entity_changes;
+
+        CREATE TABLE IF NOT EXISTS entity_tombstones (
+            entity_type  TEXT    NOT NULL COLLATE NOCASE,
+            target_name  TEXT    NOT NULL COLLATE NOCASE,
+            entity_id    TEXT    NOT NULL,
+            version      INTEGER NOT NULL,
+            delivered_at INTEGER NOT NULL,
+            PRIMARY KEY (entity_type, target_name, entity_id)
+        ) WITHOUT ROWID;
+        """,
     ];
 
     /// <summary>Gets the statement that records migration <paramref name="version"/> as applied.</summary>

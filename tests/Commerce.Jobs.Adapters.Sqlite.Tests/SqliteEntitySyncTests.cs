@@ -36,7 +36,7 @@ public sealed class SqliteEntitySyncTests : IDisposable
     public async Task Held_changes_and_delivered_versions_survive_a_reopen()
     {
         await _store.AddEntityChangesAsync(["search"], [Upsert("c1", 3, "Boots")], default);
-        await _store.MarkEntityChangesDeliveredAsync("search", [EntityChange.Delete("categories", "c2", 5)], default);
+        await _store.MarkEntityChangesDeliveredAsync("search", [EntityChange.Delete("categories", "c2", 5)], DateTimeOffset.UnixEpoch, default);
         await _store.DisposeAsync();
 
         using var reopened = _database.Open();

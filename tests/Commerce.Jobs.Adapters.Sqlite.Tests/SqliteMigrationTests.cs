@@ -16,7 +16,7 @@ public sealed class SqliteMigrationTests : IDisposable
 
         Assert.Equal(Enumerable.Range(1, SqliteStoreSchema.CurrentVersion), Query<long>("SELECT version FROM schema_version ORDER BY version;").Select(v => (int)v));
         Assert.Superset(
-            new HashSet<string> { "runs", "record_failures", "inbox", "occurrences", "checkpoints", "entity_changes", "entity_delivered", "operator_state", "schema_version" },
+            new HashSet<string> { "runs", "record_failures", "inbox", "occurrences", "checkpoints", "entity_changes", "entity_delivered", "entity_tombstones", "operator_state", "schema_version" },
             Query<string>("SELECT name FROM sqlite_master WHERE type = 'table';").ToHashSet());
         Assert.Equal("wal", Query<string>("PRAGMA journal_mode;").Single());
     }
@@ -144,6 +144,44 @@ public sealed class SqliteMigrationTests : IDisposable
         Assert.DoesNotContain(Query<string>("SELECT name FROM sqlite_master WHERE type = 'table';"), t => t is "job_controls" or "entity_sync_configurations");
 
         static (string, string?, DateTimeOffset)[] Fields(OperatorStateEntry entry) => [.. entry.Fields.Select(f => (f.Name, f.Value, f.ChangedAt)).OrderBy(f => f.Name, StringComparer.Ordinal)];
+    }
+
+    [Fact]
+    public async Task A_database_at_version_3_keeps_one_held_change_per_id_and_keeps_delivered_versions_of_unknown_kind()
+    {
+        // Version 3 held changes per (type, target, id, kind): pairs of an upsert and a delete of one id, types and targets in any case.
+        Execute(SqliteMigrations.VersionTable + string.Concat(SqliteMigrations.All.Take(3).Select((m, i) => m + SqliteMigrations.Record(i + 1))));
+        Execute("""
+            INSERT INTO entity_changes (entity_type, target_name, entity_id, kind, version, payload) VALUES
+                ('categories', 'search', 'newer-upsert', 'upsert', 5, '"u5"'), ('categories', 'search', 'newer-upsert', 'delete', 3, NULL),
+                ('categories', 'search', 'newer-delete', 'upsert', 3, '"u3"'), ('categories', 'search', 'newer-delete', 'delete', 5, NULL),
+                ('categories', 'search', 'tie', 'upsert', 4, '"u4"'), ('categories', 'search', 'tie', 'delete', 4, NULL),
+                ('Categories', 'SEARCH', 'cased', 'upsert', 7, '"u7"'), ('categories', 'search', 'cased', 'delete', 6, NULL),
+                ('categories', 'search', 'alone', 'upsert', 2, '"u2"'),
+                ('categories', 'erp', 'newer-upsert', 'delete', 1, NULL);
+            INSERT INTO entity_delivered (entity_type, target_name, entity_id, version) VALUES ('categories', 'search', 'gone', 4);
+            """);
+
+        using (var store = _database.Open())
+        {
+            var held = (await store.GetEntityChangesAsync("categories", "search", default)).Select(c => (c.Id, c.Kind, c.Version)).Order().ToList();
+            Assert.Equal(
+                [("alone", EntityChangeKind.Upsert, 2L), ("cased", EntityChangeKind.Upsert, 7L), ("newer-delete", EntityChangeKind.Delete, 5L), ("newer-upsert", EntityChangeKind.Upsert, 5L), ("tie", EntityChangeKind.Delete, 4L)],
+                held);
+            Assert.Equal([("newer-upsert", EntityChangeKind.Delete, 1L)], (await store.GetEntityChangesAsync("categories", "erp", default)).Select(c => (c.Id, c.Kind, c.Version)));
+
+            // Keyed by id now: a delete replaces the held upsert instead of joining it.
+            await store.AddEntityChangesAsync(["search"], [EntityChange.Delete("categories", "alone", 9)], default);
+            Assert.Equal((EntityChangeKind.Delete, 9L), (await store.GetEntityChangesAsync("categories", "search", default)).Where(c => c.Id == "alone").Select(c => (c.Kind, c.Version)).Single());
+
+            // The delivered version of unknown kind is kept by any purge; one delivered as a delete afterwards is purged by its time.
+            Assert.Equal(4, (await store.GetDeliveredEntityVersionsAsync("categories", "search", default))["gone"]);
+            Assert.Equal(0, await store.PurgeEntityTombstonesAsync("categories", DateTimeOffset.MaxValue, default));
+            await store.MarkEntityChangesDeliveredAsync("search", [EntityChange.Delete("categories", "gone", 4)], DateTimeOffset.UnixEpoch, default);
+            Assert.Equal(1, await store.PurgeEntityTombstonesAsync("categories", DateTimeOffset.UnixEpoch.AddTicks(1), default));
+        }
+
+        Assert.Equal(Enumerable.Range(1, SqliteStoreSchema.CurrentVersion), Query<long>("SELECT version FROM schema_version ORDER BY version;").Select(v => (int)v));
     }
 
     private List<T> Query<T>(string sql)

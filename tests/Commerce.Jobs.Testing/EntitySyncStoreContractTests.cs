@@ -9,16 +9,17 @@ namespace Commerce.Jobs.Testing;
 
 /// <summary>
 /// The entity-sync store contract, one suite every <see cref="IEntitySyncStore"/> passes unchanged (in-memory, SQLite,
-/// PostgreSQL): per (type, target, id, kind) only the newest change is held, a delete drops older held upserts of its id,
-/// delivered and removed changes are forgotten up to their version, delivered versions only grow, clearing forgets a
-/// type, and any type, target, id and payload is kept as written.
+/// PostgreSQL): per (type, target, id) one change is held, the newest — by version, and on equal versions a delete
+/// after an upsert —; delivered and removed changes are forgotten up to themselves in that order, delivered versions only
+/// grow, tombstones (delivered deletes) are purged by time, clearing forgets a type, and any type, target, id and payload
+/// is kept as written.
 /// </summary>
 public abstract class EntitySyncStoreContractTests
 {
     private const string Categories = "categories";
 
     private static readonly Gen<StoreOp> Op =
-        from kind in Gen.Frequency((5, Gen.Constant(0)), (2, Gen.Constant(1)), (2, Gen.Constant(2)))
+        from kind in Gen.Frequency((5, Gen.Constant(0)), (2, Gen.Constant(1)), (2, Gen.Constant(2)), (1, Gen.Constant(3)))
         from target in Gen.Elements("search", "erp")
         from id in Gen.Choose(0, 4)
         from delete in Gen.Frequency((3, Gen.Constant(false)), (1, Gen.Constant(true)))
@@ -31,7 +32,7 @@ public abstract class EntitySyncStoreContractTests
     protected abstract Task<IEntitySyncStore> CreateStoreAsync();
 
     [Fact]
-    public async Task Entity_changes_add_keeps_the_newest_change_per_id_and_kind()
+    public async Task Entity_changes_add_keeps_the_newest_change_per_id()
     {
         var store = await CreateStoreAsync();
 
@@ -45,15 +46,92 @@ public abstract class EntitySyncStoreContractTests
     }
 
     [Fact]
-    public async Task A_delete_drops_the_older_held_upsert_but_not_a_newer_one()
+    public async Task One_change_is_held_per_id_the_higher_version_whatever_its_kind()
     {
         var store = await CreateStoreAsync();
 
-        await store.AddEntityChangesAsync(["search"], [Upsert("c-1", 1), Upsert("c-2", 9)], None);
-        await store.AddEntityChangesAsync(["search"], [Delete("c-1", 2), Delete("c-2", 8)], None);
+        await store.AddEntityChangesAsync(["search"], [Upsert("c-1", 1), Upsert("c-2", 9), Delete("c-3", 4)], None);
+        await store.AddEntityChangesAsync(["search"], [Delete("c-1", 2), Delete("c-2", 8), Upsert("c-3", 5)], None);
 
         var held = await store.GetEntityChangesAsync(Categories, "search", None);
-        Assert.Equal([("c-1", EntityChangeKind.Delete, 2L), ("c-2", EntityChangeKind.Upsert, 9L), ("c-2", EntityChangeKind.Delete, 8L)], held.Select(c => (c.Id, c.Kind, c.Version)).Order());
+        Assert.Equal([("c-1", EntityChangeKind.Delete, 2L), ("c-2", EntityChangeKind.Upsert, 9L), ("c-3", EntityChangeKind.Upsert, 5L)], held.Select(c => (c.Id, c.Kind, c.Version)).Order());
+        Assert.Equal("c-3@5", PayloadText(held.Single(c => c.Id == "c-3").Payload));
+    }
+
+    [Fact]
+    public async Task On_equal_versions_a_delete_replaces_an_upsert_and_an_upsert_replaces_nothing()
+    {
+        var store = await CreateStoreAsync();
+
+        // In one call and in two: the order of arrival does not matter.
+        await store.AddEntityChangesAsync(["search"], [Upsert("c-1", 5), Delete("c-1", 5), Delete("c-2", 5), Upsert("c-2", 5)], None);
+        await store.AddEntityChangesAsync(["search"], [Upsert("c-3", 5)], None);
+        await store.AddEntityChangesAsync(["search"], [Delete("c-3", 5)], None);
+        await store.AddEntityChangesAsync(["search"], [Delete("c-4", 5)], None);
+        await store.AddEntityChangesAsync(["search"], [Upsert("c-4", 5)], None);
+
+        var held = await store.GetEntityChangesAsync(Categories, "search", None);
+        Assert.Equal(["c-1", "c-2", "c-3", "c-4"], held.Select(c => c.Id).Order());
+        Assert.All(held, c => Assert.Equal((EntityChangeKind.Delete, 5L), (c.Kind, c.Version)));
+    }
+
+    [Fact]
+    public async Task An_older_or_equal_change_is_ignored_and_the_held_payload_stays()
+    {
+        var store = await CreateStoreAsync();
+        await store.AddEntityChangesAsync(["search"], [Upsert("c-1", 5)], None);
+
+        await store.AddEntityChangesAsync(["search"], [Delete("c-1", 3), Upsert("c-1", 4), EntityChange.Upsert(Categories, "c-1", "again", 5)], None);
+
+        var held = Assert.Single(await store.GetEntityChangesAsync(Categories, "search", None));
+        Assert.Equal((EntityChangeKind.Upsert, 5L, "c-1@5"), (held.Kind, held.Version, PayloadText(held.Payload)));
+    }
+
+    [Fact]
+    public async Task Delivered_or_removed_changes_settle_the_held_one_unless_it_comes_after_them()
+    {
+        var store = await CreateStoreAsync();
+        await store.AddEntityChangesAsync(["search"], [Delete("c-1", 5), Upsert("c-2", 5), Upsert("c-3", 7), Delete("c-4", 5)], None);
+
+        // An upsert of the same version comes before a held delete; a lower version comes before anything.
+        await store.MarkEntityChangesDeliveredAsync("search", [Upsert("c-1", 5), Delete("c-3", 6)], T0, None);
+        await store.RemoveEntityChangesAsync("search", [Upsert("c-1", 5)], None);
+        Assert.Equal(["c-1", "c-2", "c-3", "c-4"], (await store.GetEntityChangesAsync(Categories, "search", None)).Select(c => c.Id).Order());
+
+        // A delete of the same version comes after a held upsert; the same change settles itself.
+        await store.RemoveEntityChangesAsync("search", [Delete("c-2", 5), Delete("c-1", 5)], None);
+        await store.MarkEntityChangesDeliveredAsync("search", [Delete("c-4", 6)], T0, None);
+        Assert.Equal(["c-3"], (await store.GetEntityChangesAsync(Categories, "search", None)).Select(c => c.Id));
+
+        // The delivered version only grows; a delete of the same version is recorded over an upsert, not the reverse.
+        await store.MarkEntityChangesDeliveredAsync("search", [Delete("c-3", 2), Delete("c-1", 5)], T0, None);
+        await store.MarkEntityChangesDeliveredAsync("search", [Upsert("c-4", 6)], T0, None);
+        Assert.Equal(
+            new Dictionary<string, long> { ["c-1"] = 5, ["c-3"] = 6, ["c-4"] = 6 },
+            await store.GetDeliveredEntityVersionsAsync(Categories, "search", None));
+        Assert.Equal(3, await store.PurgeEntityTombstonesAsync(Categories, T0.AddDays(1), None));   // all three recorded as deletes
+    }
+
+    [Fact]
+    public async Task Purging_tombstones_removes_only_deletes_of_the_type_delivered_before_the_time()
+    {
+        var store = await CreateStoreAsync();
+        await store.MarkEntityChangesDeliveredAsync("search", [Delete("old-delete", 1), Upsert("old-upsert", 1), Delete("raised", 1)], T0, None);
+        await store.MarkEntityChangesDeliveredAsync("search", [Upsert("raised", 2)], T0, None);                 // no longer a tombstone
+        await store.MarkEntityChangesDeliveredAsync("search", [Upsert("renewed", 1)], T0, None);
+        await store.MarkEntityChangesDeliveredAsync("search", [Delete("renewed", 3), Delete("new-delete", 1)], T0.AddDays(10), None);
+        await store.MarkEntityChangesDeliveredAsync("ERP", [Delete("old-delete", 1)], T0, None);
+        await store.MarkEntityChangesDeliveredAsync("erp", [EntityChange.Delete("buyers", "old-delete", 1)], T0, None);
+
+        Assert.Equal(0, await store.PurgeEntityTombstonesAsync(Categories, T0, None));
+        Assert.Equal(2, await store.PurgeEntityTombstonesAsync("Categories", T0.AddDays(1), None));
+        Assert.Equal(0, await store.PurgeEntityTombstonesAsync(Categories, T0.AddDays(1), None));
+
+        Assert.Equal(
+            new Dictionary<string, long> { ["old-upsert"] = 1, ["raised"] = 2, ["renewed"] = 3, ["new-delete"] = 1 },
+            await store.GetDeliveredEntityVersionsAsync(Categories, "search", None));
+        Assert.Empty(await store.GetDeliveredEntityVersionsAsync(Categories, "erp", None));
+        Assert.Single(await store.GetDeliveredEntityVersionsAsync("buyers", "erp", None));
     }
 
     [Fact]
@@ -62,11 +140,11 @@ public abstract class EntitySyncStoreContractTests
         var store = await CreateStoreAsync();
         await store.AddEntityChangesAsync(["search", "erp"], [Upsert("c-1", 4)], None);
 
-        await store.MarkEntityChangesDeliveredAsync("search", [Upsert("c-1", 3)], None);
+        await store.MarkEntityChangesDeliveredAsync("search", [Upsert("c-1", 3)], T0, None);
         Assert.Single(await store.GetEntityChangesAsync(Categories, "search", None));
 
-        await store.MarkEntityChangesDeliveredAsync("search", [Upsert("c-1", 4)], None);
-        await store.MarkEntityChangesDeliveredAsync("search", [Upsert("c-1", 2)], None);
+        await store.MarkEntityChangesDeliveredAsync("search", [Upsert("c-1", 4)], T0, None);
+        await store.MarkEntityChangesDeliveredAsync("search", [Upsert("c-1", 2)], T0, None);
 
         Assert.Empty(await store.GetEntityChangesAsync(Categories, "search", None));
         Assert.Single(await store.GetEntityChangesAsync(Categories, "erp", None));
@@ -79,7 +157,7 @@ public abstract class EntitySyncStoreContractTests
     {
         var store = await CreateStoreAsync();
         await store.AddEntityChangesAsync(["search", "erp"], [Upsert("c-1", 1), EntityChange.Upsert("buyers", "b-1", null, 1)], None);
-        await store.MarkEntityChangesDeliveredAsync("search", [Upsert("c-2", 1)], None);
+        await store.MarkEntityChangesDeliveredAsync("search", [Upsert("c-2", 1)], T0, None);
 
         await store.ClearEntitySyncAsync(Categories, "search", None);
         Assert.Empty(await store.GetEntityChangesAsync(Categories, "search", None));
@@ -98,35 +176,45 @@ public abstract class EntitySyncStoreContractTests
     private void StoreMatchesModel(StoreOp[] ops)
     {
         var store = CreateStoreAsync().GetAwaiter().GetResult();
-        var held = new Dictionary<(string Target, string Id, EntityChangeKind Kind), long>();
-        var delivered = new Dictionary<(string Target, string Id), long>();
-        foreach (var op in ops)
+        // The model: per (target, id) the held change and the delivered one, as (version, kind) — tuples order as the
+        // store orders changes (by version, then a delete after an upsert) — and when it was delivered.
+        var held = new Dictionary<(string Target, string Id), (long Version, EntityChangeKind Kind)>();
+        var delivered = new Dictionary<(string Target, string Id), ((long Version, EntityChangeKind Kind) Change, DateTimeOffset At)>();
+        for (var i = 0; i < ops.Length; i++)
         {
+            var op = ops[i];
             var change = op.Delete ? Delete(op.Id, op.Version) : Upsert(op.Id, op.Version);
-            var key = (op.Target, op.Id, change.Kind);
+            var key = (op.Target, op.Id);
+            var order = ((long)op.Version, change.Kind);
+            var now = T0.AddMinutes(i);
             switch (op.Kind)
             {
                 case 0:
                     store.AddEntityChangesAsync([op.Target], [change], None).AsTask().GetAwaiter().GetResult();
-                    if (!held.TryGetValue(key, out var current) || current < op.Version)
+                    if (!held.TryGetValue(key, out var current) || order.CompareTo(current) > 0)
                     {
-                        held[key] = op.Version;
-                    }
-
-                    if (op.Delete && held.TryGetValue((op.Target, op.Id, EntityChangeKind.Upsert), out var upsert) && upsert < op.Version)
-                    {
-                        held.Remove((op.Target, op.Id, EntityChangeKind.Upsert));
+                        held[key] = order;
                     }
 
                     break;
                 case 1:
-                    store.MarkEntityChangesDeliveredAsync(op.Target, [change], None).AsTask().GetAwaiter().GetResult();
-                    Forget(key, op.Version);
-                    delivered[(op.Target, op.Id)] = Math.Max(delivered.GetValueOrDefault((op.Target, op.Id)), op.Version);
+                    store.MarkEntityChangesDeliveredAsync(op.Target, [change], now, None).AsTask().GetAwaiter().GetResult();
+                    Forget(key, order);
+                    if (!delivered.TryGetValue(key, out var last) || order.CompareTo(last.Change) >= 0)
+                    {
+                        delivered[key] = (order, now);
+                    }
+
+                    break;
+                case 2:
+                    store.RemoveEntityChangesAsync(op.Target, [change], None).AsTask().GetAwaiter().GetResult();
+                    Forget(key, order);
                     break;
                 default:
-                    store.RemoveEntityChangesAsync(op.Target, [change], None).AsTask().GetAwaiter().GetResult();
-                    Forget(key, op.Version);
+                    var before = now.AddMinutes(-op.Version);
+                    var expected = delivered.Where(d => d.Value.Change.Kind == EntityChangeKind.Delete && d.Value.At < before).Select(d => d.Key).ToList();
+                    Assert.Equal(expected.Count, store.PurgeEntityTombstonesAsync(Categories, before, None).AsTask().GetAwaiter().GetResult());
+                    expected.ForEach(k => delivered.Remove(k));
                     break;
             }
         }
@@ -135,17 +223,17 @@ public abstract class EntitySyncStoreContractTests
         {
             var actualHeld = store.GetEntityChangesAsync(Categories, target, None).AsTask().GetAwaiter().GetResult()
                 .Select(c => (c.Id, c.Kind, c.Version)).Order().ToList();
-            var expectedHeld = held.Where(h => h.Key.Target == target).Select(h => (h.Key.Id, h.Key.Kind, h.Value)).Order().ToList();
+            var expectedHeld = held.Where(h => h.Key.Target == target).Select(h => (h.Key.Id, h.Value.Kind, h.Value.Version)).Order().ToList();
             Assert.Equal(expectedHeld, actualHeld);
 
             var actualDelivered = store.GetDeliveredEntityVersionsAsync(Categories, target, None).AsTask().GetAwaiter().GetResult().OrderBy(d => d.Key);
-            var expectedDelivered = delivered.Where(d => d.Key.Target == target).Select(d => KeyValuePair.Create(d.Key.Id, d.Value)).OrderBy(d => d.Key);
+            var expectedDelivered = delivered.Where(d => d.Key.Target == target).Select(d => KeyValuePair.Create(d.Key.Id, d.Value.Change.Version)).OrderBy(d => d.Key);
             Assert.Equal(expectedDelivered, actualDelivered);
         }
 
-        void Forget((string, string, EntityChangeKind) key, long version)
+        void Forget((string, string) key, (long, EntityChangeKind) order)
         {
-            if (held.TryGetValue(key, out var current) && current <= version)
+            if (held.TryGetValue(key, out var current) && current.CompareTo(order) <= 0)
             {
                 held.Remove(key);
             }
@@ -173,7 +261,7 @@ public abstract class EntitySyncStoreContractTests
         }
 
         // Settled by the same ids: delivered versions are kept under them, held changes are forgotten.
-        await store.MarkEntityChangesDeliveredAsync(targets[0], [.. HostileIds.Select((id, i) => EntityChange.Upsert(type, id, null, i + 1))], None);
+        await store.MarkEntityChangesDeliveredAsync(targets[0], [.. HostileIds.Select((id, i) => EntityChange.Upsert(type, id, null, i + 1))], T0, None);
         await store.RemoveEntityChangesAsync(targets[1], [.. HostileIds.Select((id, i) => EntityChange.Upsert(type, id, null, i + 1)).Where((_, i) => i < 2 || i >= HostileIds.Count - 2)], None);
         Assert.Equal([(HostileIds[3], EntityChangeKind.Delete)], (await store.GetEntityChangesAsync(type, targets[0], None)).Select(c => (c.Id, c.Kind)));
         Assert.Equal(HostileIds.Count - 4, (await store.GetEntityChangesAsync(type, targets[1], None)).Count);
@@ -183,6 +271,29 @@ public abstract class EntitySyncStoreContractTests
         await store.ClearEntitySyncAsync(type, targets[1], None);
         Assert.Empty(await store.GetEntityChangesAsync(type, targets[1], None));
         Assert.Single(await store.GetEntityChangesAsync(type, targets[0], None));
+    }
+
+    [Fact]
+    public async Task Tombstones_of_any_type_target_and_id_are_kept_then_purged()
+    {
+        var store = await CreateStoreAsync();
+        var type = HostileKeys[4];
+        var targets = new[] { HostileKeys[1], HostileKeys[^1] };
+        await store.AddEntityChangesAsync(targets, [.. HostileIds.Select(id => EntityChange.Upsert(type, id, null, 1))], None);
+        await store.AddEntityChangesAsync(targets, [.. HostileIds.Select(id => EntityChange.Delete(type, id, 1))], None);
+        foreach (var target in targets)
+        {
+            var held = await store.GetEntityChangesAsync(type, target, None);
+            Assert.Equal(HostileIds.Order(StringComparer.Ordinal), held.Select(c => c.Id).Order(StringComparer.Ordinal));
+            Assert.All(held, c => Assert.Equal(EntityChangeKind.Delete, c.Kind));
+            await store.MarkEntityChangesDeliveredAsync(target, held, T0, None);
+            Assert.Empty(await store.GetEntityChangesAsync(type, target, None));
+            Assert.Equal(HostileIds.Order(StringComparer.Ordinal), (await store.GetDeliveredEntityVersionsAsync(type, target, None)).Keys.Order(StringComparer.Ordinal));
+        }
+
+        Assert.Equal(0, await store.PurgeEntityTombstonesAsync(type, T0, None));
+        Assert.Equal(HostileIds.Count * targets.Length, await store.PurgeEntityTombstonesAsync(type, T0.AddTicks(10), None));
+        Assert.All(targets, t => Assert.Empty(store.GetDeliveredEntityVersionsAsync(type, t, None).AsTask().GetAwaiter().GetResult()));
     }
 
     private static string? PayloadText(object? payload) => payload switch
@@ -195,6 +306,6 @@ public abstract class EntitySyncStoreContractTests
 
     private static EntityChange Delete(string id, long version) => EntityChange.Delete(Categories, id, version);
 
-    /// <summary>One store call: 0 add, 1 mark delivered, 2 remove.</summary>
+    /// <summary>One store call: 0 add, 1 mark delivered, 2 remove, 3 purge tombstones delivered <see cref="Version"/> minutes before.</summary>
     public sealed record StoreOp(int Kind, string Target, string Id, bool Delete, int Version);
 }

@@ -15,26 +15,36 @@ public interface IEntitySyncStore
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <returns>A task that completes when the changes are stored (one write for the whole call: all or none).</returns>
     /// <remarks>
-    /// For each (entity type, target, entity id, <see cref="EntityChange.Kind"/>) the store keeps only the change with the
-    /// highest <see cref="EntityChange.Version"/>: a newer change replaces the held one, an older or equal one is ignored.
-    /// Adding a <see cref="EntityChangeKind.Delete"/> also removes the held upsert of the same (type, target, id) with a
-    /// lower version. So a hundred edits of one entity are held as one: the store grows with ids, not with changes.
-    /// Entity types and target names compare case-insensitively, ids ordinally.
+    /// <para>
+    /// For each (entity type, target, entity id) the store holds one change, the newest: a change replaces the held one
+    /// when its <see cref="EntityChange.Version"/> is higher, or equal and it is a <see cref="EntityChangeKind.Delete"/>
+    /// replacing an <see cref="EntityChangeKind.Upsert"/>; anything else (older, or the same version and kind again) is
+    /// ignored. So a hundred edits of one entity are held as one, and an upsert and a delete of one id are never held
+    /// together: the store grows with ids, not with changes.
+    /// </para>
+    /// <para>
+    /// This order — by version, and on equal versions a delete after an upsert — is the one order of changes of the
+    /// store: <see cref="MarkEntityChangesDeliveredAsync"/> and <see cref="RemoveEntityChangesAsync"/> settle the held
+    /// change when it is not after the given one. Entity types and target names compare case-insensitively, ids ordinally.
+    /// </para>
     /// </remarks>
     ValueTask AddEntityChangesAsync(IReadOnlyCollection<string> targetNames, IReadOnlyList<EntityChange> changes, CancellationToken cancellationToken);
 
     /// <summary>Records that changes were delivered to a target.</summary>
     /// <param name="targetName">The target.</param>
     /// <param name="changes">The delivered changes.</param>
+    /// <param name="deliveredAt">When they were delivered (the caller's clock); kept to purge old tombstones, see <see cref="PurgeEntityTombstonesAsync"/>.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <returns>A task that completes when the delivery is stored (one write for the whole list).</returns>
     /// <remarks>
-    /// For each change, removes the held change of the same (type, target, id, kind) whose version is at most the
-    /// delivered one (a newer held change stays), and raises the entity's delivered version for the target to the
-    /// delivered one if it is higher. The delivered version is kept after a delete too (a tombstone), so an older
-    /// upsert read by a full sync is never delivered after it.
+    /// For each change, removes the held change of its (type, target, id) unless that one comes after it (a higher
+    /// version, or a delete of the same version after a delivered upsert: see <see cref="AddEntityChangesAsync"/>), and
+    /// records the change as the entity's delivered one for the target — its version, kind and
+    /// <paramref name="deliveredAt"/> — unless the recorded one comes after it (so the delivered version only grows). The
+    /// delivered version of a delete is kept too (a tombstone), so an older upsert read later, by a full sync or published
+    /// late, is never delivered after it; until <see cref="PurgeEntityTombstonesAsync"/> removes it.
     /// </remarks>
-    ValueTask MarkEntityChangesDeliveredAsync(string targetName, IReadOnlyList<EntityChange> changes, CancellationToken cancellationToken);
+    ValueTask MarkEntityChangesDeliveredAsync(string targetName, IReadOnlyList<EntityChange> changes, DateTimeOffset deliveredAt, CancellationToken cancellationToken);
 
     /// <summary>Forgets held changes a target will not get: superseded by a newer change of their entity, or rejected permanently.</summary>
     /// <param name="targetName">The target.</param>
@@ -42,8 +52,9 @@ public interface IEntitySyncStore
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <returns>A task that completes when the changes are removed (one write for the whole list).</returns>
     /// <remarks>
-    /// For each change, removes the held change of the same (type, target, id, kind) whose version is at most the given
-    /// one; a newer held change stays. Delivered versions are left alone.
+    /// For each change, removes the held change of its (type, target, id) unless that one comes after it (a higher
+    /// version, or a delete of the same version when an upsert is given): a newer held change stays. Delivered versions
+    /// are left alone.
     /// </remarks>
     ValueTask RemoveEntityChangesAsync(string targetName, IReadOnlyList<EntityChange> changes, CancellationToken cancellationToken);
 
@@ -51,7 +62,7 @@ public interface IEntitySyncStore
     /// <param name="entityType">The entity type.</param>
     /// <param name="targetName">The target.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
-    /// <returns>The held changes (at most one upsert and one delete per id), in no particular order.</returns>
+    /// <returns>The held changes (at most one per id: the newest, upsert or delete), in no particular order.</returns>
     ValueTask<IReadOnlyList<EntityChange>> GetEntityChangesAsync(string entityType, string targetName, CancellationToken cancellationToken);
 
     /// <summary>Gets the highest version of each entity of a type delivered to a target (deletes included).</summary>
@@ -60,6 +71,20 @@ public interface IEntitySyncStore
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The delivered version by entity id (ids compared ordinally).</returns>
     ValueTask<IReadOnlyDictionary<string, long>> GetDeliveredEntityVersionsAsync(string entityType, string targetName, CancellationToken cancellationToken);
+
+    /// <summary>Forgets the tombstones of an entity type delivered before a time: the delivered versions of deletes, at every target.</summary>
+    /// <param name="entityType">The entity type.</param>
+    /// <param name="deliveredBefore">Tombstones delivered before this time are removed.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>How many tombstones were removed.</returns>
+    /// <remarks>
+    /// Delivered versions of upserts stay, and so do those whose kind the store does not know (recorded before it kept
+    /// kinds). Once a delete's tombstone is gone, nothing remembers that the entity was deleted at that version: an upsert
+    /// older than the delete that arrives after that (published late, or read by a full sync from a source that still has
+    /// it) is delivered and brings the entity back at the target. Nightly Maintenance purges with each type's
+    /// <c>EntitySyncOptions.TombstoneRetention</c>.
+    /// </remarks>
+    ValueTask<int> PurgeEntityTombstonesAsync(string entityType, DateTimeOffset deliveredBefore, CancellationToken cancellationToken);
 
     /// <summary>Forgets an entity type's synchronization state: its held changes and delivered versions, for one target or all.</summary>
     /// <param name="entityType">The entity type.</param>

@@ -37,8 +37,8 @@ internal sealed partial class EntityConsolidation
 
             string? Check(EntityChange? waiting, bool queued) =>
                 waiting is null ? null
-                : waiting.Version < slot.Delivered ? $"{waiting} waits, but v{slot.Delivered} was delivered."
-                : slot.InFlight is { } inFlight && waiting.Version <= inFlight.Version ? $"{waiting} waits, but {inFlight} is in flight."
+                : Position.Of(waiting) < slot.Delivered ? $"{waiting} waits, but {slot.Delivered} was delivered."
+                : slot.InFlight is { } inFlight && Position.Of(waiting) <= Position.Of(inFlight) ? $"{waiting} waits, but {inFlight} is in flight."
                 : !queued && deferred?.Contains(id) != true ? $"{waiting} waits, but is neither queued nor deferred."
                 : null;
         }

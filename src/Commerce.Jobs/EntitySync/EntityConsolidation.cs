@@ -49,15 +49,17 @@ internal sealed partial class EntityConsolidation
     public void RestoreDelivered(string id, long version, ref List<EntityChange>? forget)
     {
         var slot = GetSlot(id);
-        slot.Delivered = Math.Max(slot.Delivered, version);
 
-        // Published before the start, older than what a previous run delivered: stale after all.
-        if (slot.Upsert is { } upsert && upsert.Version <= version)
+        // The store keeps versions without their kind here: taken as an upsert's, so a delete of that version still goes out.
+        slot.Delivered = Position.Max(slot.Delivered, new Position(version, Delete: false));
+
+        // Published before the start, not after what a previous run delivered: stale after all.
+        if (slot.Upsert is { } upsert && Position.Of(upsert) <= slot.Delivered)
         {
             Drop(slot, upsert, ref forget);
         }
 
-        if (slot.Delete is { } delete && delete.Version <= version)
+        if (slot.Delete is { } delete && Position.Of(delete) <= slot.Delivered)
         {
             Drop(slot, delete, ref forget);
         }
@@ -70,8 +72,10 @@ internal sealed partial class EntityConsolidation
     public Acceptance Offer(EntityChange change, bool fromSource, ref List<EntityChange>? forget)
     {
         var slot = GetSlot(change.Id);
-        var waiting = Math.Max(slot.InFlight?.Version ?? NoVersion, Math.Max(slot.Upsert?.Version ?? NoVersion, slot.Delete?.Version ?? NoVersion));
-        if (change.Version <= waiting || change.Version < slot.Delivered || (!fromSource && change.Version == slot.Delivered))
+        // Changes are ordered by version, and at one version a delete after an upsert (the store's order).
+        var position = Position.Of(change);
+        var waiting = Position.Max(Position.Of(slot.InFlight), Position.Max(Position.Of(slot.Upsert), Position.Of(slot.Delete)));
+        if (position <= waiting || position < slot.Delivered || (!fromSource && position == slot.Delivered))
         {
             // The same change waiting or in flight keeps its place in the store; anything else older is stale.
             var same = Held(slot, change.Kind);
@@ -187,7 +191,7 @@ internal sealed partial class EntityConsolidation
     public void Delivered(EntityChange change)
     {
         var slot = Settle(change);
-        slot.Delivered = Math.Max(slot.Delivered, change.Version);
+        slot.Delivered = Position.Max(slot.Delivered, Position.Of(change));
         _pending--;
     }
 
@@ -284,11 +288,35 @@ internal sealed partial class EntityConsolidation
     /// <summary>What is known of one entity id.</summary>
     private sealed class Slot
     {
-        public long Delivered = NoVersion;
+        public Position Delivered = Position.None;
         public EntityChange? InFlight;
         public EntityChange? Upsert;
         public EntityChange? Delete;
         public bool UpsertQueued;
         public bool DeleteQueued;
+    }
+
+    /// <summary>A change's place in the order of an id's changes: by version, and at one version a delete after an upsert.</summary>
+    internal readonly record struct Position(long Version, bool Delete) : IComparable<Position>
+    {
+        public static readonly Position None = new(NoVersion, Delete: false);
+
+        public static Position Of(EntityChange? change) =>
+            change is null ? None : new(change.Version, change.Kind == EntityChangeKind.Delete);
+
+        public static Position Max(Position a, Position b) => a >= b ? a : b;
+
+        public static bool operator <(Position a, Position b) => a.CompareTo(b) < 0;
+
+        public static bool operator >(Position a, Position b) => a.CompareTo(b) > 0;
+
+        public static bool operator <=(Position a, Position b) => a.CompareTo(b) <= 0;
+
+        public static bool operator >=(Position a, Position b) => a.CompareTo(b) >= 0;
+
+        public int CompareTo(Position other) =>
+            Version != other.Version ? Version.CompareTo(other.Version) : Delete.CompareTo(other.Delete);
+
+        public override string ToString() => Delete ? $"v{Version} (delete)" : $"v{Version}";
     }
 }

@@ -619,7 +619,7 @@ internal sealed class EntitySyncLane : IDisposable
         {
             try
             {
-                await _store.MarkEntityChangesDeliveredAsync(TargetName, deliveredChanges, CancellationToken.None).ConfigureAwait(false);
+                await _store.MarkEntityChangesDeliveredAsync(TargetName, deliveredChanges, _time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
@@ -806,7 +806,7 @@ internal sealed class EntitySyncLane : IDisposable
         {
             try
             {
-                await _store.MarkEntityChangesDeliveredAsync(TargetName, delivered, CancellationToken.None).ConfigureAwait(false);
+                await _store.MarkEntityChangesDeliveredAsync(TargetName, delivered, _time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
             }
             catch (Exception ex)
             {

@@ -31,4 +31,13 @@ public sealed class EntitySyncOptions
     /// </summary>
     /// <value>The default value is 1 minute.</value>
     public TimeSpan RetrySkippedAfter { get; set; } = EntitySyncDefaults.RetrySkippedAfter;
+
+    /// <summary>
+    /// Gets or sets how long the delivered version of a delete (a tombstone) is kept per target, so that an older upsert
+    /// of the entity arriving late is recognized as stale and not delivered. Nightly Maintenance purges older tombstones;
+    /// after that, an upsert older than the delete can be delivered again and bring the entity back at the target. Keep
+    /// it longer than a change of this type can be late. Greater than zero.
+    /// </summary>
+    /// <value>The default value is 30 days.</value>
+    public TimeSpan TombstoneRetention { get; set; } = EntitySyncDefaults.TombstoneRetention;
 }

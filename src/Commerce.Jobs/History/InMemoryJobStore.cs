@@ -158,16 +158,14 @@ internal sealed partial class InMemoryJobStore : IJobStore
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask MarkEntityChangesDeliveredAsync(string targetName, IReadOnlyList<EntityChange> changes, CancellationToken cancellationToken)
+    public ValueTask MarkEntityChangesDeliveredAsync(string targetName, IReadOnlyList<EntityChange> changes, DateTimeOffset deliveredAt, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(changes);
         lock (_gate)
         {
             foreach (var change in changes)
             {
-                var state = GetEntitySyncState(change.EntityType, targetName, create: true)!;
-                state.Remove(change);
-                state.Delivered[change.Id] = state.Delivered.TryGetValue(change.Id, out var delivered) ? Math.Max(delivered, change.Version) : change.Version;
+                GetEntitySyncState(change.EntityType, targetName, create: true)!.MarkDelivered(change, deliveredAt);
             }
         }
 
@@ -193,7 +191,7 @@ internal sealed partial class InMemoryJobStore : IJobStore
         lock (_gate)
         {
             var state = GetEntitySyncState(entityType, targetName, create: false);
-            IReadOnlyList<EntityChange> result = state is null ? [] : [.. state.Held.Values.SelectMany(h => new[] { h.Delete, h.Upsert }).OfType<EntityChange>()];
+            IReadOnlyList<EntityChange> result = state is null ? [] : [.. state.Held.Values];
             return ValueTask.FromResult(result);
         }
     }
@@ -203,9 +201,35 @@ internal sealed partial class InMemoryJobStore : IJobStore
         lock (_gate)
         {
             var state = GetEntitySyncState(entityType, targetName, create: false);
-            IReadOnlyDictionary<string, long> result = state is null ? new Dictionary<string, long>(StringComparer.Ordinal) : new Dictionary<string, long>(state.Delivered, StringComparer.Ordinal);
+            IReadOnlyDictionary<string, long> result = state is null
+                ? new Dictionary<string, long>(StringComparer.Ordinal)
+                : state.Delivered.ToDictionary(d => d.Key, d => d.Value.Version, StringComparer.Ordinal);
             return ValueTask.FromResult(result);
         }
+    }
+
+    public ValueTask<int> PurgeEntityTombstonesAsync(string entityType, DateTimeOffset deliveredBefore, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entityType);
+        var removed = 0;
+        lock (_gate)
+        {
+            if (_entitySync.TryGetValue(entityType, out var byTarget))
+            {
+                foreach (var state in byTarget.Values)
+                {
+                    foreach (var (id, delivered) in state.Delivered)
+                    {
+                        if (delivered.Kind == EntityChangeKind.Delete && delivered.At < deliveredBefore && state.Delivered.Remove(id))
+                        {
+                            removed++;
+                        }
+                    }
+                }
+            }
+        }
+
+        return ValueTask.FromResult(removed);
     }
 
     public ValueTask ClearEntitySyncAsync(string entityType, string? targetName, CancellationToken cancellationToken)
@@ -248,70 +272,48 @@ internal sealed partial class InMemoryJobStore : IJobStore
         return state;
     }
 
-    /// <summary>One entity type's state at one target: at most one held upsert and one held delete per id, and the delivered version per id.</summary>
+    /// <summary>One entity type's state at one target: the newest held change per id, and the delivered change per id.</summary>
     private sealed class EntitySyncState
     {
-        public Dictionary<string, HeldEntity> Held { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, EntityChange> Held { get; } = new(StringComparer.Ordinal);
 
-        public Dictionary<string, long> Delivered { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, Delivery> Delivered { get; } = new(StringComparer.Ordinal);
 
         public void Add(EntityChange change)
         {
             ref var held = ref CollectionsMarshal.GetValueRefOrAddDefault(Held, change.Id, out _);
-            held ??= new HeldEntity();
-            if (change.Kind == EntityChangeKind.Delete)
+            if (held is null || Compare(change.Version, change.Kind, held.Version, held.Kind) > 0)
             {
-                if (held.Delete is null || held.Delete.Version < change.Version)
-                {
-                    held.Delete = change;
-                }
-
-                if (held.Upsert is { } upsert && upsert.Version < change.Version)
-                {
-                    held.Upsert = null;
-                }
-            }
-            else if (held.Upsert is null || held.Upsert.Version < change.Version)
-            {
-                held.Upsert = change;
-            }
-
-            if (held.Upsert is null && held.Delete is null)
-            {
-                Held.Remove(change.Id);
+                held = change;
             }
         }
 
         public void Remove(EntityChange change)
         {
-            if (!Held.TryGetValue(change.Id, out var held))
-            {
-                return;
-            }
-
-            if (change.Kind == EntityChangeKind.Delete)
-            {
-                if (held.Delete is { } delete && delete.Version <= change.Version)
-                {
-                    held.Delete = null;
-                }
-            }
-            else if (held.Upsert is { } upsert && upsert.Version <= change.Version)
-            {
-                held.Upsert = null;
-            }
-
-            if (held.Upsert is null && held.Delete is null)
+            if (Held.TryGetValue(change.Id, out var held) && Compare(held.Version, held.Kind, change.Version, change.Kind) <= 0)
             {
                 Held.Remove(change.Id);
             }
         }
+
+        public void MarkDelivered(EntityChange change, DateTimeOffset at)
+        {
+            Remove(change);
+            ref var delivered = ref CollectionsMarshal.GetValueRefOrAddDefault(Delivered, change.Id, out var exists);
+            if (!exists || Compare(change.Version, change.Kind, delivered.Version, delivered.Kind) >= 0)
+            {
+                delivered = new Delivery(change.Version, change.Kind, at);
+            }
+        }
     }
 
-    private sealed class HeldEntity
-    {
-        public EntityChange? Upsert { get; set; }
+    /// <summary>
+    /// The store's one order of changes of an id: by version, and on equal versions a delete after an upsert (so a delete
+    /// replaces an upsert of the same version). Negative when the first comes before the second.
+    /// </summary>
+    private static int Compare(long version, EntityChangeKind kind, long otherVersion, EntityChangeKind otherKind) =>
+        version != otherVersion ? version.CompareTo(otherVersion) : (kind == EntityChangeKind.Delete).CompareTo(otherKind == EntityChangeKind.Delete);
 
-        public EntityChange? Delete { get; set; }
-    }
+    /// <summary>The delivered change of one id: its version, kind and time.</summary>
+    private readonly record struct Delivery(long Version, EntityChangeKind Kind, DateTimeOffset At);
 }

@@ -256,7 +256,7 @@ public sealed class CommerceJobsBuilder
     /// <returns>A builder for its schedule.</returns>
     public JobBuilder AddJobStatusReport(string name = "job-status-report") => AddJob<JobStatusReportJob>(name);
 
-    /// <summary>Adds the Nightly Maintenance job, daily at 02:00 server time: purges run history past each job's retention and runs every <see cref="INightlyMaintenanceStep"/>.</summary>
+    /// <summary>Adds the Nightly Maintenance job, daily at 02:00 server time: purges run history past each job's retention and entity-sync tombstones past each type's <see cref="EntitySyncOptions.TombstoneRetention"/>, and runs every <see cref="INightlyMaintenanceStep"/>.</summary>
     /// <param name="name">The job's name.</param>
     /// <returns>A builder for its schedule.</returns>
     public JobBuilder AddNightlyMaintenance(string name = "nightly-maintenance")

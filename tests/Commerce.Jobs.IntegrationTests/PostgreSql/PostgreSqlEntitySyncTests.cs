@@ -47,7 +47,7 @@ public sealed class PostgreSqlEntitySyncTests(PostgreSqlServer server) : IAsyncL
             Func<IJobStore, ValueTask> operation = roll switch
             {
                 < 50 => s => s.AddEntityChangesAsync(targets, changes, default),
-                < 75 => s => s.MarkEntityChangesDeliveredAsync(target, changes, default),
+                < 75 => s => s.MarkEntityChangesDeliveredAsync(target, changes, DateTimeOffset.UnixEpoch, default),
                 < 95 => s => s.RemoveEntityChangesAsync(target, changes, default),
                 _ => s => s.ClearEntitySyncAsync(clearType, clearTarget, default),
             };

@@ -114,7 +114,7 @@ public sealed class PostgreSqlMigrationTests(PostgreSqlServer server) : IAsyncLi
         var held = await store.GetEntityChangesAsync("Product", "erp", default);
         Assert.Equal(ids.Count, held.Count);
         Assert.All(held, c => Assert.Equal(2, c.Version));
-        await store.MarkEntityChangesDeliveredAsync("erp", newer, default);
+        await store.MarkEntityChangesDeliveredAsync("erp", newer, DateTimeOffset.UnixEpoch, default);
         Assert.Empty(await store.GetEntityChangesAsync("Product", "erp", default));
 
         // Delivered versions: each old row raised in place.
@@ -170,6 +170,44 @@ public sealed class PostgreSqlMigrationTests(PostgreSqlServer server) : IAsyncLi
     }
 
     [Fact]
+    public async Task A_schema_at_version_4_keeps_one_held_change_per_id_and_keeps_delivered_versions_of_unknown_kind()
+    {
+        // Version 4 held changes per (type, target, id, kind): pairs of an upsert (0) and a delete (1) of one id.
+        await ExecuteAsync(PostgreSqlStoreMigrations.GetScript("v4", 4));
+        var hostile = StoreTestData.HostileKeys[^1];
+        await ExecuteWithAsync("""
+            INSERT INTO v4.entity_changes (entity_key, target_key, entity_id, kind, version, entity_type, payload, entity_id_hash)
+            SELECT 'categories', t, id, k, v, 'categories', NULL, sha256(convert_to(id, 'UTF8'))
+            FROM unnest($1::text[], $2::text[], $3::smallint[], $4::bigint[]) AS u(t, id, k, v)
+            """,
+            new[] { "search", "search", "search", "search", "search", "search", "search", "search", "search", "erp" },
+            new[] { "newer-upsert", "newer-upsert", "newer-delete", "newer-delete", "tie", "tie", StoredText.Escape(hostile), StoredText.Escape(hostile), "alone", "newer-upsert" },
+            new short[] { 0, 1, 0, 1, 0, 1, 0, 1, 0, 1 },
+            new long[] { 5, 3, 3, 5, 4, 4, 7, 6, 2, 1 });
+        await ExecuteAsync("INSERT INTO v4.entity_delivered (entity_key, target_key, entity_id, version, entity_id_hash) VALUES ('categories', 'search', 'gone', 4, sha256(convert_to('gone', 'UTF8')))");
+        await using var store = CreateSut("v4");
+
+        var held = (await store.GetEntityChangesAsync("categories", "search", default)).Select(c => (c.Id, c.Kind, c.Version)).OrderBy(c => c.Id, StringComparer.Ordinal).ToList();
+        Assert.Equal(
+            new[] { ("alone", EntityChangeKind.Upsert, 2L), ("newer-delete", EntityChangeKind.Delete, 5L), ("newer-upsert", EntityChangeKind.Upsert, 5L), ("tie", EntityChangeKind.Delete, 4L), (hostile, EntityChangeKind.Upsert, 7L) }.OrderBy(c => c.Item1, StringComparer.Ordinal),
+            held);
+        Assert.Equal([("newer-upsert", EntityChangeKind.Delete, 1L)], (await store.GetEntityChangesAsync("categories", "erp", default)).Select(c => (c.Id, c.Kind, c.Version)));
+
+        // Keyed by id now: a delete replaces the held upsert instead of joining it.
+        await store.AddEntityChangesAsync(["search"], [EntityChange.Delete("categories", "alone", 9)], default);
+        Assert.Equal((EntityChangeKind.Delete, 9L), (await store.GetEntityChangesAsync("categories", "search", default)).Where(c => c.Id == "alone").Select(c => (c.Kind, c.Version)).Single());
+
+        // The delivered version of unknown kind is kept by any purge (stamped with the migration's time); one delivered as a
+        // delete afterwards is purged by its time.
+        Assert.Equal(4, (await store.GetDeliveredEntityVersionsAsync("categories", "search", default))["gone"]);
+        Assert.Equal([true], await QueryAsync<bool>("SELECT kind IS NULL AND delivered_at > now() - interval '1 day' FROM v4.entity_delivered"));
+        Assert.Equal(0, await store.PurgeEntityTombstonesAsync("categories", DateTimeOffset.MaxValue, default));
+        await store.MarkEntityChangesDeliveredAsync("search", [EntityChange.Delete("categories", "gone", 4)], DateTimeOffset.UnixEpoch, default);
+        Assert.Equal(1, await store.PurgeEntityTombstonesAsync("categories", DateTimeOffset.UnixEpoch.AddTicks(10), default));
+        Assert.Equal(Enumerable.Range(1, PostgreSqlStoreMigrations.LatestVersion), await QueryAsync<int>("SELECT version FROM v4.schema_version ORDER BY version"));
+    }
+
+    [Fact]
     public void The_script_is_one_locked_transaction_in_the_given_schema()
     {
         var script = PostgreSqlStoreMigrations.GetScript("storefront_jobs");
@@ -217,6 +255,19 @@ public sealed class PostgreSqlMigrationTests(PostgreSqlServer server) : IAsyncLi
         if (texts is not null)
         {
             command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = texts });
+        }
+
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private async Task ExecuteWithAsync(string sql, params object[] values)
+    {
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var value in values)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value });
         }
 
         await command.ExecuteNonQueryAsync();

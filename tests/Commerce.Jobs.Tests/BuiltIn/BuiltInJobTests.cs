@@ -1,3 +1,6 @@
+using Commerce.Jobs.EntitySync;
+using Commerce.Jobs.Storage;
+using Commerce.Jobs.Tests.EntitySync;
 using Commerce.Jobs.Tests.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -69,6 +72,33 @@ public sealed class BuiltInJobTests
         Assert.True(steps.Runs >= 1);
         var maintenance = (await sut.Engine.GetRunsAsync("nightly-maintenance", 1, CancellationToken.None)).Single();
         Assert.Contains(maintenance.Log, l => l.Message.StartsWith("Purged 1 runs", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Nightly_maintenance_purges_entity_tombstones_past_each_types_retention()
+    {
+        await using var sut = TestEngine.Create(jobs =>
+        {
+            jobs.AddTarget(new RecordingTarget("search"));
+            jobs.AddEntitySync("categories").DeliverTo("search").Configure(o => o.TombstoneRetention = TimeSpan.FromDays(7));
+            jobs.AddEntitySync("buyers").DeliverTo("search");   // the default retention, 30 days
+            jobs.AddNightlyMaintenance();
+        });
+        var sync = sut.Services.GetRequiredService<EntitySyncService>();
+        await sync.StartAsync(CancellationToken.None);
+        var store = sut.Services.GetRequiredService<IEntitySyncStore>();
+        var start = sut.Time.GetUtcNow();
+        await store.MarkEntityChangesDeliveredAsync("search", [EntityChange.Delete("categories", "old", 1), EntityChange.Upsert("categories", "kept", null, 1), EntityChange.Delete("buyers", "old", 1)], start, CancellationToken.None);
+        await store.MarkEntityChangesDeliveredAsync("search", [EntityChange.Delete("categories", "recent", 1)], start.AddDays(2), CancellationToken.None);
+
+        sut.Time.Advance(TimeSpan.FromDays(8));
+        await sut.WaitForRunsAsync("nightly-maintenance", 1);
+
+        Assert.Equal(["kept", "recent"], (await store.GetDeliveredEntityVersionsAsync("categories", "search", CancellationToken.None)).Keys.Order(StringComparer.Ordinal));
+        Assert.Single(await store.GetDeliveredEntityVersionsAsync("buyers", "search", CancellationToken.None));
+        var maintenance = (await sut.Engine.GetRunsAsync("nightly-maintenance", 1, CancellationToken.None)).Single();
+        Assert.Contains(maintenance.Log, l => l.Message.StartsWith("Purged 1 entity tombstones", StringComparison.Ordinal));
+        await sync.StopAsync(new CancellationToken(canceled: true));
     }
 
     [Fact]

@@ -174,6 +174,8 @@ public sealed class EntitySyncConfigurationTests
     [InlineData("MaxItemsToSkip", "-1", "Entity sync 'categories': MaxItemsToSkip must be between 0 and 2147483647 (was -1).")]
     [InlineData("RetryWindow:MaxRetries", "101", "Entity sync 'categories': RetryWindow.MaxRetries must be between 0 and 100 (was 101).")]
     [InlineData("RetrySkippedAfter", "00:00:00", "Entity sync 'categories': RetrySkippedAfter must be between 00:00:01 and 1.00:00:00 (was 00:00:00).")]
+    [InlineData("TombstoneRetention", "00:00:00", "Entity sync 'categories': TombstoneRetention must be greater than zero (was 00:00:00).")]
+    [InlineData("TombstoneRetention", "-1.00:00:00", "Entity sync 'categories': TombstoneRetention must be greater than zero (was -1.00:00:00).")]
     public void Bad_setting_from_configuration_names_type_and_setting(string setting, string value, string error)
     {
         var message = OptionsError(
@@ -201,6 +203,23 @@ public sealed class EntitySyncConfigurationTests
         var options = provider.GetRequiredService<IOptionsMonitor<EntitySyncOptions>>().Get(Categories);
 
         Assert.Equal((500, 5, TimeSpan.FromMinutes(2)), (options.BatchSize, options.RetryWindow.MaxRetries, options.RetryWindow.Window));
+    }
+
+    [Fact]
+    public void Tombstone_retention_is_30_days_unless_configured()
+    {
+        using var provider = CreateProvider(
+            jobs =>
+            {
+                jobs.AddTarget(new RecordingTarget("search"));
+                jobs.AddEntitySync(Categories).DeliverTo("search");
+                jobs.AddEntitySync("buyers").DeliverTo("search");
+            },
+            ("CommerceJobs:EntitySync:buyers:TombstoneRetention", "90.00:00:00"));
+        var options = provider.GetRequiredService<IOptionsMonitor<EntitySyncOptions>>();
+
+        Assert.Equal(TimeSpan.FromDays(30), options.Get(Categories).TombstoneRetention);
+        Assert.Equal(TimeSpan.FromDays(90), options.Get("buyers").TombstoneRetention);
     }
 
     [Fact]
