@@ -250,6 +250,7 @@ public sealed class JobSchedulerTests
         private readonly Channel<(string Job, TriggerKind Trigger, DateTimeOffset At)> _fires = Channel.CreateUnbounded<(string, TriggerKind, DateTimeOffset)>();
         private readonly CancellationTokenSource _stop = new();
         private Task _loop = Task.CompletedTask;
+        private int _armingsAtLastFire = -1;
 
         private Harness(string? throwFor)
         {
@@ -258,6 +259,8 @@ public sealed class JobSchedulerTests
                 Clock,
                 (entry, trigger, at) =>
                 {
+                    // The scheduler plans this job's next fire after this returns, then arms its timer: settled only after that.
+                    Volatile.Write(ref _armingsAtLastFire, Clock.Armings);
                     _fires.Writer.TryWrite((entry.Name, trigger, at));
                     if (entry.Name == throwFor)
                     {
@@ -290,13 +293,16 @@ public sealed class JobSchedulerTests
             Clock.SetUtcNow(at);
         }
 
-        /// <summary>Waits until the scheduler has dealt with every timer that fired: it has armed its timer again.</summary>
+        /// <summary>
+        /// Waits until the scheduler has dealt with every timer that fired and every fire it handed over (a fire can come
+        /// from a pass a reschedule woke, with no timer firing): it has armed its timer again since.
+        /// </summary>
         public Task SettledAsync()
         {
             var settled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             void Check()
             {
-                if (Clock.FiredTimers == 0)
+                if (Clock.FiredTimers == 0 && Clock.Armings > Volatile.Read(ref _armingsAtLastFire))
                 {
                     settled.TrySetResult();
                 }

@@ -14,6 +14,7 @@ internal sealed class ManualClock(DateTimeOffset start) : TimeProvider
     private readonly List<Timer> _timers = [];
     private DateTimeOffset _now = start;
     private int _created;
+    private int _armings;
 
     /// <summary>Raised after a timer is armed, fired or disposed.</summary>
     public event Action? Changed;
@@ -27,6 +28,18 @@ internal sealed class ManualClock(DateTimeOffset start) : TimeProvider
             lock (_gate)
             {
                 return _created;
+            }
+        }
+    }
+
+    /// <summary>Gets how many times a timer was armed or disarmed (<see cref="ITimer.Change"/> calls).</summary>
+    public int Armings
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _armings;
             }
         }
     }
@@ -124,6 +137,7 @@ internal sealed class ManualClock(DateTimeOffset start) : TimeProvider
                     return false;
                 }
 
+                clock._armings++;
                 now = dueTime == TimeSpan.Zero;
                 Fired = now;
                 Due = now || dueTime == Timeout.InfiniteTimeSpan ? null : clock._now + dueTime;
