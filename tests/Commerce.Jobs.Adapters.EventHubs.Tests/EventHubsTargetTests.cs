@@ -350,6 +350,20 @@ public sealed class EventHubsTargetTests
     }
 
     [Fact]
+    public async Task A_client_is_created_from_a_namespace_and_a_credential_or_a_connection_string_whose_entity_path_matches()
+    {
+        await using var withCredential = new EventHubsTarget(
+            "events",
+            new EventHubsTargetOptions { FullyQualifiedNamespace = "my-namespace.servicebus.windows.net", Credential = new NoCredential(), EventHubName = "orders" },
+            _time,
+            NullLogger.Instance);
+        await using var both = new EventHubsTarget("events", new EventHubsTargetOptions { ConnectionString = ConnectionString + ";EntityPath=orders", EventHubName = "orders" }, _time, NullLogger.Instance);
+
+        Assert.Equal("orders", withCredential.EventHubName);
+        Assert.Equal("orders", both.EventHubName);
+    }
+
+    [Fact]
     public void A_connection_string_the_client_rejects_fails_at_creation_naming_the_target_without_the_key()
     {
         var ex = Assert.Throws<OptionsValidationException>(() => new EventHubsTarget(
@@ -377,6 +391,13 @@ public sealed class EventHubsTargetTests
         "not-found" => new EventHubsException(false, "orders", "The messaging entity 'sb://my-namespace.servicebus.windows.net/orders' could not be found.", EventHubsException.FailureReason.ResourceNotFound),
         _ => throw new ArgumentOutOfRangeException(nameof(name)),
     };
+
+    private sealed class NoCredential : Azure.Core.TokenCredential
+    {
+        public override Azure.Core.AccessToken GetToken(Azure.Core.TokenRequestContext requestContext, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public override ValueTask<Azure.Core.AccessToken> GetTokenAsync(Azure.Core.TokenRequestContext requestContext, CancellationToken cancellationToken) => throw new NotSupportedException();
+    }
 
     private static long EventSize(Order order) =>
         Encoding.UTF8.GetByteCount(JsonSerializer.Serialize(order, JsonSerializerOptions.Web))
