@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Azure.Core;
 using Azure.Messaging.EventHubs;
 using Azure.Messaging.EventHubs.Producer;
 using Microsoft.Extensions.Logging;
@@ -63,6 +64,17 @@ internal sealed partial class EventHubsTarget : IDeliveryTarget, IDeliveryTarget
     /// <param name="time">The clock, for the bound on each operation.</param>
     /// <param name="logger">The logger.</param>
     internal EventHubsTarget(string name, EventHubsTargetOptions options, EventHubProducerClient? producer, TimeProvider time, ILogger logger)
+        : this(name, options, producer is null ? null : _ => producer, time, logger)
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="EventHubsTarget"/> class whose client <paramref name="createProducer"/> makes (tests give a mock).</summary>
+    /// <param name="name">The target's name.</param>
+    /// <param name="options">The settings; validated here too.</param>
+    /// <param name="createProducer">Makes the client from the credential the target hands it (<see langword="null"/> with a connection string), or <see langword="null"/> to create one from <paramref name="options"/>; the target disposes it.</param>
+    /// <param name="time">The clock, for the bound on each operation.</param>
+    /// <param name="logger">The logger.</param>
+    internal EventHubsTarget(string name, EventHubsTargetOptions options, Func<TokenCredential?, EventHubProducerClient>? createProducer, TimeProvider time, ILogger logger)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(options);
@@ -83,7 +95,8 @@ internal sealed partial class EventHubsTarget : IDeliveryTarget, IDeliveryTarget
         _secrets = SecretsOf(options.ConnectionString);
         _time = time;
         _logger = logger;
-        _producer = producer ?? CreateProducer(name, options);
+        var credential = options.Credential is { } given ? new EventHubsTargetCredential(given) : null;
+        _producer = createProducer is null ? CreateProducer(name, options, credential) : createProducer(credential);
     }
 
     /// <inheritdoc />
@@ -258,11 +271,13 @@ internal sealed partial class EventHubsTarget : IDeliveryTarget, IDeliveryTarget
                 return;
             }
 
+            // Each half goes out like a group of its own: in order, in as few batches as now fit, and an event that no longer
+            // fits an empty batch fails alone. A half holds fewer events than the rejected batch, so the splitting ends.
             var half = events.Count / 2;
-            await SendPartAsync(events[..half], partitionKey, delivery, cancellationToken).ConfigureAwait(false);
+            await SendGroupAsync(events[..half], partitionKey, delivery, cancellationToken).ConfigureAwait(false);
             if (!delivery.Stopped)
             {
-                await SendPartAsync(events[half..], partitionKey, delivery, cancellationToken).ConfigureAwait(false);
+                await SendGroupAsync(events[half..], partitionKey, delivery, cancellationToken).ConfigureAwait(false);
             }
 
             return;
@@ -275,37 +290,6 @@ internal sealed partial class EventHubsTarget : IDeliveryTarget, IDeliveryTarget
         }
 
         delivery.Stop(outcome, retryAfter);
-    }
-
-    private async ValueTask SendPartAsync(List<Pending> events, string? partitionKey, Delivery delivery, CancellationToken cancellationToken)
-    {
-        var batch = await CreateBatchAsync(partitionKey, delivery, cancellationToken).ConfigureAwait(false);
-        if (batch is null)
-        {
-            return;
-        }
-
-        using (batch)
-        {
-            var added = new List<Pending>(events.Count);
-            foreach (var pending in events)
-            {
-                if (batch.TryAdd(pending.Event))
-                {
-                    added.Add(pending);
-                }
-                else
-                {
-                    // Fitted once, so only a batch smaller than before refuses it: send it alone.
-                    await SendPartAsync([pending], partitionKey, delivery, cancellationToken).ConfigureAwait(false);
-                }
-            }
-
-            if (added.Count > 0 && !delivery.Stopped)
-            {
-                await SendBatchAsync(batch, added, partitionKey, delivery, cancellationToken).ConfigureAwait(false);
-            }
-        }
     }
 
     /// <summary>Creates a batch for a partition key within the send timeout; on failure stops the delivery and returns <see langword="null"/>.</summary>
@@ -397,9 +381,9 @@ internal sealed partial class EventHubsTarget : IDeliveryTarget, IDeliveryTarget
     }
 
     private RecordOutcome TooLarge(Pending pending, long maximumSize, Exception? failure = null)
-        => RecordOutcome.Permanent(Redact(
+        => RecordOutcome.Permanent(
             $"Event Hubs target '{Name}': record {Quote(pending.RecordId)} is too large for one event of event hub '{_hub}' (at most {maximumSize.ToString(CultureInfo.InvariantCulture)} bytes with its properties)"
-            + (failure is null ? string.Empty : $": {FirstLine(failure.Message)}")));
+            + (failure is null ? string.Empty : $": {MessageOf(failure)}"));
 
     private Pending CreateEvent<T>(DeliveryBatch<T> batch, int index)
     {
@@ -443,7 +427,7 @@ internal sealed partial class EventHubsTarget : IDeliveryTarget, IDeliveryTarget
         return encoded.Length > IdempotencyKey.MaxPartLength ? $"'{encoded.AsSpan(0, IdempotencyKey.MaxPartLength)}…'" : $"'{encoded}'";
     }
 
-    private EventHubProducerClient CreateProducer(string name, EventHubsTargetOptions options)
+    private EventHubProducerClient CreateProducer(string name, EventHubsTargetOptions options, TokenCredential? credential)
     {
         var clientOptions = new EventHubProducerClientOptions
         {
@@ -460,12 +444,12 @@ internal sealed partial class EventHubsTarget : IDeliveryTarget, IDeliveryTarget
                 ? string.IsNullOrWhiteSpace(options.EventHubName)
                     ? new EventHubProducerClient(connectionString, clientOptions)
                     : new EventHubProducerClient(connectionString, options.EventHubName, clientOptions)
-                : new EventHubProducerClient(options.FullyQualifiedNamespace, options.EventHubName, options.Credential, clientOptions);
+                : new EventHubProducerClient(options.FullyQualifiedNamespace, options.EventHubName, credential, clientOptions);
         }
         catch (Exception ex) when (ex is FormatException or ArgumentException or InvalidOperationException)
         {
             // The connection string is not repeated: it carries the key.
-            throw new OptionsValidationException(name, typeof(EventHubsTargetOptions), [$"Event Hubs target '{name}': the client cannot be created from the settings: {Redact(FirstLine(ex.Message))}"]);
+            throw new OptionsValidationException(name, typeof(EventHubsTargetOptions), [$"Event Hubs target '{name}': the client cannot be created from the settings: {MessageOf(ex)}"]);
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Azure.Messaging.EventHubs;
 using Microsoft.Extensions.Options;
 
 namespace Commerce.Jobs.Adapters.EventHubs;
@@ -28,9 +29,17 @@ internal sealed partial class EventHubsTargetOptionsValidator : IValidateOptions
                 errors.Add($"Event Hubs target '{name}': Credential is required with FullyQualifiedNamespace.");
             }
         }
-        else if (options.Credential is not null)
+        else
         {
-            errors.Add($"Event Hubs target '{name}': Credential is used only with FullyQualifiedNamespace; a connection string carries its own key.");
+            if (!IsWellFormed(options.ConnectionString!))
+            {
+                errors.Add($"Event Hubs target '{name}': ConnectionString is not a valid Event Hubs connection string (it needs an Endpoint, and a SharedAccessKeyName with a SharedAccessKey or a SharedAccessSignature).");
+            }
+
+            if (options.Credential is not null)
+            {
+                errors.Add($"Event Hubs target '{name}': Credential is used only with FullyQualifiedNamespace; a connection string carries its own key.");
+            }
         }
 
         var entityPath = hasConnectionString ? EntityPathOf(options.ConnectionString!) : null;
@@ -61,6 +70,28 @@ internal sealed partial class EventHubsTargetOptionsValidator : IValidateOptions
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>
+    /// Whether the client's parser reads a connection string with an endpoint and either a shared access key with its name or a
+    /// shared access signature (not both). The parser's message is not kept: it may quote the connection string.
+    /// </summary>
+    private static bool IsWellFormed(string connectionString)
+    {
+        EventHubsConnectionStringProperties properties;
+        try
+        {
+            properties = EventHubsConnectionStringProperties.Parse(connectionString);
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException or UriFormatException)
+        {
+            return false;
+        }
+
+        var hasKey = !string.IsNullOrWhiteSpace(properties.SharedAccessKeyName) && !string.IsNullOrWhiteSpace(properties.SharedAccessKey);
+        var hasSignature = !string.IsNullOrWhiteSpace(properties.SharedAccessSignature);
+        return properties.Endpoint is { IsAbsoluteUri: true, Host.Length: > 0 }
+            && (hasKey ? string.IsNullOrEmpty(properties.SharedAccessSignature) : hasSignature && string.IsNullOrEmpty(properties.SharedAccessKey));
     }
 
     /// <summary>Reads the <c>EntityPath</c> of a connection string, or <see langword="null"/> when it has none.</summary>

@@ -372,9 +372,124 @@ public sealed class EventHubsTargetTests
             _time,
             NullLogger.Instance));
 
-        Assert.StartsWith("Event Hubs target 'events': the client cannot be created from the settings", Assert.Single(ex.Failures), StringComparison.Ordinal);
+        Assert.StartsWith("Event Hubs target 'events': ConnectionString is not a valid Event Hubs connection string", Assert.Single(ex.Failures), StringComparison.Ordinal);
         Assert.DoesNotContain(Key, ex.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(260)]
+    [InlineData(280)]
+    [InlineData(290)]
+    public async Task A_key_straddling_the_cut_of_an_error_message_is_removed_whole_before_the_cut(int offset)
+    {
+        var message = new string('m', offset) + Key + " and more";
+        _producer.FailSend = (batch, _) => batch.Events.Count == 1 && batch.Events[0].EventBody.ToString().Contains("\"big\"", StringComparison.Ordinal)
+            ? new EventHubsException(false, "orders", message, EventHubsException.FailureReason.MessageSizeExceeded)
+            : batch.PartitionKey == "1002" ? new UnauthorizedAccessException(message) : null;
+        var sut = CreateSut(o => o.MaxConcurrentSends = 1);
+
+        var result = await sut.DeliverAsync(Batches.Of(new Order("1001", "big", 1), new Order("1002", "b", 2)), CancellationToken.None);
+
+        var leaked = Key[..(300 - offset)];
+        Assert.Equal([RecordStatus.PermanentFailure, RecordStatus.PermanentFailure], result.Outcomes.ToArray().Select(o => o.Status));
+        Assert.Contains("too large", result.GetOutcome(0).Error, StringComparison.Ordinal);
+        Assert.Contains("not authorised", result.GetOutcome(1).Error, StringComparison.Ordinal);
+        Assert.All(result.Outcomes.ToArray(), o => Assert.DoesNotContain(leaked, o.Error, StringComparison.Ordinal));
+        Assert.All(result.Outcomes.ToArray(), o => Assert.Contains("***", o.Error, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task After_the_service_rejects_a_batch_as_too_large_and_batches_hold_less_a_keys_events_still_go_out_in_order()
+    {
+        var orders = Enumerable.Range(1, 4).Select(i => new Order("same", $"c{i}", i)).ToArray();
+        var size = EventSize(orders[0]);
+        _producer.FailSend = (_, number) =>
+        {
+            if (number != 1)
+            {
+                return null;
+            }
+
+            _producer.MaxBatchBytes = size + 1; // from now on one event per batch
+            return TooLargeFailure();
+        };
+        var sut = CreateSut();
+
+        var result = await sut.DeliverAsync(Batches.Of(orders), CancellationToken.None);
+
+        Assert.Equal(RecordStatus.Delivered, result.BatchStatus);
+        Assert.Equal(["c1", "c2", "c3", "c4"], _producer.SentEvents.Select(e => JsonSerializer.Deserialize<Order>(e.EventBody.ToMemory().Span, JsonSerializerOptions.Web)!.Customer));
+    }
+
+    [Fact]
+    public async Task After_a_too_large_rejection_an_event_that_fits_no_batch_any_more_fails_permanently_alone_without_endless_retries()
+    {
+        var orders = new[] { new Order("same", "a", 1), new Order("same", "b" + new string('x', 300), 2), new Order("same", "c", 3) };
+        var creates = 0;
+        _producer.FailCreate = () => Interlocked.Increment(ref creates) > 100 ? Failure("communication") : null;
+        _producer.FailSend = (_, number) =>
+        {
+            if (number != 1)
+            {
+                return null;
+            }
+
+            _producer.MaxBatchBytes = EventSize(orders[0]) + 50; // the large event no longer fits an empty batch
+            return TooLargeFailure();
+        };
+        var sut = CreateSut();
+
+        var result = await sut.DeliverAsync(Batches.Of(orders), CancellationToken.None);
+
+        Assert.Equal([RecordStatus.Delivered, RecordStatus.PermanentFailure, RecordStatus.Delivered], result.Outcomes.ToArray().Select(o => o.Status));
+        Assert.StartsWith("Event Hubs target 'events': record 'same' is too large for one event of event hub 'orders'", result.GetOutcome(1).Error, StringComparison.Ordinal);
+        Assert.Equal(["a", "c"], _producer.SentEvents.Select(e => JsonSerializer.Deserialize<Order>(e.EventBody.ToMemory().Span, JsonSerializerOptions.Web)!.Customer[..1]));
+        Assert.True(creates < 10, $"{creates} batches were created");
+    }
+
+    [Theory]
+    [InlineData("unavailable", RecordStatus.PermanentFailure, "the credential gave no token (unavailable)")]
+    [InlineData("authentication-failed", RecordStatus.TransientFailure, "the credential gave no token: AuthenticationFailedException")]
+    [InlineData("other", RecordStatus.TransientFailure, "the credential gave no token: InvalidOperationException")]
+    public async Task A_credential_that_fails_to_give_a_token_is_mapped_to_an_outcome_and_other_keys_keep_their_delivered_outcomes(string failure, RecordStatus expected, string reason)
+    {
+        var calls = 0;
+        var credential = new ThrowingCredential(() => Interlocked.Increment(ref calls) <= 2
+            ? null
+            : failure switch
+            {
+                "unavailable" => new CredentialUnavailableException("ManagedIdentityCredential authentication unavailable.\r\nsecond line " + Key),
+                "authentication-failed" => new AuthenticationFailedException("AADSTS7000215: Invalid client secret provided.\nsecond line " + Key),
+                _ => new InvalidOperationException("The token cache is broken.\nsecond line " + Key),
+            });
+        var options = new EventHubsTargetOptions { FullyQualifiedNamespace = "my-namespace.servicebus.windows.net", Credential = credential, EventHubName = "orders", MaxConcurrentSends = 1 };
+        var sut = new EventHubsTarget("events", options, c => { _producer.Credential = c; return _producer; }, _time, NullLogger.Instance);
+
+        var result = await sut.DeliverAsync(Batches.Of(new Order("a", "a1", 1), new Order("b", "b1", 1), new Order("c", "c1", 1)), CancellationToken.None);
+
+        Assert.Equal([RecordStatus.Delivered, expected, expected], result.Outcomes.ToArray().Select(o => o.Status));
+        var error = result.GetOutcome(1).Error!;
+        Assert.StartsWith("Event Hubs target 'events': no batch could be created for event hub 'orders': " + reason, error, StringComparison.Ordinal);
+        Assert.DoesNotContain("second line", error, StringComparison.Ordinal);
+        Assert.DoesNotContain(Key, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_credential_unavailable_from_the_start_is_a_permanent_failure_of_the_whole_batch()
+    {
+        var credential = new ThrowingCredential(() => new CredentialUnavailableException("EnvironmentCredential authentication unavailable."));
+        var options = new EventHubsTargetOptions { FullyQualifiedNamespace = "my-namespace.servicebus.windows.net", Credential = credential, EventHubName = "orders" };
+        var sut = new EventHubsTarget("events", options, c => { _producer.Credential = c; return _producer; }, _time, NullLogger.Instance);
+
+        var result = await sut.DeliverAsync(Batches.Of(Batches.Orders(2)), CancellationToken.None);
+
+        Assert.Equal(RecordStatus.PermanentFailure, result.BatchStatus);
+        Assert.Contains("EnvironmentCredential authentication unavailable.", result.Error, StringComparison.Ordinal);
+        Assert.Empty(_producer.Sent);
+    }
+
+    private static EventHubsException TooLargeFailure() =>
+        new(false, "orders", "The received message (delivery-id:0, size:1300000 bytes) exceeds the limit", EventHubsException.FailureReason.MessageSizeExceeded);
 
     internal static Exception Failure(string name) => name switch
     {
@@ -398,6 +513,22 @@ public sealed class EventHubsTargetTests
 
         public override ValueTask<Azure.Core.AccessToken> GetTokenAsync(Azure.Core.TokenRequestContext requestContext, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
+
+    /// <summary>A credential that gives a token or throws what <c>failure</c> returns.</summary>
+    private sealed class ThrowingCredential(Func<Exception?> failure) : Azure.Core.TokenCredential
+    {
+        public override Azure.Core.AccessToken GetToken(Azure.Core.TokenRequestContext requestContext, CancellationToken cancellationToken)
+            => failure() is { } ex ? throw ex : new Azure.Core.AccessToken("token", DateTimeOffset.MaxValue);
+
+        public override ValueTask<Azure.Core.AccessToken> GetTokenAsync(Azure.Core.TokenRequestContext requestContext, CancellationToken cancellationToken)
+            => ValueTask.FromResult(GetToken(requestContext, cancellationToken));
+    }
+
+    /// <summary>Stands in for Azure.Identity's exception of the same name (which derives from its <c>AuthenticationFailedException</c>).</summary>
+    private class AuthenticationFailedException(string message) : Exception(message);
+
+    /// <summary>Stands in for Azure.Identity's exception: the credential cannot work in this environment.</summary>
+    private sealed class CredentialUnavailableException(string message) : AuthenticationFailedException(message);
 
     private static long EventSize(Order order) =>
         Encoding.UTF8.GetByteCount(JsonSerializer.Serialize(order, JsonSerializerOptions.Web))

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Azure.Core;
 using Azure.Messaging.EventHubs;
 using Azure.Messaging.EventHubs.Producer;
 
@@ -28,6 +29,9 @@ public sealed class FakeProducer : EventHubProducerClient
     /// <summary>Gets or sets what creating a batch throws, if anything.</summary>
     public Func<Exception?>? FailCreate { get; set; }
 
+    /// <summary>Gets or sets the credential asked for a token before each batch is created and each send, as the real client does.</summary>
+    public TokenCredential? Credential { get; set; }
+
     /// <summary>Gets or sets whether a send waits until it is cancelled.</summary>
     public bool HoldSends { get; set; }
 
@@ -52,9 +56,10 @@ public sealed class FakeProducer : EventHubProducerClient
     public static long SizeOf(EventData data) =>
         data.EventBody.ToMemory().Length + data.Properties.Sum(p => p.Key.Length + (p.Value?.ToString()?.Length ?? 0));
 
-    public override ValueTask<EventDataBatch> CreateBatchAsync(CreateBatchOptions options, CancellationToken cancellationToken = default)
+    public override async ValueTask<EventDataBatch> CreateBatchAsync(CreateBatchOptions options, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        await AuthenticateAsync(cancellationToken);
         if (FailCreate?.Invoke() is { } failure)
         {
             throw failure;
@@ -75,7 +80,7 @@ public sealed class FakeProducer : EventHubProducerClient
             return true;
         });
         _batches[batch] = (options, store);
-        return ValueTask.FromResult(batch);
+        return batch;
     }
 
     public override ValueTask<EventDataBatch> CreateBatchAsync(CancellationToken cancellationToken = default) => CreateBatchAsync(new CreateBatchOptions(), cancellationToken);
@@ -83,6 +88,7 @@ public sealed class FakeProducer : EventHubProducerClient
     public override async Task SendAsync(EventDataBatch eventBatch, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        await AuthenticateAsync(cancellationToken);
         var (options, store) = _batches[eventBatch];
         var sent = new SentBatch(options.PartitionKey, [.. store]);
         var number = Interlocked.Increment(ref _sends);
@@ -102,6 +108,14 @@ public sealed class FakeProducer : EventHubProducerClient
         lock (_gate)
         {
             _sent.Add(sent);
+        }
+    }
+
+    private async ValueTask AuthenticateAsync(CancellationToken cancellationToken)
+    {
+        if (Credential is { } credential)
+        {
+            await credential.GetTokenAsync(new TokenRequestContext(["https://eventhubs.azure.net/.default"]), cancellationToken);
         }
     }
 
