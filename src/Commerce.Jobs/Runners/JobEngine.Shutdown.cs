@@ -139,16 +139,19 @@ internal sealed partial class JobEngine
     /// Takes over the runs still in their bodies after the cancellation: each is recorded Cancelled (counts unknown,
     /// its log so far), released and answered here, and its worker is no longer awaited. The leases of a record job's
     /// abandoned run are not released: its records stay pending and go out again, with the same idempotency keys, once
-    /// the leases expire.
+    /// the leases expire. The other workers (finishing a run whose body returned: recording it, answering its caller)
+    /// are awaited until the deadline with the abandoned runs' records, so that a stop returns with every run it
+    /// cancelled recorded unless the store hangs.
     /// </summary>
     private async Task AbandonRunsAsync(DateTimeOffset deadline)
     {
         List<Task>? records = null;
         List<(JobEntry Entry, WorkItem Item, JobRun Run)>? ended = null;
-        foreach (var slot in _slots)
+        for (var i = 0; i < _slots.Length; i++)
         {
-            if (slot.Abandon() is not { } abandoned)
+            if (_slots[i].Abandon() is not { } abandoned)
             {
+                (records ??= []).Add(_workers[i]);
                 continue;
             }
 
@@ -173,7 +176,7 @@ internal sealed partial class JobEngine
 
         if (records is not null)
         {
-            await WaitUntilAsync(Task.WhenAll(records), deadline, "Recording the abandoned runs", CancellationToken.None).ConfigureAwait(false);
+            await WaitUntilAsync(Task.WhenAll(records), deadline, "Recording the abandoned and the finishing runs", CancellationToken.None).ConfigureAwait(false);
         }
 
         // Recorded first (or given up on at the deadline): a job is idle, and its run told finished, only once its

@@ -161,6 +161,64 @@ public sealed class JobEngineShutdownTests
     }
 
     [Fact]
+    public async Task A_cancelled_run_still_being_recorded_when_the_stop_stops_waiting_for_cancelled_runs_is_recorded_before_the_stop_goes_on()
+    {
+        var write = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var writing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var save = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var saving = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var (store, faults) = Commerce.Jobs.Tests.EntitySync.FaultyStore.Create(new InMemoryJobStore());
+        faults.Hold(nameof(IJobStore.AddRunAsync), write.Task, writing);
+        faults.Hold(StoreCall.SetJobControls, save.Task, saving);
+        var time = new WatchedTimeProvider(TestEngine.Start);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sut = TestEngine.Create(
+            jobs =>
+            {
+                jobs.UseStore(_ => store);
+                jobs.Configure(o =>
+                {
+                    o.ShutdownTimeout = TimeSpan.FromSeconds(3);
+                    o.ControlRefreshInterval = Timeout.InfiniteTimeSpan;
+                });
+                jobs.AddJob("upload", async (_, ct) =>
+                {
+                    started.TrySetResult();
+                    await Task.Delay(Timeout.InfiniteTimeSpan, ct); // honours cancellation
+                    return JobResult.Success;
+                });
+            },
+            time);
+
+        sut.Engine.Trigger("upload");
+        await started.Task.WaitAsync(Patience);
+        sut.Engine.Pause("upload"); // an operator change the stop saves after the runs (held in the store)
+        await saving.Task.WaitAsync(Patience);
+
+        // The host's token cancels the run at once; the run returns and its record is being written (held) while the
+        // engine waits half of the last second for the cancelled runs to return.
+        var half = JobEngine.LastSecond / 2;
+        var stop = sut.Engine.StopAsync(new CancellationToken(canceled: true));
+        await writing.Task.WaitAsync(Patience);
+        await time.WhenArmedAsync(half, 1);
+        time.Advance(half + (half / 2));
+
+        // That half is over, the deadline (a quarter later) is not: the stop waits for the record until the deadline,
+        // then for the operator change (the same deadline: a second timer for the quarter left). The bug: it went on to
+        // the operator change without the record, and returned without it.
+        await time.WhenArmedAsync(half / 2, 1);
+        write.SetResult();
+        await time.WhenArmedAsync(half / 2, 2);
+        Assert.Equal(JobOutcome.Cancelled, Assert.Single(sut.Runs).Outcome);
+        Assert.False(stop.IsCompleted);
+
+        save.SetResult();
+        await stop.WaitAsync(Patience);
+        Assert.Equal(JobOutcome.Cancelled, Assert.Single(await store.GetRunsAsync("upload", 10, CancellationToken.None)).Outcome);
+        await sut.DisposeAsync().AsTask().WaitAsync(Patience);
+    }
+
+    [Fact]
     public async Task A_control_refresh_stuck_in_the_store_whose_cancellation_blocks_does_not_hold_the_stop_nor_the_dispose()
     {
         var (store, hang) = HangingStore.Create(new InMemoryJobStore());

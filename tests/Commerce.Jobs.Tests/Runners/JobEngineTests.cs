@@ -270,13 +270,22 @@ public sealed class JobEngineTests
     public async Task Stopping_cancels_runs_still_going_after_the_grace_period_and_records_them_cancelled()
     {
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var sut = TestEngine.Create(jobs =>
         {
             jobs.Configure(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
             jobs.AddJob("upload", async (_, ct) =>
             {
                 started.TrySetResult();
-                await Task.Delay(Timeout.InfiniteTimeSpan, ct);
+                try
+                {
+                    await Task.Delay(Timeout.InfiniteTimeSpan, ct);
+                }
+                finally
+                {
+                    cancelled.TrySetResult();
+                }
+
                 return JobResult.Success;
             });
         });
@@ -285,17 +294,19 @@ public sealed class JobEngineTests
         await started.Task.WaitAsync(Patience);
         var stop = sut.Engine.StopAsync(CancellationToken.None);
 
-        // Drive the fake clock until the grace period has passed from wherever the engine armed it (bounded generously:
-        // the bound is real time, and a busy machine may take long to get there).
+        // Drive the fake clock in small steps until the grace period has passed from wherever the engine armed it and
+        // the run is cancelled, then leave it: the run returns at once and the stop waits for it (bounded generously: the
+        // bound is real time, and a busy machine may take long to get there). Driven on, the clock would take the stop
+        // past its last second while the run is being recorded, and the stop would leave without it.
         var deadline = Environment.TickCount64 + (long)TimeSpan.FromMinutes(2).TotalMilliseconds;
-        while (!stop.IsCompleted)
+        while (!stop.IsCompleted && !cancelled.Task.IsCompleted)
         {
-            Assert.True(Environment.TickCount64 < deadline, "the engine did not stop after its grace period");
-            sut.Time.Advance(TimeSpan.FromSeconds(1));
+            Assert.True(Environment.TickCount64 < deadline, "the engine did not cancel the run after its grace period");
+            sut.Time.Advance(TimeSpan.FromMilliseconds(100));
             await Task.Yield();
         }
 
-        await stop;
+        await stop.WaitAsync(Patience);
         Assert.True(sut.Time.GetUtcNow() >= TestEngine.Start.AddSeconds(10));
 
         Assert.Equal(JobOutcome.Cancelled, Assert.Single(sut.Runs).Outcome);
