@@ -16,7 +16,7 @@ public sealed class SqliteEntitySyncTests : IDisposable
     [Fact]
     public async Task The_newest_change_per_kind_is_held_once_per_target_with_its_payload_as_json()
     {
-        await _store.AddEntityChangesAsync(["search", "erp"], [Upsert("c1", 1, "Shoes"), Upsert("c1", 3, "Boots"), Upsert("c1", 2, "Sandals"), Upsert("c2", 1, "Hats")], default);
+        await _store.AddEntityChangesAsync(["search", "erp"], [Upsert("c1", 1, "Shoes"), Upsert("c1", 3, "Boots"), Upsert("c1", 2, "Sandals"), Upsert("c2", 1, "Hats")], repair: false, default);
 
         var held = (await _store.GetEntityChangesAsync("categories", "search", default)).OrderBy(c => c.Id).ToList();
         Assert.Equal(["Upsert categories:c1 v3", "Upsert categories:c2 v1"], held.Select(c => c.ToString()));
@@ -26,7 +26,7 @@ public sealed class SqliteEntitySyncTests : IDisposable
         Assert.Equal(2, (await _store.GetEntityChangesAsync("CATEGORIES", "Erp", default)).Count);
         Assert.Empty(await _store.GetEntityChangesAsync("categories", "kafka", default));
 
-        await _store.AddEntityChangesAsync(["erp"], [EntityChange.Upsert("buyers", "b1", null, 1), EntityChange.Upsert("buyers", "b2", JsonDocument.Parse("[1,2]").RootElement, 1)], default);
+        await _store.AddEntityChangesAsync(["erp"], [EntityChange.Upsert("buyers", "b1", null, 1), EntityChange.Upsert("buyers", "b2", JsonDocument.Parse("[1,2]").RootElement, 1)], repair: false, default);
         var buyers = (await _store.GetEntityChangesAsync("buyers", "erp", default)).OrderBy(c => c.Id).ToList();
         Assert.Null(buyers[0].Payload);
         Assert.Equal("[1,2]", ((JsonElement)buyers[1].Payload!).GetRawText());
@@ -35,7 +35,7 @@ public sealed class SqliteEntitySyncTests : IDisposable
     [Fact]
     public async Task Held_changes_and_delivered_versions_survive_a_reopen()
     {
-        await _store.AddEntityChangesAsync(["search"], [Upsert("c1", 3, "Boots")], default);
+        await _store.AddEntityChangesAsync(["search"], [Upsert("c1", 3, "Boots")], repair: false, default);
         await _store.MarkEntityChangesDeliveredAsync("search", [EntityChange.Delete("categories", "c2", 5)], DateTimeOffset.UnixEpoch, default);
         await _store.DisposeAsync();
 

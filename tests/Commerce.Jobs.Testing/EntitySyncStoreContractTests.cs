@@ -36,7 +36,7 @@ public abstract class EntitySyncStoreContractTests
     {
         var store = await CreateStoreAsync();
 
-        await store.AddEntityChangesAsync(["search", "erp"], [Upsert("c-1", 1), Upsert("c-1", 3), Upsert("c-1", 2), Delete("c-2", 5)], None);
+        await store.AddEntityChangesAsync(["search", "erp"], [Upsert("c-1", 1), Upsert("c-1", 3), Upsert("c-1", 2), Delete("c-2", 5)], repair: false, None);
 
         foreach (var target in new[] { "search", "ERP" })
         {
@@ -50,8 +50,8 @@ public abstract class EntitySyncStoreContractTests
     {
         var store = await CreateStoreAsync();
 
-        await store.AddEntityChangesAsync(["search"], [Upsert("c-1", 1), Upsert("c-2", 9), Delete("c-3", 4)], None);
-        await store.AddEntityChangesAsync(["search"], [Delete("c-1", 2), Delete("c-2", 8), Upsert("c-3", 5)], None);
+        await store.AddEntityChangesAsync(["search"], [Upsert("c-1", 1), Upsert("c-2", 9), Delete("c-3", 4)], repair: false, None);
+        await store.AddEntityChangesAsync(["search"], [Delete("c-1", 2), Delete("c-2", 8), Upsert("c-3", 5)], repair: false, None);
 
         var held = await store.GetEntityChangesAsync(Categories, "search", None);
         Assert.Equal([("c-1", EntityChangeKind.Delete, 2L), ("c-2", EntityChangeKind.Upsert, 9L), ("c-3", EntityChangeKind.Upsert, 5L)], held.Select(c => (c.Id, c.Kind, c.Version)).Order());
@@ -64,11 +64,11 @@ public abstract class EntitySyncStoreContractTests
         var store = await CreateStoreAsync();
 
         // In one call and in two: the order of arrival does not matter.
-        await store.AddEntityChangesAsync(["search"], [Upsert("c-1", 5), Delete("c-1", 5), Delete("c-2", 5), Upsert("c-2", 5)], None);
-        await store.AddEntityChangesAsync(["search"], [Upsert("c-3", 5)], None);
-        await store.AddEntityChangesAsync(["search"], [Delete("c-3", 5)], None);
-        await store.AddEntityChangesAsync(["search"], [Delete("c-4", 5)], None);
-        await store.AddEntityChangesAsync(["search"], [Upsert("c-4", 5)], None);
+        await store.AddEntityChangesAsync(["search"], [Upsert("c-1", 5), Delete("c-1", 5), Delete("c-2", 5), Upsert("c-2", 5)], repair: false, None);
+        await store.AddEntityChangesAsync(["search"], [Upsert("c-3", 5)], repair: false, None);
+        await store.AddEntityChangesAsync(["search"], [Delete("c-3", 5)], repair: false, None);
+        await store.AddEntityChangesAsync(["search"], [Delete("c-4", 5)], repair: false, None);
+        await store.AddEntityChangesAsync(["search"], [Upsert("c-4", 5)], repair: false, None);
 
         var held = await store.GetEntityChangesAsync(Categories, "search", None);
         Assert.Equal(["c-1", "c-2", "c-3", "c-4"], held.Select(c => c.Id).Order());
@@ -79,9 +79,9 @@ public abstract class EntitySyncStoreContractTests
     public async Task An_older_or_equal_change_is_ignored_and_the_held_payload_stays()
     {
         var store = await CreateStoreAsync();
-        await store.AddEntityChangesAsync(["search"], [Upsert("c-1", 5)], None);
+        await store.AddEntityChangesAsync(["search"], [Upsert("c-1", 5)], repair: false, None);
 
-        await store.AddEntityChangesAsync(["search"], [Delete("c-1", 3), Upsert("c-1", 4), EntityChange.Upsert(Categories, "c-1", "again", 5)], None);
+        await store.AddEntityChangesAsync(["search"], [Delete("c-1", 3), Upsert("c-1", 4), EntityChange.Upsert(Categories, "c-1", "again", 5)], repair: false, None);
 
         var held = Assert.Single(await store.GetEntityChangesAsync(Categories, "search", None));
         Assert.Equal((EntityChangeKind.Upsert, 5L, "c-1@5"), (held.Kind, held.Version, PayloadText(held.Payload)));
@@ -91,7 +91,7 @@ public abstract class EntitySyncStoreContractTests
     public async Task Delivered_or_removed_changes_settle_the_held_one_unless_it_comes_after_them()
     {
         var store = await CreateStoreAsync();
-        await store.AddEntityChangesAsync(["search"], [Delete("c-1", 5), Upsert("c-2", 5), Upsert("c-3", 7), Delete("c-4", 5)], None);
+        await store.AddEntityChangesAsync(["search"], [Delete("c-1", 5), Upsert("c-2", 5), Upsert("c-3", 7), Delete("c-4", 5)], repair: false, None);
 
         // An upsert of the same version comes before a held delete; a lower version comes before anything.
         await store.MarkEntityChangesDeliveredAsync("search", [Upsert("c-1", 5), Delete("c-3", 6)], T0, None);
@@ -138,7 +138,7 @@ public abstract class EntitySyncStoreContractTests
     public async Task Entity_changes_marked_delivered_forgets_up_to_the_version_and_records_it()
     {
         var store = await CreateStoreAsync();
-        await store.AddEntityChangesAsync(["search", "erp"], [Upsert("c-1", 4)], None);
+        await store.AddEntityChangesAsync(["search", "erp"], [Upsert("c-1", 4)], repair: false, None);
 
         await store.MarkEntityChangesDeliveredAsync("search", [Upsert("c-1", 3)], T0, None);
         Assert.Single(await store.GetEntityChangesAsync(Categories, "search", None));
@@ -156,7 +156,7 @@ public abstract class EntitySyncStoreContractTests
     public async Task Entity_sync_clear_forgets_one_target_or_the_whole_type()
     {
         var store = await CreateStoreAsync();
-        await store.AddEntityChangesAsync(["search", "erp"], [Upsert("c-1", 1), EntityChange.Upsert("buyers", "b-1", null, 1)], None);
+        await store.AddEntityChangesAsync(["search", "erp"], [Upsert("c-1", 1), EntityChange.Upsert("buyers", "b-1", null, 1)], repair: false, None);
         await store.MarkEntityChangesDeliveredAsync("search", [Upsert("c-2", 1)], T0, None);
 
         await store.ClearEntitySyncAsync(Categories, "search", None);
@@ -190,7 +190,7 @@ public abstract class EntitySyncStoreContractTests
             switch (op.Kind)
             {
                 case 0:
-                    store.AddEntityChangesAsync([op.Target], [change], None).AsTask().GetAwaiter().GetResult();
+                    store.AddEntityChangesAsync([op.Target], [change], repair: false, None).AsTask().GetAwaiter().GetResult();
                     if (!held.TryGetValue(key, out var current) || order.CompareTo(current) > 0)
                     {
                         held[key] = order;
@@ -247,8 +247,8 @@ public abstract class EntitySyncStoreContractTests
         var type = HostileKeys[4];
         var targets = new[] { HostileKeys[1], HostileKeys[^1] };
         var payloadText = "nul\0 and Grüße 😀 \uE000 \r\n";
-        await store.AddEntityChangesAsync(targets, [.. HostileIds.Select((id, i) => EntityChange.Upsert(type, id, payloadText, i + 1))], None);
-        await store.AddEntityChangesAsync(targets, [EntityChange.Delete(type, HostileIds[3], 100)], None);
+        await store.AddEntityChangesAsync(targets, [.. HostileIds.Select((id, i) => EntityChange.Upsert(type, id, payloadText, i + 1))], repair: false, None);
+        await store.AddEntityChangesAsync(targets, [EntityChange.Delete(type, HostileIds[3], 100)], repair: false, None);
 
         foreach (var target in targets)
         {
@@ -279,8 +279,8 @@ public abstract class EntitySyncStoreContractTests
         var store = await CreateStoreAsync();
         var type = HostileKeys[4];
         var targets = new[] { HostileKeys[1], HostileKeys[^1] };
-        await store.AddEntityChangesAsync(targets, [.. HostileIds.Select(id => EntityChange.Upsert(type, id, null, 1))], None);
-        await store.AddEntityChangesAsync(targets, [.. HostileIds.Select(id => EntityChange.Delete(type, id, 1))], None);
+        await store.AddEntityChangesAsync(targets, [.. HostileIds.Select(id => EntityChange.Upsert(type, id, null, 1))], repair: false, None);
+        await store.AddEntityChangesAsync(targets, [.. HostileIds.Select(id => EntityChange.Delete(type, id, 1))], repair: false, None);
         foreach (var target in targets)
         {
             var held = await store.GetEntityChangesAsync(type, target, None);

@@ -12,6 +12,11 @@ public interface IEntitySyncStore
     /// <summary>Holds accepted entity changes until each of <paramref name="targetNames"/> has them (entity synchronization).</summary>
     /// <param name="targetNames">The targets the changes are for; each change is held once per target.</param>
     /// <param name="changes">The changes, of one entity type or several.</param>
+    /// <param name="repair">
+    /// Whether the changes are repairs (read from the entity source by a full sync, a targeted-id sync or a
+    /// reconciliation): a repair may be delivered again at the version the target already has, never below it. An
+    /// incremental change (published) is never handed out at or below the delivered version.
+    /// </param>
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <returns>A task that completes when the changes are stored (one write for the whole call: all or none).</returns>
     /// <remarks>
@@ -27,8 +32,73 @@ public interface IEntitySyncStore
     /// store: <see cref="MarkEntityChangesDeliveredAsync"/> and <see cref="RemoveEntityChangesAsync"/> settle the held
     /// change when it is not after the given one. Entity types and target names compare case-insensitively, ids ordinally.
     /// </para>
+    /// <para>
+    /// A change that replaces the held one takes its repair mark with it. Replacing a held change that an owner has
+    /// claimed keeps that owner's lease: nobody else claims the id until the owner completes or its lease ends, so one id
+    /// is delivered by one owner at a time. Each write of a held change gives it a new <see cref="HeldEntityChange.Sequence"/>
+    /// (claims read in that order).
+    /// </para>
     /// </remarks>
-    ValueTask AddEntityChangesAsync(IReadOnlyCollection<string> targetNames, IReadOnlyList<EntityChange> changes, CancellationToken cancellationToken);
+    ValueTask AddEntityChangesAsync(IReadOnlyCollection<string> targetNames, IReadOnlyList<EntityChange> changes, bool repair, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Claims up to <see cref="EntityChangeClaim.MaxChanges"/> held changes of an entity type for a target, in sequence order,
+    /// that no owner holds under an unexpired lease; they are leased to <see cref="EntityChangeClaim.Owner"/> until
+    /// <see cref="EntityChangeClaim.LeaseUntil"/>.
+    /// </summary>
+    /// <param name="entityType">The entity type.</param>
+    /// <param name="targetName">The target.</param>
+    /// <param name="claim">Who claims, how many, until when, and whether upserts are held back (paused).</param>
+    /// <param name="cancellationToken">Cancels the claim.</param>
+    /// <returns>The claimed changes, in sequence order; empty when none can be claimed now.</returns>
+    /// <remarks>
+    /// In the same transaction, a held change that is not after the entity's delivered one (an incremental change at or
+    /// below the delivered version, a repair below it) is removed instead of handed out: a claim never hands out a change
+    /// that would take the target back. With <see cref="EntityChangeClaim.HoldUpserts"/> only deletes are claimed.
+    /// A change skipped before is claimable again only from the time its completion gave.
+    /// </remarks>
+    ValueTask<IReadOnlyList<HeldEntityChange>> ClaimEntityChangesAsync(string entityType, string targetName, EntityChangeClaim claim, CancellationToken cancellationToken);
+
+    /// <summary>Settles claimed changes of an entity type for a target, each by its outcome, in one transaction.</summary>
+    /// <param name="entityType">The entity type.</param>
+    /// <param name="targetName">The target.</param>
+    /// <param name="owner">The owner that claimed them; a completion for an id another owner holds now is ignored.</param>
+    /// <param name="completions">The outcomes.</param>
+    /// <param name="now">The owner's clock: the time recorded for deliveries and errors.</param>
+    /// <param name="retrySkippedAt">When a skipped change may be claimed again.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>A task that completes when the outcomes are stored.</returns>
+    /// <remarks>
+    /// <list type="bullet">
+    /// <item><see cref="RecordStatus.Delivered"/>: the change becomes the entity's delivered one for the target (unless
+    /// the recorded one comes after it: the delivered change only moves forward), with its kind and <paramref name="now"/>;
+    /// the held change is removed unless it comes after the delivered one (replaced meanwhile: then only its lease
+    /// ends). The type's delivered count grows by one, and its last delivered version and time are set.</item>
+    /// <item><see cref="RecordStatus.Skipped"/>: the lease ends; the held change, if it is still the one delivered, counts
+    /// one more attempt with the error and waits until <paramref name="retrySkippedAt"/>. The skipped count grows.</item>
+    /// <item><see cref="RecordStatus.PermanentFailure"/>: the held change is removed unless it comes after the failed one
+    /// (the target will not get that change); the failed count grows and the error is the type's last one.</item>
+    /// <item><see cref="RecordStatus.TransientFailure"/>: released, never attempted (a pause or a stop): the lease ends,
+    /// nothing else changes.</item>
+    /// </list>
+    /// </remarks>
+    ValueTask CompleteEntityChangesAsync(string entityType, string targetName, string owner, IReadOnlyList<EntityChangeCompletion> completions, DateTimeOffset now, DateTimeOffset retrySkippedAt, CancellationToken cancellationToken);
+
+    /// <summary>Extends the leases an owner holds on an entity type's held changes for a target (a host still delivering them).</summary>
+    /// <param name="entityType">The entity type.</param>
+    /// <param name="targetName">The target.</param>
+    /// <param name="owner">The owner.</param>
+    /// <param name="leaseUntil">The new end of the leases.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>How many leases were extended.</returns>
+    ValueTask<int> RenewEntityLeasesAsync(string entityType, string targetName, string owner, DateTimeOffset leaseUntil, CancellationToken cancellationToken);
+
+    /// <summary>Gets the synchronization state of an entity type at a target, as every host sees it.</summary>
+    /// <param name="entityType">The entity type.</param>
+    /// <param name="targetName">The target.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>Held changes, delivered / skipped / failed counts since the type was configured, last delivery and last error.</returns>
+    ValueTask<EntitySyncCounts> GetEntitySyncCountsAsync(string entityType, string targetName, CancellationToken cancellationToken);
 
     /// <summary>Records that changes were delivered to a target.</summary>
     /// <param name="targetName">The target.</param>

@@ -734,7 +734,7 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
 
             // Held in the store first: from here on a crash loses nothing. Handed to the lanes regardless of the caller's
             // token, so what the store holds is also being delivered.
-            await _store.AddEntityChangesAsync(state.Configuration.Targets, changes, cancellationToken).ConfigureAwait(false);
+            await _store.AddEntityChangesAsync(state.Configuration.Targets, changes, repair: false, cancellationToken).ConfigureAwait(false);
             var lanes = state.Lanes;
             if (state.Publishes.IsClosed)
             {

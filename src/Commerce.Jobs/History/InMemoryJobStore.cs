@@ -140,7 +140,7 @@ internal sealed partial class InMemoryJobStore : IJobStore
         }
     }
 
-    public ValueTask AddEntityChangesAsync(IReadOnlyCollection<string> targetNames, IReadOnlyList<EntityChange> changes, CancellationToken cancellationToken)
+    public ValueTask AddEntityChangesAsync(IReadOnlyCollection<string> targetNames, IReadOnlyList<EntityChange> changes, bool repair, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(targetNames);
         ArgumentNullException.ThrowIfNull(changes);
@@ -207,6 +207,22 @@ internal sealed partial class InMemoryJobStore : IJobStore
             return ValueTask.FromResult(result);
         }
     }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<HeldEntityChange>> ClaimEntityChangesAsync(string entityType, string targetName, EntityChangeClaim claim, CancellationToken cancellationToken) =>
+        throw new NotImplementedException("Being built: claims of held entity changes.");
+
+    /// <inheritdoc />
+    public ValueTask CompleteEntityChangesAsync(string entityType, string targetName, string owner, IReadOnlyList<EntityChangeCompletion> completions, DateTimeOffset now, DateTimeOffset retrySkippedAt, CancellationToken cancellationToken) =>
+        throw new NotImplementedException("Being built: completions of held entity changes.");
+
+    /// <inheritdoc />
+    public ValueTask<int> RenewEntityLeasesAsync(string entityType, string targetName, string owner, DateTimeOffset leaseUntil, CancellationToken cancellationToken) =>
+        throw new NotImplementedException("Being built: leases of held entity changes.");
+
+    /// <inheritdoc />
+    public ValueTask<EntitySyncCounts> GetEntitySyncCountsAsync(string entityType, string targetName, CancellationToken cancellationToken) =>
+        throw new NotImplementedException("Being built: entity sync counts.");
 
     public ValueTask<int> PurgeEntityTombstonesAsync(string entityType, DateTimeOffset deliveredBefore, CancellationToken cancellationToken)
     {

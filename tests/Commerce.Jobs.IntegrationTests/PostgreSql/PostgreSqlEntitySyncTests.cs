@@ -46,7 +46,7 @@ public sealed class PostgreSqlEntitySyncTests(PostgreSqlServer server) : IAsyncL
             var clearTarget = random.Next(2) == 0 ? null : target;
             Func<IJobStore, ValueTask> operation = roll switch
             {
-                < 50 => s => s.AddEntityChangesAsync(targets, changes, default),
+                < 50 => s => s.AddEntityChangesAsync(targets, changes, repair: false, default),
                 < 75 => s => s.MarkEntityChangesDeliveredAsync(target, changes, DateTimeOffset.UnixEpoch, default),
                 < 95 => s => s.RemoveEntityChangesAsync(target, changes, default),
                 _ => s => s.ClearEntitySyncAsync(clearType, clearTarget, default),
@@ -76,7 +76,7 @@ public sealed class PostgreSqlEntitySyncTests(PostgreSqlServer server) : IAsyncL
     public async Task Payloads_come_back_as_json()
     {
         await using var store = new PostgreSqlJobStore(new PostgreSqlStoreOptions { ConnectionString = _connectionString, Schema = "payloads" });
-        await store.AddEntityChangesAsync(["search"], [EntityChange.Upsert("categories", "c1", new { Name = "Shoes", Parent = (string?)null }, 3), EntityChange.Delete("categories", "c2", 9)], default);
+        await store.AddEntityChangesAsync(["search"], [EntityChange.Upsert("categories", "c1", new { Name = "Shoes", Parent = (string?)null }, 3), EntityChange.Delete("categories", "c2", 9)], repair: false, default);
 
         var held = (await store.GetEntityChangesAsync("categories", "search", default)).OrderBy(c => c.Id).ToList();
         var payload = Assert.IsType<JsonElement>(held[0].Payload);

@@ -110,7 +110,7 @@ public sealed class PostgreSqlMigrationTests(PostgreSqlServer server) : IAsyncLi
         // Held changes: a newer version replaces each old row (found by the hash, not added beside it), then delivery settles them.
         Assert.Equal(ids.Order(StringComparer.Ordinal), (await store.GetEntityChangesAsync("Product", "erp", default)).Select(c => c.Id).Order(StringComparer.Ordinal));
         IReadOnlyList<EntityChange> newer = [.. ids.Select(id => EntityChange.Upsert("Product", id, null, 2))];
-        await store.AddEntityChangesAsync(["erp"], newer, default);
+        await store.AddEntityChangesAsync(["erp"], newer, repair: false, default);
         var held = await store.GetEntityChangesAsync("Product", "erp", default);
         Assert.Equal(ids.Count, held.Count);
         Assert.All(held, c => Assert.Equal(2, c.Version));
@@ -194,7 +194,7 @@ public sealed class PostgreSqlMigrationTests(PostgreSqlServer server) : IAsyncLi
         Assert.Equal([("newer-upsert", EntityChangeKind.Delete, 1L)], (await store.GetEntityChangesAsync("categories", "erp", default)).Select(c => (c.Id, c.Kind, c.Version)));
 
         // Keyed by id now: a delete replaces the held upsert instead of joining it.
-        await store.AddEntityChangesAsync(["search"], [EntityChange.Delete("categories", "alone", 9)], default);
+        await store.AddEntityChangesAsync(["search"], [EntityChange.Delete("categories", "alone", 9)], repair: false, default);
         Assert.Equal((EntityChangeKind.Delete, 9L), (await store.GetEntityChangesAsync("categories", "search", default)).Where(c => c.Id == "alone").Select(c => (c.Kind, c.Version)).Single());
 
         // The delivered version of unknown kind is kept by any purge (stamped with the migration's time); one delivered as a
