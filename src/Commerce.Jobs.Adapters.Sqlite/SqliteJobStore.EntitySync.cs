@@ -222,7 +222,7 @@ internal sealed partial class SqliteJobStore
             // Page by page in sequence order: a stale change is removed rather than handed out, and the claim reads on past
             // it until it has MaxChanges or nothing claimable is left.
             var claimed = new List<HeldEntityChange>(Math.Min(args.claim.MaxChanges, 1024));
-            var rows = new List<(string StoredId, HeldEntityChange Held, bool Stale)>();
+            var rows = new List<(string StoredId, long Sequence, HeldEntityChange? Held)>();
             while (true)
             {
                 var wanted = args.claim.MaxChanges - claimed.Count;
@@ -232,17 +232,25 @@ internal sealed partial class SqliteJobStore
                 {
                     while (reader.Read())
                     {
-                        rows.Add((reader.GetString(1), new HeldEntityChange(ReadChange(reader), reader.GetInt64(6), reader.GetInt64(5) != 0, reader.GetInt32(7), ReadTextOrNull(reader, 8)), reader.GetInt64(9) != 0));
+                        var sequence = reader.GetInt64(6);
+                        rows.Add(reader.GetInt64(9) != 0
+                            ? (reader.GetString(1), sequence, null)
+                            : (reader.GetString(1), sequence, new HeldEntityChange(ReadChange(reader), sequence, reader.GetInt64(5) != 0, reader.GetInt32(7), ReadTextOrNull(reader, 8))));
                     }
                 }
 
-                foreach (var (storedId, held, stale) in rows)
+                // The page is read before it is changed: the rows are leased (or removed) by their key.
+                foreach (var (storedId, _, held) in rows)
                 {
-                    var id = stale ? droppedId : leasedId;
-                    id.Value = storedId;
-                    (stale ? drop : lease).ExecuteNonQuery();
-                    if (!stale)
+                    if (held is null)
                     {
+                        droppedId.Value = storedId;
+                        drop.ExecuteNonQuery();
+                    }
+                    else
+                    {
+                        leasedId.Value = storedId;
+                        lease.ExecuteNonQuery();
                         claimed.Add(held);
                     }
                 }
@@ -252,7 +260,7 @@ internal sealed partial class SqliteJobStore
                     break;
                 }
 
-                after.Value = rows[^1].Held.Sequence;
+                after.Value = rows[^1].Sequence;
             }
 
             transaction.Commit();
