@@ -127,6 +127,7 @@ public sealed class EntitySyncMultiHostTests
     {
         var store = CreateStore();
         await using var sut = await CreateAsync(b => b.Configure(o => o.PollInterval = TimeSpan.FromSeconds(5)), store: store);
+        await sut.DrainAsync();
 
         // Another host publishes: the change is in the store, and this host's doorbell does not ring.
         await store.AddEntityChangesAsync(["search", "erp"], [EntityChange.Upsert(Categories, "c-1", null, 1)], repair: false, None);
