@@ -49,6 +49,34 @@ public sealed class EntitySyncMultiHostTests
     }
 
     [Fact]
+    public async Task A_delivery_longer_than_the_lease_keeps_its_ids_renewed_so_another_host_does_not_take_them()
+    {
+        var store = CreateStore();
+        var time = new FakeTimeProvider(Start);
+        var inFlight = new InFlight();
+        await using var a = await CreateAsync(time: time, store: store, targets: [inFlight.Target("search"), new RecordingTarget("erp")]);
+        await using var b = await CreateAsync(time: time, store: store, targets: [inFlight.Target("search"), new RecordingTarget("erp")]);
+        await b.DrainAsync();
+
+        await a.UpsertAsync("c-1", 1);
+        Assert.Equal(["c-1"], await inFlight.NextAsync());
+
+        // Twice the lease (5 minutes) passes while A delivers; B polls all along and finds c-1 leased each time.
+        for (var i = 0; i < 10; i++)
+        {
+            time.Advance(TimeSpan.FromMinutes(1));
+            await b.DrainAsync();
+        }
+
+        inFlight.Release();
+        await a.DrainAsync();
+        await b.DrainAsync();
+        Assert.Empty(inFlight.Violations);
+        Assert.Equal(1, (await a.StatusAsync("search")).DeliveredCount);
+        Assert.Equal(0, (await a.StatusAsync("search")).PendingCount);
+    }
+
+    [Fact]
     public async Task A_restart_with_held_and_paused_changes_delivers_nothing_twice_loses_nothing_and_keeps_the_pause()
     {
         var store = CreateStore();
