@@ -80,7 +80,7 @@ internal sealed class EntityChangeDelivery : IDisposable
     {
         lock (_gate)
         {
-            return _batch is { HasUpserts: true } batch ? Task.WhenAll(batch.Settled.Task, Batch.CancelInBackground(batch.Cancel)) : Task.CompletedTask;
+            return _batch is { HasUpserts: true } batch ? Task.WhenAll(batch.Settled.Task, CancelInBackground(batch.Cancel)) : Task.CompletedTask;
         }
     }
 
@@ -97,6 +97,32 @@ internal sealed class EntityChangeDelivery : IDisposable
     }
 
     public void Dispose() => _renewTimer.Dispose();
+
+    /// <summary>Cancels <paramref name="source"/>; its callbacks run on the thread pool (the task completes after them, never faults).</summary>
+    internal static Task CancelInBackground(CancellationTokenSource source)
+    {
+        try
+        {
+            return source.CancelAsync().ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+        catch (ObjectDisposedException)
+        {
+            return Task.CompletedTask;  // ended meanwhile
+        }
+    }
+
+    /// <summary>Waits for a cancelled delivery (or the store) to end, at most <see cref="EntitySyncDefaults.AbandonAfter"/>: then it is abandoned.</summary>
+    public async Task WaitOrAbandonAsync(Task delivery)
+    {
+        try
+        {
+            await delivery.WaitAsync(EntitySyncDefaults.AbandonAfter, _time).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            EntitySyncLog.DeliveryAbandoned(_logger, _type, _target, EntitySyncDefaults.AbandonAfter);
+        }
+    }
 
     /// <summary>Runs the page through the retry window; returns each change's outcome, or <see langword="null"/> when cancelled.</summary>
     private async Task<RecordOutcome[]?> AttemptAsync(Batch batch)
@@ -193,19 +219,6 @@ internal sealed class EntityChangeDelivery : IDisposable
         public bool HasUpserts { get; } = Array.Exists(changes, static c => c.Kind == EntityChangeKind.Upsert);
 
         public TaskCompletionSource Settled { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        /// <summary>Cancels <paramref name="source"/>; its callbacks run on the thread pool (the task completes after them, never faults).</summary>
-        public static Task CancelInBackground(CancellationTokenSource source)
-        {
-            try
-            {
-                return source.CancelAsync().ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            }
-            catch (ObjectDisposedException)
-            {
-                return Task.CompletedTask;  // ended meanwhile
-            }
-        }
 
         public bool TrySettle() => Interlocked.Exchange(ref _settling, 1) == 0;
 

@@ -34,14 +34,13 @@ internal sealed class EntitySyncLane : IDisposable
     private readonly EngineObserver? _observer;
     private readonly EntityChangeDelivery _delivery;
     private readonly EntityFullSync _fullSync;
+    private readonly EntitySyncLaneStatus _status;
     private Task _worker = Task.CompletedTask;
     private Task _stopped = Task.CompletedTask;  // the worker and the cancellations of a stop
 
     // Guarded by _gate.
     private bool _enabled = true, _paused, _idle, _rung;
     private long _signals;
-    private EntitySyncCounts? _counts;
-    private (string Text, DateTimeOffset At)? _error;  // this host's last error (the store's is in _counts)
     private DateTimeOffset _skipsWaitUntil;
 
     public EntitySyncLane(string entityType, string targetName, IDeliveryTarget target, EntitySyncOptions options, IJobStore store, Func<IServiceProvider, IEntitySource>? source, IServiceProvider services, TimeProvider time, ILogger logger)
@@ -49,8 +48,9 @@ internal sealed class EntitySyncLane : IDisposable
         (EntityType, TargetName, _options, _store, _time, _logger) = (entityType, targetName, options, store, time, logger);
         _identity = services.GetRequiredService<EngineIdentity>();
         _observer = services.GetService<EngineObserver>();
-        _delivery = new EntityChangeDelivery(entityType, targetName, target, options, store, services, time, logger, StoreFailed);
-        _fullSync = new EntityFullSync(entityType, targetName, options.BatchSize, store, source, services, _identity.Owner, time, logger, SetError);
+        _status = new EntitySyncLaneStatus(entityType, targetName, store, time, logger);
+        _delivery = new EntityChangeDelivery(entityType, targetName, target, options, store, services, time, logger, _status.StoreFailed);
+        _fullSync = new EntityFullSync(entityType, targetName, options.BatchSize, store, source, services, _identity.Owner, time, logger, _status.SetError);
 
         // Armed by Start, not at creation (a test clock that jumps to new timers sees only the code's own waits).
         _pollTimer = time.CreateTimer(static s => ((EntitySyncLane)s!).Wake(rung: false), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
@@ -61,16 +61,7 @@ internal sealed class EntitySyncLane : IDisposable
     public string TargetName { get; }
 
     /// <summary>Gets whether the worker waits with nothing it could claim now, or stopped (told to the <see cref="EngineObserver"/> when it turns so).</summary>
-    internal bool IsIdle
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _idle;
-            }
-        }
-    }
+    internal bool IsIdle => Volatile.Read(ref _idle);
 
     public void Start()
     {
@@ -111,44 +102,15 @@ internal sealed class EntitySyncLane : IDisposable
         var released = _delivery.CancelUpserts();
         if (!released.IsCompleted)
         {
-            await WaitOrAbandonAsync(released).ConfigureAwait(false);
+            await _delivery.WaitOrAbandonAsync(released).ConfigureAwait(false);
             await RefreshCountsAsync().ConfigureAwait(false);  // the caller may read the status next: the released changes are held
         }
     }
 
-    /// <summary>The status: the store's counts as last read (cluster-wide), and this host's error when newer than the store's.</summary>
-    public EntitySyncStatus GetStatus(DateTimeOffset? pausedSince)
-    {
-        lock (_gate)
-        {
-            var c = _counts ?? new EntitySyncCounts(0, 0, 0, 0, null, null, null, null);
-            var error = _error is { } local && (c.LastErrorAt is not { } stored || local.At >= stored) ? local : (c.LastError, c.LastErrorAt);
-            return new EntitySyncStatus
-            {
-                EntityType = EntityType, TargetName = TargetName, PendingCount = c.Pending, PausedSince = pausedSince,
-                LastDeliveredVersion = c.LastDeliveredVersion, LastDeliveredAt = c.LastDeliveredAt, LastError = error.Item1, LastErrorAt = error.Item2,
-                DeliveredCount = c.Delivered, SkippedCount = c.Skipped, FailedCount = c.Failed, FullSyncRunning = _fullSync.IsRunning(c.Pending),
-            };
-        }
-    }
+    public EntitySyncStatus GetStatus(DateTimeOffset? pausedSince) => _status.Get(pausedSince, _fullSync);
 
     /// <summary>Reads the store's counts for the status: at start, after each pass, at each poll (tests call it directly).</summary>
-    internal async Task RefreshCountsAsync()
-    {
-        try
-        {
-            var counts = await _store.GetEntitySyncCountsAsync(EntityType, TargetName, CancellationToken.None).ConfigureAwait(false);
-            _fullSync.Counted(counts.Pending);
-            lock (_gate)
-            {
-                _counts = counts;
-            }
-        }
-        catch (Exception ex)
-        {
-            StoreFailed(ex);
-        }
-    }
+    internal async Task RefreshCountsAsync() => _fullSync.Counted(await _status.RefreshAsync().ConfigureAwait(false));
 
     /// <summary>
     /// Stops the worker: a delivery may finish within <paramref name="grace"/>, then it is cancelled and, if the target
@@ -160,7 +122,7 @@ internal sealed class EntitySyncLane : IDisposable
         _pollTimer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
 
         // Cancellation callbacks run on the thread pool: one that blocks is waited for within the same bounds as the worker.
-        _stopped = Task.WhenAll(_worker, CancelInBackground(_stop));
+        _stopped = Task.WhenAll(_worker, EntityChangeDelivery.CancelInBackground(_stop));
         try
         {
             if (cancellationToken.IsCancellationRequested || grace <= TimeSpan.Zero)
@@ -172,11 +134,11 @@ internal sealed class EntitySyncLane : IDisposable
         }
         catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
         {
-            _stopped = Task.WhenAll(_stopped, CancelInBackground(_abort));
-            await WaitOrAbandonAsync(_stopped).ConfigureAwait(false);
+            _stopped = Task.WhenAll(_stopped, EntityChangeDelivery.CancelInBackground(_abort));
+            await _delivery.WaitOrAbandonAsync(_stopped).ConfigureAwait(false);
         }
 
-        await WaitOrAbandonAsync(_delivery.ReleaseAbandonedAsync()).ConfigureAwait(false);
+        await _delivery.WaitOrAbandonAsync(_delivery.ReleaseAbandonedAsync()).ConfigureAwait(false);
         lock (_gate)
         {
             _idle = true;
@@ -238,7 +200,7 @@ internal sealed class EntitySyncLane : IDisposable
                 }
                 catch (Exception ex) when (!_stop.IsCancellationRequested)
                 {
-                    StoreFailed(ex);  // what it claimed is released when the lease ends
+                    _status.StoreFailed(ex);  // what it claimed is released when the lease ends
                 }
 
                 await RefreshCountsAsync().ConfigureAwait(false);
@@ -301,7 +263,7 @@ internal sealed class EntitySyncLane : IDisposable
             skipped += await _delivery.DeliverAsync(page, HoldsUpserts, _abort.Token).ConfigureAwait(false);
             if (skipped > _options.MaxItemsToSkip)
             {
-                SetError($"Skipped {skipped} changes, more than MaxItemsToSkip ({_options.MaxItemsToSkip}); delivery to '{TargetName}' tries again in {_options.RetrySkippedAfter} or when a change arrives.");
+                _status.SetError($"Skipped {skipped} changes, more than MaxItemsToSkip ({_options.MaxItemsToSkip}); delivery to '{TargetName}' tries again in {_options.RetrySkippedAfter} or when a change arrives.");
                 EntitySyncLog.TooManySkips(_logger, EntityType, TargetName, skipped, _options.MaxItemsToSkip);
                 lock (_gate)
                 {
@@ -313,41 +275,6 @@ internal sealed class EntitySyncLane : IDisposable
         }
     }
 
-    private bool HoldsUpserts()
-    {
-        lock (_gate)
-        {
-            return _paused;
-        }
-    }
-
-    private static Task CancelInBackground(CancellationTokenSource source) =>
-        source.CancelAsync().ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-
-    /// <summary>Waits for a cancelled delivery to end, at most <see cref="EntitySyncDefaults.AbandonAfter"/> on the lane's clock.</summary>
-    private async Task WaitOrAbandonAsync(Task delivery)
-    {
-        try
-        {
-            await delivery.WaitAsync(EntitySyncDefaults.AbandonAfter, _time).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            EntitySyncLog.DeliveryAbandoned(_logger, EntityType, TargetName, EntitySyncDefaults.AbandonAfter);
-        }
-    }
-
-    private void StoreFailed(Exception ex)
-    {
-        EntitySyncLog.StoreFailed(_logger, EntityType, TargetName, ex);
-        SetError($"The job store failed: {ex.GetType().Name}: {ex.Message}");
-    }
-
-    private void SetError(string error)
-    {
-        lock (_gate)
-        {
-            _error = (error, _time.GetUtcNow());
-        }
-    }
+    // Written under the lock; a pause and a delivery are ordered by the delivery's lock (it reads this after putting its page in place).
+    private bool HoldsUpserts() => Volatile.Read(ref _paused);
 }
