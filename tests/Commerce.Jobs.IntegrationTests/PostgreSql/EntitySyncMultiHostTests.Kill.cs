@@ -9,43 +9,79 @@ public sealed partial class EntitySyncMultiHostTests
     /// <summary>The crash host's entity type and target (tests/Commerce.Jobs.CrashHost/EntitySyncCrashMode.cs).</summary>
     private const string CrashType = "crash-items";
     private const string CrashTarget = "file";
-    private const int CrashIds = 30;
+    private const int CrashIds = 60;
+    private const string KilledChild = "killed child";
     private const int CrashRounds = 4;
 
     [Fact]
     public async Task A_host_killed_with_SIGKILL_mid_delivery_sends_no_id_back_in_version_and_another_host_finishes_with_the_final_state()
     {
         const string Schema = "es_kill";
+        const int BatchSize = 5;
         var folder = Directory.CreateTempSubdirectory("commerce-jobs-es-kill-");
         var output = Path.Combine(folder.FullName, "delivered.tsv");
-        var recorder = new EntitySyncRecorder(CrashTarget, latency: TimeSpan.Zero);
+
+        // Both hosts answer each batch after 200 ms, as a remote service does: the kill lands in the middle of deliveries.
+        var recorder = new EntitySyncRecorder(CrashTarget, latency: TimeSpan.FromMilliseconds(200));
         try
         {
-            // The child publishes every round, then delivers slowly (200 ms per batch of 5); killed once it delivered a few batches.
-            var published = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            using (var child = StartCrashHost(Schema, output, published))
+            // The survivor runs beside the child from the start; the child publishes every round, delivers, and is killed
+            // once it confirmed a few batches.
+            await using (var survivor = await EntitySyncHost.StartAsync("survivor", _connectionString, Schema, CrashType, recorder, batchSize: BatchSize))
             {
-                await published.Task.WaitAsync(Wait.Patience);
-                await Wait.UntilAsync(() => ReadDeliveries(output).Count >= 10 || child.HasExited, () => $"the child delivered {ReadDeliveries(output).Count} changes");
-                Assert.False(child.HasExited, $"The child exited ({child.ExitCode}) before its kill.");
-                child.Kill(entireProcessTree: true);
-                await child.WaitForExitAsync();
-            }
+                var published = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                using (var child = StartCrashHost(Schema, output, published))
+                {
+                    await published.Task.WaitAsync(Wait.Patience);
+                    await Wait.UntilAsync(() => ReadDeliveries(output).Count >= 2 * BatchSize || child.HasExited, () => $"the child delivered {ReadDeliveries(output).Count} changes");
+                    Assert.False(child.HasExited, "The child exited before its kill (it delivered everything first).");
+                    child.Kill(entireProcessTree: true);
+                    await child.WaitForExitAsync();
+                }
 
-            // Another host on the same schema finishes: what the dead one held is taken over once its leases expire.
-            var killed = ReadDeliveries(output);
-            recorder.Replay(killed);
-            await using (var survivor = await EntitySyncHost.StartAsync("survivor", _connectionString, Schema, CrashType, recorder))
-            {
+                // The survivor delivers what is left, taking over what the dead child held once its leases expire.
                 await UntilAsync(
                     () => survivor.IsDrained(CrashType) && recorder.LiveInFlight == 0,
                     () => $"the survivor did not deliver everything: {survivor.DescribeStatus(CrashType)}");
             }
 
-            var because = $"{killed.Count} changes delivered before the kill, then: {string.Join("; ", recorder.Deliveries.Skip(killed.Count))}";
-            Assert.True(recorder.Deliveries.Count > killed.Count, $"Nothing was left for the survivor: {because}");
-            Assert.True(recorder.Violations.Count == 0, $"{because}\nviolations:\n{string.Join("\n", recorder.Violations)}");
-            var held = recorder.Last();
+            // One target, two writers: the child's confirmed deliveries (its file) and the survivor's, ordered on the machine's monotonic clock.
+            var killed = ReadDeliveries(output);
+            var all = killed.Concat(recorder.Deliveries).OrderBy(d => d.Confirmed).ToList();
+            var because = $"{killed.Count} changes confirmed by the killed child, {all.Count - killed.Count} by the survivor:\n{string.Join("\n", all)}";
+            var violations = recorder.Violations.ToList();
+            foreach (var id in all.GroupBy(d => d.Id))
+            {
+                EntityDelivery? last = null;
+                foreach (var delivery in id)
+                {
+                    if (last is not null && (delivery.Version < last.Version || (delivery.Version == last.Version && delivery.Kind < last.Kind)))
+                    {
+                        violations.Add($"{delivery} after {last}: the target went back to an older version");
+                    }
+
+                    last = delivery;
+                }
+
+                // The two hosts never deliver one id at the same time.
+                violations.AddRange(
+                    from c in id
+                    where c.Host == KilledChild
+                    from s in id
+                    where s.Host != KilledChild && c.Started < s.Confirmed && s.Started < c.Confirmed
+                    select $"{s} and {c} were delivered at the same time");
+            }
+
+            // At least once: only the batch the child was confirming when it was killed may be delivered again, with the same keys.
+            var again = killed.Join(recorder.Deliveries, c => (c.Id, c.Version, c.Kind), s => (s.Id, s.Version, s.Kind), (c, s) => (c, s)).ToList();
+            violations.AddRange(again.Where(p => p.c.IdempotencyKey != p.s.IdempotencyKey).Select(p => $"{p.s} delivered again with another key than {p.c}"));
+            if (again.Count > BatchSize)
+            {
+                violations.Add($"{again.Count} changes delivered by both hosts, more than the one batch the child could have been confirming: {string.Join("; ", again.Select(p => p.s))}");
+            }
+
+            Assert.True(violations.Count == 0, $"{string.Join("\n", violations)}\n{because}");
+            var held = all.GroupBy(d => d.Id).ToDictionary(g => g.Key, g => g.Last());
             var wrong = Enumerable.Range(0, CrashIds)
                 .Select(i => (Id: string.Create(CultureInfo.InvariantCulture, $"crash-{i}-é"), Expected: i % 3 == 0 ? "nothing" : $"v{CrashRounds}"))
                 .Select(e => (e.Id, e.Expected, Actual: held.TryGetValue(e.Id, out var d) && d.Kind == EntityChangeKind.Upsert ? $"v{d.Version}" : "nothing"))
@@ -74,11 +110,13 @@ public sealed partial class EntitySyncMultiHostTests
         var text = reader.ReadToEnd();
         foreach (var line in text.Split('\n')[..^1])
         {
-            if (line.Split('\t') is [var id, var version, var kind, var key]
+            if (line.Split('\t') is [var id, var version, var kind, var key, var started, var confirmed]
                 && long.TryParse(version, NumberStyles.None, CultureInfo.InvariantCulture, out var v)
-                && Enum.TryParse<EntityChangeKind>(kind, out var k))
+                && Enum.TryParse<EntityChangeKind>(kind, out var k)
+                && long.TryParse(started, NumberStyles.None, CultureInfo.InvariantCulture, out var from)
+                && long.TryParse(confirmed, NumberStyles.None, CultureInfo.InvariantCulture, out var to))
             {
-                deliveries.Add(new EntityDelivery("killed child", id, k, v, key, "publish"));
+                deliveries.Add(new EntityDelivery(KilledChild, id, k, v, key, ItemPayload.Published, from, to));
             }
         }
 

@@ -1,10 +1,14 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 
 namespace Commerce.Jobs.IntegrationTests.TestSupport;
 
-/// <summary>One change a target confirmed (answered Delivered for), with the host that delivered it.</summary>
-internal sealed record EntityDelivery(string Host, string Id, EntityChangeKind Kind, long Version, string IdempotencyKey, string Origin)
+/// <summary>
+/// One change a target confirmed (answered Delivered for), with the host that delivered it, and when the delivery started
+/// and was confirmed (<see cref="System.Diagnostics.Stopwatch.GetTimestamp"/>: one monotonic clock for every process of the machine).
+/// </summary>
+internal sealed record EntityDelivery(string Host, string Id, EntityChangeKind Kind, long Version, string IdempotencyKey, string Origin, long Started = 0, long Confirmed = 0)
 {
     public override string ToString() => $"{Kind} {Show(Id)} v{Version.ToString(CultureInfo.InvariantCulture)} ({Origin}) by {Host}";
 
@@ -99,18 +103,6 @@ internal sealed class EntitySyncRecorder
     /// <summary>The target a host registers (each host its own instance, all recording here).</summary>
     public IDeliveryTarget For(string host) => new Target(this, host);
 
-    /// <summary>Adds deliveries another process made (read from its output), before this process's hosts deliver, checked the same way.</summary>
-    public void Replay(IEnumerable<EntityDelivery> deliveries)
-    {
-        lock (_gate)
-        {
-            foreach (var delivery in deliveries)
-            {
-                RecordLocked(delivery);
-            }
-        }
-    }
-
     /// <summary>From now on, deliveries of <paramref name="host"/> never answer: the host is being abandoned mid-delivery.</summary>
     public void Hang(string host)
     {
@@ -164,7 +156,7 @@ internal sealed class EntitySyncRecorder
             for (var i = 0; i < changes.Length; i++)
             {
                 var change = changes[i];
-                deliveries[i] = new EntityDelivery(host, change.Id, change.Kind, change.Version, batch.GetIdempotencyKey(i), OriginOf(change.Payload));
+                deliveries[i] = new EntityDelivery(host, change.Id, change.Kind, change.Version, batch.GetIdempotencyKey(i), OriginOf(change.Payload), Stopwatch.GetTimestamp());
                 var expectedKey = IdempotencyKey.Create(change.EntityType, $"{change.Id}:{change.Version.ToString(CultureInfo.InvariantCulture)}");
                 if (deliveries[i].IdempotencyKey != expectedKey || change.IdempotencyKey != expectedKey)
                 {
@@ -208,9 +200,10 @@ internal sealed class EntitySyncRecorder
             {
                 // Confirmed only when not cancelled: what the target answers for, it has.
                 cancellationToken.ThrowIfCancellationRequested();
+                var confirmed = Stopwatch.GetTimestamp();
                 foreach (var delivery in deliveries)
                 {
-                    RecordLocked(delivery);
+                    RecordLocked(delivery with { Confirmed = confirmed });
                 }
             }
 
