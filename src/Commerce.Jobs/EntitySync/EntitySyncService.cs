@@ -12,7 +12,8 @@ namespace Commerce.Jobs.EntitySync;
 
 /// <summary>
 /// Entity synchronization: one <see cref="EntitySyncLane"/> per (entity type, target), configurations managed at run
-/// time. Publishing writes the changes to the store first, then hands them to each lane of their type.
+/// time. Publishing writes the changes to the store, then rings each lane of their type (the store is the truth: the
+/// lanes claim what it holds).
 /// </summary>
 /// <remarks>
 /// Configurations are replaced copy-on-write (publishers read a snapshot without locking); changes to them are
@@ -80,7 +81,7 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
             }
 
             var laneOptions = options.Get(configuration.EntityType);
-            var lanes = configuration.Targets.Select(t => CreateLane(configuration, t, laneOptions)).ToArray();
+            var lanes = configuration.Targets.Select(t => CreateLane(configuration, t, laneOptions, declaration.Source)).ToArray();
             foreach (var lane in lanes)
             {
                 lane.SetEnabled(configuration.Enabled);
@@ -218,16 +219,14 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
     }
 
     /// <inheritdoc />
-    public ValueTask StartFullSyncAsync(string entityType, CancellationToken cancellationToken)
+    public async ValueTask StartFullSyncAsync(string entityType, CancellationToken cancellationToken)
     {
         var state = GetState(entityType);
         var source = GetSource(state);
         foreach (var lane in state.Lanes)
         {
-            lane.RequestFullSync(source);
+            await lane.RequestFullSyncAsync(source, cancellationToken).ConfigureAwait(false);
         }
-
-        return ValueTask.CompletedTask;
     }
 
     /// <inheritdoc />
@@ -258,9 +257,14 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
             }
         }
 
-        foreach (var lane in state.Lanes)
+        if (changes.Count > 0)
         {
-            await lane.OfferAsync(changes, fromSource: true, null, CancellationToken.None).ConfigureAwait(false);
+            // Repairs: delivered again at the version a target has (that is their purpose), never below it.
+            await _store.AddEntityChangesAsync(state.Configuration.Targets, changes, repair: true, cancellationToken).ConfigureAwait(false);
+            foreach (var lane in state.Lanes)
+            {
+                lane.Ring();
+            }
         }
 
         return changes.Count;
@@ -355,6 +359,9 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
         return [.. state.Lanes.Select(l => l.GetStatus(state.PausedSince))];
     }
 
+    /// <summary>Reads every lane's counts from the store now (the status is as fresh as the last poll; tests call it directly).</summary>
+    internal Task RefreshStatusAsync() => Task.WhenAll(_types.Values.SelectMany(s => s.Lanes).Select(l => l.RefreshCountsAsync()));
+
     /// <inheritdoc />
     public IReadOnlyList<EntitySyncStatus> GetStatuses() =>
         [.. _types.Values.OrderBy(s => s.Configuration.EntityType, StringComparer.OrdinalIgnoreCase).SelectMany(s => s.Lanes.Select(l => l.GetStatus(s.PausedSince)))];
@@ -419,7 +426,7 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
         }
     }
 
-    /// <summary>Loads what the store holds and starts every lane.</summary>
+    /// <summary>Starts every lane (each claims what the store holds for its target).</summary>
     internal async Task StartAsync(CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -431,10 +438,6 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
             }
 
             await RestoreLockedAsync(cancellationToken).ConfigureAwait(false);
-            foreach (var lane in _types.Values.SelectMany(s => s.Lanes))
-            {
-                await lane.LoadAsync(cancellationToken).ConfigureAwait(false);
-            }
 
             // Started, then checked for a stop (which sets stopped, then reads started): either the stop sees these lanes
             // or they do not start.
@@ -700,7 +703,8 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
         _stopRefresh.Dispose();
     }
 
-    private static EntityChange Canonical(EntityChange change, string type) =>
+    /// <summary>The change with the type spelled as configured (targets see that spelling).</summary>
+    internal static EntityChange Canonical(EntityChange change, string type) =>
         string.Equals(change.EntityType, type, StringComparison.Ordinal) ? change
         : change.Kind == EntityChangeKind.Upsert ? EntityChange.Upsert(type, change.Id, change.Payload, change.Version)
         : EntityChange.Delete(type, change.Id, change.Version);
@@ -732,24 +736,22 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
                 changes = [.. changes.Select(c => Canonical(c, type))];
             }
 
-            // Held in the store first: from here on a crash loses nothing. Handed to the lanes regardless of the caller's
-            // token, so what the store holds is also being delivered.
+            // Held in the store: from here on a crash loses nothing, and every host's lanes may claim them.
             await _store.AddEntityChangesAsync(state.Configuration.Targets, changes, repair: false, cancellationToken).ConfigureAwait(false);
             var lanes = state.Lanes;
             if (state.Publishes.IsClosed)
             {
-                // Removed meanwhile: the change clears the store once this publish is done; only lanes still in effect get them.
+                // Removed meanwhile: the change clears the store once this publish is done; only lanes still in effect count.
                 var current = _types.GetValueOrDefault(type)?.Lanes ?? [];
                 lanes = [.. lanes.Where(l => Array.IndexOf(current, l) >= 0)];
             }
 
-            var accepted = new bool[changes.Count];
             foreach (var lane in lanes)
             {
-                await lane.OfferAsync(changes, fromSource: false, accepted, CancellationToken.None).ConfigureAwait(false);
+                lane.Ring();
             }
 
-            return accepted.Count(static a => a);
+            return lanes.Length > 0 ? changes.Count : 0;
         }
         finally
         {
@@ -774,9 +776,9 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
             var kept = existing?.Lanes.FirstOrDefault(l => string.Equals(l.TargetName, updated.Targets[i], StringComparison.OrdinalIgnoreCase));
             if (kept is null)
             {
-                kept = CreateLane(updated, updated.Targets[i], options);
+                kept = CreateLane(updated, updated.Targets[i], options, existing?.Source ?? (_declarations.TryGet(type, out var declaredType) ? declaredType.Source : null));
                 kept.SetEnabled(updated.Enabled);
-                kept.SetPaused(updated.Paused);  // before it loads what the store holds (a paused lane keeps held deletes beside newer upserts)
+                kept.SetPaused(updated.Paused);
                 added.Add(kept);
             }
 
@@ -784,22 +786,6 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
         }
 
         var removed = existing?.Lanes.Where(l => !lanes.Contains(l)).ToList() ?? [];
-        if (_started && !_stopped)
-        {
-            // Read before anything changes: if the store fails, nothing was changed (and the new lanes go).
-            try
-            {
-                foreach (var lane in added)
-                {
-                    await lane.LoadAsync(cancellationToken).ConfigureAwait(false);
-                }
-            }
-            catch
-            {
-                added.ForEach(l => l.Dispose());
-                throw;
-            }
-        }
 
         // Paused since: the earliest known (a restored pause is as old as its stored change, or older if already paused here).
         var pausedSince = !updated.Paused ? (DateTimeOffset?)null
@@ -964,13 +950,15 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
             return source;
         }
 
-        return _services.GetService<IServiceProviderIsService>()?.IsService(typeof(IEntitySource)) == true
-            ? static s => s.GetRequiredService<IEntitySource>()
-            : throw new InvalidOperationException($"Entity sync '{type}': no entity source; call ReadFrom when declaring it, or register an IEntitySource.");
+        return RegisteredSource() ?? throw new InvalidOperationException($"Entity sync '{type}': no entity source; call ReadFrom when declaring it, or register an IEntitySource.");
     }
 
-    private EntitySyncLane CreateLane(EntitySyncConfiguration configuration, string targetName, EntitySyncOptions options) =>
-        new(configuration.EntityType, targetName, _targets.Get(targetName), options, _store, _services, _time, _logger);
+    private EntitySyncLane CreateLane(EntitySyncConfiguration configuration, string targetName, EntitySyncOptions options, Func<IServiceProvider, IEntitySource>? source) =>
+        new(configuration.EntityType, targetName, _targets.Get(targetName), options, _store, source ?? RegisteredSource(), _services, _time, _logger);
+
+    /// <summary>The source registered as a service (for a type declared without <c>ReadFrom</c>), if any.</summary>
+    private Func<IServiceProvider, IEntitySource>? RegisteredSource() =>
+        _services.GetService<IServiceProviderIsService>()?.IsService(typeof(IEntitySource)) == true ? static s => s.GetRequiredService<IEntitySource>() : null;
 
     /// <summary>Replaces the configurations with a changed copy (called under the gate).</summary>
     private void Swap(Action<Dictionary<string, TypeState>> change)

@@ -20,8 +20,6 @@ public sealed class EntitySyncFaultTests
     [
         StoreCall.GetEntitySyncConfigurations,
         nameof(IJobStore.ClearEntitySyncAsync),
-        nameof(IJobStore.GetEntityChangesAsync),
-        nameof(IJobStore.GetDeliveredEntityVersionsAsync),
     ];
 
     [Theory]
@@ -116,7 +114,7 @@ public sealed class EntitySyncFaultTests
 
             // Not confirmed: held, no delivered version; the next host on the store delivers it.
             Assert.False(release.Task.IsCompleted);
-            Assert.Equal(["c-1"], (await store.GetEntityChangesAsync(Categories, "search", None)).Select(c => c.Id));
+            Assert.Equal(["c-1"], (await HeldAsync(store, Categories, "search")).Select(c => c.Id));
             Assert.Empty(await store.GetDeliveredEntityVersionsAsync(Categories, "search", None));
             await using var next = await CreateAsync(configure: DeclareOneTarget, store: store);
             await next.DrainAsync();
@@ -134,15 +132,16 @@ public sealed class EntitySyncFaultTests
         var (store, faults) = FaultyStore.Create(CreateStore());
         await using var sut = await CreateAsync(store: store);
 
-        // Marking delivered fails once: the change stays held, the lane goes on, and the store is told later.
-        faults.FailNext(nameof(IJobStore.MarkEntityChangesDeliveredAsync));
+        // Completing the delivery fails once: the change stays held under this host's lease, the lane goes on, and once
+        // the lease ends the change is claimed and delivered again (at least once, with the same idempotency key).
+        faults.FailNext(nameof(IJobStore.CompleteEntityChangesAsync));
         await sut.UpsertAsync("c-1", 1);
         await sut.DrainAsync();
-        Assert.Equal(1, faults.Failed(nameof(IJobStore.MarkEntityChangesDeliveredAsync)));
+        Assert.Equal(1, faults.Failed(nameof(IJobStore.CompleteEntityChangesAsync)));
         Assert.Equal(1, await HeldAsync());
         Assert.Contains(sut.Targets, t => sut.Status(t.Name).LastError?.Contains("The job store failed", StringComparison.Ordinal) == true);
 
-        sut.Time.Advance(TimeSpan.FromMinutes(1));
+        sut.Time.Advance(JobDefaults.LeaseDuration);
         await sut.DrainAsync();
         Assert.Equal(0, await HeldAsync());
         foreach (var target in sut.Targets)
@@ -155,15 +154,16 @@ public sealed class EntitySyncFaultTests
         await Assert.ThrowsAsync<InvalidOperationException>(() => sut.UpsertAsync("c-2", 2).AsTask());
         Assert.True(await sut.UpsertAsync("c-3", 3));
         await sut.DrainAsync();
-        Assert.All(sut.Targets, t => Assert.Equal(["c-1", "c-3"], t.Log.Select(c => c.Id)));
+        Assert.All(sut.Targets, t => Assert.Equal(["c-1", "c-3"], t.Log.Select(c => c.Id).Distinct()));
+        Assert.All(sut.Targets, t => Assert.Equal(["categories:c-1:1", "categories:c-3:3"], t.IdempotencyKeys.Distinct()));
         Assert.Equal(0, await HeldAsync());
 
-        async Task<int> HeldAsync()
+        async Task<long> HeldAsync()
         {
-            var held = 0;
+            var held = 0L;
             foreach (var target in sut.Targets)
             {
-                held += (await store.GetEntityChangesAsync(Categories, target.Name, None)).Count;
+                held += (await store.GetEntitySyncCountsAsync(Categories, target.Name, None)).Pending;
             }
 
             return held;

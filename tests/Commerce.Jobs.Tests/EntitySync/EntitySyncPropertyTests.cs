@@ -95,7 +95,7 @@ public sealed class EntitySyncPropertyTests
         foreach (var target in sut.Targets)
         {
             Assert.Equal(0, sut.Status(target.Name).PendingCount);
-            Assert.Empty(await sut.Store.GetEntityChangesAsync(Categories, target.Name, None));
+            Assert.Empty(await HeldAsync(sut.Store, Categories, target.Name));
         }
     }
 

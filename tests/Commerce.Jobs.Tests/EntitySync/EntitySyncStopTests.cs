@@ -113,7 +113,7 @@ public sealed class EntitySyncStopTests
             await AdvanceUntilAsync(time, sut.Sync.StopAsync(None));
 
             Assert.True(time.GetUtcNow() >= Start + Shutdown, "the delivery was given the grace period");
-            Assert.Equal(["c-1"], (await store.GetEntityChangesAsync(Categories, "search", None)).Select(c => c.Id));
+            Assert.Equal(["c-1"], (await HeldAsync(store, Categories, "search")).Select(c => c.Id));
         }
         finally
         {

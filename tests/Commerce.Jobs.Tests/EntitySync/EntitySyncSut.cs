@@ -108,6 +108,17 @@ internal sealed class EntitySyncSut : IAsyncDisposable
 
     public EntitySyncStatus Status(string target) => Sync.GetStatus(Categories).Single(s => s.TargetName == target);
 
+    /// <summary>Reads the store's counts now, then the status (<see cref="Status"/> is as fresh as the lane's last pass or poll).</summary>
+    public async Task<EntitySyncStatus> StatusAsync(string target)
+    {
+        await Sync.RefreshStatusAsync();
+        return Status(target);
+    }
+
+    /// <summary>Gets the changes the store holds for a type and target (read from the store, not from a lane).</summary>
+    public static async Task<IReadOnlyList<EntityChange>> HeldAsync(IJobStore store, string entityType, string target) =>
+        await store.GetEntityChangesAsync(entityType, target, CancellationToken.None);
+
     public async ValueTask DisposeAsync()
     {
         // Stop at once (a delivery waiting for the fake clock is cancelled), then release the services.

@@ -1,0 +1,253 @@
+using System.Globalization;
+using Commerce.Jobs.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Commerce.Jobs.EntitySync;
+
+/// <summary>
+/// The full sync of one entity type for one target: reads the entity source in pages into the store as repairs for the
+/// target (the lane's worker calls it when nothing is claimable), keeping its progress in the store so that a restart,
+/// or another host, resumes it instead of starting over.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The progress is the schedule role's checkpoint <c>entity-sync:{type}:{target}:full-sync</c>: the request's time, how
+/// many entities were read, and whether the read is done. A lane that starts on a checkpoint showing an unfinished read
+/// resumes it. Before it adds a page read from position <c>n</c>, a reader claims the occurrence "request time + n + 1
+/// ticks" (<see cref="IScheduleStore.TryClaimOccurrenceAsync"/>): of hosts reading the same request from the same point,
+/// one goes on and the others stop; a newer request, claimed later than every occurrence of the one before, stops an
+/// older read. A host that fails between its claim and its checkpoint leaves that read for the next request.
+/// </para>
+/// <para>
+/// <see cref="IEntitySource.ReadAllAsync"/> has no cursor: a resumed read skips the entities read before. A source whose
+/// order is not stable then sends some entities again (repairs may be sent again) and may miss some that moved ahead
+/// of the point (the next full sync or a targeted sync has them).
+/// </para>
+/// </remarks>
+internal sealed class EntityFullSync(string entityType, string targetName, int pageSize, IJobStore store, Func<IServiceProvider, IEntitySource>? declaredSource, IServiceProvider services, string owner, TimeProvider time, ILogger logger, Action<string> failed)
+{
+    private readonly string _key = $"entity-sync:{entityType}:{targetName}:full-sync";
+    private readonly Lock _gate = new();
+    private Func<IServiceProvider, IEntitySource>? _source;  // a read this host does: requested here or resumed (guarded)
+    private Progress _progress;  // guarded
+    private bool _added;  // a read ended here after adding repairs: running while the store holds changes (guarded)
+    private bool _resumeChecked;  // the worker's
+    private IAsyncEnumerator<EntityChange>? _reader;  // the worker's
+    private AsyncServiceScope? _scope;  // the worker's
+
+    /// <summary>Gets whether a full sync runs as far as this host knows: a read unfinished, or repairs it added still held.</summary>
+    public bool IsRunning(long pending)
+    {
+        lock (_gate)
+        {
+            return _source is not null || (_added && pending > 0);
+        }
+    }
+
+    /// <summary>Takes note of the held changes the store counted after the read's last page: none left, the full sync is over.</summary>
+    public void Counted(long pending)
+    {
+        lock (_gate)
+        {
+            _added &= pending > 0;
+        }
+    }
+
+    /// <summary>Starts a new read (later than any before); returns <see langword="false"/> when this host is reading one already.</summary>
+    public async ValueTask<bool> RequestAsync(Func<IServiceProvider, IEntitySource> source, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (_source is not null)
+            {
+                return false;
+            }
+        }
+
+        var last = Progress.Parse(await store.GetCheckpointAsync(_key, cancellationToken).ConfigureAwait(false));
+        var after = last.RequestedAt.AddTicks(last.Read + 2);
+        var progress = new Progress(time.GetUtcNow() > after ? time.GetUtcNow() : after, 0, Done: false);
+        await store.SetCheckpointAsync(_key, progress.ToString(), cancellationToken).ConfigureAwait(false);
+        lock (_gate)
+        {
+            if (_source is not null)
+            {
+                return false;
+            }
+
+            (_source, _progress) = (source, progress);
+            return true;
+        }
+    }
+
+    /// <summary>Takes up a read the checkpoint shows unfinished (once, when the lane starts; again after a store failure).</summary>
+    public async ValueTask ResumeUnfinishedAsync()
+    {
+        if (_resumeChecked || declaredSource is null)
+        {
+            return;
+        }
+
+        var progress = Progress.Parse(await store.GetCheckpointAsync(_key, CancellationToken.None).ConfigureAwait(false));
+        _resumeChecked = true;
+        lock (_gate)
+        {
+            if (progress is { Done: false, RequestedAt.Ticks: > 0 } && _source is null)
+            {
+                (_source, _progress) = (declaredSource, progress);
+            }
+        }
+    }
+
+    /// <summary>Reads the next page into the store; returns whether it added entities or has more to read.</summary>
+    public async ValueTask<bool> ReadPageAsync(CancellationToken stopping)
+    {
+        Func<IServiceProvider, IEntitySource>? source;
+        Progress progress;
+        lock (_gate)
+        {
+            (source, progress) = (_source, _progress);
+        }
+
+        if (source is null)
+        {
+            return false;
+        }
+
+        var page = new List<EntityChange>(pageSize);
+        bool ended = false, stopped = false;
+        try
+        {
+            if (_reader is null)
+            {
+                _scope = services.CreateAsyncScope();
+                _reader = source(_scope.Value.ServiceProvider).ReadAllAsync(entityType, stopping).GetAsyncEnumerator(stopping);
+                EntitySyncLog.FullSyncStarted(logger, entityType, targetName);
+                for (var skip = progress.Read; skip > 0 && !ended; skip--)
+                {
+                    ended = !await _reader.MoveNextAsync().ConfigureAwait(false);
+                }
+            }
+
+            while (!ended && page.Count < pageSize)
+            {
+                ended = !await _reader.MoveNextAsync().ConfigureAwait(false);
+                if (ended)
+                {
+                    break;
+                }
+
+                if (_reader.Current is { } change && string.Equals(change.EntityType, entityType, StringComparison.OrdinalIgnoreCase))
+                {
+                    page.Add(EntitySyncService.Canonical(change, entityType));
+                }
+                else
+                {
+                    failed($"Full sync: the entity source returned {(object?)_reader.Current ?? "null"} for a sync of '{entityType}'; ignored.");
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            stopped = true;
+        }
+        catch (Exception ex)
+        {
+            failed($"Full sync failed: {ex.GetType().Name}: {ex.Message}");
+            EntitySyncLog.FullSyncFailed(logger, entityType, targetName, ex);
+            ended = true;
+        }
+
+        if (stopped && page.Count == 0)
+        {
+            await EndAsync().ConfigureAwait(false);
+            return false;
+        }
+
+        var next = progress with { Read = progress.Read + page.Count, Done = ended };
+        try
+        {
+            if (!await store.TryClaimOccurrenceAsync(_key, progress.RequestedAt.AddTicks(progress.Read + 1), owner, CancellationToken.None).ConfigureAwait(false))
+            {
+                // Another host reads this request from here on, or a newer request replaced it.
+                next = progress with { Done = true };
+                page.Clear();
+            }
+            else
+            {
+                if (page.Count > 0)
+                {
+                    await store.AddEntityChangesAsync([targetName], page, repair: true, CancellationToken.None).ConfigureAwait(false);
+                }
+
+                await store.SetCheckpointAsync(_key, next.ToString(), CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch
+        {
+            // Read again from the checkpoint at the next pass.
+            await EndAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        lock (_gate)
+        {
+            _progress = next;
+            _added |= page.Count > 0;
+            if (next.Done)
+            {
+                _source = null;
+            }
+        }
+
+        if (next.Done || stopped)
+        {
+            await EndAsync().ConfigureAwait(false);
+        }
+
+        return !stopped && (page.Count > 0 || !next.Done);
+    }
+
+    /// <summary>Closes the source's reader, if open (the read stays where the checkpoint says).</summary>
+    public async ValueTask EndAsync()
+    {
+        if (_reader is { } reader)
+        {
+            _reader = null;
+            try
+            {
+                await reader.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                EntitySyncLog.FullSyncFailed(logger, entityType, targetName, ex);
+            }
+
+            EntitySyncLog.FullSyncEnded(logger, entityType, targetName);
+        }
+
+        if (_scope is { } scope)
+        {
+            _scope = null;
+            await scope.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A full sync's progress as kept in the checkpoint: <c>{request time, round-trip}|{entities read}|{done}</c>.</summary>
+    private readonly record struct Progress(DateTimeOffset RequestedAt, long Read, bool Done)
+    {
+        public static Progress Parse(string? text)
+        {
+            var parts = text?.Split('|');
+            return parts is { Length: 3 }
+                && DateTimeOffset.TryParse(parts[0], CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var at)
+                && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var read)
+                && bool.TryParse(parts[2], out var done)
+                ? new Progress(at, read, done)
+                : new Progress(DateTimeOffset.MinValue, 0, Done: true);
+        }
+
+        public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{RequestedAt:O}|{Read}|{Done}");
+    }
+}
