@@ -8,9 +8,9 @@ namespace Commerce.Jobs.CrashHost;
 
 /// <summary>
 /// The PostgreSQL entity-sync crash test's child: publishes <c>rounds</c> versions of <c>ids</c> entities (the last round
-/// deletes every third one) to a type delivered to an <see cref="EntityFileTarget"/>, prints <c>published</c>, then waits
-/// until nothing is pending and exits 0. The test kills it with SIGKILL in the middle of its deliveries and lets a host of
-/// its own finish on the same schema.
+/// deletes every third one) to a type delivered to an <see cref="EntityFileTarget"/>, prints <c>published</c>, then delivers
+/// until it is killed (or its standard input closes). The test kills it with SIGKILL in the middle of its deliveries while
+/// a host of its own delivers beside it on the same schema, and finishes after it.
 /// </summary>
 public static class EntitySyncCrashMode
 {
@@ -61,12 +61,9 @@ public static class EntitySyncCrashMode
         }
 
         Console.WriteLine("published");
-        while (sync.GetStatus(EntityType).Any(s => s.PendingCount > 0))
-        {
-            await Task.Delay(20);
-        }
 
-        Console.WriteLine("done");
+        // Delivers until killed, or until its standard input closes (the test that started it is gone).
+        await Console.In.ReadToEndAsync();
         await host.StopAsync();
         return 0;
     }

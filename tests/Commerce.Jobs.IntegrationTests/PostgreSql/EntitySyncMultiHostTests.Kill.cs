@@ -33,21 +33,22 @@ public sealed partial class EntitySyncMultiHostTests
                 using (var child = StartCrashHost(Schema, output, published))
                 {
                     await published.Task.WaitAsync(Wait.Patience);
-                    await Wait.UntilAsync(() => ReadDeliveries(output).Count >= 2 * BatchSize || child.HasExited, () => $"the child delivered {ReadDeliveries(output).Count} changes");
-                    Assert.False(child.HasExited, "The child exited before its kill (it delivered everything first).");
+                    await Wait.UntilAsync(() => ReadDeliveries(output).Count >= 2 * BatchSize || child.HasExited, () => $"the child confirmed {ReadDeliveries(output).Count} changes");
+                    Assert.False(child.HasExited, "The child exited before its kill.");
                     child.Kill(entireProcessTree: true);
                     await child.WaitForExitAsync();
                 }
 
-                // The survivor delivers what is left, taking over what the dead child held once its leases expire.
+                // The survivor delivers what is left, taking over what the dead child held once its leases expire. (Its status
+                // is the store's counts as it last read them: the target's state says when it is done.)
                 await UntilAsync(
-                    () => survivor.IsDrained(CrashType) && recorder.LiveInFlight == 0,
-                    () => $"the survivor did not deliver everything: {survivor.DescribeStatus(CrashType)}");
+                    () => survivor.IsDrained(CrashType) && recorder.LiveInFlight == 0 && WrongAfterKill(output, recorder).Count == 0,
+                    () => $"the survivor did not deliver the final state: {survivor.DescribeStatus(CrashType)}\n{string.Join("\n", WrongAfterKill(output, recorder))}");
             }
 
             // One target, two writers: the child's confirmed deliveries (its file) and the survivor's, ordered on the machine's monotonic clock.
             var killed = ReadDeliveries(output);
-            var all = killed.Concat(recorder.Deliveries).OrderBy(d => d.Confirmed).ToList();
+            var all = Merged(killed, recorder);
             var because = $"{killed.Count} changes confirmed by the killed child, {all.Count - killed.Count} by the survivor:\n{string.Join("\n", all)}";
             var violations = recorder.Violations.ToList();
             foreach (var id in all.GroupBy(d => d.Id))
@@ -81,19 +82,25 @@ public sealed partial class EntitySyncMultiHostTests
             }
 
             Assert.True(violations.Count == 0, $"{string.Join("\n", violations)}\n{because}");
-            var held = all.GroupBy(d => d.Id).ToDictionary(g => g.Key, g => g.Last());
-            var wrong = Enumerable.Range(0, CrashIds)
-                .Select(i => (Id: string.Create(CultureInfo.InvariantCulture, $"crash-{i}-é"), Expected: i % 3 == 0 ? "nothing" : $"v{CrashRounds}"))
-                .Select(e => (e.Id, e.Expected, Actual: held.TryGetValue(e.Id, out var d) && d.Kind == EntityChangeKind.Upsert ? $"v{d.Version}" : "nothing"))
-                .Where(e => e.Expected != e.Actual)
-                .Select(e => $"{e.Id}: expected {e.Expected}, the target holds {e.Actual}")
-                .ToList();
-            Assert.True(wrong.Count == 0, $"{string.Join("\n", wrong)}\n{because}");
         }
         finally
         {
             folder.Delete(recursive: true);
         }
+    }
+
+    /// <summary>What the killed child (its file) and the survivor confirmed, in the order they confirmed it.</summary>
+    private static List<EntityDelivery> Merged(List<EntityDelivery> killed, EntitySyncRecorder recorder) => [.. killed.Concat(recorder.Deliveries).OrderBy(d => d.Confirmed)];
+
+    /// <summary>Where the target does not hold the final state of the crash host's changes: version 4 of each entity, nothing of every third one (deleted).</summary>
+    private static List<string> WrongAfterKill(string output, EntitySyncRecorder recorder)
+    {
+        var held = Merged(ReadDeliveries(output), recorder).GroupBy(d => d.Id).ToDictionary(g => g.Key, g => g.Last());
+        return [.. Enumerable.Range(0, CrashIds)
+            .Select(i => (Id: string.Create(CultureInfo.InvariantCulture, $"crash-{i}-é"), Expected: i % 3 == 0 ? "nothing" : $"v{CrashRounds}"))
+            .Select(e => (e.Id, e.Expected, Actual: held.TryGetValue(e.Id, out var d) && d.Kind == EntityChangeKind.Upsert ? $"v{d.Version}" : "nothing"))
+            .Where(e => e.Expected != e.Actual)
+            .Select(e => $"{e.Id}: expected {e.Expected}, the target holds {e.Actual}")];
     }
 
     /// <summary>The changes the killed child confirmed, from its file: a line its kill cut short (never confirmed to the store) is skipped.</summary>
@@ -128,6 +135,7 @@ public sealed partial class EntitySyncMultiHostTests
         var start = new ProcessStartInfo(DotnetHost(),
             [CrashHostPath(), "entity-sync-pg", _connectionString, schema, output, CrashIds.ToString(CultureInfo.InvariantCulture), CrashRounds.ToString(CultureInfo.InvariantCulture), "200"])
         {
+            RedirectStandardInput = true,   // never written: the child delivers until killed, or until this process is gone
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
