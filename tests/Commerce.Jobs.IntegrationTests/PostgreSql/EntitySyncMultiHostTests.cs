@@ -50,7 +50,7 @@ public sealed partial class EntitySyncMultiHostTests(PostgreSqlServer server) : 
             (1, Gen.Constant(OpKind.Pause)),
             (1, Gen.Constant(OpKind.Resume)),
             (1, Gen.Constant(OpKind.FullSync)),
-            (1, Gen.Constant(OpKind.AbandonMidDelivery)))
+            (2, Gen.Constant(OpKind.AbandonMidDelivery)))
         from host in Gen.Choose(0, Hosts - 1)
         from id in Gen.Choose(0, Ids.Length - 1)
         select new Op(kind, host, id);
@@ -65,7 +65,7 @@ public sealed partial class EntitySyncMultiHostTests(PostgreSqlServer server) : 
             ? []
             : new[] { ops[..(ops.Length / 2)], ops[(ops.Length / 2)..], ops.Where(o => o.Kind != OpKind.AbandonMidDelivery).ToArray() }.Where(o => o.Length > 0 && o.Length < ops.Length));
 
-    [Property(MaxTest = 8)]
+    [Property(MaxTest = 12)]
     public Property Three_hosts_never_send_an_id_back_in_version_end_with_the_final_state_and_never_deliver_an_id_twice_at_once()
         => Prop.ForAll(Ops, ops => Task.Run(() => RunCaseAsync(ops)).GetAwaiter().GetResult());
 
