@@ -46,23 +46,20 @@ internal sealed class EntityFullSync(string entityType, string targetName, int p
     }
 
     /// <summary>Takes note of the held changes the store counted after the read's last page: none left, the full sync is over.</summary>
-    public void Counted(long pending)
+    public void Counted(long? pending)
     {
         lock (_gate)
         {
-            _added &= pending > 0;
+            _added &= pending is not 0;
         }
     }
 
     /// <summary>Starts a new read (later than any before); returns <see langword="false"/> when this host is reading one already.</summary>
     public async ValueTask<bool> RequestAsync(Func<IServiceProvider, IEntitySource> source, CancellationToken cancellationToken)
     {
-        lock (_gate)
+        if (Current().Source is not null)
         {
-            if (_source is not null)
-            {
-                return false;
-            }
+            return false;
         }
 
         var last = Progress.Parse(await store.GetCheckpointAsync(_key, cancellationToken).ConfigureAwait(false));
@@ -100,23 +97,16 @@ internal sealed class EntityFullSync(string entityType, string targetName, int p
         }
     }
 
-    /// <summary>Reads the next page into the store; returns whether it added entities or has more to read.</summary>
+    /// <summary>Reads the next page into the store (a stop drops a page half read); returns whether there may be more to read.</summary>
     public async ValueTask<bool> ReadPageAsync(CancellationToken stopping)
     {
-        Func<IServiceProvider, IEntitySource>? source;
-        Progress progress;
-        lock (_gate)
-        {
-            (source, progress) = (_source, _progress);
-        }
-
+        var (source, progress) = Current();
         if (source is null)
         {
             return false;
         }
 
-        var page = new List<EntityChange>(pageSize);
-        bool ended = false, stopped = false;
+        var (page, ended) = (new List<EntityChange>(pageSize), false);
         try
         {
             if (_reader is null)
@@ -130,14 +120,8 @@ internal sealed class EntityFullSync(string entityType, string targetName, int p
                 }
             }
 
-            while (!ended && page.Count < pageSize)
+            while (page.Count < pageSize && !ended && !(ended = !await _reader.MoveNextAsync().ConfigureAwait(false)))
             {
-                ended = !await _reader.MoveNextAsync().ConfigureAwait(false);
-                if (ended)
-                {
-                    break;
-                }
-
                 if (_reader.Current is { } change && string.Equals(change.EntityType, entityType, StringComparison.OrdinalIgnoreCase))
                 {
                     page.Add(EntitySyncService.Canonical(change, entityType));
@@ -150,7 +134,8 @@ internal sealed class EntityFullSync(string entityType, string targetName, int p
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
-            stopped = true;
+            await EndAsync().ConfigureAwait(false);  // resumed from the checkpoint
+            return false;
         }
         catch (Exception ex)
         {
@@ -159,20 +144,13 @@ internal sealed class EntityFullSync(string entityType, string targetName, int p
             ended = true;
         }
 
-        if (stopped && page.Count == 0)
-        {
-            await EndAsync().ConfigureAwait(false);
-            return false;
-        }
-
         var next = progress with { Read = progress.Read + page.Count, Done = ended };
         try
         {
+            // Of hosts reading this request from here, one goes on; a newer request stops this one.
             if (!await store.TryClaimOccurrenceAsync(_key, progress.RequestedAt.AddTicks(progress.Read + 1), owner, CancellationToken.None).ConfigureAwait(false))
             {
-                // Another host reads this request from here on, or a newer request replaced it.
-                next = progress with { Done = true };
-                page.Clear();
+                (next, page) = (progress with { Done = true }, []);
             }
             else
             {
@@ -186,27 +164,29 @@ internal sealed class EntityFullSync(string entityType, string targetName, int p
         }
         catch
         {
-            // Read again from the checkpoint at the next pass.
-            await EndAsync().ConfigureAwait(false);
+            await EndAsync().ConfigureAwait(false);  // read again from the checkpoint at the next pass
             throw;
         }
 
         lock (_gate)
         {
-            _progress = next;
-            _added |= page.Count > 0;
-            if (next.Done)
-            {
-                _source = null;
-            }
+            (_progress, _added, _source) = (next, _added || page.Count > 0, next.Done ? null : _source);
         }
 
-        if (next.Done || stopped)
+        if (next.Done)
         {
             await EndAsync().ConfigureAwait(false);
         }
 
-        return !stopped && (page.Count > 0 || !next.Done);
+        return !next.Done || page.Count > 0;
+    }
+
+    private (Func<IServiceProvider, IEntitySource>? Source, Progress Progress) Current()
+    {
+        lock (_gate)
+        {
+            return (_source, _progress);
+        }
     }
 
     /// <summary>Closes the source's reader, if open (the read stays where the checkpoint says).</summary>

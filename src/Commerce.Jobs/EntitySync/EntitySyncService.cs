@@ -805,7 +805,7 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
             }
             else
             {
-                lane.Resume();
+                lane.SetPaused(false);
             }
         }
 
@@ -923,7 +923,7 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
 
         foreach (var lane in state.Lanes)
         {
-            lane.Resume();
+            lane.SetPaused(false);
         }
 
         return changed;

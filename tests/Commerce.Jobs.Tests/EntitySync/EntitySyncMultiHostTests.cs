@@ -20,32 +20,74 @@ public sealed class EntitySyncMultiHostTests
         await using var a = await CreateAsync(b => b.Batch(size: 5), time: time, store: store, targets: [searchA, new RecordingTarget("erp")]);
         await using var b = await CreateAsync(b => b.Batch(size: 5), time: time, store: store, targets: [searchB, new RecordingTarget("erp")]);
 
-        // Host A claims the first five ids and holds them in a delivery.
-        await a.Sync.PublishAsync([.. Enumerable.Range(0, 10).Select(i => EntityChange.Upsert(Categories, $"c-{i}", null, 1))], None);
-        var heldByA = await inFlight.NextAsync();
+        try
+        {
+            // Host A claims the first five ids and holds them in a delivery.
+            await a.Sync.PublishAsync([.. Enumerable.Range(0, 10).Select(i => EntityChange.Upsert(Categories, $"c-{i}", null, 1))], None);
+            var heldByA = await inFlight.NextAsync();
 
-        // A newer version of an id A is delivering, published on B: it waits for A's lease, B claims only the other ids.
-        await b.UpsertAsync(heldByA[0], 2);
-        var heldByB = await inFlight.NextAsync();
-        Assert.Equal(5, heldByA.Count);
-        Assert.Empty(heldByA.Intersect(heldByB));
-        Assert.DoesNotContain(heldByA[0], heldByB);
+            // A newer version of an id A is delivering, published on B: it waits for A's lease, B claims only the other ids.
+            await b.UpsertAsync(heldByA[0], 2);
+            var heldByB = await inFlight.NextAsync();
+            Assert.Equal(5, heldByA.Count);
+            Assert.Empty(heldByA.Intersect(heldByB));
+            Assert.DoesNotContain(heldByA[0], heldByB);
 
-        inFlight.Release();
-        await a.DrainAsync();
+            inFlight.Release();
+            await a.DrainAsync();
+            await b.DrainAsync();
+            time.Advance(TimeSpan.FromSeconds(2));
+            await a.DrainAsync();
+            await b.DrainAsync();
+
+            Assert.Empty(inFlight.Violations);
+            var log = searchA.Log.Concat(searchB.Log).Select(c => (c.Id, c.Version)).ToList();
+            Assert.Equal(11, log.Count);
+            Assert.Equal(10, log.Select(c => c.Id).Distinct().Count());
+            Assert.Contains((heldByA[0], 2L), log);
+            Assert.NotEmpty(searchA.Log);
+            Assert.NotEmpty(searchB.Log);
+            Assert.Equal(0, (await a.StatusAsync("search")).PendingCount);
+        }
+        finally
+        {
+            inFlight.Release();  // a failing assertion leaves no delivery hanging for the dispose
+        }
+    }
+
+    [Fact]
+    public async Task A_delivery_longer_than_the_lease_keeps_its_ids_renewed_so_another_host_does_not_take_them()
+    {
+        var store = CreateStore();
+        var time = new FakeTimeProvider(Start);
+        var inFlight = new InFlight();
+        await using var a = await CreateAsync(time: time, store: store, targets: [inFlight.Target("search"), new RecordingTarget("erp")]);
+        await using var b = await CreateAsync(time: time, store: store, targets: [inFlight.Target("search"), new RecordingTarget("erp")]);
         await b.DrainAsync();
-        time.Advance(TimeSpan.FromSeconds(2));
-        await a.DrainAsync();
-        await b.DrainAsync();
 
-        Assert.Empty(inFlight.Violations);
-        var log = searchA.Log.Concat(searchB.Log).Select(c => (c.Id, c.Version)).ToList();
-        Assert.Equal(11, log.Count);
-        Assert.Equal(10, log.Select(c => c.Id).Distinct().Count());
-        Assert.Contains((heldByA[0], 2L), log);
-        Assert.NotEmpty(searchA.Log);
-        Assert.NotEmpty(searchB.Log);
-        Assert.Equal(0, (await a.StatusAsync("search")).PendingCount);
+        try
+        {
+            await a.UpsertAsync("c-1", 1);
+            Assert.Equal(["c-1"], await inFlight.NextAsync());
+
+            // Twice the lease (5 minutes) passes while A delivers; B polls all along and finds c-1 leased each time.
+            for (var i = 0; i < 10; i++)
+            {
+                time.Advance(TimeSpan.FromMinutes(1));
+                await b.DrainAsync();
+            }
+
+            inFlight.Release();
+            await a.DrainAsync();
+            await b.DrainAsync();
+            Assert.Empty(inFlight.Violations);
+            Assert.Equal(1, (await a.StatusAsync("search")).DeliveredCount);
+            Assert.Equal(0, (await a.StatusAsync("search")).PendingCount);
+        }
+        finally
+        {
+            inFlight.Release();
+        }
     }
 
     [Fact]
@@ -127,6 +169,7 @@ public sealed class EntitySyncMultiHostTests
     {
         var store = CreateStore();
         await using var sut = await CreateAsync(b => b.Configure(o => o.PollInterval = TimeSpan.FromSeconds(5)), store: store);
+        await sut.DrainAsync();
 
         // Another host publishes: the change is in the store, and this host's doorbell does not ring.
         await store.AddEntityChangesAsync(["search", "erp"], [EntityChange.Upsert(Categories, "c-1", null, 1)], repair: false, None);
