@@ -58,7 +58,7 @@ public static class PostgreSqlJobStoreTests
 
         protected override Task<IEntitySyncStore> CreateStoreAsync() => Task.FromResult<IEntitySyncStore>(_schemas.Open());
 
-        protected override Task<IEntitySyncStore?> ReopenStoreAsync(IEntitySyncStore store) => Task.FromResult<IEntitySyncStore?>(_schemas.Reopen((PostgreSqlJobStore)store));
+        protected override Task<IEntitySyncStore?> ReopenStoreAsync(IEntitySyncStore store) => Task.FromResult<IEntitySyncStore?>(_schemas.Reopen(store));
     }
 
     /// <summary>A test class's database, and the stores it opened there, each in a fresh schema.</summary>
@@ -66,7 +66,7 @@ public static class PostgreSqlJobStoreTests
     {
         private static int s_schemas;
         private readonly List<PostgreSqlJobStore> _stores = [];
-        private readonly Dictionary<PostgreSqlJobStore, string> _schemaOf = [];
+        private readonly Dictionary<object, string> _schemaOf = new(ReferenceEqualityComparer.Instance);
         private string _connectionString = string.Empty;
 
         public async Task InitializeAsync() => _connectionString = await server.CreateDatabaseAsync("contract");
@@ -81,8 +81,8 @@ public static class PostgreSqlJobStoreTests
 
         public PostgreSqlJobStore Open() => Open("contract_" + Interlocked.Increment(ref s_schemas).ToString(CultureInfo.InvariantCulture));
 
-        /// <summary>A new store (a restarted host) on the schema of one opened before.</summary>
-        public PostgreSqlJobStore Reopen(PostgreSqlJobStore store) => Open(_schemaOf[store]);
+        /// <summary>Opens another store on the schema of <paramref name="store"/> (a restarted host).</summary>
+        public PostgreSqlJobStore Reopen(object store) => Open(_schemaOf[store]);
 
         private PostgreSqlJobStore Open(string schema)
         {
