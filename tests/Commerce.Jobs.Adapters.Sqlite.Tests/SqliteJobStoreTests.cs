@@ -43,6 +43,8 @@ public static class SqliteJobStoreTests
         public void Dispose() => _databases.Dispose();
 
         protected override Task<IEntitySyncStore> CreateStoreAsync() => Task.FromResult<IEntitySyncStore>(_databases.Open());
+
+        protected override Task<IEntitySyncStore?> ReopenStoreAsync(IEntitySyncStore store) => Task.FromResult<IEntitySyncStore?>(_databases.Reopen(store));
     }
 
     /// <summary>The stores a test class opened, each on its own database file, all closed and deleted with it.</summary>
@@ -56,6 +58,15 @@ public static class SqliteJobStoreTests
             var store = database.Open();
             _stores.Add((database, store));
             return store;
+        }
+
+        /// <summary>Opens another store on the database of <paramref name="store"/> (a restarted host).</summary>
+        public SqliteJobStore Reopen(object store)
+        {
+            var database = _stores.First(s => ReferenceEquals(s.Store, store)).Database;
+            var reopened = database.Open();
+            _stores.Add((database, reopened));
+            return reopened;
         }
 
         public void Dispose()

@@ -6,7 +6,8 @@ namespace Commerce.Jobs.Testing;
 /// <summary>
 /// The claim / complete / renew / counts contract of held entity changes, one example per rule: claims hand out rows in
 /// sequence order under leases; a change that replaces a claimed one keeps its lease; stale rows are dropped at claim
-/// and the claim goes on past them; a repair may resend the delivered version, never one below; a pause claims deletes
+/// and the claim goes on past them (it drops the stale rows it passes before it has its <c>MaxChanges</c>, and looks no
+/// further: the reference model's pending count depends on it); a repair may resend the delivered version, never one below; a pause claims deletes
 /// only, and a delete replaces a held upsert of an older or equal version; a skipped change waits for its due time;
 /// completions by a non-owner leave the row alone; renewals touch only the owner's leases; counts are kept per type and
 /// target, cleared with it, and kept over a new store on the same database.
