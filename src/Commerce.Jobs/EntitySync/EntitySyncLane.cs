@@ -37,6 +37,7 @@ internal sealed class EntitySyncLane : IDisposable
     private readonly EntitySyncLaneStatus _status;
     private Task _worker = Task.CompletedTask;
     private Task _stopped = Task.CompletedTask;  // the worker and the cancellations of a stop
+    private readonly AtomicTimestamp _countsReadAt = new();  // written by the worker and by a pause or stop
 
     // Guarded by _gate.
     private bool _enabled = true, _paused, _idle, _rung;
@@ -110,7 +111,19 @@ internal sealed class EntitySyncLane : IDisposable
     public EntitySyncStatus GetStatus(DateTimeOffset? pausedSince) => _status.Get(pausedSince, _fullSync);
 
     /// <summary>Reads the store's counts for the status: at start, after each pass, at each poll (tests call it directly).</summary>
-    internal async Task RefreshCountsAsync() => _fullSync.Counted(await _status.RefreshAsync().ConfigureAwait(false));
+    internal async Task RefreshCountsAsync()
+    {
+        _countsReadAt.Write(_time.GetUtcNow());
+        _fullSync.Counted(await _status.RefreshAsync().ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// Reads the store's counts during a long pass at most once per <see cref="EntitySyncOptions.PollInterval"/> (a pass
+    /// reads them when it starts and ends: so a status read mid-pass is never older than that, while one count per page
+    /// would cost a scan of the held rows each).
+    /// </summary>
+    private Task RefreshCountsIfDueAsync() =>
+        _countsReadAt.Read() is { } readAt && _time.GetUtcNow() - readAt < _options.PollInterval ? Task.CompletedTask : RefreshCountsAsync();
 
     /// <summary>
     /// Stops the worker: a delivery may finish within <paramref name="grace"/>, then it is cancelled and, if the target
@@ -229,6 +242,7 @@ internal sealed class EntitySyncLane : IDisposable
     /// <summary>Claims and delivers page after page, then the full sync's next page; stops early after too many skips.</summary>
     private async Task PassAsync(bool rung)
     {
+        await RefreshCountsAsync().ConfigureAwait(false);  // what woke the pass may have changed them
         await _fullSync.ResumeUnfinishedAsync().ConfigureAwait(false);
         var (skipped, after) = (0, 0L);
         while (!_stop.IsCancellationRequested)
@@ -261,6 +275,7 @@ internal sealed class EntitySyncLane : IDisposable
 
             after = page[^1].Sequence;
             skipped += await _delivery.DeliverAsync(page, HoldsUpserts, _abort.Token).ConfigureAwait(false);
+            await RefreshCountsIfDueAsync().ConfigureAwait(false);
             if (skipped > _options.MaxItemsToSkip)
             {
                 _status.SetError($"Skipped {skipped} changes, more than MaxItemsToSkip ({_options.MaxItemsToSkip}); delivery to '{TargetName}' tries again in {_options.RetrySkippedAfter} or when a change arrives.");

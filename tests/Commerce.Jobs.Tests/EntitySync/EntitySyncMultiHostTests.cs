@@ -56,6 +56,36 @@ public sealed class EntitySyncMultiHostTests
     }
 
     [Fact]
+    public async Task A_status_read_while_a_pass_delivers_shows_what_the_store_holds_not_an_older_reading()
+    {
+        var store = CreateStore();
+        var time = new FakeTimeProvider(Start);
+        var inFlight = new InFlight();
+        await using var a = await CreateAsync(b => b.Batch(size: 5), time: time, store: store, targets: [inFlight.Target("search"), new RecordingTarget("erp")]);
+
+        try
+        {
+            await a.Sync.PublishAsync([.. Enumerable.Range(0, 10).Select(i => EntityChange.Upsert(Categories, $"c-{i}", null, 1))], None);
+            Assert.Equal(5, (await inFlight.NextAsync()).Count);
+
+            // The pass read the store when it began: all ten held, none delivered yet (not the empty reading from before the publish).
+            var status = a.Sync.GetStatus(Categories).Single(s => s.TargetName == "search");
+            Assert.Equal(10, status.PendingCount);
+            Assert.Equal(0, status.DeliveredCount);
+
+            // A pass that goes on longer than PollInterval reads them again between pages.
+            time.Advance(TimeSpan.FromSeconds(3));
+            inFlight.Release();
+            await a.DrainAsync();
+            Assert.Equal(0, a.Sync.GetStatus(Categories).Single(s => s.TargetName == "search").PendingCount);
+        }
+        finally
+        {
+            inFlight.Release();
+        }
+    }
+
+    [Fact]
     public async Task A_delivery_longer_than_the_lease_keeps_its_ids_renewed_so_another_host_does_not_take_them()
     {
         var store = CreateStore();
