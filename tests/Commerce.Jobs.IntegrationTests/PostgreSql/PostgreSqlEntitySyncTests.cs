@@ -82,7 +82,9 @@ public sealed class PostgreSqlEntitySyncTests(PostgreSqlServer server) : IAsyncL
         foreach (var group in changes.GroupBy(c => c.EntityType, StringComparer.OrdinalIgnoreCase))
         {
             var held = await store.ClaimEntityChangesAsync(group.Key, target, new EntityChangeClaim("settler", 1000, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddMinutes(1)), default);
-            await store.CompleteEntityChangesAsync(group.Key, target, "settler", [.. group.Select(c => new EntityChangeCompletion(c, status, "error"))], DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, default);
+            // One completion per id, as a lane completes what it claimed (the first of the list for each id).
+            var completions = group.DistinctBy(c => c.Id, StringComparer.Ordinal).Select(c => new EntityChangeCompletion(c, status, "error")).ToList();
+            await store.CompleteEntityChangesAsync(group.Key, target, "settler", completions, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, default);
             await store.CompleteEntityChangesAsync(group.Key, target, "settler", [.. held.Select(h => new EntityChangeCompletion(h.Change, RecordStatus.TransientFailure))], DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, default);
             claimed += held.Count;
         }
