@@ -22,39 +22,40 @@ internal sealed partial class PostgreSqlJobStore
 {
     private const char KeySeparator = '\u001f';
 
-    public async ValueTask AddEntityChangesAsync(IReadOnlyCollection<string> targetNames, IReadOnlyList<EntityChange> changes, bool repair, CancellationToken cancellationToken)
+    public async ValueTask<int> AddEntityChangesAsync(IReadOnlyCollection<string> targetNames, IReadOnlyList<EntityChange> changes, bool repair, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(targetNames);
         ArgumentNullException.ThrowIfNull(changes);
         if (targetNames.Count == 0 || changes.Count == 0)
         {
-            return;
+            return 0;
         }
 
         // The newest change of the list for each (type, target, id), in the order the slots first appear (their sequence
         // order); the statement holds it where it comes after the held change and is not stale against the delivered one.
         var slots = new Dictionary<(string Entity, string Target, string Id), int>();
-        var newest = new List<((string Entity, string Target, string Id) Slot, EntityChange Change)>();
+        var newest = new List<((string Entity, string Target, string Id) Slot, EntityChange Change, int Index)>();
         foreach (var target in targetNames.Select(Key).Distinct(StringComparer.Ordinal))
         {
-            foreach (var change in changes)
+            for (var i = 0; i < changes.Count; i++)
             {
+                var change = changes[i];
                 ArgumentNullException.ThrowIfNull(change);
                 var slot = (Key(change.EntityType), target, StoredText.Escape(change.Id));
                 if (!slots.TryGetValue(slot, out var index))
                 {
                     slots.Add(slot, newest.Count);
-                    newest.Add((slot, change));
+                    newest.Add((slot, change, i));
                 }
                 else if (Comes(change, after: newest[index].Change))
                 {
-                    newest[index] = (slot, change);
+                    newest[index] = (slot, change, i);
                 }
             }
         }
 
         var put = new HeldRows();
-        foreach (var ((entity, target, id), change) in newest)
+        foreach (var ((entity, target, id), change, _) in newest)
         {
             put.Add(entity, target, id, change.Kind, change.Version, StoredText.Escape(change.EntityType), change.Payload switch
             {
@@ -78,45 +79,23 @@ internal sealed partial class PostgreSqlJobStore
         command.Parameters.Add(Hashes(put.Ids));
         command.Parameters.Add(Param(repair));
         batch.BatchCommands.Add(command);
-        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
 
-    public ValueTask MarkEntityChangesDeliveredAsync(string targetName, IReadOnlyList<EntityChange> changes, DateTimeOffset deliveredAt, CancellationToken cancellationToken) =>
-        SettleAsync(targetName, changes, deliveredAt, cancellationToken);
-
-    public ValueTask RemoveEntityChangesAsync(string targetName, IReadOnlyList<EntityChange> changes, CancellationToken cancellationToken) =>
-        SettleAsync(targetName, changes, null, cancellationToken);
-
-    /// <summary>Removes held changes of one target under its locks; when <paramref name="deliveredAt"/> is given, also raises the delivered versions.</summary>
-    private async ValueTask SettleAsync(string targetName, IReadOnlyList<EntityChange> changes, DateTimeOffset? deliveredAt, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(targetName);
-        ArgumentNullException.ThrowIfNull(changes);
-        if (changes.Count == 0)
+        // The statement returns the rows it wrote: a change is held now when its slot's row took it, for at least one target.
+        var held = new HashSet<int>();
+        var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
         {
-            return;
+            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);   // past the locks
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (slots.TryGetValue((reader.GetString(0), reader.GetString(1), reader.GetString(2)), out var slot))
+                {
+                    held.Add(newest[slot].Index);
+                }
+            }
         }
 
-        var target = Key(targetName);
-        var (entities, ids, kinds, versions) = Columns(changes);
-        await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
-        using var batch = _dataSource.CreateBatch();
-        batch.BatchCommands.Add(LockCommand(entities.Select(e => string.Concat(e, KeySeparator.ToString(), target))));
-        batch.BatchCommands.Add(RemoveHeldCommand(target, entities, ids, kinds, versions));
-        if (deliveredAt is { } at)
-        {
-            var raise = new NpgsqlBatchCommand(_sql.RaiseDelivered);
-            raise.Parameters.Add(Param(target));
-            raise.Parameters.Add(Param(entities));
-            raise.Parameters.Add(Param(ids));
-            raise.Parameters.Add(Param(versions));
-            raise.Parameters.Add(Hashes(ids));
-            raise.Parameters.Add(Param(kinds));
-            raise.Parameters.Add(Param(at.ToUniversalTime()));
-            batch.BatchCommands.Add(raise);
-        }
-
-        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return held.Count;
     }
 
     public async ValueTask<IReadOnlyList<EntityChange>> GetEntityChangesAsync(string entityType, string targetName, CancellationToken cancellationToken)
@@ -266,7 +245,7 @@ internal sealed partial class PostgreSqlJobStore
             {
                 case RecordStatus.Delivered:
                     deliveredCount++;
-                    lastDeliveredVersion = change.Version;
+                    lastDeliveredVersion = Math.Max(lastDeliveredVersion ?? long.MinValue, change.Version);
                     done.Add(ids[i], change, null);
                     delivered.Add(ids[i], change, null);
                     break;
@@ -395,40 +374,10 @@ internal sealed partial class PostgreSqlJobStore
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static (string[] Entities, string[] Ids, short[] Kinds, long[] Versions) Columns(IReadOnlyList<EntityChange> changes)
-    {
-        var entities = new string[changes.Count];
-        var ids = new string[changes.Count];
-        var kinds = new short[changes.Count];
-        var versions = new long[changes.Count];
-        for (var i = 0; i < changes.Count; i++)
-        {
-            var change = changes[i];
-            ArgumentNullException.ThrowIfNull(change);
-            entities[i] = Key(change.EntityType);
-            ids[i] = StoredText.Escape(change.Id);
-            kinds[i] = (short)change.Kind;
-            versions[i] = change.Version;
-        }
-
-        return (entities, ids, kinds, versions);
-    }
-
     private NpgsqlBatchCommand LockCommand(IEnumerable<string> keys)
     {
         var command = new NpgsqlBatchCommand(_sql.LockEntityTargets);
         command.Parameters.Add(Param(keys.Distinct(StringComparer.Ordinal).ToArray()));
-        return command;
-    }
-
-    private NpgsqlBatchCommand RemoveHeldCommand(string target, string[] entities, string[] ids, short[] kinds, long[] versions)
-    {
-        var command = new NpgsqlBatchCommand(_sql.RemoveHeldUpTo);
-        command.Parameters.Add(Param(target));
-        command.Parameters.Add(Param(entities));
-        command.Parameters.Add(Hashes(ids));
-        command.Parameters.Add(Param(kinds));
-        command.Parameters.Add(Param(versions));
         return command;
     }
 

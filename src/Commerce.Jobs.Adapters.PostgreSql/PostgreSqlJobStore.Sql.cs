@@ -147,6 +147,7 @@ internal sealed partial class PostgreSqlJobStore
             SET kind = excluded.kind, version = excluded.version, entity_type = excluded.entity_type, payload = excluded.payload,
                 repair = excluded.repair, sequence = excluded.sequence, attempts = 0, last_error = NULL, available_at = NULL
             WHERE (excluded.version, excluded.kind) > (e.version, e.kind)
+            RETURNING e.entity_key, e.target_key, e.entity_id
             """;
 
         // A page of held changes in sequence order (one range of entity_changes_claim, or of entity_changes_claim_deletes
@@ -182,13 +183,14 @@ internal sealed partial class PostgreSqlJobStore
 
         public readonly string RenewHeld = $"UPDATE {s}.entity_changes SET lease_until = $4 WHERE entity_key = $1 AND target_key = $2 AND lease_owner = $3";
 
-        // Adds a completion's counts; the last delivery and the last error are replaced only when it has one.
+        // Adds a completion's counts; the last delivered version only grows (greatest ignores NULL), its time and the last
+        // error are replaced only when the completion has one.
         public readonly string AddEntitySyncCounts = $"""
             INSERT INTO {s}.entity_sync_counts AS n (entity_key, target_key, delivered, skipped, failed, last_delivered_version, last_delivered_at, last_error, last_error_at)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
             ON CONFLICT (entity_key, target_key) DO UPDATE
             SET delivered = n.delivered + excluded.delivered, skipped = n.skipped + excluded.skipped, failed = n.failed + excluded.failed,
-                last_delivered_version = coalesce(excluded.last_delivered_version, n.last_delivered_version),
+                last_delivered_version = greatest(excluded.last_delivered_version, n.last_delivered_version),
                 last_delivered_at = coalesce(excluded.last_delivered_at, n.last_delivered_at),
                 last_error = CASE WHEN excluded.last_error_at IS NULL THEN n.last_error ELSE excluded.last_error END,
                 last_error_at = coalesce(excluded.last_error_at, n.last_error_at)
@@ -198,13 +200,6 @@ internal sealed partial class PostgreSqlJobStore
             SELECT (SELECT count(*) FROM {s}.entity_changes WHERE entity_key = $1 AND target_key = $2),
                    n.delivered, n.skipped, n.failed, n.last_delivered_version, n.last_delivered_at, n.last_error, n.last_error_at
             FROM (VALUES (1)) AS one LEFT JOIN {s}.entity_sync_counts AS n ON n.entity_key = $1 AND n.target_key = $2
-            """;
-
-        // Removes the held change of an id of one target unless it comes after the given one: (version, kind) order.
-        public readonly string RemoveHeldUpTo = $"""
-            DELETE FROM {s}.entity_changes AS e
-            USING unnest($2::text[], $3::bytea[], $4::smallint[], $5::bigint[]) AS u(entity_key, entity_id_hash, kind, version)
-            WHERE e.target_key = $1 AND e.entity_key = u.entity_key AND e.entity_id_hash = u.entity_id_hash AND (e.version, e.kind) <= (u.version, u.kind)
             """;
 
         // Records the last delivered change of each id (its version, kind and time) unless the recorded one comes after it;

@@ -52,16 +52,16 @@ internal sealed partial class SqliteJobStore
            OR (excluded.version = entity_held.version AND excluded.kind = 'delete' AND entity_held.kind = 'upsert');
         """;
 
-    public ValueTask AddEntityChangesAsync(IReadOnlyCollection<string> targetNames, IReadOnlyList<EntityChange> changes, bool repair, CancellationToken cancellationToken)
+    public ValueTask<int> AddEntityChangesAsync(IReadOnlyCollection<string> targetNames, IReadOnlyList<EntityChange> changes, bool repair, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(targetNames);
         ArgumentNullException.ThrowIfNull(changes);
         if (targetNames.Count == 0 || changes.Count == 0)
         {
-            return ValueTask.CompletedTask;
+            return ValueTask.FromResult(0);
         }
 
-        return Unit(UseAsync((targetNames, changes, repair), static (store, args) =>
+        return UseAsync((targetNames, changes, repair), static (store, args) =>
         {
             // Serialize once per change, not once per target.
             var payloads = new string?[args.changes.Count];
@@ -80,6 +80,9 @@ internal sealed partial class SqliteJobStore
             var payload = hold.Parameters.Add("$payload", SqliteType.Text);
             var next = hold.Parameters.Add("$sequence", SqliteType.Integer);
             hold.Parameters.AddWithValue("$repair", args.repair ? 1 : 0);
+
+            // Held now: the change (by its index) each (type, target, id) row took last; counted once for all targets.
+            var taken = new Dictionary<(string Type, string Target, string Id), int>();
             foreach (var target in args.targetNames)
             {
                 ArgumentNullException.ThrowIfNull(target, nameof(targetNames));
@@ -89,7 +92,10 @@ internal sealed partial class SqliteJobStore
                     held.Set(change, target);
                     payload.Value = DbValue(payloads[i]);
                     next.Value = ++sequence;
-                    hold.ExecuteNonQuery();
+                    if (hold.ExecuteNonQuery() > 0)
+                    {
+                        taken[(change.EntityType.ToUpperInvariant(), target.ToUpperInvariant(), change.Id)] = i;
+                    }
                 }
             }
 
@@ -97,45 +103,8 @@ internal sealed partial class SqliteJobStore
             advance.Parameters.AddWithValue("$last", sequence);
             advance.ExecuteNonQuery();
             transaction.Commit();
-            return 0;
-        }, cancellationToken));
-    }
-
-    public ValueTask MarkEntityChangesDeliveredAsync(string targetName, IReadOnlyList<EntityChange> changes, DateTimeOffset deliveredAt, CancellationToken cancellationToken) =>
-        SettleAsync(targetName, changes, deliveredAt, cancellationToken);
-
-    public ValueTask RemoveEntityChangesAsync(string targetName, IReadOnlyList<EntityChange> changes, CancellationToken cancellationToken) =>
-        SettleAsync(targetName, changes, null, cancellationToken);
-
-    /// <summary>
-    /// Removes held changes of one target in one transaction; when <paramref name="deliveredAt"/> is given, also raises the
-    /// delivered versions (progress: redone at worst after a power cut), otherwise a durable write.
-    /// </summary>
-    private ValueTask SettleAsync(string targetName, IReadOnlyList<EntityChange> changes, DateTimeOffset? deliveredAt, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(targetName);
-        ArgumentNullException.ThrowIfNull(changes);
-        if (changes.Count == 0)
-        {
-            return ValueTask.CompletedTask;
-        }
-
-        return Unit(UseAsync((targetName, changes, deliveredAt), static (store, args) =>
-        {
-            using var transaction = store._connection.BeginTransaction();
-            using var remove = RemoveHeldCommand(store, transaction);
-            using var deliveries = args.deliveredAt is { } at ? new DeliveredVersions(store, transaction, at) : null;
-            var removed = Parameters(remove, withKind: true);
-            foreach (var change in args.changes)
-            {
-                removed.Set(change, args.targetName);
-                remove.ExecuteNonQuery();
-                deliveries?.Record(change.EntityType, args.targetName, change);
-            }
-
-            transaction.Commit();
-            return 0;
-        }, cancellationToken, deliveredAt is null ? Commit.Durable : Commit.Progress));
+            return taken.Values.Distinct().Count();
+        }, cancellationToken);
     }
 
     public ValueTask<IReadOnlyList<EntityChange>> GetEntityChangesAsync(string entityType, string targetName, CancellationToken cancellationToken)
@@ -318,7 +287,7 @@ internal sealed partial class SqliteJobStore
             skip.Parameters.AddWithValue("$retry_at", ToTicks(args.retrySkippedAt));
 
             long delivered = 0, skips = 0, failed = 0;
-            EntityChange? lastDelivered = null;
+            long? lastDelivered = null;
             string? lastError = null;
             foreach (var completion in args.completions)
             {
@@ -331,7 +300,7 @@ internal sealed partial class SqliteJobStore
                         {
                             deliveries.Record(args.entityType, args.targetName, change);
                             delivered++;
-                            lastDelivered = change;
+                            lastDelivered = Math.Max(lastDelivered ?? long.MinValue, change.Version);
                         }
                         else
                         {
@@ -370,7 +339,7 @@ internal sealed partial class SqliteJobStore
                         delivered = c.delivered + excluded.delivered,
                         skipped = c.skipped + excluded.skipped,
                         failed = c.failed + excluded.failed,
-                        last_delivered_version = CASE WHEN excluded.delivered > 0 THEN excluded.last_delivered_version ELSE c.last_delivered_version END,
+                        last_delivered_version = CASE WHEN excluded.delivered > 0 THEN MAX(COALESCE(c.last_delivered_version, excluded.last_delivered_version), excluded.last_delivered_version) ELSE c.last_delivered_version END,
                         last_delivered_at = CASE WHEN excluded.delivered > 0 THEN excluded.last_delivered_at ELSE c.last_delivered_at END,
                         last_error = CASE WHEN excluded.skipped + excluded.failed > 0 THEN excluded.last_error ELSE c.last_error END,
                         last_error_at = CASE WHEN excluded.skipped + excluded.failed > 0 THEN excluded.last_error_at ELSE c.last_error_at END;
@@ -382,7 +351,7 @@ internal sealed partial class SqliteJobStore
                 p.AddWithValue("$delivered", delivered);
                 p.AddWithValue("$skipped", skips);
                 p.AddWithValue("$failed", failed);
-                p.AddWithValue("$version", lastDelivered is null ? DBNull.Value : lastDelivered.Version);
+                p.AddWithValue("$version", lastDelivered is null ? DBNull.Value : lastDelivered.Value);
                 p.AddWithValue("$delivered_at", lastDelivered is null ? DBNull.Value : at);
                 p.AddWithValue("$error", Stored(lastError));
                 p.AddWithValue("$error_at", skips + failed > 0 ? at : DBNull.Value);
@@ -501,13 +470,6 @@ internal sealed partial class SqliteJobStore
             return 0;
         }, cancellationToken));
     }
-
-    /// <summary>Removes the held change of an id unless it comes after the given one (a higher version, or a delete over an upsert).</summary>
-    private static SqliteCommand RemoveHeldCommand(SqliteJobStore store, SqliteTransaction transaction) => store.Command("""
-        DELETE FROM entity_held
-        WHERE entity_type = $type AND target_name = $target AND entity_id = $id
-          AND (version < $version OR (version = $version AND (kind = $kind OR $kind = 'delete')));
-        """, transaction);
 
     private static string ClaimPage(bool deletesOnly) => $"""
         SELECT {HeldColumns}, {StaleSql("h.entity_type", "h.target_name", "h.entity_id", "h.version", "(h.kind = 'delete')", "h.repair")}

@@ -174,14 +174,17 @@ public abstract partial class EntitySyncStoreContractTests
 
         private async Task AddAsync(EntityChange change, bool repair)
         {
-            await store.AddEntityChangesAsync([Target], [change], repair, None);
+            var added = await store.AddEntityChangesAsync([Target], [change], repair, None);
             var position = Position(change);
             _highest[change.Id] = _highest.TryGetValue(change.Id, out var highest) && highest.CompareTo(position) > 0 ? highest : position;
             var held = _held.GetValueOrDefault(change.Id);
             if (IsStale(change.Id, position, repair) || (held is not null && position.CompareTo(held.Position) <= 0))
             {
+                Assert.Equal(0, added);
                 return;
             }
+
+            Assert.Equal(1, added);
 
             _held[change.Id] = new Row(change, repair, ++_sequence) { Owner = held?.Owner, Until = held?.Until };
         }
@@ -249,7 +252,7 @@ public abstract partial class EntitySyncStoreContractTests
                             _delivered[change.Id] = position;
                         }
 
-                        _counts = _counts with { Delivered = _counts.Delivered + 1, LastDeliveredVersion = change.Version, LastDeliveredAt = _now };
+                        _counts = _counts with { Delivered = _counts.Delivered + 1, LastDeliveredVersion = Math.Max(_counts.LastDeliveredVersion ?? long.MinValue, change.Version), LastDeliveredAt = _now };
                         break;
                     case RecordStatus.Skipped:
                         _counts = _counts with { Skipped = _counts.Skipped + 1, LastError = completion.Error, LastErrorAt = _now };

@@ -18,7 +18,7 @@ public sealed class EntitySyncStatus
     /// <summary>Gets how many changes wait for this target: consolidated upserts held by a pause, deletes, changes being delivered or waiting to be retried.</summary>
     public long PendingCount { get; init; }
 
-    /// <summary>Gets the version of the last change of the type delivered to the target (by any host), if any.</summary>
+    /// <summary>Gets the highest version of the type delivered to the target (by any host), if any.</summary>
     public long? LastDeliveredVersion { get; init; }
 
     /// <summary>Gets when a change was last delivered to the target (by any host), if ever.</summary>

@@ -5,8 +5,8 @@ namespace Commerce.Jobs.Storage;
 /// <param name="Delivered">How many changes were delivered since the type was configured for the target.</param>
 /// <param name="Skipped">How many deliveries were skipped after their retries (each is tried again).</param>
 /// <param name="Failed">How many changes the target rejected for good.</param>
-/// <param name="LastDeliveredVersion">The version of the last change delivered, if any.</param>
-/// <param name="LastDeliveredAt">When the last change was delivered (the delivering host's clock), if any.</param>
+/// <param name="LastDeliveredVersion">The highest version delivered, if any.</param>
+/// <param name="LastDeliveredAt">When the latest delivery was (the delivering host's clock), if any.</param>
 /// <param name="LastError">The last skip's or failure's error, if any.</param>
 /// <param name="LastErrorAt">When it happened, if any.</param>
 public sealed record EntitySyncCounts(

@@ -18,7 +18,11 @@ public interface IEntitySyncStore
     /// incremental change (published) is never handed out at or below the delivered version.
     /// </param>
     /// <param name="cancellationToken">Cancels the write.</param>
-    /// <returns>A task that completes when the changes are stored (one write for the whole call: all or none).</returns>
+    /// <returns>
+    /// How many of <paramref name="changes"/> are held now for at least one target (one write for the whole call: all or
+    /// none). A change ignored for every target — stale against the delivered one, or not after the held one (a
+    /// duplicate) — is not counted, nor one replaced by a later change of the same list.
+    /// </returns>
     /// <remarks>
     /// <para>
     /// For each (entity type, target, entity id) the store holds one change, the newest: a change replaces the held one
@@ -29,8 +33,8 @@ public interface IEntitySyncStore
     /// </para>
     /// <para>
     /// This order — by version, and on equal versions a delete after an upsert — is the one order of changes of the
-    /// store: <see cref="MarkEntityChangesDeliveredAsync"/> and <see cref="RemoveEntityChangesAsync"/> settle the held
-    /// change when it is not after the given one. Entity types and target names compare case-insensitively, ids ordinally.
+    /// store: <see cref="CompleteEntityChangesAsync"/> settles the held change when it is not after the completed one.
+    /// Entity types and target names compare case-insensitively, ids ordinally.
     /// </para>
     /// <para>
     /// A change that replaces the held one takes its repair mark with it. Replacing a held change that an owner has
@@ -39,7 +43,7 @@ public interface IEntitySyncStore
     /// (claims read in that order).
     /// </para>
     /// </remarks>
-    ValueTask AddEntityChangesAsync(IReadOnlyCollection<string> targetNames, IReadOnlyList<EntityChange> changes, bool repair, CancellationToken cancellationToken);
+    ValueTask<int> AddEntityChangesAsync(IReadOnlyCollection<string> targetNames, IReadOnlyList<EntityChange> changes, bool repair, CancellationToken cancellationToken);
 
     /// <summary>
     /// Claims up to <see cref="EntityChangeClaim.MaxChanges"/> held changes of an entity type for a target, in sequence order,
@@ -73,7 +77,8 @@ public interface IEntitySyncStore
     /// <item><see cref="RecordStatus.Delivered"/>: the change becomes the entity's delivered one for the target (unless
     /// the recorded one comes after it: the delivered change only moves forward), with its kind and <paramref name="now"/>;
     /// the held change is removed unless it comes after the delivered one (replaced meanwhile: then only its lease
-    /// ends). The type's delivered count grows by one, and its last delivered version and time are set.</item>
+    /// ends). The type's delivered count grows by one, its last delivered version becomes the highest delivered and its last
+    /// delivered time <paramref name="now"/>.</item>
     /// <item><see cref="RecordStatus.Skipped"/>: the lease ends; the held change, if it is still the one delivered, counts
     /// one more attempt with the error and waits until <paramref name="retrySkippedAt"/>. The skipped count grows.</item>
     /// <item><see cref="RecordStatus.PermanentFailure"/>: the held change is removed unless it comes after the failed one
@@ -100,35 +105,7 @@ public interface IEntitySyncStore
     /// <returns>Held changes, delivered / skipped / failed counts since the type was configured, last delivery and last error.</returns>
     ValueTask<EntitySyncCounts> GetEntitySyncCountsAsync(string entityType, string targetName, CancellationToken cancellationToken);
 
-    /// <summary>Records that changes were delivered to a target.</summary>
-    /// <param name="targetName">The target.</param>
-    /// <param name="changes">The delivered changes.</param>
-    /// <param name="deliveredAt">When they were delivered (the caller's clock); kept to purge old tombstones, see <see cref="PurgeEntityTombstonesAsync"/>.</param>
-    /// <param name="cancellationToken">Cancels the write.</param>
-    /// <returns>A task that completes when the delivery is stored (one write for the whole list).</returns>
-    /// <remarks>
-    /// For each change, removes the held change of its (type, target, id) unless that one comes after it (a higher
-    /// version, or a delete of the same version after a delivered upsert: see <see cref="AddEntityChangesAsync"/>), and
-    /// records the change as the entity's delivered one for the target — its version, kind and
-    /// <paramref name="deliveredAt"/> — unless the recorded one comes after it (so the delivered version only grows). The
-    /// delivered version of a delete is kept too (a tombstone), so an older upsert read later, by a full sync or published
-    /// late, is never delivered after it; until <see cref="PurgeEntityTombstonesAsync"/> removes it.
-    /// </remarks>
-    ValueTask MarkEntityChangesDeliveredAsync(string targetName, IReadOnlyList<EntityChange> changes, DateTimeOffset deliveredAt, CancellationToken cancellationToken);
-
-    /// <summary>Forgets held changes a target will not get: superseded by a newer change of their entity, or rejected permanently.</summary>
-    /// <param name="targetName">The target.</param>
-    /// <param name="changes">The changes to forget.</param>
-    /// <param name="cancellationToken">Cancels the write.</param>
-    /// <returns>A task that completes when the changes are removed (one write for the whole list).</returns>
-    /// <remarks>
-    /// For each change, removes the held change of its (type, target, id) unless that one comes after it (a higher
-    /// version, or a delete of the same version when an upsert is given): a newer held change stays. Delivered versions
-    /// are left alone.
-    /// </remarks>
-    ValueTask RemoveEntityChangesAsync(string targetName, IReadOnlyList<EntityChange> changes, CancellationToken cancellationToken);
-
-    /// <summary>Gets the changes of an entity type held for a target (read when the host starts, to deliver what was accepted before).</summary>
+    /// <summary>Gets the changes of an entity type held for a target: what is held now, for diagnostics and tests; delivery goes through claims (<see cref="ClaimEntityChangesAsync"/>).</summary>
     /// <param name="entityType">The entity type.</param>
     /// <param name="targetName">The target.</param>
     /// <param name="cancellationToken">Cancels the read.</param>

@@ -737,7 +737,7 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
             }
 
             // Held in the store: from here on a crash loses nothing, and every host's lanes may claim them.
-            await _store.AddEntityChangesAsync(state.Configuration.Targets, changes, repair: false, cancellationToken).ConfigureAwait(false);
+            var held = await _store.AddEntityChangesAsync(state.Configuration.Targets, changes, repair: false, cancellationToken).ConfigureAwait(false);
             var lanes = state.Lanes;
             if (state.Publishes.IsClosed)
             {
@@ -751,7 +751,7 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
                 lane.Ring();
             }
 
-            return lanes.Length > 0 ? changes.Count : 0;
+            return lanes.Length > 0 ? held : 0;
         }
         finally
         {

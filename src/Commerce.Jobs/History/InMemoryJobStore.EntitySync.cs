@@ -19,7 +19,7 @@ internal sealed partial class InMemoryJobStore
     // Entity type → target → sync state (held rows, delivered changes and counts).
     private readonly Dictionary<string, Dictionary<string, EntitySyncState>> _entitySync = new(StringComparer.OrdinalIgnoreCase);
 
-    public ValueTask AddEntityChangesAsync(IReadOnlyCollection<string> targetNames, IReadOnlyList<EntityChange> changes, bool repair, CancellationToken cancellationToken)
+    public ValueTask<int> AddEntityChangesAsync(IReadOnlyCollection<string> targetNames, IReadOnlyList<EntityChange> changes, bool repair, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(targetNames);
         ArgumentNullException.ThrowIfNull(changes);
@@ -28,24 +28,28 @@ internal sealed partial class InMemoryJobStore
             ArgumentNullException.ThrowIfNull(change, nameof(changes));
         }
 
+        // Held now: the change (by its index) each (type, target, id) took last in this call; counted once for all targets.
+        var held = new Dictionary<(EntitySyncState, string), int>();
         lock (_gate)
         {
             foreach (var target in targetNames)
             {
-                foreach (var change in changes)
+                for (var i = 0; i < changes.Count; i++)
                 {
+                    var change = changes[i];
                     var state = GetEntitySyncState(change.EntityType, target, create: true)!;
-                    HeldRow? held = state.Held.TryGetValue(change.Id, out var row) ? row : null;
-                    if (EntityConsolidation.Add(held, change, repair, state.DeliveredPosition(change.Id), _sequence + 1) is { } added)
+                    HeldRow? row = state.Held.TryGetValue(change.Id, out var existing) ? existing : null;
+                    if (EntityConsolidation.Add(row, change, repair, state.DeliveredPosition(change.Id), _sequence + 1) is { } added)
                     {
                         _sequence++;
                         state.Hold(added);
+                        held[(state, change.Id)] = i;
                     }
                 }
             }
         }
 
-        return ValueTask.CompletedTask;
+        return ValueTask.FromResult(held.Values.Distinct().Count());
     }
 
     public ValueTask<IReadOnlyList<HeldEntityChange>> ClaimEntityChangesAsync(string entityType, string targetName, EntityChangeClaim claim, CancellationToken cancellationToken)
@@ -147,34 +151,6 @@ internal sealed partial class InMemoryJobStore
             var state = GetEntitySyncState(entityType, targetName, create: false);
             return ValueTask.FromResult(state is null ? NoCounts : state.Counts with { Pending = state.Held.Count });
         }
-    }
-
-    public ValueTask MarkEntityChangesDeliveredAsync(string targetName, IReadOnlyList<EntityChange> changes, DateTimeOffset deliveredAt, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(changes);
-        lock (_gate)
-        {
-            foreach (var change in changes)
-            {
-                GetEntitySyncState(change.EntityType, targetName, create: true)!.MarkDelivered(change, deliveredAt);
-            }
-        }
-
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask RemoveEntityChangesAsync(string targetName, IReadOnlyList<EntityChange> changes, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(changes);
-        lock (_gate)
-        {
-            foreach (var change in changes)
-            {
-                GetEntitySyncState(change.EntityType, targetName, create: false)?.Remove(change);
-            }
-        }
-
-        return ValueTask.CompletedTask;
     }
 
     public ValueTask<IReadOnlyList<EntityChange>> GetEntityChangesAsync(string entityType, string targetName, CancellationToken cancellationToken)
@@ -302,23 +278,6 @@ internal sealed partial class InMemoryJobStore
             if (Held.Remove(id, out var row))
             {
                 Queue.Remove((row.Sequence, id));
-            }
-        }
-
-        public void Remove(EntityChange change)
-        {
-            if (Held.TryGetValue(change.Id, out var held) && held.Position <= Position.Of(change))
-            {
-                Drop(change.Id);
-            }
-        }
-
-        public void MarkDelivered(EntityChange change, DateTimeOffset at)
-        {
-            Remove(change);
-            if (DeliveredPosition(change.Id) is not { } delivered || Position.Of(change) >= delivered)
-            {
-                Delivered[change.Id] = new Delivery(change.Version, change.Kind, at);
             }
         }
     }

@@ -114,7 +114,9 @@ public sealed class PostgreSqlMigrationTests(PostgreSqlServer server) : IAsyncLi
         var held = await store.GetEntityChangesAsync("Product", "erp", default);
         Assert.Equal(ids.Count, held.Count);
         Assert.All(held, c => Assert.Equal(2, c.Version));
-        await store.MarkEntityChangesDeliveredAsync("erp", newer, DateTimeOffset.UnixEpoch, default);
+        var claimed = await store.ClaimEntityChangesAsync("Product", "erp", new EntityChangeClaim("host", 1000, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddMinutes(1)), default);
+        Assert.Equal(ids.Count, claimed.Count);
+        await store.CompleteEntityChangesAsync("Product", "erp", "host", [.. claimed.Select(h => new EntityChangeCompletion(h.Change, RecordStatus.Delivered))], DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, default);
         Assert.Empty(await store.GetEntityChangesAsync("Product", "erp", default));
 
         // Delivered versions: each old row raised in place.
@@ -202,7 +204,7 @@ public sealed class PostgreSqlMigrationTests(PostgreSqlServer server) : IAsyncLi
         Assert.Equal(4, (await store.GetDeliveredEntityVersionsAsync("categories", "search", default))["gone"]);
         Assert.Equal([true], await QueryAsync<bool>("SELECT kind IS NULL AND delivered_at > now() - interval '1 day' FROM v4.entity_delivered"));
         Assert.Equal(0, await store.PurgeEntityTombstonesAsync("categories", DateTimeOffset.MaxValue, default));
-        await store.MarkEntityChangesDeliveredAsync("search", [EntityChange.Delete("categories", "gone", 4)], DateTimeOffset.UnixEpoch, default);
+        await store.CompleteEntityChangesAsync("categories", "search", "host", [new(EntityChange.Delete("categories", "gone", 4), RecordStatus.Delivered)], DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, default);
         Assert.Equal(1, await store.PurgeEntityTombstonesAsync("categories", DateTimeOffset.UnixEpoch.AddTicks(10), default));
         Assert.Equal(Enumerable.Range(1, PostgreSqlStoreMigrations.LatestVersion), await QueryAsync<int>("SELECT version FROM v4.schema_version ORDER BY version"));
     }
