@@ -51,7 +51,7 @@ internal sealed class EntitySyncLane : IDisposable
         _observer = services.GetService<EngineObserver>();
         _status = new EntitySyncLaneStatus(entityType, targetName, store, time, logger);
         _delivery = new EntityChangeDelivery(entityType, targetName, target, options, store, services, time, logger, _status.StoreFailed);
-        _fullSync = new EntityFullSync(entityType, targetName, options.BatchSize, store, source, services, _identity.Owner, time, logger, _status.SetError);
+        _fullSync = new EntityFullSync(entityType, targetName, options.BatchSize, store, source, services, _identity, time, logger, _status.SetError);
 
         // Armed by Start, not at creation (a test clock that jumps to new timers sees only the code's own waits).
         _pollTimer = time.CreateTimer(static s => ((EntitySyncLane)s!).Wake(rung: false), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
@@ -235,6 +235,7 @@ internal sealed class EntitySyncLane : IDisposable
         }
         finally
         {
+            await _fullSync.ReleaseAsync().ConfigureAwait(false);
             await _fullSync.EndAsync().ConfigureAwait(false);
         }
     }
