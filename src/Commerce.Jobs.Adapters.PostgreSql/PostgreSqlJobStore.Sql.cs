@@ -228,13 +228,13 @@ internal sealed partial class PostgreSqlJobStore
 
         // Whether a change (row alias a: entity_key, target_key, entity_id_hash, version, kind) is stale against the delivered
         // one: an incremental change not after it, a repair below it; a delivered row of unknown kind (delivered before
-        // migration 5) comes before a change of its version. A subquery in the select list: one primary-key probe per row,
-        // whatever the planner thinks of the tables' sizes.
+        // migration 5) counts as an upsert, as in the SQLite store. A subquery in the select list: one primary-key probe per
+        // row, whatever the planner thinks of the tables' sizes.
         private static string Stale(string s, string a, string repair) => $"""
             EXISTS (SELECT FROM {s}.entity_delivered AS d
                     WHERE d.entity_key = {a}.entity_key AND d.target_key = {a}.target_key AND d.entity_id_hash = {a}.entity_id_hash
-                      AND ((({a}.version, {a}.kind) < (d.version, coalesce(d.kind, -1)))
-                           OR (NOT {repair} AND ({a}.version, {a}.kind) = (d.version, coalesce(d.kind, -1)))))
+                      AND ((({a}.version, {a}.kind) < (d.version, coalesce(d.kind, {(int)EntityChangeKind.Upsert})))
+                           OR (NOT {repair} AND ({a}.version, {a}.kind) = (d.version, coalesce(d.kind, {(int)EntityChangeKind.Upsert})))))
             """;
 
         // $1 type, $2 target, $3 after sequence, $4 now, $5 how many, $6 owner, $7 lease until.

@@ -54,11 +54,13 @@ internal sealed class EntityChangeDelivery : IDisposable
 
     /// <summary>Delivers a claimed page (released at once when <paramref name="holdUpserts"/> says so and it has upserts); returns how many were skipped.</summary>
     /// <param name="page">The claimed changes.</param>
+    /// <param name="leaseUntil">Until when the claim leased them: the delivery is cancelled shortly before the lease (as renewed) ends.</param>
     /// <param name="holdUpserts">Whether upserts are held now (read after the page is in place, so a pause either sees it or is seen).</param>
     /// <param name="abort">Cancels the delivery (a stop's last step).</param>
-    public async Task<int> DeliverAsync(IReadOnlyList<HeldEntityChange> page, Func<bool> holdUpserts, CancellationToken abort)
+    public async Task<int> DeliverAsync(IReadOnlyList<HeldEntityChange> page, DateTimeOffset leaseUntil, Func<bool> holdUpserts, CancellationToken abort)
     {
-        var batch = new Batch([.. page.Select(static h => h.Change)], abort);
+        var batch = new Batch([.. page.Select(static h => h.Change)], _time, abort);
+        batch.Lease.CancelAfter(UntilDeadline(leaseUntil));
         lock (_gate)
         {
             _batch = batch;
@@ -82,18 +84,6 @@ internal sealed class EntityChangeDelivery : IDisposable
         {
             return _batch is { HasUpserts: true } batch ? Task.WhenAll(batch.Settled.Task, CancelInBackground(batch.Cancel)) : Task.CompletedTask;
         }
-    }
-
-    /// <summary>Releases what an abandoned delivery claimed (a stop), unless it was settled meanwhile.</summary>
-    public Task ReleaseAbandonedAsync()
-    {
-        Batch? batch;
-        lock (_gate)
-        {
-            batch = _batch;
-        }
-
-        return batch is null ? Task.CompletedTask : SettleAsync(batch, null);
     }
 
     public void Dispose() => _renewTimer.Dispose();
@@ -195,11 +185,36 @@ internal sealed class EntityChangeDelivery : IDisposable
         }
     }
 
+    /// <summary>
+    /// How long a delivery may go on under a lease ending at <paramref name="leaseUntil"/>: until a margin before it, so that
+    /// it is cancelled before another host may claim its changes (with clocks agreeing within the margin).
+    /// </summary>
+    private TimeSpan UntilDeadline(DateTimeOffset leaseUntil)
+    {
+        var left = leaseUntil - _time.GetUtcNow() - (_identity.LeaseDuration / 4);
+        return left > TimeSpan.Zero ? left : TimeSpan.Zero;
+    }
+
+    /// <summary>Renews the leases; only a renewal that succeeded and renewed rows moves the delivery's deadline (a lost lease ends it).</summary>
     private async Task RenewAsync()
     {
+        Batch? batch;
+        lock (_gate)
+        {
+            batch = _batch;
+        }
+
         try
         {
-            await _store.RenewEntityLeasesAsync(_type, _target, _identity.Owner, _time.GetUtcNow() + _identity.LeaseDuration, CancellationToken.None).ConfigureAwait(false);
+            var until = _time.GetUtcNow() + _identity.LeaseDuration;
+            if (await _store.RenewEntityLeasesAsync(_type, _target, _identity.Owner, until, CancellationToken.None).ConfigureAwait(false) > 0)
+            {
+                batch?.Lease.CancelAfter(UntilDeadline(until));
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            // The delivery ended meanwhile.
         }
         catch (Exception ex)
         {
@@ -208,20 +223,36 @@ internal sealed class EntityChangeDelivery : IDisposable
     }
 
     /// <summary>A page being delivered: its changes, whether it holds upserts, its cancellation, and whether it was settled.</summary>
-    private sealed class Batch(EntityChange[] changes, CancellationToken abort) : IDisposable
+    private sealed class Batch : IDisposable
     {
+        private readonly EntityChange[] _changes;
         private int _settling;
 
-        public EntityChange[] Changes => changes;
+        public Batch(EntityChange[] changes, TimeProvider time, CancellationToken abort)
+        {
+            _changes = changes;
+            HasUpserts = Array.Exists(changes, static c => c.Kind == EntityChangeKind.Upsert);
+            Lease = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
+            Cancel = CancellationTokenSource.CreateLinkedTokenSource(abort, Lease.Token);
+        }
 
-        public CancellationTokenSource Cancel { get; } = CancellationTokenSource.CreateLinkedTokenSource(abort);
+        public EntityChange[] Changes => _changes;
 
-        public bool HasUpserts { get; } = Array.Exists(changes, static c => c.Kind == EntityChangeKind.Upsert);
+        /// <summary>Gets the source cancelled when the lease, as renewed, is about to end: the page is released, not completed.</summary>
+        public CancellationTokenSource Lease { get; }
+
+        public CancellationTokenSource Cancel { get; }
+
+        public bool HasUpserts { get; }
 
         public TaskCompletionSource Settled { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public bool TrySettle() => Interlocked.Exchange(ref _settling, 1) == 0;
 
-        public void Dispose() => Cancel.Dispose();
+        public void Dispose()
+        {
+            Cancel.Dispose();
+            Lease.Dispose();
+        }
     }
 }

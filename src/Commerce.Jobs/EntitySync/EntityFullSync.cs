@@ -1,4 +1,5 @@
 using System.Globalization;
+using Commerce.Jobs.Records;
 using Commerce.Jobs.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -13,11 +14,12 @@ namespace Commerce.Jobs.EntitySync;
 /// <remarks>
 /// <para>
 /// The progress is the schedule role's checkpoint <c>entity-sync:{type}:{target}:full-sync</c>: the request's time, how
-/// many entities were read, and whether the read is done. A lane that starts on a checkpoint showing an unfinished read
-/// resumes it. Before it adds a page read from position <c>n</c>, a reader claims the occurrence "request time + n + 1
-/// ticks" (<see cref="IScheduleStore.TryClaimOccurrenceAsync"/>): of hosts reading the same request from the same point,
-/// one goes on and the others stop; a newer request, claimed later than every occurrence of the one before, stops an
-/// older read. A host that fails between its claim and its checkpoint leaves that read for the next request.
+/// many entities were read, whether the read is done, the reader (its owner) and when the reader last wrote it. A host
+/// reads while the checkpoint is unfinished and it is the reader, or the reader has not written for longer than the
+/// lease (<see cref="EngineIdentity.LeaseDuration"/>: it died or hangs), or left it at a stop; it writes the checkpoint
+/// after each page it added. A failure between adding a page and writing the checkpoint only reads that page again
+/// (repairs). A newer request (a later request time) stops an older read. Two hosts that take over a read at once both
+/// read until one sees the other's checkpoint: harmless, they add the same repairs.
 /// </para>
 /// <para>
 /// <see cref="IEntitySource.ReadAllAsync"/> has no cursor: a resumed read skips the entities read before. A source whose
@@ -25,14 +27,15 @@ namespace Commerce.Jobs.EntitySync;
 /// of the point (the next full sync or a targeted sync has them).
 /// </para>
 /// </remarks>
-internal sealed class EntityFullSync(string entityType, string targetName, int pageSize, IJobStore store, Func<IServiceProvider, IEntitySource>? declaredSource, IServiceProvider services, string owner, TimeProvider time, ILogger logger, Action<string> failed)
+internal sealed class EntityFullSync(string entityType, string targetName, int pageSize, IJobStore store, Func<IServiceProvider, IEntitySource>? declaredSource, IServiceProvider services, EngineIdentity identity, TimeProvider time, ILogger logger, Action<string> failed)
 {
+    private readonly string _owner = identity.Owner;
     private readonly string _key = $"entity-sync:{entityType}:{targetName}:full-sync";
     private readonly Lock _gate = new();
     private Func<IServiceProvider, IEntitySource>? _source;  // a read this host does: requested here or resumed (guarded)
     private Progress _progress;  // guarded
     private bool _added;  // a read ended here after adding repairs: running while the store holds changes (guarded)
-    private bool _resumeChecked;  // the worker's
+    private DateTimeOffset _unresumable;  // the request reported as not resumable here (the worker's)
     private IAsyncEnumerator<EntityChange>? _reader;  // the worker's
     private AsyncServiceScope? _scope;  // the worker's
 
@@ -63,8 +66,8 @@ internal sealed class EntityFullSync(string entityType, string targetName, int p
         }
 
         var last = Progress.Parse(await store.GetCheckpointAsync(_key, cancellationToken).ConfigureAwait(false));
-        var after = last.RequestedAt.AddTicks(last.Read + 2);
-        var progress = new Progress(time.GetUtcNow() > after ? time.GetUtcNow() : after, 0, Done: false);
+        var (now, after) = (time.GetUtcNow(), last.RequestedAt.AddTicks(1));
+        var progress = new Progress(now > after ? now : after, 0, Done: false, _owner, now);
         await store.SetCheckpointAsync(_key, progress.ToString(), cancellationToken).ConfigureAwait(false);
         lock (_gate)
         {
@@ -78,24 +81,68 @@ internal sealed class EntityFullSync(string entityType, string targetName, int p
         }
     }
 
-    /// <summary>Takes up a read the checkpoint shows unfinished (once, when the lane starts; again after a store failure).</summary>
+    /// <summary>Takes up a read the checkpoint shows unfinished that this host may read (at each pass while it reads none).</summary>
     public async ValueTask ResumeUnfinishedAsync()
     {
-        if (_resumeChecked || declaredSource is null)
+        if (Current().Source is not null)
         {
             return;
         }
 
         var progress = Progress.Parse(await store.GetCheckpointAsync(_key, CancellationToken.None).ConfigureAwait(false));
-        _resumeChecked = true;
+        if (!MayRead(progress))
+        {
+            return;
+        }
+
+        if (declaredSource is null)
+        {
+            if (_unresumable != progress.RequestedAt)
+            {
+                // Never silent: the read stopped and this host cannot go on with it.
+                _unresumable = progress.RequestedAt;
+                failed($"Full sync: the read requested at {progress.RequestedAt:O} stopped after {progress.Read} entities and cannot be resumed here (no entity source is declared for '{entityType}'); request a new full sync.");
+            }
+
+            return;
+        }
+
         lock (_gate)
         {
-            if (progress is { Done: false, RequestedAt.Ticks: > 0 } && _source is null)
+            if (_source is null)
             {
                 (_source, _progress) = (declaredSource, progress);
             }
         }
     }
+
+    /// <summary>Leaves the read this host was doing to the next host at once (a stop): the checkpoint names no reader.</summary>
+    public async ValueTask ReleaseAsync()
+    {
+        var (source, progress) = Current();
+        if (source is null)
+        {
+            return;
+        }
+
+        try
+        {
+            var stored = Progress.Parse(await store.GetCheckpointAsync(_key, CancellationToken.None).ConfigureAwait(false));
+            if (stored is { Done: false } && stored.RequestedAt == progress.RequestedAt && stored.Owner == _owner)
+            {
+                await store.SetCheckpointAsync(_key, (stored with { Owner = string.Empty }).ToString(), CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex)
+        {
+            EntitySyncLog.FullSyncFailed(logger, entityType, targetName, ex);  // taken over once the lease ends
+        }
+    }
+
+    /// <summary>Whether this host may read the request <paramref name="stored"/> shows: unfinished, and read by none, by this host, or by one silent for longer than the lease.</summary>
+    private bool MayRead(Progress stored) =>
+        stored is { Done: false, RequestedAt.Ticks: > 0 }
+        && (stored.Owner.Length == 0 || stored.Owner == _owner || time.GetUtcNow() - stored.WrittenAt >= identity.LeaseDuration);
 
     /// <summary>Reads the next page into the store (a stop drops a page half read); returns whether there may be more to read.</summary>
     public async ValueTask<bool> ReadPageAsync(CancellationToken stopping)
@@ -104,6 +151,36 @@ internal sealed class EntityFullSync(string entityType, string targetName, int p
         if (source is null)
         {
             return false;
+        }
+
+        Progress stored;
+        try
+        {
+            stored = Progress.Parse(await store.GetCheckpointAsync(_key, CancellationToken.None).ConfigureAwait(false));
+        }
+        catch
+        {
+            await EndAsync().ConfigureAwait(false);  // read again from the checkpoint at the next pass
+            throw;
+        }
+
+        if (stored.RequestedAt != progress.RequestedAt || !MayRead(stored))
+        {
+            // A newer request, the read done, or another host reading it (this one takes it up again if that host goes silent).
+            lock (_gate)
+            {
+                _source = null;
+            }
+
+            await EndAsync().ConfigureAwait(false);
+            return false;
+        }
+
+        if (stored.Read != progress.Read)
+        {
+            // Another host read on meanwhile (this one was silent for longer than the lease): go on from its checkpoint.
+            await EndAsync().ConfigureAwait(false);
+            progress = stored;
         }
 
         var (page, ended) = (new List<EntityChange>(pageSize), false);
@@ -144,23 +221,15 @@ internal sealed class EntityFullSync(string entityType, string targetName, int p
             ended = true;
         }
 
-        var next = progress with { Read = progress.Read + page.Count, Done = ended };
+        var next = progress with { Read = progress.Read + page.Count, Done = ended, Owner = _owner, WrittenAt = time.GetUtcNow() };
         try
         {
-            // Of hosts reading this request from here, one goes on; a newer request stops this one.
-            if (!await store.TryClaimOccurrenceAsync(_key, progress.RequestedAt.AddTicks(progress.Read + 1), owner, CancellationToken.None).ConfigureAwait(false))
+            if (page.Count > 0)
             {
-                (next, page) = (progress with { Done = true }, []);
+                await store.AddEntityChangesAsync([targetName], page, repair: true, CancellationToken.None).ConfigureAwait(false);
             }
-            else
-            {
-                if (page.Count > 0)
-                {
-                    await store.AddEntityChangesAsync([targetName], page, repair: true, CancellationToken.None).ConfigureAwait(false);
-                }
 
-                await store.SetCheckpointAsync(_key, next.ToString(), CancellationToken.None).ConfigureAwait(false);
-            }
+            await store.SetCheckpointAsync(_key, next.ToString(), CancellationToken.None).ConfigureAwait(false);
         }
         catch
         {
@@ -214,20 +283,27 @@ internal sealed class EntityFullSync(string entityType, string targetName, int p
         }
     }
 
-    /// <summary>A full sync's progress as kept in the checkpoint: <c>{request time, round-trip}|{entities read}|{done}</c>.</summary>
-    private readonly record struct Progress(DateTimeOffset RequestedAt, long Read, bool Done)
+    /// <summary>
+    /// A full sync's progress as kept in the checkpoint: <c>{request time, round-trip}|{entities read}|{done}|{written at}|{reader}</c>
+    /// (the reader last: an owner may hold any character; a checkpoint of three parts, written before readers were kept, has none).
+    /// </summary>
+    private readonly record struct Progress(DateTimeOffset RequestedAt, long Read, bool Done, string Owner, DateTimeOffset WrittenAt)
     {
         public static Progress Parse(string? text)
         {
-            var parts = text?.Split('|');
-            return parts is { Length: 3 }
+            var parts = text?.Split('|', 5);
+            return parts is { Length: 3 or 5 }
                 && DateTimeOffset.TryParse(parts[0], CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var at)
                 && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var read)
                 && bool.TryParse(parts[2], out var done)
-                ? new Progress(at, read, done)
-                : new Progress(DateTimeOffset.MinValue, 0, Done: true);
+                ? parts.Length == 3
+                    ? new Progress(at, read, done, string.Empty, DateTimeOffset.MinValue)
+                    : DateTimeOffset.TryParse(parts[3], CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var written)
+                        ? new Progress(at, read, done, parts[4], written)
+                        : new Progress(DateTimeOffset.MinValue, 0, Done: true, string.Empty, DateTimeOffset.MinValue)
+                : new Progress(DateTimeOffset.MinValue, 0, Done: true, string.Empty, DateTimeOffset.MinValue);
         }
 
-        public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{RequestedAt:O}|{Read}|{Done}");
+        public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{RequestedAt:O}|{Read}|{Done}|{WrittenAt:O}|{Owner}");
     }
 }

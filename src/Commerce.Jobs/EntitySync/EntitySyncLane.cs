@@ -51,7 +51,7 @@ internal sealed class EntitySyncLane : IDisposable
         _observer = services.GetService<EngineObserver>();
         _status = new EntitySyncLaneStatus(entityType, targetName, store, time, logger);
         _delivery = new EntityChangeDelivery(entityType, targetName, target, options, store, services, time, logger, _status.StoreFailed);
-        _fullSync = new EntityFullSync(entityType, targetName, options.BatchSize, store, source, services, _identity.Owner, time, logger, _status.SetError);
+        _fullSync = new EntityFullSync(entityType, targetName, options.BatchSize, store, source, services, _identity, time, logger, _status.SetError);
 
         // Armed by Start, not at creation (a test clock that jumps to new timers sees only the code's own waits).
         _pollTimer = time.CreateTimer(static s => ((EntitySyncLane)s!).Wake(rung: false), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
@@ -127,8 +127,9 @@ internal sealed class EntitySyncLane : IDisposable
 
     /// <summary>
     /// Stops the worker: a delivery may finish within <paramref name="grace"/>, then it is cancelled and, if the target
-    /// ignores that, abandoned after <see cref="EntitySyncDefaults.AbandonAfter"/>; what was claimed and not settled is
-    /// released in the store (delivered later, by the next host or this one restarted).
+    /// ignores that, abandoned after <see cref="EntitySyncDefaults.AbandonAfter"/>. A cancelled delivery releases its
+    /// changes in the store; an abandoned one does not (its call may still reach the target): its leases run out, then the
+    /// next host or this one restarted delivers them.
     /// </summary>
     public async Task StopAsync(TimeSpan grace, CancellationToken cancellationToken)
     {
@@ -151,7 +152,6 @@ internal sealed class EntitySyncLane : IDisposable
             await _delivery.WaitOrAbandonAsync(_stopped).ConfigureAwait(false);
         }
 
-        await _delivery.WaitOrAbandonAsync(_delivery.ReleaseAbandonedAsync()).ConfigureAwait(false);
         lock (_gate)
         {
             _idle = true;
@@ -235,6 +235,7 @@ internal sealed class EntitySyncLane : IDisposable
         }
         finally
         {
+            await _fullSync.ReleaseAsync().ConfigureAwait(false);
             await _fullSync.EndAsync().ConfigureAwait(false);
         }
     }
@@ -274,7 +275,7 @@ internal sealed class EntitySyncLane : IDisposable
             }
 
             after = page[^1].Sequence;
-            skipped += await _delivery.DeliverAsync(page, HoldsUpserts, _abort.Token).ConfigureAwait(false);
+            skipped += await _delivery.DeliverAsync(page, claim.LeaseUntil, HoldsUpserts, _abort.Token).ConfigureAwait(false);
             await RefreshCountsIfDueAsync().ConfigureAwait(false);
             if (skipped > _options.MaxItemsToSkip)
             {

@@ -195,6 +195,37 @@ public sealed class PostgreSqlEntityClaimTests(PostgreSqlServer server) : IAsync
         }
     }
 
+    [Fact]
+    public async Task A_delivered_row_of_unknown_kind_counts_as_an_upsert_as_in_the_sqlite_store()
+    {
+        var stores = await OpenAsync("unknown_kind", hosts: 1);
+        var store = stores[0];
+        try
+        {
+            // Version 3 of three ids delivered before kinds were kept (migration 5): the delivered rows' kind is NULL.
+            string[] ids = ["a", "b", "c"];
+            await store.CompleteEntityChangesAsync(Type, Target, "elsewhere", [.. ids.Select(id => new EntityChangeCompletion(EntityChange.Upsert(Type, id, null, 3), RecordStatus.Delivered))], T0, T0, default);
+            await using (var connection = new NpgsqlConnection(_connectionString))
+            {
+                await connection.OpenAsync();
+                await using var unknown = new NpgsqlCommand("UPDATE unknown_kind.entity_delivered SET kind = NULL", connection);
+                Assert.Equal(3, await unknown.ExecuteNonQueryAsync());
+            }
+
+            // An incremental upsert at that version is stale (not held); a delete at it and a repair at it come after or at it.
+            await store.AddEntityChangesAsync([Target], [EntityChange.Upsert(Type, "a", null, 3), EntityChange.Delete(Type, "b", 3)], repair: false, default);
+            await store.AddEntityChangesAsync([Target], [EntityChange.Upsert(Type, "c", null, 3)], repair: true, default);
+            var claimed = await store.ClaimEntityChangesAsync(Type, Target, new EntityChangeClaim("host-a", 10, T0, T0.AddMinutes(5)), default);
+            Assert.Equal(["b", "c"], claimed.Select(c => c.Change.Id).Order(StringComparer.Ordinal));
+            Assert.Equal(EntityChangeKind.Delete, claimed.Single(c => c.Change.Id == "b").Change.Kind);
+            Assert.Equal(2, (await store.GetEntitySyncCountsAsync(Type, Target, default)).Pending);
+        }
+        finally
+        {
+            await DisposeAllAsync(stores);
+        }
+    }
+
     [Theory]
     [InlineData(false, "entity_changes_claim")]
     [InlineData(true, "entity_changes_claim_deletes")]

@@ -3,6 +3,7 @@ using Commerce.Jobs.Storage;
 using Commerce.Jobs.Tests.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Time.Testing;
 using static Commerce.Jobs.Tests.EntitySync.EntitySyncSut;
 
 namespace Commerce.Jobs.Tests.EntitySync;
@@ -94,6 +95,41 @@ public sealed class EntitySyncFaultTests
     }
 
     [Fact]
+    public async Task A_delivery_whose_lease_renewals_fail_is_cancelled_before_its_lease_ends_and_released()
+    {
+        var time = new FakeTimeProvider(Start);
+        var (store, faults) = FaultyStore.Create(CreateStore());
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var cancelledAt = new TaskCompletionSource<DateTimeOffset>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var search = new RecordingTarget("search")
+        {
+            BeforeDeliver = async ct =>
+            {
+                if (entered.TrySetResult())
+                {
+                    using var registration = ct.Register(() => cancelledAt.TrySetResult(time.GetUtcNow()));
+                    await Task.Delay(Timeout.InfiniteTimeSpan, ct);
+                }
+            },
+        };
+        await using var sut = await CreateAsync(configure: DeclareOneTarget, time: time, store: store, targets: [search, new RecordingTarget("erp")]);
+        faults.FailNext("RenewEntityLeasesAsync", times: 1000);
+        await sut.UpsertAsync("c-1", 1);
+        await entered.Task.WaitAsync(Patience);
+
+        // The lease (5 minutes) is never renewed: the delivery is cancelled before it ends, when another host could claim.
+        for (var i = 0; i < 9 && !cancelledAt.Task.IsCompleted; i++)
+        {
+            time.Advance(TimeSpan.FromSeconds(30));
+            await Task.Yield();
+        }
+
+        var at = await cancelledAt.Task.WaitAsync(Patience);
+        Assert.True(at < Start.AddMinutes(5), $"cancelled at {at:O}");
+        Assert.True(faults.Failed("RenewEntityLeasesAsync") > 0);
+    }
+
+    [Fact]
     public async Task Stop_returns_within_the_shutdown_timeout_and_a_second_whatever_the_target_does_and_what_it_did_not_confirm_stays_held()
     {
         var time = new WatchedTimeProvider(Start);
@@ -112,11 +148,13 @@ public sealed class EntitySyncFaultTests
             await AdvanceAsync(time, AbandonAfter, 1);
             await stop.WaitAsync(Patience);
 
-            // Not confirmed: held, no delivered version; the next host on the store delivers it.
+            // Not confirmed: held, no delivered version, and not released (the abandoned call may still reach the target):
+            // another host claims it once the lease ends, and delivers it.
             Assert.False(release.Task.IsCompleted);
             Assert.Equal(["c-1"], (await HeldAsync(store, Categories, "search")).Select(c => c.Id));
             Assert.Empty(await store.GetDeliveredEntityVersionsAsync(Categories, "search", None));
-            await using var next = await CreateAsync(configure: DeclareOneTarget, store: store);
+            Assert.Empty(await store.ClaimEntityChangesAsync(Categories, "search", new EntityChangeClaim("other", 10, time.GetUtcNow(), time.GetUtcNow().AddMinutes(5)), None));
+            await using var next = await CreateAsync(configure: DeclareOneTarget, time: new FakeTimeProvider(time.GetUtcNow().AddMinutes(5)), store: store);
             await next.DrainAsync();
             Assert.Equal(["c-1"], next.Search.Log.Select(c => c.Id));
         }

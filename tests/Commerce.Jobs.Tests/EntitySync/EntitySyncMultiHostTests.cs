@@ -195,6 +195,80 @@ public sealed class EntitySyncMultiHostTests
     }
 
     [Fact]
+    public async Task A_full_sync_whose_checkpoint_failed_after_its_page_was_added_resumes_after_a_restart_without_dropping_the_rest()
+    {
+        var (store, faults) = FaultyStore.Create(CreateStore());
+        var time = new FakeTimeProvider(Start);
+        var source = new TestEntitySource([.. Enumerable.Range(0, 6).Select(i => EntityChange.Upsert(Categories, $"c-{i}", i, 1))]);
+
+        // Page of one: the page holding c-2 is added, then writing the checkpoint fails (c-1 is handed out before).
+        source.AfterEach = i =>
+        {
+            if (i == 1)
+            {
+                faults.FailNext("SetCheckpointAsync");
+            }
+
+            return Task.CompletedTask;
+        };
+        var first = await CreateAsync(b => b.ReadFrom(source).Batch(size: 1), time: time, store: store, targets: [new RecordingTarget("search")]);
+        await first.Sync.StartFullSyncAsync(Categories, None);
+        await first.DrainAsync();
+        Assert.Equal(1, faults.Failed("SetCheckpointAsync"));
+
+        await first.DisposeAsync();
+        Assert.DoesNotContain("c-3", first.Search.Log.Select(c => c.Id));
+
+        // Restarted (stopped with the read unfinished): the next process takes the read up at once, from its checkpoint.
+        source.AfterEach = null;
+        await using var second = await CreateAsync(b => b.ReadFrom(source).Batch(size: 1), time: time, store: faults.Inner, targets: [new RecordingTarget("search")]);
+        await second.DrainAsync();
+        Assert.Equal([.. Enumerable.Range(0, 6).Select(i => $"c-{i}")], first.Search.Log.Concat(second.Search.Log).Select(c => c.Id).Distinct().Order(StringComparer.Ordinal));
+        var status = await second.StatusAsync("search");
+        Assert.False(status.FullSyncRunning);
+        Assert.Equal(0, status.PendingCount);
+    }
+
+    [Fact]
+    public async Task A_full_sync_whose_host_died_between_adding_a_page_and_its_checkpoint_is_taken_over_by_another_host_after_the_lease()
+    {
+        var (store, faults) = FaultyStore.Create(CreateStore());
+        var time = new FakeTimeProvider(Start);
+        var source = new TestEntitySource([.. Enumerable.Range(0, 5).Select(i => EntityChange.Upsert(Categories, $"c-{i}", i, 1))]);
+
+        // The host dies after adding the page of c-2: from then on its checkpoint writes (and reads) never reach the store.
+        source.AfterEach = i =>
+        {
+            if (i == 1)
+            {
+                faults.FailNext("SetCheckpointAsync", times: 1000);
+                faults.FailNext("GetCheckpointAsync", times: 1000);
+            }
+
+            return Task.CompletedTask;
+        };
+        var dead = await CreateAsync(b => b.ReadFrom(source).Batch(size: 1), time: time, store: store, targets: [new RecordingTarget("search")]);
+        await dead.Sync.StartFullSyncAsync(Categories, None);
+        await dead.DrainAsync();
+        await dead.DisposeAsync();
+        Assert.DoesNotContain("c-3", dead.Search.Log.Select(c => c.Id));
+
+        source.AfterEach = null;
+        await using var other = await CreateAsync(b => b.ReadFrom(source).Batch(size: 1), time: time, store: faults.Inner, targets: [new RecordingTarget("search")]);
+        await other.DrainAsync();
+        Assert.DoesNotContain("c-3", other.Search.Log.Select(c => c.Id));  // the reader's lease runs: not taken over yet
+
+        time.Advance(TimeSpan.FromMinutes(5));
+        await other.DrainAsync();
+        time.Advance(TimeSpan.FromSeconds(2));
+        await other.DrainAsync();
+        Assert.Equal(["c-3", "c-4"], other.Search.Log.Select(c => c.Id).Where(id => id is "c-3" or "c-4").Order(StringComparer.Ordinal));
+        var status = await other.StatusAsync("search");
+        Assert.False(status.FullSyncRunning);
+        Assert.Equal(0, status.PendingCount);
+    }
+
+    [Fact]
     public async Task PollInterval_picks_up_a_change_another_host_added_to_the_store()
     {
         var store = CreateStore();
