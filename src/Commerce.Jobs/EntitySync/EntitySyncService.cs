@@ -24,7 +24,7 @@ namespace Commerce.Jobs.EntitySync;
 /// the store: a deleted configuration leaves no held changes behind, and a put of a type deleted here starts from a
 /// clean state (what another host published for it before learning of the deletion goes).
 /// </remarks>
-internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
+internal sealed class EntitySyncService : IEntitySync, IOperatorStateApplier, IAsyncDisposable
 {
     private static readonly SearchValues<char> NameChars = SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.");
 
@@ -39,11 +39,9 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<string, Dictionary<string, DateTimeOffset>> _changedAt = new(StringComparer.OrdinalIgnoreCase);  // per type and field, when the value in effect here was changed at run time, here or on any host (under the gate)
-    private readonly CancellationTokenSource _stopRefresh = new();
     private readonly List<Task> _retiring = [];  // lanes removed while running, ending in the background (under the gate)
     private readonly HashSet<string> _deleted = new(StringComparer.OrdinalIgnoreCase);  // types deleted here, or whose stored deletion was applied here, not put since (under the gate)
     private readonly Lock _stopGate = new();
-    private Task _refresher = Task.CompletedTask;
     private Task? _stop;  // the one stop (guarded by _stopGate)
     private volatile Dictionary<string, TypeState> _types = new(StringComparer.OrdinalIgnoreCase);
     private volatile bool _started;
@@ -452,8 +450,6 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
             {
                 lane.Start();
             }
-
-            _refresher = Periodic.Start(_engineOptions.Value.ControlRefreshInterval, _time, RefreshAsync, ex => EntitySyncLog.RefreshFailed(_logger, ex), _stopRefresh.Token);
         }
         finally
         {
@@ -480,6 +476,12 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
             return;
         }
 
+        await ApplyLockedAsync(stored, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Applies the stored entries (called under the gate): each field newer than this host's, per type.</summary>
+    private async Task ApplyLockedAsync(IReadOnlyList<OperatorStateEntry> stored, CancellationToken cancellationToken)
+    {
         foreach (var entry in stored)
         {
             if (entry?.Name is not { } type || entry.Fields is null)
@@ -589,22 +591,35 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
         _deleted.Remove(entityType);
     }
 
-    /// <summary>Applies what other hosts stored, unless stopped meanwhile (a pass of <see cref="Periodic"/>; tests call it directly).</summary>
-    internal async Task RefreshAsync(CancellationToken stopping)
+    /// <inheritdoc />
+    string IOperatorStateApplier.Kind => OperatorStateKinds.EntitySync;
+
+    /// <summary>Applies what other hosts stored (a pass of the <see cref="OperatorStateRefresher"/>), once started and unless stopped meanwhile; never throws but for cancellation.</summary>
+    async Task IOperatorStateApplier.ApplyAsync(IReadOnlyList<OperatorStateEntry> entries, CancellationToken cancellationToken)
     {
-        await _gate.WaitAsync(stopping).ConfigureAwait(false);
         try
         {
-            if (!_stopped)
+            await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
             {
-                await RestoreLockedAsync(stopping).ConfigureAwait(false);
+                if (_started && !_stopped)
+                {
+                    await ApplyLockedAsync(entries, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                _gate.Release();
             }
         }
-        finally
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            _gate.Release();
+            EntitySyncLog.RefreshFailed(_logger, ex);
         }
     }
+
+    /// <inheritdoc />
+    void IOperatorStateApplier.Failed(Exception exception) => EntitySyncLog.ConfigurationsNotRestored(_logger, exception);
 
     /// <summary>
     /// Stops every lane: batches in progress finish within the shutdown timeout (cut short by
@@ -636,25 +651,9 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
         var lanes = started ? _types.Values.SelectMany(s => s.Lanes).ToArray() : [];
         var stopping = lanes.Select(l => l.StopAsync(grace, cancellationToken)).ToList();
 
-        // Cancellation callbacks run on the thread pool: one that blocks (a store driver's synchronous cancel request to a
-        // database it cannot reach) is waited for until the deadline, no longer; so is a refresh pass or a change stuck
-        // in a store call, with the gate they hold.
-        var refreshCancelled = _stopRefresh.CancelAsync();
+        // A refresh pass (the engine's) or a change stuck in a store call holds the gate: waited for until the deadline, no longer.
         using (var giveUp = new CancellationTokenSource(Max(deadline - _time.GetUtcNow(), TimeSpan.Zero), _time))
         {
-            try
-            {
-                await Task.WhenAll(_refresher, refreshCancelled).WaitAsync(giveUp.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (giveUp.IsCancellationRequested)
-            {
-                Log.StopAbandoned(_logger, "Entity sync's refresh of the configurations");
-            }
-            catch (Exception ex)
-            {
-                Log.StopFault(_logger, "Entity sync's refresh of the configurations", ex);
-            }
-
             try
             {
                 await _gate.WaitAsync(giveUp.Token).ConfigureAwait(false);
@@ -700,7 +699,6 @@ internal sealed class EntitySyncService : IEntitySync, IAsyncDisposable
             _gate.Dispose();
         }
 
-        _stopRefresh.Dispose();
     }
 
     /// <summary>The change with the type spelled as configured (targets see that spelling).</summary>
