@@ -64,6 +64,7 @@ internal sealed partial class EntitySyncService
             // to the store after the clear.
             await state.Publishes.CloseAsync().ConfigureAwait(false);
             await _store.ClearEntitySyncAsync(state.Configuration.EntityType, null, CancellationToken.None).ConfigureAwait(false);
+            await ClearFullSyncProgressAsync(state.Configuration).ConfigureAwait(false);
             await SaveLockedAsync(state.Configuration.EntityType, [EntitySyncFields.Deleted]).ConfigureAwait(false);
             EntitySyncLog.ConfigurationChanged(_logger, state.Configuration.EntityType, "deleted");
             return true;
@@ -152,6 +153,22 @@ internal sealed partial class EntitySyncService
 
         EntitySyncLog.ConfigurationChanged(_logger, type, existing is null ? "added" : "replaced");
         return (type, Task.WhenAll(paused));
+    }
+
+    /// <summary>Clears the full-sync progress of each of a deleted type's targets (a type put again starts with none under way); a failure is logged.</summary>
+    private async Task ClearFullSyncProgressAsync(EntitySyncConfiguration configuration)
+    {
+        foreach (var target in configuration.Targets)
+        {
+            try
+            {
+                await _store.SetCheckpointAsync(EntityFullSync.CheckpointKey(configuration.EntityType, target), null, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                EntitySyncLog.StoreFailed(_logger, configuration.EntityType, target, ex);
+            }
+        }
     }
 
     /// <summary>
