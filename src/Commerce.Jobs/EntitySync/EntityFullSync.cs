@@ -30,7 +30,7 @@ namespace Commerce.Jobs.EntitySync;
 internal sealed class EntityFullSync(string entityType, string targetName, int pageSize, IJobStore store, Func<IServiceProvider, IEntitySource>? declaredSource, IServiceProvider services, EngineIdentity identity, TimeProvider time, ILogger logger, Action<string> failed)
 {
     private readonly string _owner = identity.Owner;
-    private readonly string _key = $"entity-sync:{entityType}:{targetName}:full-sync";
+    private readonly string _key = CheckpointKey(entityType, targetName);
     private readonly Lock _gate = new();
     private Func<IServiceProvider, IEntitySource>? _source;  // a read this host does: requested here or resumed (guarded)
     private Progress _progress;  // guarded
@@ -257,6 +257,9 @@ internal sealed class EntityFullSync(string entityType, string targetName, int p
             return (_source, _progress);
         }
     }
+
+    /// <summary>The schedule role's checkpoint that keeps the full-sync progress of a type at a target.</summary>
+    public static string CheckpointKey(string entityType, string targetName) => $"entity-sync:{entityType}:{targetName}:full-sync";
 
     /// <summary>Closes the source's reader, if open (the read stays where the checkpoint says).</summary>
     public async ValueTask EndAsync()

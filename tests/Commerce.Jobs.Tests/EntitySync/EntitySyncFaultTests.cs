@@ -29,7 +29,7 @@ public sealed class EntitySyncFaultTests
     {
         var (store, faults) = FaultyStore.Create(CreateStore());
         var time = new WatchedTimeProvider(Start);
-        await using var sut = await CreateAsync(configure: Declare, store: store, time: time);
+        await using var sut = await CreateAsync(configure: Declare, store: store, time: time, engine: true);
         await time.WhenArmedAsync(Refresh, 1);
 
         // Delivered before: the store keeps inventory's delivered version, which a deletion clears.

@@ -81,7 +81,7 @@ public sealed class EntitySyncPublishDeleteRaceTests
         var publish = b.UpsertAsync("c-1", 1).AsTask();
         await entered.WaitAsync(Patience);
         Assert.True(await a.Sync.DeleteConfigurationAsync(Categories, None));
-        var refresh = b.Sync.RefreshAsync(None);
+        var refresh = b.RefreshAsync(None);
         release.SetResult();
 
         var accepted = await publish.WaitAsync(Patience);

@@ -450,6 +450,26 @@ public sealed class EntitySyncTests
     }
 
     [Fact]
+    public async Task Deleting_a_configuration_clears_the_full_sync_checkpoint_of_each_of_its_targets()
+    {
+        var source = new TestEntitySource([.. Enumerable.Range(1, 5).Select(i => EntityChange.Upsert(Categories, $"c-{i}", i, i))]);
+        await using var sut = await CreateAsync(b => b.ReadFrom(source));
+        await sut.Sync.StartFullSyncAsync(Categories, None);
+        await sut.DrainAsync();
+        foreach (var target in sut.Targets)
+        {
+            Assert.NotNull(await sut.Store.GetCheckpointAsync($"entity-sync:{Categories}:{target.Name}:full-sync", None));
+        }
+
+        Assert.True(await sut.Sync.DeleteConfigurationAsync(Categories, None));
+
+        foreach (var target in sut.Targets)
+        {
+            Assert.Null(await sut.Store.GetCheckpointAsync($"entity-sync:{Categories}:{target.Name}:full-sync", None));
+        }
+    }
+
+    [Fact]
     public async Task Full_sync_whose_source_fails_ends_with_the_error_and_keeps_what_it_delivered()
     {
         var source = new TestEntitySource(EntityChange.Upsert(Categories, "c-1", "one", 1), EntityChange.Upsert(Categories, "c-2", "two", 2))
