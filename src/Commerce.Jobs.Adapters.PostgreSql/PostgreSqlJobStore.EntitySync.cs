@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Commerce.Jobs.Storage;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -11,131 +12,90 @@ namespace Commerce.Jobs.Adapters.PostgreSql;
 /// Held entity changes (one per entity and target, the newest) and delivered versions with their kind and time; changes
 /// of one id are ordered by version, and on equal versions a delete after an upsert (the row <c>(version, kind)</c>:
 /// <see cref="EntityChangeKind.Delete"/> is stored as 1, <see cref="EntityChangeKind.Upsert"/> as 0). Writers of one
-/// (entity type, target) serialize on its transaction-level advisory lock, so a change added on one host and delivered on
-/// another are applied one after the other, as in memory. Payloads are stored as <c>jsonb</c> and come back as <see cref="JsonElement"/>.
+/// (entity type, target) — adds and completions — serialize on its transaction-level advisory lock, so a change added on
+/// one host and delivered on another are applied one after the other, as in memory. Claims take no such lock: like the
+/// record inbox's, they lease held rows in sequence order with <c>FOR UPDATE SKIP LOCKED</c>, so hosts claiming one
+/// (type, target) at once get different ids and never wait for each other. Payloads are stored as <c>jsonb</c> and come
+/// back as <see cref="JsonElement"/>.
 /// </summary>
 internal sealed partial class PostgreSqlJobStore
 {
     private const char KeySeparator = '\u001f';
 
-    public async ValueTask AddEntityChangesAsync(IReadOnlyCollection<string> targetNames, IReadOnlyList<EntityChange> changes, CancellationToken cancellationToken)
+    public async ValueTask<int> AddEntityChangesAsync(IReadOnlyCollection<string> targetNames, IReadOnlyList<EntityChange> changes, bool repair, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(targetNames);
         ArgumentNullException.ThrowIfNull(changes);
         if (targetNames.Count == 0 || changes.Count == 0)
         {
-            return;
+            return 0;
         }
 
-        // Apply the changes in order to each (type, target, id) slot, starting from the held versions read under the locks;
-        // then write only the slots that changed. The result is the in-memory store's, whatever the order of the list.
-        var slots = new Dictionary<(string Entity, string Target, string Id), HeldSlot>();
-        var targetKeys = targetNames.Select(Key).Distinct(StringComparer.Ordinal).ToArray();
-        foreach (var target in targetKeys)
+        // The newest change of the list for each (type, target, id), in the order the slots first appear (their sequence
+        // order); the statement holds it where it comes after the held change and is not stale against the delivered one.
+        var slots = new Dictionary<(string Entity, string Target, string Id), int>();
+        var newest = new List<((string Entity, string Target, string Id) Slot, EntityChange Change, int Index)>();
+        foreach (var target in targetNames.Select(Key).Distinct(StringComparer.Ordinal))
         {
-            foreach (var change in changes)
+            for (var i = 0; i < changes.Count; i++)
             {
+                var change = changes[i];
                 ArgumentNullException.ThrowIfNull(change);
-                slots.TryAdd((Key(change.EntityType), target, StoredText.Escape(change.Id)), new HeldSlot());
+                var slot = (Key(change.EntityType), target, StoredText.Escape(change.Id));
+                if (!slots.TryGetValue(slot, out var index))
+                {
+                    slots.Add(slot, newest.Count);
+                    newest.Add((slot, change, i));
+                }
+                else if (Comes(change, after: newest[index].Change))
+                {
+                    newest[index] = (slot, change, i);
+                }
             }
         }
 
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var put = new HeldRows();
+        foreach (var ((entity, target, id), change, _) in newest)
         {
-            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            await using (transaction.ConfigureAwait(false))
+            put.Add(entity, target, id, change.Kind, change.Version, StoredText.Escape(change.EntityType), change.Payload switch
             {
-                using (var read = new NpgsqlBatch(connection, transaction))
-                {
-                    read.BatchCommands.Add(LockCommand(slots.Keys.Select(k => string.Concat(k.Entity, KeySeparator.ToString(), k.Target))));
-                    var held = new NpgsqlBatchCommand(_sql.GetHeldVersions);
-                    held.Parameters.Add(Param(slots.Keys.Select(k => k.Entity).ToArray()));
-                    held.Parameters.Add(Param(slots.Keys.Select(k => k.Target).ToArray()));
-                    held.Parameters.Add(Hashes(slots.Keys.Select(k => k.Id).ToArray()));
-                    read.BatchCommands.Add(held);
-                    var reader = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                    await using var readerScope = reader.ConfigureAwait(false);
-                    await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
-                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                    {
-                        var slot = slots[(reader.GetString(0), reader.GetString(1), reader.GetString(2))];
-                        slot.Held = new HeldVersion(reader.GetInt64(4), (EntityChangeKind)reader.GetInt16(3), null);
-                    }
-                }
-
-                foreach (var target in targetKeys)
-                {
-                    foreach (var change in changes)
-                    {
-                        slots[(Key(change.EntityType), target, StoredText.Escape(change.Id))].Apply(change);
-                    }
-                }
-
-                // A slot whose held change is now one of the list's is written over its row (one row per id, replaced in place).
-                var put = new HeldRows();
-                foreach (var ((entity, target, id), slot) in slots)
-                {
-                    Collect(entity, target, id, slot.Held, put);
-                }
-
-                if (put.Count > 0)
-                {
-                    using var write = new NpgsqlBatch(connection, transaction);
-                    var command = new NpgsqlBatchCommand(_sql.PutHeld);
-                    command.Parameters.Add(Param(put.Entities.ToArray()));
-                    command.Parameters.Add(Param(put.Targets.ToArray()));
-                    command.Parameters.Add(Param(put.Ids.ToArray()));
-                    command.Parameters.Add(Param(put.Kinds.ToArray()));
-                    command.Parameters.Add(Param(put.Versions.ToArray()));
-                    command.Parameters.Add(Param(put.Types.ToArray()));
-                    command.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = [.. put.Payloads], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
-                    command.Parameters.Add(Hashes(put.Ids));
-                    write.BatchCommands.Add(command);
-                    await write.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                }
-
-                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
-
-    public ValueTask MarkEntityChangesDeliveredAsync(string targetName, IReadOnlyList<EntityChange> changes, DateTimeOffset deliveredAt, CancellationToken cancellationToken) =>
-        SettleAsync(targetName, changes, deliveredAt, cancellationToken);
-
-    public ValueTask RemoveEntityChangesAsync(string targetName, IReadOnlyList<EntityChange> changes, CancellationToken cancellationToken) =>
-        SettleAsync(targetName, changes, null, cancellationToken);
-
-    /// <summary>Removes held changes of one target under its locks; when <paramref name="deliveredAt"/> is given, also raises the delivered versions.</summary>
-    private async ValueTask SettleAsync(string targetName, IReadOnlyList<EntityChange> changes, DateTimeOffset? deliveredAt, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(targetName);
-        ArgumentNullException.ThrowIfNull(changes);
-        if (changes.Count == 0)
-        {
-            return;
+                null => null,
+                JsonElement element => EscapeJson(element.GetRawText()),   // as given: re-serializing refuses a lone surrogate escape
+                var payload => EscapeJson(JsonSerializer.Serialize(payload, payload.GetType(), JsonSerializerOptions.Web)),
+            });
         }
 
-        var target = Key(targetName);
-        var (entities, ids, kinds, versions) = Columns(changes);
         await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
         using var batch = _dataSource.CreateBatch();
-        batch.BatchCommands.Add(LockCommand(entities.Select(e => string.Concat(e, KeySeparator.ToString(), target))));
-        batch.BatchCommands.Add(RemoveHeldCommand(target, entities, ids, kinds, versions));
-        if (deliveredAt is { } at)
+        batch.BatchCommands.Add(LockCommand(slots.Keys.Select(k => string.Concat(k.Entity, KeySeparator.ToString(), k.Target))));
+        var command = new NpgsqlBatchCommand(_sql.PutHeld);
+        command.Parameters.Add(Param(put.Entities.ToArray()));
+        command.Parameters.Add(Param(put.Targets.ToArray()));
+        command.Parameters.Add(Param(put.Ids.ToArray()));
+        command.Parameters.Add(Param(put.Kinds.ToArray()));
+        command.Parameters.Add(Param(put.Versions.ToArray()));
+        command.Parameters.Add(Param(put.Types.ToArray()));
+        command.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = [.. put.Payloads], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+        command.Parameters.Add(Hashes(put.Ids));
+        command.Parameters.Add(Param(repair));
+        batch.BatchCommands.Add(command);
+
+        // The statement returns the rows it wrote: a change is held now when its slot's row took it, for at least one target.
+        var held = new HashSet<int>();
+        var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
         {
-            var raise = new NpgsqlBatchCommand(_sql.RaiseDelivered);
-            raise.Parameters.Add(Param(target));
-            raise.Parameters.Add(Param(entities));
-            raise.Parameters.Add(Param(ids));
-            raise.Parameters.Add(Param(versions));
-            raise.Parameters.Add(Hashes(ids));
-            raise.Parameters.Add(Param(kinds));
-            raise.Parameters.Add(Param(at.ToUniversalTime()));
-            batch.BatchCommands.Add(raise);
+            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);   // past the locks
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (slots.TryGetValue((reader.GetString(0), reader.GetString(1), reader.GetString(2)), out var slot))
+                {
+                    held.Add(newest[slot].Index);
+                }
+            }
         }
 
-        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return held.Count;
     }
 
     public async ValueTask<IReadOnlyList<EntityChange>> GetEntityChangesAsync(string entityType, string targetName, CancellationToken cancellationToken)
@@ -148,27 +108,31 @@ internal sealed partial class PostgreSqlJobStore
         await using var readerScope = reader.ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            var type = ReadText(reader, 0);
-            var id = ReadText(reader, 1);
-            var version = reader.GetInt64(3);
-            if ((EntityChangeKind)reader.GetInt16(2) == EntityChangeKind.Delete)
-            {
-                changes.Add(EntityChange.Delete(type, id, version));
-            }
-            else
-            {
-                object? payload = null;
-                if (!reader.IsDBNull(4))
-                {
-                    using var document = JsonDocument.Parse(UnescapeJson(reader.GetString(4)));
-                    payload = document.RootElement.Clone();
-                }
-
-                changes.Add(EntityChange.Upsert(type, id, payload, version));
-            }
+            changes.Add(ReadChange(reader, 0));
         }
 
         return changes;
+    }
+
+    /// <summary>A held change from five columns from <paramref name="first"/> on: type, id, kind, version and payload (as text).</summary>
+    private static EntityChange ReadChange(NpgsqlDataReader reader, int first)
+    {
+        var type = ReadText(reader, first);
+        var id = ReadText(reader, first + 1);
+        var version = reader.GetInt64(first + 3);
+        if ((EntityChangeKind)reader.GetInt16(first + 2) == EntityChangeKind.Delete)
+        {
+            return EntityChange.Delete(type, id, version);
+        }
+
+        object? payload = null;
+        if (!reader.IsDBNull(first + 4))
+        {
+            using var document = JsonDocument.Parse(UnescapeJson(reader.GetString(first + 4)));
+            payload = document.RootElement.Clone();
+        }
+
+        return EntityChange.Upsert(type, id, payload, version);
     }
 
     public async ValueTask<IReadOnlyDictionary<string, long>> GetDeliveredEntityVersionsAsync(string entityType, string targetName, CancellationToken cancellationToken)
@@ -187,6 +151,204 @@ internal sealed partial class PostgreSqlJobStore
         return delivered;
     }
 
+    public async ValueTask<IReadOnlyList<HeldEntityChange>> ClaimEntityChangesAsync(string entityType, string targetName, EntityChangeClaim claim, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(claim);
+        var entity = Key(entityType);
+        var target = Key(targetName);
+        var claimed = new List<HeldEntityChange>(Math.Clamp(claim.MaxChanges, 0, 1024));
+        if (claim.MaxChanges <= 0)
+        {
+            return claimed;
+        }
+
+        // Page after page in one transaction, each one range of the claim index: a page whose stale rows were deleted
+        // instead of handed out is followed by the next one, until the claim is full or the range holds no more.
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                var after = claim.AfterSequence;
+                while (claimed.Count < claim.MaxChanges)
+                {
+                    var wanted = claim.MaxChanges - claimed.Count;
+                    var picked = 0;
+                    using (var command = new NpgsqlCommand(claim.HoldUpserts ? _sql.ClaimHeldDeletes : _sql.ClaimHeld, connection, transaction))
+                    {
+                        command.Parameters.Add(Param(entity));
+                        command.Parameters.Add(Param(target));
+                        command.Parameters.Add(Param(after));
+                        command.Parameters.Add(Param(claim.Now.ToUniversalTime()));
+                        command.Parameters.Add(Param((long)wanted));
+                        command.Parameters.Add(Param(StoredText.Escape(claim.Owner)));
+                        command.Parameters.Add(Param(claim.LeaseUntil.ToUniversalTime()));
+                        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                        await using var readerScope = reader.ConfigureAwait(false);
+                        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                        {
+                            picked++;
+                            after = Math.Max(after, reader.GetInt64(0));
+                            if (!reader.IsDBNull(1))
+                            {
+                                claimed.Add(new HeldEntityChange(ReadChange(reader, 1), reader.GetInt64(0), reader.GetBoolean(6), reader.GetInt32(7), ReadTextOrNull(reader, 8)));
+                            }
+                        }
+                    }
+
+                    if (picked < wanted)
+                    {
+                        break;   // the range is exhausted (or its other rows are locked by other claimers)
+                    }
+                }
+
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return claimed;
+    }
+
+    /// <summary>The statement that claims a page of held changes in <paramref name="schema"/> (tests look at its plan).</summary>
+    internal static string ClaimPageSql(string schema, bool holdUpserts)
+    {
+        var sql = new Sql(PostgreSqlStoreMigrations.Quote(schema));
+        return holdUpserts ? sql.ClaimHeldDeletes : sql.ClaimHeld;
+    }
+
+    public async ValueTask CompleteEntityChangesAsync(string entityType, string targetName, string owner, IReadOnlyList<EntityChangeCompletion> completions, DateTimeOffset now, DateTimeOffset retrySkippedAt, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        ArgumentNullException.ThrowIfNull(completions);
+        var entity = Key(entityType);
+        var target = Key(targetName);
+        if (completions.Count == 0)
+        {
+            return;
+        }
+
+        var done = new SettledRows();      // delivered or failed for good: the owner's row goes unless it comes after
+        var skipped = new SettledRows();
+        var delivered = new SettledRows();
+        var ids = new string[completions.Count];
+        long deliveredCount = 0, skippedCount = 0, failedCount = 0;
+        long? lastDeliveredVersion = null;
+        string? lastError = null;
+        var hasError = false;
+        for (var i = 0; i < completions.Count; i++)
+        {
+            var (change, status, error) = completions[i];
+            ArgumentNullException.ThrowIfNull(change);
+            ids[i] = StoredText.Escape(change.Id);
+            switch (status)
+            {
+                case RecordStatus.Delivered:
+                    deliveredCount++;
+                    lastDeliveredVersion = Math.Max(lastDeliveredVersion ?? long.MinValue, change.Version);
+                    done.Add(ids[i], change, null);
+                    delivered.Add(ids[i], change, null);
+                    break;
+                case RecordStatus.Skipped:
+                    skippedCount++;
+                    (lastError, hasError) = (error, true);
+                    skipped.Add(ids[i], change, StoredText.Escape(error));
+                    break;
+                case RecordStatus.PermanentFailure:
+                    failedCount++;
+                    (lastError, hasError) = (error, true);
+                    done.Add(ids[i], change, null);
+                    break;
+                default:
+                    break;   // released unattempted: only the lease ends
+            }
+        }
+
+        var owned = StoredText.Escape(owner);
+        await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
+        using var batch = _dataSource.CreateBatch();   // one implicit transaction
+        batch.BatchCommands.Add(LockCommand([string.Concat(entity, KeySeparator.ToString(), target)]));
+        if (delivered.Count > 0)
+        {
+            var raise = new NpgsqlBatchCommand(_sql.RaiseDelivered);
+            raise.Parameters.Add(Param(target));
+            raise.Parameters.Add(Param(Enumerable.Repeat(entity, delivered.Count).ToArray()));
+            raise.Parameters.Add(Param(delivered.Ids.ToArray()));
+            raise.Parameters.Add(Param(delivered.Versions.ToArray()));
+            raise.Parameters.Add(Hashes(delivered.Ids));
+            raise.Parameters.Add(Param(delivered.Kinds.ToArray()));
+            raise.Parameters.Add(Param(now.ToUniversalTime()));
+            batch.BatchCommands.Add(raise);
+        }
+
+        if (done.Count > 0)
+        {
+            batch.BatchCommands.Add(SettleCommand(_sql.CompleteRemoveHeld, entity, target, owned, done));
+        }
+
+        if (skipped.Count > 0)
+        {
+            var skip = SettleCommand(_sql.CompleteSkipHeld, entity, target, owned, skipped);
+            skip.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = [.. skipped.Errors], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+            skip.Parameters.Add(Param(retrySkippedAt.ToUniversalTime()));
+            batch.BatchCommands.Add(skip);
+        }
+
+        var release = new NpgsqlBatchCommand(_sql.ReleaseHeld);
+        release.Parameters.Add(Param(entity));
+        release.Parameters.Add(Param(target));
+        release.Parameters.Add(Param(owned));
+        release.Parameters.Add(Hashes(ids));
+        batch.BatchCommands.Add(release);
+
+        if (deliveredCount + skippedCount + failedCount > 0)
+        {
+            var counts = new NpgsqlBatchCommand(_sql.AddEntitySyncCounts);
+            counts.Parameters.Add(Param(entity));
+            counts.Parameters.Add(Param(target));
+            counts.Parameters.Add(Param(deliveredCount));
+            counts.Parameters.Add(Param(skippedCount));
+            counts.Parameters.Add(Param(failedCount));
+            counts.Parameters.Add(new NpgsqlParameter { Value = (object?)lastDeliveredVersion ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
+            counts.Parameters.Add(new NpgsqlParameter { Value = lastDeliveredVersion is null ? DBNull.Value : now.ToUniversalTime(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            counts.Parameters.Add(Text(StoredText.Escape(lastError)));
+            counts.Parameters.Add(new NpgsqlParameter { Value = hasError ? now.ToUniversalTime() : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            batch.BatchCommands.Add(counts);
+        }
+
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<int> RenewEntityLeasesAsync(string entityType, string targetName, string owner, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        using var command = await CreateCommandAsync(_sql.RenewHeld, cancellationToken).ConfigureAwait(false);
+        command.Parameters.Add(Param(Key(entityType)));
+        command.Parameters.Add(Param(Key(targetName)));
+        command.Parameters.Add(Param(StoredText.Escape(owner)));
+        command.Parameters.Add(Param(leaseUntil.ToUniversalTime()));
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<EntitySyncCounts> GetEntitySyncCountsAsync(string entityType, string targetName, CancellationToken cancellationToken)
+    {
+        using var command = await CreateCommandAsync(_sql.GetEntitySyncCounts, cancellationToken).ConfigureAwait(false);
+        command.Parameters.Add(Param(Key(entityType)));
+        command.Parameters.Add(Param(Key(targetName)));
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return new EntitySyncCounts(
+            reader.GetInt64(0),
+            reader.IsDBNull(1) ? 0 : reader.GetInt64(1),
+            reader.IsDBNull(2) ? 0 : reader.GetInt64(2),
+            reader.IsDBNull(3) ? 0 : reader.GetInt64(3),
+            reader.IsDBNull(4) ? null : reader.GetInt64(4),
+            reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5),
+            ReadTextOrNull(reader, 6),
+            reader.IsDBNull(7) ? null : reader.GetFieldValue<DateTimeOffset>(7));
+    }
+
     public async ValueTask<int> PurgeEntityTombstonesAsync(string entityType, DateTimeOffset deliveredBefore, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entityType);
@@ -201,7 +363,7 @@ internal sealed partial class PostgreSqlJobStore
         ArgumentNullException.ThrowIfNull(entityType);
         await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
         using var batch = _dataSource.CreateBatch();
-        foreach (var sql in new[] { _sql.ClearHeld, _sql.ClearDelivered })
+        foreach (var sql in new[] { _sql.ClearHeld, _sql.ClearDelivered, _sql.ClearCounts })
         {
             var command = new NpgsqlBatchCommand(sql);
             command.Parameters.Add(Param(Key(entityType)));
@@ -212,25 +374,6 @@ internal sealed partial class PostgreSqlJobStore
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static (string[] Entities, string[] Ids, short[] Kinds, long[] Versions) Columns(IReadOnlyList<EntityChange> changes)
-    {
-        var entities = new string[changes.Count];
-        var ids = new string[changes.Count];
-        var kinds = new short[changes.Count];
-        var versions = new long[changes.Count];
-        for (var i = 0; i < changes.Count; i++)
-        {
-            var change = changes[i];
-            ArgumentNullException.ThrowIfNull(change);
-            entities[i] = Key(change.EntityType);
-            ids[i] = StoredText.Escape(change.Id);
-            kinds[i] = (short)change.Kind;
-            versions[i] = change.Version;
-        }
-
-        return (entities, ids, kinds, versions);
-    }
-
     private NpgsqlBatchCommand LockCommand(IEnumerable<string> keys)
     {
         var command = new NpgsqlBatchCommand(_sql.LockEntityTargets);
@@ -238,28 +381,17 @@ internal sealed partial class PostgreSqlJobStore
         return command;
     }
 
-    private NpgsqlBatchCommand RemoveHeldCommand(string target, string[] entities, string[] ids, short[] kinds, long[] versions)
+    /// <summary>A completion statement over the owner's held rows of one (type, target): $4 id hashes, $5 kinds, $6 versions.</summary>
+    private static NpgsqlBatchCommand SettleCommand(string sql, string entity, string target, string owner, SettledRows rows)
     {
-        var command = new NpgsqlBatchCommand(_sql.RemoveHeldUpTo);
+        var command = new NpgsqlBatchCommand(sql);
+        command.Parameters.Add(Param(entity));
         command.Parameters.Add(Param(target));
-        command.Parameters.Add(Param(entities));
-        command.Parameters.Add(Hashes(ids));
-        command.Parameters.Add(Param(kinds));
-        command.Parameters.Add(Param(versions));
+        command.Parameters.Add(Param(owner));
+        command.Parameters.Add(Hashes(rows.Ids));
+        command.Parameters.Add(Param(rows.Kinds.ToArray()));
+        command.Parameters.Add(Param(rows.Versions.ToArray()));
         return command;
-    }
-
-    private static void Collect(string entity, string target, string id, HeldVersion? held, HeldRows put)
-    {
-        if (held is { Change: { } change })
-        {
-            put.Add(entity, target, id, change.Kind, change.Version, StoredText.Escape(change.EntityType), change.Payload switch
-            {
-                null => null,
-                JsonElement element => EscapeJson(element.GetRawText()),   // as given: re-serializing refuses a lone surrogate escape
-                var payload => EscapeJson(JsonSerializer.Serialize(payload, payload.GetType(), JsonSerializerOptions.Web)),
-            });
-        }
     }
 
     /// <summary>
@@ -344,23 +476,29 @@ internal sealed partial class PostgreSqlJobStore
         }
     }
 
-    /// <summary>A held version: read from the store (<see cref="Change"/> null) or taken from the list being added.</summary>
-    private sealed record HeldVersion(long Version, EntityChangeKind Kind, EntityChange? Change);
+    /// <summary>The store's one order of changes of an id: by version, and on equal versions a delete after an upsert.</summary>
+    private static bool Comes(EntityChange change, EntityChange after) =>
+        change.Version > after.Version || (change.Version == after.Version && change.Kind == EntityChangeKind.Delete && after.Kind == EntityChangeKind.Upsert);
 
-    /// <summary>One (type, target, id): its held change, as read and then as the changes leave it.</summary>
-    private sealed class HeldSlot
+    /// <summary>Completed changes of one (type, target), column by column (for <c>unnest</c>): stored ids, kinds, versions and errors.</summary>
+    private sealed class SettledRows
     {
-        public HeldVersion? Held { get; set; }
+        public List<string> Ids { get; } = [];
 
-        /// <summary>The in-memory store's rule: a change replaces the held one if it has a higher version, or the same version and is a delete replacing an upsert.</summary>
-        public void Apply(EntityChange change)
+        public List<short> Kinds { get; } = [];
+
+        public List<long> Versions { get; } = [];
+
+        public List<string?> Errors { get; } = [];
+
+        public int Count => Ids.Count;
+
+        public void Add(string id, EntityChange change, string? error)
         {
-            if (Held is not { } held
-                || change.Version > held.Version
-                || (change.Version == held.Version && change.Kind == EntityChangeKind.Delete && held.Kind == EntityChangeKind.Upsert))
-            {
-                Held = new HeldVersion(change.Version, change.Kind, change);
-            }
+            Ids.Add(id);
+            Kinds.Add((short)change.Kind);
+            Versions.Add(change.Version);
+            Errors.Add(error);
         }
     }
 

@@ -131,26 +131,75 @@ internal sealed partial class PostgreSqlJobStore
             """;
 
         // Held and delivered rows are keyed by the entity id's hash (IdHash), like record failures; ids travel as hashes
-        // where they are only looked up.
-        public readonly string GetHeldVersions = $"""
-            SELECT e.entity_key, e.target_key, e.entity_id, e.kind, e.version
-            FROM {s}.entity_changes AS e
-            JOIN unnest($1::text[], $2::text[], $3::bytea[]) AS u(entity_key, target_key, entity_id_hash)
-              ON e.entity_key = u.entity_key AND e.target_key = u.target_key AND e.entity_id_hash = u.entity_id_hash
-            """;
-
+        // where they are only looked up. A change is held unless it is stale against the delivered one (an incremental
+        // change not after it, a repair ($9) below it; a delivered row of unknown kind comes before a change of its version),
+        // and replaces the held one only when it comes after it: a new sequence, attempts and error cleared, the lease kept.
         public readonly string PutHeld = $"""
-            INSERT INTO {s}.entity_changes AS e (entity_key, target_key, entity_id, kind, version, entity_type, payload, entity_id_hash)
-            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::smallint[], $5::bigint[], $6::text[], $7::jsonb[], $8::bytea[])
+            INSERT INTO {s}.entity_changes AS e (entity_key, target_key, entity_id, kind, version, entity_type, payload, entity_id_hash, repair)
+            SELECT entity_key, target_key, entity_id, kind, version, entity_type, payload, entity_id_hash, $9
+            FROM (
+                SELECT u.*, {Stale(s, "u", "$9")} AS stale
+                FROM unnest($1::text[], $2::text[], $3::text[], $4::smallint[], $5::bigint[], $6::text[], $7::jsonb[], $8::bytea[]) WITH ORDINALITY
+                    AS u(entity_key, target_key, entity_id, kind, version, entity_type, payload, entity_id_hash, ord)) AS x
+            WHERE NOT stale
+            ORDER BY ord
             ON CONFLICT (entity_key, target_key, entity_id_hash) DO UPDATE
-            SET kind = excluded.kind, version = excluded.version, entity_type = excluded.entity_type, payload = excluded.payload
+            SET kind = excluded.kind, version = excluded.version, entity_type = excluded.entity_type, payload = excluded.payload,
+                repair = excluded.repair, sequence = excluded.sequence, attempts = 0, last_error = NULL, available_at = NULL
+            WHERE (excluded.version, excluded.kind) > (e.version, e.kind)
+            RETURNING e.entity_key, e.target_key, e.entity_id
             """;
 
-        // Removes the held change of an id of one target unless it comes after the given one: (version, kind) order.
-        public readonly string RemoveHeldUpTo = $"""
+        // A page of held changes in sequence order (one range of entity_changes_claim, or of entity_changes_claim_deletes
+        // when upserts are held back), as the inbox claims: rows another claimer has locked are skipped, not waited for.
+        // A row stale against the delivered one is deleted instead of leased, and comes back with only its sequence (NULL
+        // type), so the caller sees how far the page went and claims on past it.
+        public readonly string ClaimHeld = ClaimHeldSql(s, deletesOnly: false);
+
+        public readonly string ClaimHeldDeletes = ClaimHeldSql(s, deletesOnly: true);
+
+        // Delivered and permanently failed changes: the owner's held row goes unless it comes after the completed change.
+        public readonly string CompleteRemoveHeld = $"""
             DELETE FROM {s}.entity_changes AS e
-            USING unnest($2::text[], $3::bytea[], $4::smallint[], $5::bigint[]) AS u(entity_key, entity_id_hash, kind, version)
-            WHERE e.target_key = $1 AND e.entity_key = u.entity_key AND e.entity_id_hash = u.entity_id_hash AND (e.version, e.kind) <= (u.version, u.kind)
+            USING unnest($4::bytea[], $5::smallint[], $6::bigint[]) AS u(entity_id_hash, kind, version)
+            WHERE e.entity_key = $1 AND e.target_key = $2 AND e.entity_id_hash = u.entity_id_hash AND e.lease_owner = $3
+              AND (e.version, e.kind) <= (u.version, u.kind)
+            """;
+
+        // Skipped changes: the owner's held row, if it is still the skipped change, counts an attempt and waits until $8.
+        public readonly string CompleteSkipHeld = $"""
+            UPDATE {s}.entity_changes AS e
+            SET attempts = e.attempts + 1, last_error = u.error, available_at = $8, lease_owner = NULL, lease_until = NULL
+            FROM unnest($4::bytea[], $5::smallint[], $6::bigint[], $7::text[]) AS u(entity_id_hash, kind, version, error)
+            WHERE e.entity_key = $1 AND e.target_key = $2 AND e.entity_id_hash = u.entity_id_hash AND e.lease_owner = $3
+              AND (e.version, e.kind) = (u.version, u.kind)
+            """;
+
+        // Whatever the outcome, the owner's lease on a completed id ends (its row replaced meanwhile, or released unattempted).
+        public readonly string ReleaseHeld = $"""
+            UPDATE {s}.entity_changes SET lease_owner = NULL, lease_until = NULL
+            WHERE entity_key = $1 AND target_key = $2 AND lease_owner = $3 AND entity_id_hash = ANY($4)
+            """;
+
+        public readonly string RenewHeld = $"UPDATE {s}.entity_changes SET lease_until = $4 WHERE entity_key = $1 AND target_key = $2 AND lease_owner = $3";
+
+        // Adds a completion's counts; the last delivered version only grows (greatest ignores NULL), its time and the last
+        // error are replaced only when the completion has one.
+        public readonly string AddEntitySyncCounts = $"""
+            INSERT INTO {s}.entity_sync_counts AS n (entity_key, target_key, delivered, skipped, failed, last_delivered_version, last_delivered_at, last_error, last_error_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+            ON CONFLICT (entity_key, target_key) DO UPDATE
+            SET delivered = n.delivered + excluded.delivered, skipped = n.skipped + excluded.skipped, failed = n.failed + excluded.failed,
+                last_delivered_version = greatest(excluded.last_delivered_version, n.last_delivered_version),
+                last_delivered_at = coalesce(excluded.last_delivered_at, n.last_delivered_at),
+                last_error = CASE WHEN excluded.last_error_at IS NULL THEN n.last_error ELSE excluded.last_error END,
+                last_error_at = coalesce(excluded.last_error_at, n.last_error_at)
+            """;
+
+        public readonly string GetEntitySyncCounts = $"""
+            SELECT (SELECT count(*) FROM {s}.entity_changes WHERE entity_key = $1 AND target_key = $2),
+                   n.delivered, n.skipped, n.failed, n.last_delivered_version, n.last_delivered_at, n.last_error, n.last_error_at
+            FROM (VALUES (1)) AS one LEFT JOIN {s}.entity_sync_counts AS n ON n.entity_key = $1 AND n.target_key = $2
             """;
 
         // Records the last delivered change of each id (its version, kind and time) unless the recorded one comes after it;
@@ -174,5 +223,43 @@ internal sealed partial class PostgreSqlJobStore
         public readonly string ClearHeld = $"DELETE FROM {s}.entity_changes WHERE entity_key = $1 AND ($2::text IS NULL OR target_key = $2)";
 
         public readonly string ClearDelivered = $"DELETE FROM {s}.entity_delivered WHERE entity_key = $1 AND ($2::text IS NULL OR target_key = $2)";
+
+        public readonly string ClearCounts = $"DELETE FROM {s}.entity_sync_counts WHERE entity_key = $1 AND ($2::text IS NULL OR target_key = $2)";
+
+        // Whether a change (row alias a: entity_key, target_key, entity_id_hash, version, kind) is stale against the delivered
+        // one: an incremental change not after it, a repair below it; a delivered row of unknown kind (delivered before
+        // migration 5) counts as an upsert, as in the SQLite store. A subquery in the select list: one primary-key probe per
+        // row, whatever the planner thinks of the tables' sizes.
+        private static string Stale(string s, string a, string repair) => $"""
+            EXISTS (SELECT FROM {s}.entity_delivered AS d
+                    WHERE d.entity_key = {a}.entity_key AND d.target_key = {a}.target_key AND d.entity_id_hash = {a}.entity_id_hash
+                      AND ((({a}.version, {a}.kind) < (d.version, coalesce(d.kind, {(int)EntityChangeKind.Upsert})))
+                           OR (NOT {repair} AND ({a}.version, {a}.kind) = (d.version, coalesce(d.kind, {(int)EntityChangeKind.Upsert})))))
+            """;
+
+        // $1 type, $2 target, $3 after sequence, $4 now, $5 how many, $6 owner, $7 lease until.
+        private static string ClaimHeldSql(string s, bool deletesOnly) => $"""
+            WITH picked AS (
+                SELECT e.entity_id_hash, {Stale(s, "e", "e.repair")} AS stale
+                FROM {s}.entity_changes AS e
+                WHERE e.entity_key = $1 AND e.target_key = $2 AND e.sequence > $3{(deletesOnly ? $" AND e.kind = {(int)EntityChangeKind.Delete}" : string.Empty)}
+                  AND (e.lease_until IS NULL OR e.lease_until <= $4) AND (e.available_at IS NULL OR e.available_at <= $4)
+                ORDER BY e.sequence
+                LIMIT $5
+                FOR UPDATE OF e SKIP LOCKED),
+            removed AS (
+                DELETE FROM {s}.entity_changes AS e USING picked
+                WHERE e.entity_key = $1 AND e.target_key = $2 AND e.entity_id_hash = picked.entity_id_hash AND picked.stale
+                RETURNING e.sequence),
+            claimed AS (
+                UPDATE {s}.entity_changes AS e SET lease_owner = $6, lease_until = $7
+                FROM picked
+                WHERE e.entity_key = $1 AND e.target_key = $2 AND e.entity_id_hash = picked.entity_id_hash AND NOT picked.stale
+                RETURNING e.sequence, e.entity_type, e.entity_id, e.kind, e.version, e.payload::text AS payload, e.repair, e.attempts, e.last_error)
+            SELECT sequence, entity_type, entity_id, kind, version, payload, repair, attempts, last_error FROM claimed
+            UNION ALL
+            SELECT sequence, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM removed
+            ORDER BY 1
+            """;
     }
 }

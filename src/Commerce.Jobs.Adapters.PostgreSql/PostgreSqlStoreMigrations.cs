@@ -174,6 +174,47 @@ public static class PostgreSqlStoreMigrations
         ALTER TABLE {s}.entity_delivered ADD COLUMN delivered_at timestamptz NOT NULL DEFAULT now();
         ALTER TABLE {s}.entity_delivered ALTER COLUMN delivered_at DROP DEFAULT;
         """,
+        // Held changes are claimed under leases, like inbox records: each write of a row takes a new number from one
+        // store-wide sequence (claims read in its order; rows held before are numbered by type, target, version, kind and
+        // id), and keeps its repair mark, its lease, its skipped attempts and when it may be claimed again. A claim is one
+        // range of (type, target, sequence); a paused claim (deletes only) one range of the deletes' partial index. Counts
+        // per (type, target) keep deliveries, skips, failures and the last delivery and error for every host.
+        """
+        CREATE SEQUENCE {s}.entity_change_sequence AS bigint;
+        ALTER TABLE {s}.entity_changes
+            ADD COLUMN sequence bigint,
+            ADD COLUMN repair boolean NOT NULL DEFAULT false,
+            ADD COLUMN lease_owner text,
+            ADD COLUMN lease_until timestamptz,
+            ADD COLUMN attempts integer NOT NULL DEFAULT 0,
+            ADD COLUMN last_error text,
+            ADD COLUMN available_at timestamptz;
+        UPDATE {s}.entity_changes AS e SET sequence = n.sequence
+        FROM (SELECT entity_key, target_key, entity_id_hash,
+                     row_number() OVER (ORDER BY entity_key, target_key, version, kind, entity_id, entity_id_hash) AS sequence
+              FROM {s}.entity_changes) AS n
+        WHERE e.entity_key = n.entity_key AND e.target_key = n.target_key AND e.entity_id_hash = n.entity_id_hash;
+        PERFORM setval('{s}.entity_change_sequence', coalesce((SELECT max(sequence) FROM {s}.entity_changes), 0) + 1, false);
+        ALTER SEQUENCE {s}.entity_change_sequence OWNED BY {s}.entity_changes.sequence;
+        ALTER TABLE {s}.entity_changes
+            ALTER COLUMN sequence SET DEFAULT nextval('{s}.entity_change_sequence'),
+            ALTER COLUMN sequence SET NOT NULL,
+            SET (fillfactor = 80);
+        CREATE INDEX entity_changes_claim ON {s}.entity_changes (entity_key, target_key, sequence);
+        CREATE INDEX entity_changes_claim_deletes ON {s}.entity_changes (entity_key, target_key, sequence) WHERE kind = 1;
+
+        CREATE TABLE {s}.entity_sync_counts (
+            entity_key text COLLATE "C" NOT NULL,
+            target_key text COLLATE "C" NOT NULL,
+            delivered bigint NOT NULL DEFAULT 0,
+            skipped bigint NOT NULL DEFAULT 0,
+            failed bigint NOT NULL DEFAULT 0,
+            last_delivered_version bigint,
+            last_delivered_at timestamptz,
+            last_error text,
+            last_error_at timestamptz,
+            PRIMARY KEY (entity_key, target_key));
+        """,
     ];
 
     /// <summary>Gets the schema version this package's store needs: the last migration's number.</summary>

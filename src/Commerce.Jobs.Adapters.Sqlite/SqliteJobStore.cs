@@ -84,6 +84,7 @@ internal sealed partial class SqliteJobStore : IJobStore, IDisposable, IAsyncDis
             if (options.ReleaseLeasesOnOpen)
             {
                 Execute(connection, null, "UPDATE inbox SET owner = NULL, lease_until = NULL WHERE owner IS NOT NULL OR lease_until IS NOT NULL;");
+                Execute(connection, null, "UPDATE entity_held SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL OR lease_until IS NOT NULL;");
             }
 
             return new SqliteJobStore(connection, payloadOptions ?? JsonSerializerOptions.Web);

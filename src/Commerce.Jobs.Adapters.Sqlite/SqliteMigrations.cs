@@ -181,6 +181,61 @@ internal static class SqliteMigrations
             PRIMARY KEY (entity_type, target_name, entity_id)
         ) WITHOUT ROWID;
         """,
+
+        // 5: held entity changes are claimed under leases: they move to entity_held (a new name, so that running the whole
+        // script again, migration 4 included, finds entity_changes empty and changes nothing held), each with a sequence
+        // from the store-wide counter entity_sequence (a new one on every write that replaces the row; existing rows get
+        // theirs in (type, target, id) order), a repair mark, the lease (owner, end in Unix ms), skipped attempts, the
+        // last error and the time a skipped change is claimable again (ticks). entity_sync_counts keeps per (type,
+        // target) the delivered / skipped / failed counts, the last delivery and the last error. A claim reads one range
+        // of ix_entity_held_claim (or of ix_entity_held_deletes while upserts are held) per page.
+        """
+        CREATE TABLE IF NOT EXISTS entity_held (
+            entity_type  TEXT    NOT NULL COLLATE NOCASE,
+            target_name  TEXT    NOT NULL COLLATE NOCASE,
+            entity_id    TEXT    NOT NULL,
+            kind         TEXT    NOT NULL CHECK (kind IN ('upsert', 'delete')),
+            version      INTEGER NOT NULL,
+            payload      TEXT,
+            repair       INTEGER NOT NULL DEFAULT 0,
+            sequence     INTEGER NOT NULL,
+            lease_owner  TEXT,
+            lease_until  INTEGER,
+            attempts     INTEGER NOT NULL DEFAULT 0,
+            last_error   TEXT,
+            available_at INTEGER,
+            PRIMARY KEY (entity_type, target_name, entity_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS ix_entity_held_claim ON entity_held (entity_type, target_name, sequence);
+        CREATE INDEX IF NOT EXISTS ix_entity_held_deletes ON entity_held (entity_type, target_name, sequence) WHERE kind = 'delete';
+        CREATE INDEX IF NOT EXISTS ix_entity_held_owner ON entity_held (entity_type, target_name, lease_owner) WHERE lease_owner IS NOT NULL;
+
+        CREATE TABLE IF NOT EXISTS entity_sequence (
+            id   INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+            last INTEGER NOT NULL
+        );
+        INSERT OR IGNORE INTO entity_sequence (id, last) VALUES (1, 0);
+
+        INSERT OR IGNORE INTO entity_held (entity_type, target_name, entity_id, kind, version, payload, sequence)
+        SELECT entity_type, target_name, entity_id, kind, version, payload,
+               (SELECT last FROM entity_sequence) + ROW_NUMBER() OVER (ORDER BY entity_type, target_name, entity_id)
+        FROM entity_changes;
+        UPDATE entity_sequence SET last = MAX(last, COALESCE((SELECT MAX(sequence) FROM entity_held), 0));
+        DROP TABLE entity_changes;
+
+        CREATE TABLE IF NOT EXISTS entity_sync_counts (
+            entity_type            TEXT    NOT NULL COLLATE NOCASE,
+            target_name            TEXT    NOT NULL COLLATE NOCASE,
+            delivered              INTEGER NOT NULL DEFAULT 0,
+            skipped                INTEGER NOT NULL DEFAULT 0,
+            failed                 INTEGER NOT NULL DEFAULT 0,
+            last_delivered_version INTEGER,
+            last_delivered_at      INTEGER,
+            last_error             TEXT,
+            last_error_at          INTEGER,
+            PRIMARY KEY (entity_type, target_name)
+        ) WITHOUT ROWID;
+        """,
     ];
 
     /// <summary>Gets the statement that records migration <paramref name="version"/> as applied.</summary>

@@ -4,7 +4,7 @@ namespace Commerce.Jobs.Adapters.Sqlite;
 /// <remarks>
 /// The store is embedded: one process owns the database file. It opens the file when the host first needs the store,
 /// switches it to write-ahead logging, applies the schema migrations it lacks (<see cref="AutoMigrate"/>), and releases
-/// the inbox leases a previous process of the host left behind (<see cref="ReleaseLeasesOnOpen"/>).
+/// the inbox and entity-change leases a previous process of the host left behind (<see cref="ReleaseLeasesOnOpen"/>).
 /// </remarks>
 public sealed class SqliteStoreOptions
 {
@@ -21,8 +21,9 @@ public sealed class SqliteStoreOptions
     public bool AutoMigrate { get; set; } = SqliteStoreDefaults.AutoMigrate;
 
     /// <summary>
-    /// Gets or sets whether opening the store releases every inbox lease in the file, so the records a crashed previous
-    /// process had claimed are delivered at once instead of after their leases expire.
+    /// Gets or sets whether opening the store releases every inbox lease and every lease on a held entity change in the
+    /// file, so the records and entity changes a crashed previous process had claimed are delivered at once instead of
+    /// after their leases expire.
     /// </summary>
     /// <value>
     /// The default value is <see langword="true"/>, right when one process owns the file. Set it to <see langword="false"/>

@@ -43,6 +43,10 @@ public static class SqliteJobStoreTests
         public void Dispose() => _databases.Dispose();
 
         protected override Task<IEntitySyncStore> CreateStoreAsync() => Task.FromResult<IEntitySyncStore>(_databases.Open());
+
+        // Another store on the same file while the first is open (another process sharing it): leases are kept.
+        protected override Task<IEntitySyncStore?> ReopenStoreAsync(IEntitySyncStore store) =>
+            Task.FromResult<IEntitySyncStore?>(_databases.Reopen((SqliteJobStore)store, o => o.ReleaseLeasesOnOpen = false));
     }
 
     /// <summary>The stores a test class opened, each on its own database file, all closed and deleted with it.</summary>
@@ -58,11 +62,24 @@ public static class SqliteJobStoreTests
             return store;
         }
 
+        /// <summary>Opens one more store on the file of <paramref name="store"/>, closed with the others.</summary>
+        public SqliteJobStore Reopen(SqliteJobStore store, Action<SqliteStoreOptions> configure)
+        {
+            var database = _stores.Single(s => s.Store == store).Database;
+            var reopened = database.Open(configure);
+            _stores.Add((database, reopened));
+            return reopened;
+        }
+
         public void Dispose()
         {
-            foreach (var (database, store) in _stores)
+            foreach (var (_, store) in _stores)
             {
                 store.Dispose();
+            }
+
+            foreach (var database in _stores.Select(s => s.Database).Distinct())
+            {
                 database.Dispose();
             }
         }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Commerce.Jobs.Storage;
 using Microsoft.Data.Sqlite;
 
@@ -16,7 +17,7 @@ public sealed class SqliteMigrationTests : IDisposable
 
         Assert.Equal(Enumerable.Range(1, SqliteStoreSchema.CurrentVersion), Query<long>("SELECT version FROM schema_version ORDER BY version;").Select(v => (int)v));
         Assert.Superset(
-            new HashSet<string> { "runs", "record_failures", "inbox", "occurrences", "checkpoints", "entity_changes", "entity_delivered", "entity_tombstones", "operator_state", "schema_version" },
+            new HashSet<string> { "runs", "record_failures", "inbox", "occurrences", "checkpoints", "entity_held", "entity_sequence", "entity_delivered", "entity_tombstones", "entity_sync_counts", "operator_state", "schema_version" },
             Query<string>("SELECT name FROM sqlite_master WHERE type = 'table';").ToHashSet());
         Assert.Equal("wal", Query<string>("PRAGMA journal_mode;").Single());
     }
@@ -164,25 +165,96 @@ public sealed class SqliteMigrationTests : IDisposable
 
         using (var store = _database.Open())
         {
-            var held = (await store.GetEntityChangesAsync("categories", "search", default)).Select(c => (c.Id, c.Kind, c.Version)).Order().ToList();
+            var held = (await HeldAsync(store, "categories", "search")).Select(c => (c.Id, c.Kind, c.Version)).Order().ToList();
             Assert.Equal(
                 [("alone", EntityChangeKind.Upsert, 2L), ("cased", EntityChangeKind.Upsert, 7L), ("newer-delete", EntityChangeKind.Delete, 5L), ("newer-upsert", EntityChangeKind.Upsert, 5L), ("tie", EntityChangeKind.Delete, 4L)],
                 held);
-            Assert.Equal([("newer-upsert", EntityChangeKind.Delete, 1L)], (await store.GetEntityChangesAsync("categories", "erp", default)).Select(c => (c.Id, c.Kind, c.Version)));
+            Assert.Equal([("newer-upsert", EntityChangeKind.Delete, 1L)], (await HeldAsync(store, "categories", "erp")).Select(c => (c.Id, c.Kind, c.Version)));
 
             // Keyed by id now: a delete replaces the held upsert instead of joining it.
-            await store.AddEntityChangesAsync(["search"], [EntityChange.Delete("categories", "alone", 9)], default);
-            Assert.Equal((EntityChangeKind.Delete, 9L), (await store.GetEntityChangesAsync("categories", "search", default)).Where(c => c.Id == "alone").Select(c => (c.Kind, c.Version)).Single());
+            await store.AddEntityChangesAsync(["search"], [EntityChange.Delete("categories", "alone", 9)], repair: false, default);
+            Assert.Equal((EntityChangeKind.Delete, 9L), (await HeldAsync(store, "categories", "search")).Where(c => c.Id == "alone").Select(c => (c.Kind, c.Version)).Single());
 
             // The delivered version of unknown kind is kept by any purge; one delivered as a delete afterwards is purged by its time.
             Assert.Equal(4, (await store.GetDeliveredEntityVersionsAsync("categories", "search", default))["gone"]);
             Assert.Equal(0, await store.PurgeEntityTombstonesAsync("categories", DateTimeOffset.MaxValue, default));
-            await store.MarkEntityChangesDeliveredAsync("search", [EntityChange.Delete("categories", "gone", 4)], DateTimeOffset.UnixEpoch, default);
+            await store.CompleteEntityChangesAsync("categories", "search", "host", [new(EntityChange.Delete("categories", "gone", 4), RecordStatus.Delivered)], DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, default);
             Assert.Equal(1, await store.PurgeEntityTombstonesAsync("categories", DateTimeOffset.UnixEpoch.AddTicks(1), default));
         }
 
         Assert.Equal(Enumerable.Range(1, SqliteStoreSchema.CurrentVersion), Query<long>("SELECT version FROM schema_version ORDER BY version;").Select(v => (int)v));
     }
+
+    [Fact]
+    public async Task A_database_at_version_4_keeps_its_held_changes_claimable_in_id_order_and_later_writes_after_them()
+    {
+        // Version 4 held one change per (type, target, id), without sequence or lease; some of them at or below a delivered version.
+        Execute(SqliteMigrations.VersionTable + string.Concat(SqliteMigrations.All.Take(4).Select((m, i) => m + SqliteMigrations.Record(i + 1))));
+        Execute("""
+            INSERT INTO entity_changes (entity_type, target_name, entity_id, kind, version, payload) VALUES
+                ('categories', 'search', 'c-3', 'upsert', 5, '{"name":"Boots"}'), ('categories', 'search', 'c-1', 'delete', 2, NULL),
+                ('Categories', 'SEARCH', 'c-2', 'upsert', 1, '"u1"'), ('categories', 'search', 'stale', 'upsert', 4, '"u4"'),
+                ('categories', 'search', 'kept-delete', 'delete', 4, NULL),
+                ('categories', 'erp', 'c-1', 'upsert', 1, NULL), ('buyers', 'search', 'b-1', 'upsert', 1, NULL);
+            INSERT INTO entity_delivered (entity_type, target_name, entity_id, version) VALUES ('categories', 'search', 'stale', 4), ('categories', 'search', 'kept-delete', 4);
+            """);
+
+        using (var store = _database.Open())
+        {
+            Assert.Equal(new EntitySyncCounts(5, 0, 0, 0, null, null, null, null), await store.GetEntitySyncCountsAsync("categories", "search", default));
+
+            // Claimable in (type, target, id) order; the one at the delivered version is removed by the claim, the delete after it is kept.
+            var claimed = await store.ClaimEntityChangesAsync("categories", "search", new EntityChangeClaim("host", 10, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddMinutes(5)), default);
+            Assert.Equal([("c-1", EntityChangeKind.Delete, 2L), ("c-2", EntityChangeKind.Upsert, 1L), ("c-3", EntityChangeKind.Upsert, 5L), ("kept-delete", EntityChangeKind.Delete, 4L)], claimed.Select(h => (h.Change.Id, h.Change.Kind, h.Change.Version)));
+            Assert.Equal("Boots", ((JsonElement)claimed[2].Change.Payload!).GetProperty("name").GetString());
+            Assert.All(claimed, h => Assert.Equal((false, 0, (string?)null), (h.Repair, h.Attempts, h.LastError)));
+            Assert.Equal(claimed.Count, claimed.Select(h => h.Sequence).Distinct().Count());
+            Assert.Equal(4, (await store.GetEntitySyncCountsAsync("categories", "search", default)).Pending);
+
+            // Writes after the migration take sequences after the migrated rows.
+            var migrated = Query<long>("SELECT MAX(sequence) FROM entity_held;").Single();
+            await store.AddEntityChangesAsync(["erp"], [EntityChange.Upsert("categories", "c-0", null, 1)], repair: false, default);
+            var erp = await store.ClaimEntityChangesAsync("categories", "erp", new EntityChangeClaim("host", 10, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddMinutes(5)), default);
+            Assert.Equal(["c-1", "c-0"], erp.Select(h => h.Change.Id));
+            Assert.True(erp[1].Sequence > migrated);
+            Assert.Single(await store.ClaimEntityChangesAsync("buyers", "search", new EntityChangeClaim("host", 10, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddMinutes(5)), default));
+        }
+
+        Assert.DoesNotContain("entity_changes", Query<string>("SELECT name FROM sqlite_master WHERE type = 'table';"));
+        Assert.Equal(Enumerable.Range(1, SqliteStoreSchema.CurrentVersion), Query<long>("SELECT version FROM schema_version ORDER BY version;").Select(v => (int)v));
+    }
+
+    [Fact]
+    public async Task Running_the_script_again_on_a_current_database_changes_no_held_change_lease_or_count()
+    {
+        var at = new DateTimeOffset(2026, 12, 7, 8, 0, 0, TimeSpan.Zero);
+        using (var store = _database.Open())
+        {
+            await store.AddEntityChangesAsync(["search"], [EntityChange.Upsert("categories", "c-1", "one", 1), EntityChange.Upsert("categories", "c-2", "two", 1), EntityChange.Delete("categories", "c-3", 1)], repair: true, default);
+            var claimed = await store.ClaimEntityChangesAsync("categories", "search", new EntityChangeClaim("host", 10, at, at.AddMinutes(5)), default);
+            await store.CompleteEntityChangesAsync("categories", "search", "host", [new(claimed[0].Change, RecordStatus.Skipped, "busy"), new(claimed[2].Change, RecordStatus.Delivered)], at, at.AddMinutes(30), default);
+        }
+
+        var before = Dump();
+        Execute(SqliteStoreSchema.GetMigrationScript());
+
+        Assert.Equal(before, Dump());
+        Assert.Contains("busy", before);
+
+        string Dump() => string.Join("\n", Query<string>("""
+            SELECT entity_type || '|' || target_name || '|' || entity_id || '|' || kind || '|' || version || '|' || COALESCE(payload, '-') || '|' || repair || '|' || sequence
+                || '|' || COALESCE(lease_owner, '-') || '|' || COALESCE(lease_until, '-') || '|' || attempts || '|' || COALESCE(last_error, '-') || '|' || COALESCE(available_at, '-')
+            FROM entity_held
+            UNION ALL SELECT 'sequence ' || last FROM entity_sequence
+            UNION ALL SELECT entity_type || '|' || target_name || '|' || delivered || '|' || skipped || '|' || failed || '|' || last_delivered_version || '|' || last_error FROM entity_sync_counts
+            UNION ALL SELECT entity_id || '|' || version FROM entity_delivered
+            ORDER BY 1;
+            """));
+    }
+
+    /// <summary>Every change held for (type, target), read by claiming them all.</summary>
+    private static async Task<IReadOnlyList<EntityChange>> HeldAsync(SqliteJobStore store, string entityType, string targetName) =>
+        [.. (await store.ClaimEntityChangesAsync(entityType, targetName, new EntityChangeClaim(Guid.NewGuid().ToString(), 10_000, DateTimeOffset.MaxValue.AddYears(-1), DateTimeOffset.MaxValue.AddYears(-1)), default)).Select(h => h.Change)];
 
     private List<T> Query<T>(string sql)
     {

@@ -10,6 +10,12 @@ using Microsoft.Extensions.Logging;
 // checkpoint says an earlier process offered), then waits until the inbox is empty and exits 0. The test kills it with
 // SIGKILL at random points and starts it again.
 // Usage: Commerce.Jobs.CrashHost <database file> <output file> <record count> [target latency per batch, ms]
+// With `entity-sync-pg` as the first argument it is the PostgreSQL entity-sync crash test's child (EntitySyncCrashMode).
+if (args is [EntitySyncCrashMode.Mode, ..])
+{
+    return await EntitySyncCrashMode.RunAsync(args);
+}
+
 var latencyMs = 0;
 if (args.Length is < 3 or > 4
     || !int.TryParse(args[2], NumberStyles.None, CultureInfo.InvariantCulture, out var count)

@@ -10,11 +10,11 @@ namespace Commerce.Jobs.Testing;
 /// <summary>
 /// The entity-sync store contract, one suite every <see cref="IEntitySyncStore"/> passes unchanged (in-memory, SQLite,
 /// PostgreSQL): per (type, target, id) one change is held, the newest — by version, and on equal versions a delete
-/// after an upsert —; delivered and removed changes are forgotten up to themselves in that order, delivered versions only
-/// grow, tombstones (delivered deletes) are purged by time, clearing forgets a type, and any type, target, id and payload
-/// is kept as written.
+/// after an upsert —; an add says how many of its changes are held; delivered versions only grow and the last delivered
+/// version is the highest, tombstones (delivered deletes) are purged by time, clearing forgets a type, and any type,
+/// target, id and payload is kept as written.
 /// </summary>
-public abstract class EntitySyncStoreContractTests
+public abstract partial class EntitySyncStoreContractTests
 {
     private const string Categories = "categories";
 
@@ -36,7 +36,7 @@ public abstract class EntitySyncStoreContractTests
     {
         var store = await CreateStoreAsync();
 
-        await store.AddEntityChangesAsync(["search", "erp"], [Upsert("c-1", 1), Upsert("c-1", 3), Upsert("c-1", 2), Delete("c-2", 5)], None);
+        await store.AddEntityChangesAsync(["search", "erp"], [Upsert("c-1", 1), Upsert("c-1", 3), Upsert("c-1", 2), Delete("c-2", 5)], repair: false, None);
 
         foreach (var target in new[] { "search", "ERP" })
         {
@@ -50,8 +50,8 @@ public abstract class EntitySyncStoreContractTests
     {
         var store = await CreateStoreAsync();
 
-        await store.AddEntityChangesAsync(["search"], [Upsert("c-1", 1), Upsert("c-2", 9), Delete("c-3", 4)], None);
-        await store.AddEntityChangesAsync(["search"], [Delete("c-1", 2), Delete("c-2", 8), Upsert("c-3", 5)], None);
+        await store.AddEntityChangesAsync(["search"], [Upsert("c-1", 1), Upsert("c-2", 9), Delete("c-3", 4)], repair: false, None);
+        await store.AddEntityChangesAsync(["search"], [Delete("c-1", 2), Delete("c-2", 8), Upsert("c-3", 5)], repair: false, None);
 
         var held = await store.GetEntityChangesAsync(Categories, "search", None);
         Assert.Equal([("c-1", EntityChangeKind.Delete, 2L), ("c-2", EntityChangeKind.Upsert, 9L), ("c-3", EntityChangeKind.Upsert, 5L)], held.Select(c => (c.Id, c.Kind, c.Version)).Order());
@@ -64,11 +64,11 @@ public abstract class EntitySyncStoreContractTests
         var store = await CreateStoreAsync();
 
         // In one call and in two: the order of arrival does not matter.
-        await store.AddEntityChangesAsync(["search"], [Upsert("c-1", 5), Delete("c-1", 5), Delete("c-2", 5), Upsert("c-2", 5)], None);
-        await store.AddEntityChangesAsync(["search"], [Upsert("c-3", 5)], None);
-        await store.AddEntityChangesAsync(["search"], [Delete("c-3", 5)], None);
-        await store.AddEntityChangesAsync(["search"], [Delete("c-4", 5)], None);
-        await store.AddEntityChangesAsync(["search"], [Upsert("c-4", 5)], None);
+        await store.AddEntityChangesAsync(["search"], [Upsert("c-1", 5), Delete("c-1", 5), Delete("c-2", 5), Upsert("c-2", 5)], repair: false, None);
+        await store.AddEntityChangesAsync(["search"], [Upsert("c-3", 5)], repair: false, None);
+        await store.AddEntityChangesAsync(["search"], [Delete("c-3", 5)], repair: false, None);
+        await store.AddEntityChangesAsync(["search"], [Delete("c-4", 5)], repair: false, None);
+        await store.AddEntityChangesAsync(["search"], [Upsert("c-4", 5)], repair: false, None);
 
         var held = await store.GetEntityChangesAsync(Categories, "search", None);
         Assert.Equal(["c-1", "c-2", "c-3", "c-4"], held.Select(c => c.Id).Order());
@@ -79,33 +79,24 @@ public abstract class EntitySyncStoreContractTests
     public async Task An_older_or_equal_change_is_ignored_and_the_held_payload_stays()
     {
         var store = await CreateStoreAsync();
-        await store.AddEntityChangesAsync(["search"], [Upsert("c-1", 5)], None);
+        await store.AddEntityChangesAsync(["search"], [Upsert("c-1", 5)], repair: false, None);
 
-        await store.AddEntityChangesAsync(["search"], [Delete("c-1", 3), Upsert("c-1", 4), EntityChange.Upsert(Categories, "c-1", "again", 5)], None);
+        await store.AddEntityChangesAsync(["search"], [Delete("c-1", 3), Upsert("c-1", 4), EntityChange.Upsert(Categories, "c-1", "again", 5)], repair: false, None);
 
         var held = Assert.Single(await store.GetEntityChangesAsync(Categories, "search", None));
         Assert.Equal((EntityChangeKind.Upsert, 5L, "c-1@5"), (held.Kind, held.Version, PayloadText(held.Payload)));
     }
 
     [Fact]
-    public async Task Delivered_or_removed_changes_settle_the_held_one_unless_it_comes_after_them()
+    public async Task Delivered_versions_only_grow_and_a_delete_is_recorded_over_an_upsert_of_its_version()
     {
         var store = await CreateStoreAsync();
-        await store.AddEntityChangesAsync(["search"], [Delete("c-1", 5), Upsert("c-2", 5), Upsert("c-3", 7), Delete("c-4", 5)], None);
 
-        // An upsert of the same version comes before a held delete; a lower version comes before anything.
-        await store.MarkEntityChangesDeliveredAsync("search", [Upsert("c-1", 5), Delete("c-3", 6)], T0, None);
-        await store.RemoveEntityChangesAsync("search", [Upsert("c-1", 5)], None);
-        Assert.Equal(["c-1", "c-2", "c-3", "c-4"], (await store.GetEntityChangesAsync(Categories, "search", None)).Select(c => c.Id).Order());
+        // Completions record what was delivered, whoever holds the id (the target had it).
+        await DeliverAsync(store, "search", [Upsert("c-1", 5), Delete("c-3", 6), Delete("c-4", 6)], T0);
+        await DeliverAsync(store, "search", [Delete("c-3", 2), Delete("c-1", 5)], T0);
+        await DeliverAsync(store, "search", [Upsert("c-4", 6)], T0);
 
-        // A delete of the same version comes after a held upsert; the same change settles itself.
-        await store.RemoveEntityChangesAsync("search", [Delete("c-2", 5), Delete("c-1", 5)], None);
-        await store.MarkEntityChangesDeliveredAsync("search", [Delete("c-4", 6)], T0, None);
-        Assert.Equal(["c-3"], (await store.GetEntityChangesAsync(Categories, "search", None)).Select(c => c.Id));
-
-        // The delivered version only grows; a delete of the same version is recorded over an upsert, not the reverse.
-        await store.MarkEntityChangesDeliveredAsync("search", [Delete("c-3", 2), Delete("c-1", 5)], T0, None);
-        await store.MarkEntityChangesDeliveredAsync("search", [Upsert("c-4", 6)], T0, None);
         Assert.Equal(
             new Dictionary<string, long> { ["c-1"] = 5, ["c-3"] = 6, ["c-4"] = 6 },
             await store.GetDeliveredEntityVersionsAsync(Categories, "search", None));
@@ -113,15 +104,51 @@ public abstract class EntitySyncStoreContractTests
     }
 
     [Fact]
+    public async Task The_last_delivered_version_is_the_highest_delivered_and_its_time_the_latest_delivery()
+    {
+        var store = await CreateStoreAsync();
+
+        await DeliverAsync(store, "search", [Upsert("c-1", 10), Upsert("c-2", 3)], T0);
+        Assert.Equal((10L, T0), ((await store.GetEntitySyncCountsAsync(Categories, "search", None)).LastDeliveredVersion, (await store.GetEntitySyncCountsAsync(Categories, "search", None)).LastDeliveredAt));
+
+        await DeliverAsync(store, "search", [Upsert("c-3", 4)], T0.AddMinutes(1));
+        var counts = await store.GetEntitySyncCountsAsync(Categories, "search", None);
+        Assert.Equal((3L, 10L, T0.AddMinutes(1)), (counts.Delivered, counts.LastDeliveredVersion, counts.LastDeliveredAt));
+    }
+
+    [Fact]
+    public async Task Add_returns_how_many_of_the_changes_are_held_now_for_some_target()
+    {
+        var store = await CreateStoreAsync();
+
+        // One per id is held: the newest of the list (the ones it replaced are not held now).
+        Assert.Equal(2, await store.AddEntityChangesAsync(["search", "erp"], [Upsert("c-1", 1), Upsert("c-1", 3), Upsert("c-1", 2), Delete("c-2", 5)], repair: false, None));
+
+        // The same change again, an older one, and a new id.
+        Assert.Equal(1, await store.AddEntityChangesAsync(["search", "erp"], [Upsert("c-1", 3), Upsert("c-1", 2), Delete("c-2", 4), Upsert("c-3", 1)], repair: false, None));
+
+        // Held for one target is enough.
+        Assert.Equal(1, await store.AddEntityChangesAsync(["erp"], [Upsert("c-4", 2)], repair: false, None));
+        Assert.Equal(1, await store.AddEntityChangesAsync(["search", "erp"], [Upsert("c-4", 1)], repair: false, None));
+
+        // Stale against the delivered change: an incremental one at its version is not held, a repair is.
+        await ClaimAndDeliverAsync(store, "search");
+        Assert.Equal(0, await store.AddEntityChangesAsync(["search"], [Delete("c-2", 5), Upsert("c-1", 3)], repair: false, None));
+        Assert.Equal(2, await store.AddEntityChangesAsync(["search"], [Delete("c-2", 5), Upsert("c-1", 3), Upsert("c-3", 0)], repair: true, None));
+        Assert.Equal(0, await store.AddEntityChangesAsync([], [Upsert("c-9", 1)], repair: false, None));
+        Assert.Equal(0, await store.AddEntityChangesAsync(["search"], [], repair: false, None));
+    }
+
+    [Fact]
     public async Task Purging_tombstones_removes_only_deletes_of_the_type_delivered_before_the_time()
     {
         var store = await CreateStoreAsync();
-        await store.MarkEntityChangesDeliveredAsync("search", [Delete("old-delete", 1), Upsert("old-upsert", 1), Delete("raised", 1)], T0, None);
-        await store.MarkEntityChangesDeliveredAsync("search", [Upsert("raised", 2)], T0, None);                 // no longer a tombstone
-        await store.MarkEntityChangesDeliveredAsync("search", [Upsert("renewed", 1)], T0, None);
-        await store.MarkEntityChangesDeliveredAsync("search", [Delete("renewed", 3), Delete("new-delete", 1)], T0.AddDays(10), None);
-        await store.MarkEntityChangesDeliveredAsync("ERP", [Delete("old-delete", 1)], T0, None);
-        await store.MarkEntityChangesDeliveredAsync("erp", [EntityChange.Delete("buyers", "old-delete", 1)], T0, None);
+        await AddAndDeliverAsync(store, "search", [Delete("old-delete", 1), Upsert("old-upsert", 1), Delete("raised", 1)], T0);
+        await AddAndDeliverAsync(store, "search", [Upsert("raised", 2)], T0);                 // no longer a tombstone
+        await AddAndDeliverAsync(store, "search", [Upsert("renewed", 1)], T0);
+        await AddAndDeliverAsync(store, "search", [Delete("renewed", 3), Delete("new-delete", 1)], T0.AddDays(10));
+        await AddAndDeliverAsync(store, "ERP", [Delete("old-delete", 1)], T0);
+        await AddAndDeliverAsync(store, "erp", [EntityChange.Delete("buyers", "old-delete", 1)], T0);
 
         Assert.Equal(0, await store.PurgeEntityTombstonesAsync(Categories, T0, None));
         Assert.Equal(2, await store.PurgeEntityTombstonesAsync("Categories", T0.AddDays(1), None));
@@ -135,16 +162,12 @@ public abstract class EntitySyncStoreContractTests
     }
 
     [Fact]
-    public async Task Entity_changes_marked_delivered_forgets_up_to_the_version_and_records_it()
+    public async Task A_delivered_change_is_forgotten_at_its_target_only_and_recorded_there()
     {
         var store = await CreateStoreAsync();
-        await store.AddEntityChangesAsync(["search", "erp"], [Upsert("c-1", 4)], None);
+        await store.AddEntityChangesAsync(["search", "erp"], [Upsert("c-1", 4)], repair: false, None);
 
-        await store.MarkEntityChangesDeliveredAsync("search", [Upsert("c-1", 3)], T0, None);
-        Assert.Single(await store.GetEntityChangesAsync(Categories, "search", None));
-
-        await store.MarkEntityChangesDeliveredAsync("search", [Upsert("c-1", 4)], T0, None);
-        await store.MarkEntityChangesDeliveredAsync("search", [Upsert("c-1", 2)], T0, None);
+        await ClaimAndDeliverAsync(store, "search");
 
         Assert.Empty(await store.GetEntityChangesAsync(Categories, "search", None));
         Assert.Single(await store.GetEntityChangesAsync(Categories, "erp", None));
@@ -156,8 +179,8 @@ public abstract class EntitySyncStoreContractTests
     public async Task Entity_sync_clear_forgets_one_target_or_the_whole_type()
     {
         var store = await CreateStoreAsync();
-        await store.AddEntityChangesAsync(["search", "erp"], [Upsert("c-1", 1), EntityChange.Upsert("buyers", "b-1", null, 1)], None);
-        await store.MarkEntityChangesDeliveredAsync("search", [Upsert("c-2", 1)], T0, None);
+        await store.AddEntityChangesAsync(["search", "erp"], [Upsert("c-1", 1), EntityChange.Upsert("buyers", "b-1", null, 1)], repair: false, None);
+        await AddAndDeliverAsync(store, "search", [Upsert("c-2", 1)], T0);
 
         await store.ClearEntitySyncAsync(Categories, "search", None);
         Assert.Empty(await store.GetEntityChangesAsync(Categories, "search", None));
@@ -190,16 +213,19 @@ public abstract class EntitySyncStoreContractTests
             switch (op.Kind)
             {
                 case 0:
-                    store.AddEntityChangesAsync([op.Target], [change], None).AsTask().GetAwaiter().GetResult();
-                    if (!held.TryGetValue(key, out var current) || order.CompareTo(current) > 0)
+                    store.AddEntityChangesAsync([op.Target], [change], repair: false, None).AsTask().GetAwaiter().GetResult();
+
+                    // An incremental change not after the delivered one is not held at all.
+                    if ((!delivered.TryGetValue(key, out var sent) || order.CompareTo(sent.Change) > 0)
+                        && (!held.TryGetValue(key, out var current) || order.CompareTo(current) > 0))
                     {
                         held[key] = order;
                     }
 
                     break;
                 case 1:
-                    store.MarkEntityChangesDeliveredAsync(op.Target, [change], now, None).AsTask().GetAwaiter().GetResult();
-                    Forget(key, order);
+                    // Delivered by an owner that does not hold the id: recorded (only forward; again: its time renewed), the held row left alone.
+                    DeliverAsync(store, op.Target, [change], now).GetAwaiter().GetResult();
                     if (!delivered.TryGetValue(key, out var last) || order.CompareTo(last.Change) >= 0)
                     {
                         delivered[key] = (order, now);
@@ -207,8 +233,14 @@ public abstract class EntitySyncStoreContractTests
 
                     break;
                 case 2:
-                    store.RemoveEntityChangesAsync(op.Target, [change], None).AsTask().GetAwaiter().GetResult();
-                    Forget(key, order);
+                    // A claim of everything, released unattempted: rows stale against the delivered change are dropped.
+                    var claimed = store.ClaimEntityChangesAsync(Categories, op.Target, new EntityChangeClaim("model", 1000, now, now.AddSeconds(1)), None).AsTask().GetAwaiter().GetResult();
+                    store.CompleteEntityChangesAsync(Categories, op.Target, "model", [.. claimed.Select(h => new EntityChangeCompletion(h.Change, RecordStatus.TransientFailure))], now, now, None).AsTask().GetAwaiter().GetResult();
+                    foreach (var stale in held.Where(h => h.Key.Target == op.Target && delivered.TryGetValue(h.Key, out var d) && h.Value.CompareTo(d.Change) <= 0).ToList())
+                    {
+                        held.Remove(stale.Key);
+                    }
+
                     break;
                 default:
                     var before = now.AddMinutes(-op.Version);
@@ -230,14 +262,6 @@ public abstract class EntitySyncStoreContractTests
             var expectedDelivered = delivered.Where(d => d.Key.Target == target).Select(d => KeyValuePair.Create(d.Key.Id, d.Value.Change.Version)).OrderBy(d => d.Key);
             Assert.Equal(expectedDelivered, actualDelivered);
         }
-
-        void Forget((string, string) key, (long, EntityChangeKind) order)
-        {
-            if (held.TryGetValue(key, out var current) && current.CompareTo(order) <= 0)
-            {
-                held.Remove(key);
-            }
-        }
     }
 
     [Fact]
@@ -247,8 +271,8 @@ public abstract class EntitySyncStoreContractTests
         var type = HostileKeys[4];
         var targets = new[] { HostileKeys[1], HostileKeys[^1] };
         var payloadText = "nul\0 and Grüße 😀 \uE000 \r\n";
-        await store.AddEntityChangesAsync(targets, [.. HostileIds.Select((id, i) => EntityChange.Upsert(type, id, payloadText, i + 1))], None);
-        await store.AddEntityChangesAsync(targets, [EntityChange.Delete(type, HostileIds[3], 100)], None);
+        await store.AddEntityChangesAsync(targets, [.. HostileIds.Select((id, i) => EntityChange.Upsert(type, id, payloadText, i + 1))], repair: false, None);
+        await store.AddEntityChangesAsync(targets, [EntityChange.Delete(type, HostileIds[3], 100)], repair: false, None);
 
         foreach (var target in targets)
         {
@@ -261,8 +285,18 @@ public abstract class EntitySyncStoreContractTests
         }
 
         // Settled by the same ids: delivered versions are kept under them, held changes are forgotten.
-        await store.MarkEntityChangesDeliveredAsync(targets[0], [.. HostileIds.Select((id, i) => EntityChange.Upsert(type, id, null, i + 1))], T0, None);
-        await store.RemoveEntityChangesAsync(targets[1], [.. HostileIds.Select((id, i) => EntityChange.Upsert(type, id, null, i + 1)).Where((_, i) => i < 2 || i >= HostileIds.Count - 2)], None);
+        var upserts = HostileIds.Select((id, i) => EntityChange.Upsert(type, id, null, i + 1)).ToList();
+        await store.ClaimEntityChangesAsync(type, targets[0], new EntityChangeClaim(HostileKeys[7], 1000, T0, T0.AddMinutes(1)), None);
+        await store.CompleteEntityChangesAsync(type, targets[0], HostileKeys[7], [.. upserts.Select(c => new EntityChangeCompletion(c, RecordStatus.Delivered))], T0, T0, None);
+        await store.ClaimEntityChangesAsync(type, targets[1], new EntityChangeClaim(HostileKeys[7], 1000, T0, T0.AddMinutes(1)), None);
+        await store.CompleteEntityChangesAsync(
+            type,
+            targets[1],
+            HostileKeys[7],
+            [.. upserts.Select((c, i) => new EntityChangeCompletion(c, i < 2 || i >= HostileIds.Count - 2 ? RecordStatus.PermanentFailure : RecordStatus.TransientFailure, HostileIds[i]))],
+            T0,
+            T0,
+            None);
         Assert.Equal([(HostileIds[3], EntityChangeKind.Delete)], (await store.GetEntityChangesAsync(type, targets[0], None)).Select(c => (c.Id, c.Kind)));
         Assert.Equal(HostileIds.Count - 4, (await store.GetEntityChangesAsync(type, targets[1], None)).Count);
         var delivered = await store.GetDeliveredEntityVersionsAsync(type, targets[0], None);
@@ -279,14 +313,14 @@ public abstract class EntitySyncStoreContractTests
         var store = await CreateStoreAsync();
         var type = HostileKeys[4];
         var targets = new[] { HostileKeys[1], HostileKeys[^1] };
-        await store.AddEntityChangesAsync(targets, [.. HostileIds.Select(id => EntityChange.Upsert(type, id, null, 1))], None);
-        await store.AddEntityChangesAsync(targets, [.. HostileIds.Select(id => EntityChange.Delete(type, id, 1))], None);
+        await store.AddEntityChangesAsync(targets, [.. HostileIds.Select(id => EntityChange.Upsert(type, id, null, 1))], repair: false, None);
+        await store.AddEntityChangesAsync(targets, [.. HostileIds.Select(id => EntityChange.Delete(type, id, 1))], repair: false, None);
         foreach (var target in targets)
         {
             var held = await store.GetEntityChangesAsync(type, target, None);
             Assert.Equal(HostileIds.Order(StringComparer.Ordinal), held.Select(c => c.Id).Order(StringComparer.Ordinal));
             Assert.All(held, c => Assert.Equal(EntityChangeKind.Delete, c.Kind));
-            await store.MarkEntityChangesDeliveredAsync(target, held, T0, None);
+            await ClaimAndDeliverAsync(store, target, type);
             Assert.Empty(await store.GetEntityChangesAsync(type, target, None));
             Assert.Equal(HostileIds.Order(StringComparer.Ordinal), (await store.GetDeliveredEntityVersionsAsync(type, target, None)).Keys.Order(StringComparer.Ordinal));
         }
@@ -294,6 +328,29 @@ public abstract class EntitySyncStoreContractTests
         Assert.Equal(0, await store.PurgeEntityTombstonesAsync(type, T0, None));
         Assert.Equal(HostileIds.Count * targets.Length, await store.PurgeEntityTombstonesAsync(type, T0.AddTicks(10), None));
         Assert.All(targets, t => Assert.Empty(store.GetDeliveredEntityVersionsAsync(type, t, None).AsTask().GetAwaiter().GetResult()));
+    }
+
+    /// <summary>Completes changes as delivered by an owner that holds none of them: records them, leaves held rows alone.</summary>
+    private static Task DeliverAsync(IEntitySyncStore store, string target, IReadOnlyList<EntityChange> changes, DateTimeOffset at) =>
+        store.CompleteEntityChangesAsync(
+            changes[0].EntityType, target, "elsewhere", [.. changes.Select(c => new EntityChangeCompletion(c, RecordStatus.Delivered))], at, at, None).AsTask();
+
+    /// <summary>Holds changes (as repairs) and delivers them through a claim and its completion.</summary>
+    private static async Task AddAndDeliverAsync(IEntitySyncStore store, string target, IReadOnlyList<EntityChange> changes, DateTimeOffset at)
+    {
+        await store.AddEntityChangesAsync([target], changes, repair: true, None);
+        foreach (var type in changes.Select(c => c.EntityType).Distinct())
+        {
+            await ClaimAndDeliverAsync(store, target, type, at);
+        }
+    }
+
+    /// <summary>Claims every held change of a type for a target and completes them as delivered.</summary>
+    private static async Task ClaimAndDeliverAsync(IEntitySyncStore store, string target, string type = Categories, DateTimeOffset? at = null)
+    {
+        var now = at ?? T0;
+        var claimed = await store.ClaimEntityChangesAsync(type, target, new EntityChangeClaim("deliverer", 1000, now, now.AddMinutes(1)), None);
+        await store.CompleteEntityChangesAsync(type, target, "deliverer", [.. claimed.Select(h => new EntityChangeCompletion(h.Change, RecordStatus.Delivered))], now, now, None);
     }
 
     private static string? PayloadText(object? payload) => payload switch
@@ -306,6 +363,6 @@ public abstract class EntitySyncStoreContractTests
 
     private static EntityChange Delete(string id, long version) => EntityChange.Delete(Categories, id, version);
 
-    /// <summary>One store call: 0 add, 1 mark delivered, 2 remove, 3 purge tombstones delivered <see cref="Version"/> minutes before.</summary>
+    /// <summary>One store call: 0 add, 1 complete as delivered (not held), 2 claim all and release, 3 purge tombstones delivered <see cref="Version"/> minutes before.</summary>
     public sealed record StoreOp(int Kind, string Target, string Id, bool Delete, int Version);
 }

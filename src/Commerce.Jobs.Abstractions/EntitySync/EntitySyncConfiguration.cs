@@ -29,7 +29,8 @@ public sealed record EntitySyncConfiguration
 
     /// <summary>
     /// Gets a value indicating whether upserts are held: consolidated per id (the latest version wins) and delivered as one
-    /// set on resume. Deletes are never paused.
+    /// set on resume. Deletes are never paused (a delete not yet claimed is replaced by a newer upsert of its id published
+    /// meanwhile: that upsert is held, the delete never goes out).
     /// </summary>
     /// <value>The default value is <see langword="false"/>.</value>
     public bool Paused { get; init; }

@@ -11,7 +11,8 @@ namespace Commerce.Jobs;
 /// <para>
 /// While a type is paused its upserts are consolidated per id (the latest version wins) and delivered as one set on
 /// resume: a hundred edits of one record become one delivery. Deletes are never paused: a delete goes out at once and
-/// drops any held upsert of its id. For each entity and target the version decides: an older version never overwrites
+/// drops any held upsert of its id; but the store holds one change per id, so a delete not yet claimed when a newer upsert
+/// of its id is published is replaced by that upsert (held until resume; the delete never goes out). For each entity and target the version decides: an older version never overwrites
 /// a newer one.
 /// </para>
 /// <para>

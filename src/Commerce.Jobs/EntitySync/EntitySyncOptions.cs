@@ -33,6 +33,13 @@ public sealed class EntitySyncOptions
     public TimeSpan RetrySkippedAfter { get; set; } = EntitySyncDefaults.RetrySkippedAfter;
 
     /// <summary>
+    /// Gets or sets how often each target's worker polls the job store when no doorbell rang: how a host learns of changes
+    /// published on other hosts sharing the store, and of skipped changes coming due. From 100 milliseconds to 1 hour.
+    /// </summary>
+    /// <value>The default value is 2 seconds.</value>
+    public TimeSpan PollInterval { get; set; } = EntitySyncDefaults.PollInterval;
+
+    /// <summary>
     /// Gets or sets how long the delivered version of a delete (a tombstone) is kept per target, so that an older upsert
     /// of the entity arriving late is recognized as stale and not delivered. Nightly Maintenance purges older tombstones;
     /// after that, an upsert older than the delete can be delivered again and bring the entity back at the target. Keep

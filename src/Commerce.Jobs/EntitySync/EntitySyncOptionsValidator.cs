@@ -29,6 +29,7 @@ internal sealed class EntitySyncOptionsValidator(EntitySyncRegistry declarations
         Range("RetryWindow.Window", options.RetryWindow.Window, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
         Range("RetryWindow.BaseDelay", options.RetryWindow.BaseDelay, TimeSpan.FromMilliseconds(1), options.RetryWindow.Window > TimeSpan.FromMilliseconds(1) ? options.RetryWindow.Window : TimeSpan.FromMilliseconds(1));
         Range(nameof(options.RetrySkippedAfter), options.RetrySkippedAfter, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
+        Range(nameof(options.PollInterval), options.PollInterval, TimeSpan.FromMilliseconds(100), TimeSpan.FromHours(1));
         if (options.TombstoneRetention <= TimeSpan.Zero)
         {
             errors.Add($"Entity sync '{name}': {nameof(options.TombstoneRetention)} must be greater than zero (was {options.TombstoneRetention}).");

@@ -1,3 +1,4 @@
+using Commerce.Jobs.Internal;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -19,6 +20,8 @@ internal static class EntitySyncServices
         services.AddSingleton(registry);
         services.TryAddSingleton<EntitySyncService>();
         services.TryAddSingleton<IEntitySync>(static s => s.GetRequiredService<EntitySyncService>());
+        // Its configurations stored by any host are applied by the engine's one operator-state refresh.
+        services.AddSingleton<IOperatorStateApplier>(static s => s.GetRequiredService<EntitySyncService>());
         // Not a hosted service of its own: CommerceJobsHostedService starts it before the engine and stops both together, bounded.
         services.TryAddSingleton<EntitySyncHostedService>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EntitySyncOptions>, EntitySyncOptionsValidator>());

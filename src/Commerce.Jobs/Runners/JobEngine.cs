@@ -17,7 +17,7 @@ namespace Commerce.Jobs.Runners;
 /// bounded channel of runs, and a fixed pool of workers reading it; it drives each job's runs (<see cref="JobEntry"/>). It is every public service a host calls:
 /// <see cref="IJobTrigger"/>, <see cref="IJobRunner"/>, <see cref="IJobControl"/> and <see cref="IJobMonitor"/>.
 /// </summary>
-internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, IJobMonitor, IAsyncDisposable
+internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, IJobMonitor, IOperatorStateApplier, IAsyncDisposable
 {
     private const int Created = 0;
     private const int Running = 1;
@@ -42,6 +42,7 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
     private readonly CancellationTokenSource _cancelRuns = new();
     private readonly Channel<OperatorStateEntry> _controlChanges = Channel.CreateUnbounded<OperatorStateEntry>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Lock _stopGate = new();
+    private readonly OperatorStateRefresher _refresher;
     private Task _controlWriter = Task.CompletedTask;
     private Task _controlReader = Task.CompletedTask;
     private Task[] _workers = [];
@@ -76,6 +77,8 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
         _logger = logger;
         _observer = services.GetService<EngineObserver>();
         _jobScheduler = new JobScheduler(timeProvider, Fire, logger);
+        // One refresh of the operator state for every kind: job controls here, entity-sync configurations (and any other kind) to their appliers.
+        _refresher = new OperatorStateRefresher(operatorState, () => [this, .. services.GetServices<IOperatorStateApplier>()], timeProvider);
 
         var entries = new Dictionary<string, JobEntry>(StringComparer.OrdinalIgnoreCase);
         var capacity = 0;
@@ -137,7 +140,7 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
         _slots = slots;
         _workers = workers;
         _controlWriter = Task.Run(WriteControlsAsync);
-        _controlReader = Periodic.Start(_options.ControlRefreshInterval, _time, RestoreControlsAsync, ex => Log.ControlsNotRestored(_logger, ex), _stopScheduler.Token);
+        _controlReader = _refresher.Start(_options.ControlRefreshInterval, _stopScheduler.Token);
 
         _scheduler = _jobScheduler.Start(_entriesByName, _stopScheduler.Token);
         JobsTelemetry.AddEngine(this, _options.HostName);
@@ -256,6 +259,25 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
         try
         {
             var entries = await _operatorState.GetAsync(OperatorStateKinds.Job, cancellationToken).ConfigureAwait(false);
+            await ((IOperatorStateApplier)this).ApplyAsync(entries, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            Log.ControlsNotRestored(_logger, ex);
+        }
+    }
+
+    /// <summary>One pass of the operator-state refresh (every kind read once and applied); tests call it directly.</summary>
+    internal Task RefreshOperatorStateAsync(CancellationToken cancellationToken) => _refresher.RefreshAsync(cancellationToken);
+
+    /// <inheritdoc />
+    string IOperatorStateApplier.Kind => OperatorStateKinds.Job;
+
+    /// <inheritdoc />
+    Task IOperatorStateApplier.ApplyAsync(IReadOnlyList<OperatorStateEntry> entries, CancellationToken cancellationToken)
+    {
+        try
+        {
             foreach (var entry in entries)
             {
                 if (entry?.Name is { } jobName && entry.Fields is { } fields && _entries.TryGetValue(jobName, out var job))
@@ -265,11 +287,16 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
                 }
             }
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch (Exception ex)
         {
             Log.ControlsNotRestored(_logger, ex);
         }
+
+        return Task.CompletedTask;
     }
+
+    /// <inheritdoc />
+    void IOperatorStateApplier.Failed(Exception exception) => Log.ControlsNotRestored(_logger, exception);
 
     /// <inheritdoc />
     public IReadOnlyList<JobStatus> GetStatuses() => [.. _entriesByName.Select(e => e.GetStatus())];

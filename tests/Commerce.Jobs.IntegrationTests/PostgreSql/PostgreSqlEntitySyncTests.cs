@@ -9,7 +9,7 @@ namespace Commerce.Jobs.IntegrationTests.PostgreSql;
 
 /// <summary>
 /// Entity-sync state in PostgreSQL behaves as the in-memory reference store does: the same random sequences of adds,
-/// deliveries, removals and clears (a fixed seed each) leave the same held changes and delivered versions in both.
+/// claims settled as delivered or failed, and clears (a fixed seed each) leave the same held changes and delivered versions in both.
 /// (The shared contract suite gets its entity-sync cases from the entity-sync work; this checks the store against the spec meanwhile.)
 /// </summary>
 [Collection(PostgreSqlCollection.Name)]
@@ -44,17 +44,20 @@ public sealed class PostgreSqlEntitySyncTests(PostgreSqlServer server) : IAsyncL
             var targets = Targets.Where(_ => random.Next(2) == 0).DefaultIfEmpty(target).ToList();
             var clearType = Types[random.Next(Types.Length)];
             var clearTarget = random.Next(2) == 0 ? null : target;
-            Func<IJobStore, ValueTask> operation = roll switch
+            Func<IJobStore, ValueTask<int>> operation = roll switch
             {
-                < 50 => s => s.AddEntityChangesAsync(targets, changes, default),
-                < 75 => s => s.MarkEntityChangesDeliveredAsync(target, changes, DateTimeOffset.UnixEpoch, default),
-                < 95 => s => s.RemoveEntityChangesAsync(target, changes, default),
-                _ => s => s.ClearEntitySyncAsync(clearType, clearTarget, default),
+                < 50 => s => s.AddEntityChangesAsync(targets, changes, repair: false, default),
+                < 75 => s => SettleAsync(s, target, changes, RecordStatus.Delivered),
+                < 95 => s => SettleAsync(s, target, changes, RecordStatus.PermanentFailure),
+                _ => async s =>
+                {
+                    await s.ClearEntitySyncAsync(clearType, clearTarget, default);
+                    return 0;
+                },
             };
 
-            // The same random draws for both stores: drawn above, captured by the operation.
-            await operation(reference);
-            await operation(postgres);
+            // The same random draws for both stores: drawn above, captured by the operation (an add's count included).
+            Assert.Equal(await operation(reference), await operation(postgres));
 
             foreach (var type in Types.Distinct(StringComparer.OrdinalIgnoreCase))
             {
@@ -72,11 +75,28 @@ public sealed class PostgreSqlEntitySyncTests(PostgreSqlServer server) : IAsyncL
         }
     }
 
+    /// <summary>Claims every held change of the changes' types at the target, settles the changes with a status, releases the rest.</summary>
+    private static async ValueTask<int> SettleAsync(IJobStore store, string target, IReadOnlyList<EntityChange> changes, RecordStatus status)
+    {
+        var claimed = 0;
+        foreach (var group in changes.GroupBy(c => c.EntityType, StringComparer.OrdinalIgnoreCase))
+        {
+            var held = await store.ClaimEntityChangesAsync(group.Key, target, new EntityChangeClaim("settler", 1000, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddMinutes(1)), default);
+            // One completion per id, as a lane completes what it claimed (the first of the list for each id).
+            var completions = group.DistinctBy(c => c.Id, StringComparer.Ordinal).Select(c => new EntityChangeCompletion(c, status, "error")).ToList();
+            await store.CompleteEntityChangesAsync(group.Key, target, "settler", completions, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, default);
+            await store.CompleteEntityChangesAsync(group.Key, target, "settler", [.. held.Select(h => new EntityChangeCompletion(h.Change, RecordStatus.TransientFailure))], DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, default);
+            claimed += held.Count;
+        }
+
+        return claimed;
+    }
+
     [Fact]
     public async Task Payloads_come_back_as_json()
     {
         await using var store = new PostgreSqlJobStore(new PostgreSqlStoreOptions { ConnectionString = _connectionString, Schema = "payloads" });
-        await store.AddEntityChangesAsync(["search"], [EntityChange.Upsert("categories", "c1", new { Name = "Shoes", Parent = (string?)null }, 3), EntityChange.Delete("categories", "c2", 9)], default);
+        await store.AddEntityChangesAsync(["search"], [EntityChange.Upsert("categories", "c1", new { Name = "Shoes", Parent = (string?)null }, 3), EntityChange.Delete("categories", "c2", 9)], repair: false, default);
 
         var held = (await store.GetEntityChangesAsync("categories", "search", default)).OrderBy(c => c.Id).ToList();
         var payload = Assert.IsType<JsonElement>(held[0].Payload);

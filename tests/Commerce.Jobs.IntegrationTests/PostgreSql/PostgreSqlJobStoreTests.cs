@@ -57,6 +57,8 @@ public static class PostgreSqlJobStoreTests
         public Task DisposeAsync() => _schemas.DisposeAsync();
 
         protected override Task<IEntitySyncStore> CreateStoreAsync() => Task.FromResult<IEntitySyncStore>(_schemas.Open());
+
+        protected override Task<IEntitySyncStore?> ReopenStoreAsync(IEntitySyncStore store) => Task.FromResult<IEntitySyncStore?>(_schemas.Reopen(store));
     }
 
     /// <summary>A test class's database, and the stores it opened there, each in a fresh schema.</summary>
@@ -64,6 +66,7 @@ public static class PostgreSqlJobStoreTests
     {
         private static int s_schemas;
         private readonly List<PostgreSqlJobStore> _stores = [];
+        private readonly Dictionary<object, string> _schemaOf = new(ReferenceEqualityComparer.Instance);
         private string _connectionString = string.Empty;
 
         public async Task InitializeAsync() => _connectionString = await server.CreateDatabaseAsync("contract");
@@ -76,14 +79,16 @@ public static class PostgreSqlJobStoreTests
             }
         }
 
-        public PostgreSqlJobStore Open()
+        public PostgreSqlJobStore Open() => Open("contract_" + Interlocked.Increment(ref s_schemas).ToString(CultureInfo.InvariantCulture));
+
+        /// <summary>Opens another store on the schema of <paramref name="store"/> (a restarted host).</summary>
+        public PostgreSqlJobStore Reopen(object store) => Open(_schemaOf[store]);
+
+        private PostgreSqlJobStore Open(string schema)
         {
-            var store = new PostgreSqlJobStore(new PostgreSqlStoreOptions
-            {
-                ConnectionString = _connectionString,
-                Schema = "contract_" + Interlocked.Increment(ref s_schemas).ToString(CultureInfo.InvariantCulture),
-            });
+            var store = new PostgreSqlJobStore(new PostgreSqlStoreOptions { ConnectionString = _connectionString, Schema = schema });
             _stores.Add(store);
+            _schemaOf[store] = schema;
             return store;
         }
     }

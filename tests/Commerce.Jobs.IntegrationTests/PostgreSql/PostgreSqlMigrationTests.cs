@@ -110,11 +110,13 @@ public sealed class PostgreSqlMigrationTests(PostgreSqlServer server) : IAsyncLi
         // Held changes: a newer version replaces each old row (found by the hash, not added beside it), then delivery settles them.
         Assert.Equal(ids.Order(StringComparer.Ordinal), (await store.GetEntityChangesAsync("Product", "erp", default)).Select(c => c.Id).Order(StringComparer.Ordinal));
         IReadOnlyList<EntityChange> newer = [.. ids.Select(id => EntityChange.Upsert("Product", id, null, 2))];
-        await store.AddEntityChangesAsync(["erp"], newer, default);
+        await store.AddEntityChangesAsync(["erp"], newer, repair: false, default);
         var held = await store.GetEntityChangesAsync("Product", "erp", default);
         Assert.Equal(ids.Count, held.Count);
         Assert.All(held, c => Assert.Equal(2, c.Version));
-        await store.MarkEntityChangesDeliveredAsync("erp", newer, DateTimeOffset.UnixEpoch, default);
+        var claimed = await store.ClaimEntityChangesAsync("Product", "erp", new EntityChangeClaim("host", 1000, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddMinutes(1)), default);
+        Assert.Equal(ids.Count, claimed.Count);
+        await store.CompleteEntityChangesAsync("Product", "erp", "host", [.. claimed.Select(h => new EntityChangeCompletion(h.Change, RecordStatus.Delivered))], DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, default);
         Assert.Empty(await store.GetEntityChangesAsync("Product", "erp", default));
 
         // Delivered versions: each old row raised in place.
@@ -194,7 +196,7 @@ public sealed class PostgreSqlMigrationTests(PostgreSqlServer server) : IAsyncLi
         Assert.Equal([("newer-upsert", EntityChangeKind.Delete, 1L)], (await store.GetEntityChangesAsync("categories", "erp", default)).Select(c => (c.Id, c.Kind, c.Version)));
 
         // Keyed by id now: a delete replaces the held upsert instead of joining it.
-        await store.AddEntityChangesAsync(["search"], [EntityChange.Delete("categories", "alone", 9)], default);
+        await store.AddEntityChangesAsync(["search"], [EntityChange.Delete("categories", "alone", 9)], repair: false, default);
         Assert.Equal((EntityChangeKind.Delete, 9L), (await store.GetEntityChangesAsync("categories", "search", default)).Where(c => c.Id == "alone").Select(c => (c.Kind, c.Version)).Single());
 
         // The delivered version of unknown kind is kept by any purge (stamped with the migration's time); one delivered as a
@@ -202,9 +204,58 @@ public sealed class PostgreSqlMigrationTests(PostgreSqlServer server) : IAsyncLi
         Assert.Equal(4, (await store.GetDeliveredEntityVersionsAsync("categories", "search", default))["gone"]);
         Assert.Equal([true], await QueryAsync<bool>("SELECT kind IS NULL AND delivered_at > now() - interval '1 day' FROM v4.entity_delivered"));
         Assert.Equal(0, await store.PurgeEntityTombstonesAsync("categories", DateTimeOffset.MaxValue, default));
-        await store.MarkEntityChangesDeliveredAsync("search", [EntityChange.Delete("categories", "gone", 4)], DateTimeOffset.UnixEpoch, default);
+        await store.CompleteEntityChangesAsync("categories", "search", "host", [new(EntityChange.Delete("categories", "gone", 4), RecordStatus.Delivered)], DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, default);
         Assert.Equal(1, await store.PurgeEntityTombstonesAsync("categories", DateTimeOffset.UnixEpoch.AddTicks(10), default));
         Assert.Equal(Enumerable.Range(1, PostgreSqlStoreMigrations.LatestVersion), await QueryAsync<int>("SELECT version FROM v4.schema_version ORDER BY version"));
+    }
+
+    [Fact]
+    public async Task A_schema_at_version_5_numbers_held_changes_in_a_stable_order_and_they_are_claimable()
+    {
+        // Version 5 held one change per (type, target, id), with no sequence, lease or counts; delivered rows with kind and time.
+        await ExecuteAsync(PostgreSqlStoreMigrations.GetScript("v5", 5));
+        var hostile = StoreTestData.HostileIds[^1];
+        await ExecuteWithAsync("""
+            INSERT INTO v5.entity_changes (entity_key, target_key, entity_id, kind, version, entity_type, payload, entity_id_hash)
+            SELECT 'categories', t, id, k, v, 'Categories', CASE WHEN k = 0 THEN jsonb_build_object('v', v) END, sha256(convert_to(id, 'UTF8'))
+            FROM unnest($1::text[], $2::text[], $3::smallint[], $4::bigint[]) AS u(t, id, k, v)
+            """,
+            new[] { "search", "search", "search", "search", "search", "search", "erp" },
+            new[] { "c-b", "c-a", "c-c", StoredText.Escape(hostile), "stale", "c-d", "c-a" },
+            new short[] { 0, 1, 0, 0, 0, 1, 0 },
+            new long[] { 1, 2, 2, 1, 2, 2, 9 });
+        await ExecuteAsync("""
+            INSERT INTO v5.entity_delivered (entity_key, target_key, entity_id, entity_id_hash, version, kind, delivered_at) VALUES
+                ('categories', 'search', 'stale', sha256(convert_to('stale', 'UTF8')), 2, 0, '2026-11-23T08:00:00Z'),
+                ('categories', 'search', 'c-c', sha256(convert_to('c-c', 'UTF8')), 1, NULL, '2026-11-23T08:00:00Z')
+            """);
+        await using var store = CreateSut("v5");
+        var at = new DateTimeOffset(2026, 11, 23, 8, 0, 0, TimeSpan.Zero);
+
+        // Numbered by version, then kind, then id: the order a claim hands them out in. The row stale against its delivered
+        // version is dropped by the claim; the one delivered at an unknown kind of its version is not stale.
+        Assert.Equal(6, (await store.GetEntitySyncCountsAsync("categories", "search", default)).Pending);
+        var claimed = await store.ClaimEntityChangesAsync("categories", "search", new EntityChangeClaim("host-a", 100, at, at.AddMinutes(5)), default);
+        Assert.Equal(
+            [("c-b", EntityChangeKind.Upsert, 1L), (hostile, EntityChangeKind.Upsert, 1L), ("c-c", EntityChangeKind.Upsert, 2L), ("c-a", EntityChangeKind.Delete, 2L), ("c-d", EntityChangeKind.Delete, 2L)],
+            claimed.Select(h => (h.Change.Id, h.Change.Kind, h.Change.Version)));
+        Assert.Equal(claimed.Select(h => h.Sequence).Order(), claimed.Select(h => h.Sequence));
+        Assert.All(claimed, h => Assert.Equal((false, 0, (string?)null), (h.Repair, h.Attempts, h.LastError)));
+        Assert.Equal(1L, Assert.IsType<System.Text.Json.JsonElement>(claimed[0].Change.Payload).GetProperty("v").GetInt64());
+        Assert.Equal(new EntitySyncCounts(5, 0, 0, 0, null, null, null, null), await store.GetEntitySyncCountsAsync("categories", "search", default));
+
+        // A change added now is numbered after every migrated row, and replaces a leased row keeping its lease.
+        await store.AddEntityChangesAsync(["search", "erp"], [EntityChange.Upsert("categories", "c-new", null, 1), EntityChange.Upsert("categories", "c-b", null, 3)], repair: false, default);
+        Assert.Equal(["c-new"], (await store.ClaimEntityChangesAsync("categories", "search", new EntityChangeClaim("host-b", 100, at, at.AddMinutes(5)), default)).Select(h => h.Change.Id));
+        var erp = await store.ClaimEntityChangesAsync("categories", "erp", new EntityChangeClaim("host-b", 100, at, at.AddMinutes(5)), default);
+        Assert.Equal(["c-a", "c-new", "c-b"], erp.Select(h => h.Change.Id));
+        Assert.True(erp[1].Sequence > claimed.Max(h => h.Sequence));
+
+        await store.CompleteEntityChangesAsync("categories", "search", "host-a", [.. claimed.Select(h => new EntityChangeCompletion(h.Change, RecordStatus.Delivered))], at, at, default);
+        Assert.Equal(
+            [("c-b", 3L)],
+            (await store.ClaimEntityChangesAsync("categories", "search", new EntityChangeClaim("host-b", 100, at, at.AddMinutes(5)), default)).Select(h => (h.Change.Id, h.Change.Version)));
+        Assert.Equal(Enumerable.Range(1, PostgreSqlStoreMigrations.LatestVersion), await QueryAsync<int>("SELECT version FROM v5.schema_version ORDER BY version"));
     }
 
     [Fact]

@@ -41,7 +41,7 @@ public sealed class PostgreSqlStoredTextTests(PostgreSqlServer server) : IAsyncL
         [
             EntityChange.Upsert("categories", "c-1", new { Name = "Grüße 😀", Note = "line\r\nbreak" }, 1),
             EntityChange.Upsert("categories", "c-2", new { Name = "nul\0inside", Note = "\uE000" }, 1),
-        ], default);
+        ], repair: false, default);
 
         Assert.Equal(["Grüße 😀", "nul\uE0000000inside"], await QueryAsync<string>("SELECT payload->>'name' FROM payloads.entity_changes ORDER BY entity_id"));
         Assert.Equal(["line\r\nbreak", "\uE000E000"], await QueryAsync<string>("SELECT payload->>'note' FROM payloads.entity_changes ORDER BY entity_id"));
@@ -62,7 +62,7 @@ public sealed class PostgreSqlStoredTextTests(PostgreSqlServer server) : IAsyncL
         [
             EntityChange.Upsert("categories", "c-1", lone.RootElement.Clone(), 1),
             EntityChange.Upsert("categories", "c-2", new { Name = "plain" }, 1),
-        ], default);
+        ], repair: false, default);
 
         var held = (await store.GetEntityChangesAsync("categories", "search", default)).OrderBy(c => c.Id, StringComparer.Ordinal).ToList();
         var payload = (JsonElement)held[0].Payload!;

@@ -1,448 +1,301 @@
 using Commerce.Jobs.EntitySync;
+using Commerce.Jobs.History;
+using Commerce.Jobs.Storage;
+using Commerce.Jobs.Testing;
 using Commerce.Jobs.Tests.Scheduling;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
-using Acceptance = Commerce.Jobs.EntitySync.EntityConsolidation.Acceptance;
+using static Commerce.Jobs.EntitySync.EntityConsolidation;
 
 namespace Commerce.Jobs.Tests.EntitySync;
 
 /// <summary>
-/// The consolidation rules on their own, without clock, tasks or store: for any sequence of offers (upserts and
-/// deletes, published or read from the source), takes, deliveries, permanent and transient failures, cancellations,
-/// pauses and resumes, the versions handed out for an id never go below the delivered one, at most one change per id is
-/// in flight, <see cref="EntityConsolidation.Pending"/> is what waits plus what is in flight, a paused type hands out
-/// deletes and no upsert, and once drained each id's last delivered change is its highest version offered.
+/// The consolidation rules on their own, without clock, tasks or I/O, and through the in-memory store that applies
+/// them: for any sequence of adds (upserts and deletes, incremental and repairs), claims by two owners (paused or not),
+/// deliveries, skips, permanent and transient failures, renewals and time passing, the versions handed out for an id
+/// never go below the delivered one (an incremental change never at it), at most one owner holds an id, pending is the
+/// held rows, a paused claim hands out deletes and no upsert, and once drained each id's delivered change is its highest
+/// version added; many upserts of an id while paused are delivered as one.
 /// </summary>
 [Properties(Replay = PropertySeed.Fixed)]
 public sealed class EntityConsolidationTests
 {
     private const string Type = "categories";
+    private const string Target = "search";
 
     // Few ids, so changes collide; ids are hostile (case twins, CR/LF, NUL, non-ASCII, a lone surrogate, huge): compared ordinally.
     private static readonly string[] Ids = ["a", "A", "line\r\nbreak", "nul\0", "ü-é", "\ud800", new('x', 10_000)];
 
-    private static readonly Gen<Op> OpGen = Gen.Frequency(
-        (6, Offer(Step.Upsert)),
-        (3, Offer(Step.Delete)),
-        (1, Offer(Step.SourceUpsert)),
-        (1, Offer(Step.SourceDelete)),
-        (4, Gen.Elements(1, 2, 3, 100).Select(max => new Op(Step.Take, 0, 0, max))),
-        (4, Settle(Step.Deliver)),
-        (1, Settle(Step.Fail)),
-        (1, Settle(Step.Skip)),
-        (1, Settle(Step.Cancel)),
-        (1, Gen.Constant(new Op(Step.Pass, 0, 0, 0))),
-        (1, Gen.Constant(new Op(Step.Pause, 0, 0, 0))),
-        (1, Gen.Constant(new Op(Step.Resume, 0, 0, 0))));
-
-    private static readonly Arbitrary<Op[]> Sequences =
-        (from n in Gen.Choose(0, 120) from ops in Gen.ArrayOf(OpGen, n) select ops).ToArbitrary();
+    private static readonly DateTimeOffset T0 = StoreTestData.T0;
 
     private static readonly Arbitrary<(int Id, int Version)[]> PausedEdits =
         (from n in Gen.Choose(1, 60)
          from edits in Gen.ArrayOf(from id in Gen.Choose(0, 2) from version in Gen.Choose(0, 1_000) select (id, version), n)
          select edits).ToArbitrary();
 
-    public enum Step
-    {
-        Upsert,
-        Delete,
-        SourceUpsert,
-        SourceDelete,
-        Take,
-        Deliver,
-        Fail,
-        Skip,
-        Cancel,
-        Pass,
-        Pause,
-        Resume,
-    }
+    private static readonly Gen<Position> Positions =
+        from version in Gen.Choose(0, 4) from delete in Gen.Elements(false, true) select new Position(version, delete);
+
+    private static readonly Gen<HeldRow> Rows =
+        from position in Positions
+        from repair in Gen.Elements(false, true)
+        from owner in Gen.Elements<string?>(null, "host-a", "host-b")
+        from until in Gen.Choose(-2, 2)
+        from attempts in Gen.Choose(0, 2)
+        from due in Gen.Choose(-2, 2)
+        from sequence in Gen.Choose(1, 4)
+        select new HeldRow(
+            Change(position),
+            repair,
+            sequence,
+            owner,
+            owner is null ? null : T0.AddMinutes(until),
+            attempts,
+            attempts == 0 ? null : "busy",
+            attempts == 0 ? null : T0.AddMinutes(due));
+
+    private static readonly Arbitrary<(HeldRow Row, Position? Delivered, EntityChangeClaim Claim)> Claims =
+        (from row in Rows
+         from delivered in Gen.OneOf(Gen.Constant<Position?>(null), Positions.Select(p => (Position?)p))
+         from owner in Gen.Elements("host-a", "host-b")
+         from paused in Gen.Elements(false, true)
+         from after in Gen.Choose(0, 4)
+         select (row, delivered, new EntityChangeClaim(owner, 10, T0, T0.AddMinutes(1), paused, after))).ToArbitrary();
+
+    private static readonly Arbitrary<(HeldRow? Held, Position Change, bool Repair, Position? Delivered)> Adds =
+        (from held in Gen.OneOf(Gen.Constant<HeldRow?>(null), Rows.Select(r => (HeldRow?)r))
+         from change in Positions
+         from repair in Gen.Elements(false, true)
+         from delivered in Gen.OneOf(Gen.Constant<Position?>(null), Positions.Select(p => (Position?)p))
+         select (held, change, repair, delivered)).ToArbitrary();
+
+    private static readonly Arbitrary<(HeldRow Row, Position Completed, RecordStatus Status, string Owner)> Completions =
+        (from row in Rows
+         from completed in Positions
+         from status in Gen.Elements(RecordStatus.Delivered, RecordStatus.Skipped, RecordStatus.PermanentFailure, RecordStatus.TransientFailure)
+         from owner in Gen.Elements("host-a", "host-b", "HOST-A")
+         select (row, completed, status, owner)).ToArbitrary();
 
     [Property(MaxTest = 300)]
     public Property Any_sequence_keeps_the_invariants_and_drains_to_the_highest_version_per_id() =>
-        Prop.ForAll(Sequences, ops =>
+        Prop.ForAll(EntitySyncStoreContractTests.ClaimSteps(120, Ids.Length), steps =>
         {
-            var run = new Run();
-            foreach (var op in ops)
+            var store = new InMemoryJobStore();
+            var run = new EntitySyncStoreContractTests.ClaimRun(store, Ids, async () =>
             {
-                run.Apply(op);
+                // Pending is the held rows, and the rows as the store keeps them are sound.
+                var rows = store.GetHeldRows(Type, Target);
+                Assert.Null(FindHeldViolation(rows));
+                Assert.Equal(rows.Count, (await store.GetEntitySyncCountsAsync(Type, Target, default)).Pending);
+            });
+            foreach (var step in steps)
+            {
+                run.ApplyAsync(step).GetAwaiter().GetResult();
             }
 
-            run.DrainAndCheck();
+            run.DrainAndCheckAsync().GetAwaiter().GetResult();
         });
 
     [Property(MaxTest = 200)]
     public Property Many_upserts_of_an_id_while_paused_are_delivered_as_one_after_resume() =>
         Prop.ForAll(PausedEdits, edits =>
         {
-            var sut = new EntityConsolidation { Paused = true };
-            List<EntityChange>? forget = null;
+            var store = new InMemoryJobStore();
             foreach (var (id, version) in edits)
             {
-                sut.Offer(EntityChange.Upsert(Type, Ids[id], null, version), fromSource: false, ref forget);
-                Assert.Equal(0, sut.Take(new EntityChange[100], ref forget));
+                Add(store, EntityChange.Upsert(Type, Ids[id], null, version));
+                Assert.Empty(Claim(store, "host-a", paused: true));
             }
 
-            sut.Paused = false;
-            var batch = new EntityChange[100];
-            var count = sut.Take(batch, ref forget);
-
             var expected = edits.GroupBy(e => Ids[e.Id]).ToDictionary(g => g.Key, g => (long)g.Max(e => e.Version), StringComparer.Ordinal);
-            Assert.Equal(expected.Count, count);
-            Assert.Equal(expected.OrderBy(e => e.Key, StringComparer.Ordinal), batch.Take(count).Select(c => KeyValuePair.Create(c.Id, c.Version)).OrderBy(e => e.Key, StringComparer.Ordinal));
-            Assert.Equal(0, sut.Take(batch, ref forget));
-            Assert.Equal(count, sut.Pending);
-            Assert.Null(sut.FindViolation());
+            Assert.Equal(expected.Count, Counts(store).Pending);
+
+            var claimed = Claim(store, "host-a");
+            Assert.Equal(expected.OrderBy(e => e.Key, StringComparer.Ordinal), claimed.Select(h => KeyValuePair.Create(h.Change.Id, h.Change.Version)).OrderBy(e => e.Key, StringComparer.Ordinal));
+            Assert.Empty(Claim(store, "host-b"));
+            Complete(store, "host-a", [.. claimed.Select(h => new EntityChangeCompletion(h.Change, RecordStatus.Delivered))]);
+            Assert.Equal((0L, expected.Count), (Counts(store).Pending, (int)Counts(store).Delivered));
+            Assert.Null(FindHeldViolation(store.GetHeldRows(Type, Target)));
+        });
+
+    [Property(MaxTest = 500)]
+    public Property Positions_order_by_version_then_a_delete_after_an_upsert_and_a_change_supersedes_only_what_it_comes_after() =>
+        Prop.ForAll((from a in Positions from b in Positions select (a, b)).ToArbitrary(), pair =>
+        {
+            var (a, b) = pair;
+            Assert.Equal((a.Version, a.Delete).CompareTo((b.Version, b.Delete)) > 0, a > b);
+            Assert.Equal(a > b, Supersedes(a, b));
+            Assert.Equal(1, new[] { a > b, b > a, a == b }.Count(x => x));
+        });
+
+    [Property(MaxTest = 1000)]
+    public Property An_added_change_is_held_only_when_fresh_and_after_the_held_one_and_keeps_its_lease() =>
+        Prop.ForAll(Adds, add =>
+        {
+            var (held, position, repair, delivered) = add;
+            var row = EntityConsolidation.Add(held, Change(position), repair, delivered, sequence: 9);
+            var fresh = delivered is not { } at || (repair ? position >= at : position > at);
+            var after = held is not { } h || position > h.Position;
+            Assert.Equal(fresh && after, row is not null);
+            if (row is { } added)
+            {
+                Assert.Equal((position, repair, 9L, 0, (string?)null, (DateTimeOffset?)null), (added.Position, added.Repair, added.Sequence, added.Attempts, added.LastError, added.AvailableAt));
+                Assert.Equal((held?.LeaseOwner, held?.LeaseUntil), (added.LeaseOwner, added.LeaseUntil));
+            }
+        });
+
+    [Property(MaxTest = 1000)]
+    public Property A_claim_takes_only_free_due_fresh_rows_drops_only_free_stale_ones_and_holds_upserts_while_paused() =>
+        Prop.ForAll(Claims, c =>
+        {
+            var (row, delivered, claim) = c;
+            var free = row.Sequence > claim.AfterSequence && !(row.LeaseUntil > claim.Now) && !(row.AvailableAt > claim.Now) && (!claim.HoldUpserts || row.Position.Delete);
+            var stale = delivered is { } at && (row.Repair ? row.Position < at : row.Position <= at);
+            var verdict = EntityConsolidation.Claim(row, delivered, claim);
+            Assert.Equal(!free ? ClaimVerdict.Wait : stale ? ClaimVerdict.Drop : ClaimVerdict.Take, verdict);
+            Assert.Equal(row with { LeaseOwner = claim.Owner, LeaseUntil = claim.LeaseUntil }, Lease(row, claim));
+        });
+
+    [Property(MaxTest = 1000)]
+    public Property A_completion_settles_only_the_owners_row_and_removes_it_only_up_to_the_completed_change() =>
+        Prop.ForAll(Completions, c =>
+        {
+            var (row, completed, status, owner) = c;
+            var completion = new EntityChangeCompletion(Change(completed), status, "error");
+            var settled = EntityConsolidation.Complete(row, owner, completion, T0.AddMinutes(5));
+            if (row.LeaseOwner != owner)
+            {
+                Assert.Equal(row, settled);
+                return;
+            }
+
+            var removed = status is RecordStatus.Delivered or RecordStatus.PermanentFailure && row.Position <= completed;
+            Assert.Equal(removed, settled is null);
+            if (settled is { } left)
+            {
+                var retried = status == RecordStatus.Skipped && row.Position == completed;
+                var expected = row with { LeaseOwner = null, LeaseUntil = null };
+                Assert.Equal(retried ? expected with { Attempts = row.Attempts + 1, LastError = "error", AvailableAt = T0.AddMinutes(5) } : expected, left);
+            }
         });
 
     [Fact]
-    public void Delete_drops_a_held_older_upsert_and_is_taken_while_paused()
+    public void A_delete_replaces_a_held_older_or_equal_upsert_and_is_taken_while_paused()
     {
-        var sut = new EntityConsolidation { Paused = true };
-        List<EntityChange>? forget = null;
-        var upsert = EntityChange.Upsert(Type, "a", null, 1);
-        Assert.Equal(Acceptance.Accepted, sut.Offer(upsert, fromSource: false, ref forget));
-        var delete = EntityChange.Delete(Type, "a", 2);
-        Assert.Equal(Acceptance.Accepted, sut.Offer(delete, fromSource: false, ref forget));
+        var store = new InMemoryJobStore();
+        Add(store, EntityChange.Upsert(Type, "a", null, 1), EntityChange.Upsert(Type, "b", null, 2), EntityChange.Upsert(Type, "c", null, 3));
+        Add(store, EntityChange.Delete(Type, "a", 2), EntityChange.Delete(Type, "b", 2), EntityChange.Delete(Type, "c", 2));
 
-        // A published upsert was dropped by the store with the delete: nothing to forget here.
-        Assert.Null(forget);
-        Assert.Equal(1, sut.Pending);
-        var batch = new EntityChange[10];
-        Assert.Equal(1, sut.Take(batch, ref forget));
-        Assert.Same(delete, batch[0]);
+        Assert.Equal(3, Counts(store).Pending);
+        Assert.Equal([("a", 2L), ("b", 2L)], Claim(store, "host-a", paused: true).Select(h => (h.Change.Id, h.Change.Version)));
+        var upsert = Assert.Single(Claim(store, "host-b"));
+        Assert.Equal(("c", EntityChangeKind.Upsert, 3L), (upsert.Change.Id, upsert.Change.Kind, upsert.Change.Version));
     }
 
     [Fact]
-    public void A_delete_read_from_the_source_drops_a_held_upsert_that_the_store_then_forgets()
+    public void While_paused_a_newer_upsert_replaces_a_held_delete_and_goes_out_after_resume()
     {
-        var sut = new EntityConsolidation();
-        List<EntityChange>? forget = null;
-        var upsert = EntityChange.Upsert(Type, "a", null, 1);
-        sut.Offer(upsert, fromSource: false, ref forget);
-        Assert.Equal(Acceptance.Accepted, sut.Offer(EntityChange.Delete(Type, "a", 2), fromSource: true, ref forget));
-        Assert.Equal(new[] { upsert }, forget);
-        Assert.Equal(1, sut.Pending);
+        var store = new InMemoryJobStore();
+        Add(store, EntityChange.Delete(Type, "a", 1));
+        Add(store, EntityChange.Upsert(Type, "a", null, 2));
+
+        Assert.Empty(Claim(store, "host-a", paused: true));
+        var claimed = Assert.Single(Claim(store, "host-a"));
+        Assert.Equal((EntityChangeKind.Upsert, 2L), (claimed.Change.Kind, claimed.Change.Version));
+        Assert.Equal(1, Counts(store).Pending);
     }
 
     [Fact]
-    public void While_paused_an_upsert_waits_beside_its_older_delete_which_goes_out_and_then_the_upsert_after_resume()
+    public void Older_or_equal_versions_are_ignored_and_ids_are_compared_ordinally()
     {
-        var sut = new EntityConsolidation { Paused = true };
-        List<EntityChange>? forget = null;
-        var delete = EntityChange.Delete(Type, "a", 1);
-        var upsert = EntityChange.Upsert(Type, "a", null, 2);
-        sut.Offer(delete, fromSource: false, ref forget);
-        sut.Offer(upsert, fromSource: false, ref forget);
-        Assert.Equal(2, sut.Pending);
+        var held = EntityConsolidation.Add(null, EntityChange.Upsert(Type, "a", null, 5), repair: false, delivered: null, sequence: 1);
+        Assert.NotNull(held);
 
-        var batch = new EntityChange[10];
-        Assert.Equal(1, sut.Take(batch, ref forget));
-        Assert.Same(delete, batch[0]);
-        sut.Delivered(delete);
-        sut.Paused = false;
-        Assert.Equal(1, sut.Take(batch, ref forget));
-        Assert.Same(upsert, batch[0]);
-        Assert.Null(forget);
+        Assert.Null(EntityConsolidation.Add(held, EntityChange.Upsert(Type, "a", null, 5), repair: false, delivered: null, sequence: 2));
+        Assert.Null(EntityConsolidation.Add(held, EntityChange.Upsert(Type, "a", null, 4), repair: true, delivered: null, sequence: 2));
+        var store = new InMemoryJobStore();
+        Add(store, EntityChange.Upsert(Type, "a", null, 5), EntityChange.Upsert(Type, "a", null, 4), EntityChange.Upsert(Type, "A", null, 4));
+        Assert.Equal(2, Counts(store).Pending);
     }
 
     [Fact]
-    public void On_resume_a_delete_held_beside_a_newer_upsert_is_superseded()
+    public void At_one_version_a_delete_comes_after_an_upsert()
     {
-        var sut = new EntityConsolidation { Paused = true };
-        List<EntityChange>? forget = null;
-        var delete = EntityChange.Delete(Type, "a", 1);
-        sut.Offer(delete, fromSource: false, ref forget);
-        sut.Offer(EntityChange.Upsert(Type, "a", null, 2), fromSource: false, ref forget);
-        sut.Paused = false;
+        Assert.True(Supersedes(Position.Of(EntityChange.Delete(Type, "a", 5)), Position.Of(EntityChange.Upsert(Type, "a", null, 5))));
+        Assert.False(Supersedes(Position.Of(EntityChange.Upsert(Type, "a", null, 5)), Position.Of(EntityChange.Delete(Type, "a", 5))));
 
-        var batch = new EntityChange[10];
-        Assert.Equal(1, sut.Take(batch, ref forget));
-        Assert.Equal((EntityChangeKind.Upsert, 2L), (batch[0].Kind, batch[0].Version));
-        Assert.Equal(new[] { delete }, forget);
-        Assert.Equal(1, sut.Pending);
+        // Delivered: a delete of the version of a delivered upsert still goes out; an upsert of a delivered delete's version does not.
+        var upsert = new Position(7, Delete: false);
+        var delete = new Position(7, Delete: true);
+        Assert.False(IsStale(delete, repair: false, upsert));
+        Assert.True(IsStale(upsert, repair: false, delete));
+        Assert.True(IsStale(upsert, repair: true, delete));
     }
 
     [Fact]
-    public void Older_or_equal_versions_are_stale_and_the_same_change_is_a_duplicate()
+    public void The_delivered_version_is_resent_only_as_a_repair()
     {
-        var sut = new EntityConsolidation();
-        List<EntityChange>? forget = null;
-        sut.Offer(EntityChange.Upsert(Type, "a", null, 5), fromSource: false, ref forget);
+        var delivered = new Position(5, Delete: false);
 
-        Assert.Equal(Acceptance.Duplicate, sut.Offer(EntityChange.Upsert(Type, "a", null, 5), fromSource: false, ref forget));
-        Assert.Equal(Acceptance.Stale, sut.Offer(EntityChange.Upsert(Type, "a", null, 4), fromSource: false, ref forget));
-        Assert.Equal(Acceptance.Accepted, sut.Offer(EntityChange.Upsert(Type, "A", null, 4), fromSource: false, ref forget));
-        Assert.Equal(2, sut.Pending);
+        Assert.True(IsStale(new Position(5, false), repair: false, delivered));
+        Assert.True(IsStale(new Position(4, false), repair: true, delivered));
+        Assert.False(IsStale(new Position(5, false), repair: true, delivered));
+        Assert.False(IsStale(new Position(6, false), repair: false, delivered));
+        Assert.False(IsStale(new Position(long.MinValue, false), repair: false, delivered: null));
     }
 
     [Fact]
-    public void At_one_version_a_delete_comes_after_an_upsert_as_in_the_store()
+    public void A_skipped_change_waits_for_its_due_time_and_a_released_one_is_claimable_at_once()
     {
-        var sut = new EntityConsolidation();
-        List<EntityChange>? forget = null;
-        var batch = new EntityChange[10];
-        sut.Offer(EntityChange.Upsert(Type, "a", null, 5), fromSource: false, ref forget);
+        var store = new InMemoryJobStore();
+        Add(store, EntityChange.Upsert(Type, "a", null, 1), EntityChange.Upsert(Type, "b", null, 1));
+        var claimed = Claim(store, "host-a");
+        Complete(store, "host-a", [new(claimed[0].Change, RecordStatus.Skipped, "busy"), new(claimed[1].Change, RecordStatus.TransientFailure)]);
 
-        // The delete replaces the waiting upsert of its version; an upsert of that version after it is stale.
-        Assert.Equal(Acceptance.Accepted, sut.Offer(EntityChange.Delete(Type, "a", 5), fromSource: false, ref forget));
-        Assert.Equal(Acceptance.Stale, sut.Offer(EntityChange.Upsert(Type, "a", null, 5), fromSource: false, ref forget));
-        Assert.Equal(1, sut.Pending);
-        Assert.Equal(1, sut.Take(batch, ref forget));
-        Assert.Equal(EntityChangeKind.Delete, batch[0].Kind);
-
-        // Delivered: a delete of the version of a delivered upsert still goes out.
-        sut.Offer(EntityChange.Upsert(Type, "b", null, 7), fromSource: false, ref forget);
-        Assert.Equal(1, sut.Take(batch, ref forget));
-        sut.Delivered(batch[0]);
-        Assert.Equal(Acceptance.Accepted, sut.Offer(EntityChange.Delete(Type, "b", 7), fromSource: false, ref forget));
-        Assert.Null(sut.FindViolation());
+        Assert.Equal(["b"], Claim(store, "host-b").Select(h => h.Change.Id));
+        Assert.Equal([("a", 1, "busy"), ("b", 0, null)], Claim(store, "host-b", now: T0.AddMinutes(5)).Select(h => (h.Change.Id, h.Attempts, h.LastError)));
     }
 
     [Fact]
-    public void The_delivered_version_is_resent_only_as_a_repair_from_the_source()
+    public void A_change_settled_after_a_newer_one_arrived_leaves_the_newer_one_held()
     {
-        var sut = new EntityConsolidation();
-        List<EntityChange>? forget = null;
-        var batch = new EntityChange[10];
-        sut.Offer(EntityChange.Upsert(Type, "a", null, 5), fromSource: false, ref forget);
-        sut.Take(batch, ref forget);
-        sut.Delivered(batch[0]);
+        var store = new InMemoryJobStore();
+        Add(store, EntityChange.Upsert(Type, "a", null, 1));
+        var old = Assert.Single(Claim(store, "host-a"));
+        Add(store, EntityChange.Upsert(Type, "a", null, 2));
+        Assert.Empty(Claim(store, "host-b"));
 
-        Assert.Equal(Acceptance.Stale, sut.Offer(EntityChange.Upsert(Type, "a", null, 5), fromSource: false, ref forget));
-        Assert.Equal(Acceptance.Stale, sut.Offer(EntityChange.Upsert(Type, "a", null, 4), fromSource: true, ref forget));
-        Assert.Equal(Acceptance.Accepted, sut.Offer(EntityChange.Upsert(Type, "a", null, 5), fromSource: true, ref forget));
+        Complete(store, "host-a", [new(old.Change, RecordStatus.Delivered)]);
+        var next = Assert.Single(Claim(store, "host-b"));
+        Assert.Equal(2L, next.Change.Version);
+        Assert.Null(FindHeldViolation(store.GetHeldRows(Type, Target)));
     }
 
     [Fact]
-    public void A_restored_delivered_version_drops_held_changes_not_newer()
+    public void The_held_rows_checker_finds_a_row_held_twice_and_half_a_lease()
     {
-        var sut = new EntityConsolidation();
-        List<EntityChange>? forget = null;
-        var old = EntityChange.Upsert(Type, "a", null, 3);
-        sut.Offer(old, fromSource: false, ref forget);
-        sut.RestoreDelivered("a", 3, ref forget);
+        var row = new HeldRow(EntityChange.Upsert(Type, "a", null, 1), Repair: false, Sequence: 1);
 
-        Assert.Equal(new[] { old }, forget);
-        Assert.Equal(0, sut.Pending);
-        Assert.Equal(Acceptance.Stale, sut.Offer(EntityChange.Upsert(Type, "a", null, 2), fromSource: false, ref forget));
+        Assert.Null(FindHeldViolation([row, row with { Change = EntityChange.Upsert(Type, "A", null, 1), Sequence = 2 }]));
+        Assert.NotNull(FindHeldViolation([row, row with { Sequence = 2 }]));
+        Assert.NotNull(FindHeldViolation([row, row with { Change = EntityChange.Upsert(Type, "b", null, 1) }]));
+        Assert.NotNull(FindHeldViolation([row with { LeaseOwner = "host-a" }]));
+        Assert.NotNull(FindHeldViolation([row with { LastError = "busy" }]));
     }
 
-    [Fact]
-    public void A_skipped_change_waits_for_the_next_pass_and_a_cancelled_one_is_queued_again_at_once()
-    {
-        var sut = new EntityConsolidation();
-        List<EntityChange>? forget = null;
-        var batch = new EntityChange[10];
-        sut.Offer(EntityChange.Upsert(Type, "a", null, 1), fromSource: false, ref forget);
-        sut.Offer(EntityChange.Upsert(Type, "b", null, 1), fromSource: false, ref forget);
-        Assert.Equal(2, sut.Take(batch, ref forget));
-        sut.Release(batch[0], requeue: false, ref forget);
-        sut.Release(batch[1], requeue: true, ref forget);
+    private static EntityChange Change(Position position) =>
+        position.Delete ? EntityChange.Delete(Type, "a", position.Version) : EntityChange.Upsert(Type, "a", null, position.Version);
 
-        Assert.True(sut.HasDeferred);
-        Assert.Equal(1, sut.Take(batch, ref forget));
-        Assert.Equal("b", batch[0].Id);
-        sut.Delivered(batch[0]);
-        sut.RequeueDeferred();
-        Assert.Equal(1, sut.Take(batch, ref forget));
-        Assert.Equal("a", batch[0].Id);
-        Assert.Equal(1, sut.Pending);
-        Assert.Null(forget);
-    }
+    private static void Add(InMemoryJobStore store, params EntityChange[] changes) =>
+        store.AddEntityChangesAsync([Target], changes, repair: false, default).AsTask().GetAwaiter().GetResult();
 
-    [Fact]
-    public void A_change_released_after_a_newer_one_arrived_is_superseded_and_forgotten()
-    {
-        var sut = new EntityConsolidation();
-        List<EntityChange>? forget = null;
-        var batch = new EntityChange[10];
-        sut.Offer(EntityChange.Upsert(Type, "a", null, 1), fromSource: false, ref forget);
-        sut.Take(batch, ref forget);
-        var old = batch[0];
-        sut.Offer(EntityChange.Upsert(Type, "a", null, 2), fromSource: false, ref forget);
-        sut.Release(old, requeue: true, ref forget);
+    private static IReadOnlyList<HeldEntityChange> Claim(InMemoryJobStore store, string owner, bool paused = false, DateTimeOffset? now = null) =>
+        store.ClaimEntityChangesAsync(Type, Target, new EntityChangeClaim(owner, 100, now ?? T0, (now ?? T0).AddMinutes(1), paused), default).AsTask().GetAwaiter().GetResult();
 
-        Assert.Equal(new[] { old }, forget);
-        Assert.Equal(1, sut.Pending);
-        Assert.Null(sut.FindViolation());
-    }
+    private static void Complete(InMemoryJobStore store, string owner, IReadOnlyList<EntityChangeCompletion> completions) =>
+        store.CompleteEntityChangesAsync(Type, Target, owner, completions, T0, T0.AddMinutes(5), default).AsTask().GetAwaiter().GetResult();
 
-    private static Gen<Op> Offer(Step step) =>
-        from id in Gen.Choose(0, Ids.Length - 1) from version in Gen.Choose(0, 20) select new Op(step, id, version, 0);
-
-    private static Gen<Op> Settle(Step step) => Gen.Choose(0, 1_000).Select(i => new Op(step, i, 0, 0));
-
-    public sealed record Op(Step Step, int Id, int Version, int Max)
-    {
-        public override string ToString() => $"{Step}({Id}, v{Version}, max {Max})";
-    }
-
-    /// <summary>The consolidation under test, and what a target would have seen, checked after every step.</summary>
-    private sealed class Run
-    {
-        private readonly EntityConsolidation _sut = new();
-        private readonly List<EntityChange> _inFlight = [];
-        private readonly HashSet<EntityChange> _fromSource = new(ReferenceEqualityComparer.Instance);
-        private readonly HashSet<EntityChange> _failed = new(ReferenceEqualityComparer.Instance);
-        private readonly Dictionary<string, EntityChange> _lastDelivered = new(StringComparer.Ordinal);
-        private readonly List<(EntityChange Change, Acceptance Acceptance)> _offers = [];
-        private readonly Dictionary<string, EntityChange> _deletesWhilePaused = new(StringComparer.Ordinal);
-
-        public void Apply(Op op)
-        {
-            List<EntityChange>? forget = null;
-            switch (op.Step)
-            {
-                case Step.Upsert or Step.Delete or Step.SourceUpsert or Step.SourceDelete:
-                    var fromSource = op.Step is Step.SourceUpsert or Step.SourceDelete;
-                    var change = op.Step is Step.Upsert or Step.SourceUpsert
-                        ? EntityChange.Upsert(Type, Ids[op.Id], null, op.Version)
-                        : EntityChange.Delete(Type, Ids[op.Id], op.Version);
-                    var acceptance = _sut.Offer(change, fromSource, ref forget);
-                    _offers.Add((change, acceptance));
-                    if (fromSource)
-                    {
-                        _fromSource.Add(change);
-                    }
-
-                    if (acceptance == Acceptance.Accepted && change.Kind == EntityChangeKind.Delete && _sut.Paused)
-                    {
-                        _deletesWhilePaused[change.Id] = change;
-                    }
-
-                    break;
-                case Step.Take:
-                    Take(op.Max, ref forget);
-                    break;
-                case Step.Deliver or Step.Fail or Step.Skip or Step.Cancel when _inFlight.Count > 0:
-                    var settled = _inFlight[op.Id % _inFlight.Count];
-                    _inFlight.Remove(settled);
-                    Settle(op.Step, settled, ref forget);
-                    break;
-                case Step.Pass:
-                    _sut.RequeueDeferred();
-                    break;
-                case Step.Pause:
-                    _sut.Paused = true;
-                    break;
-                case Step.Resume:
-                    _sut.Paused = false;
-                    _deletesWhilePaused.Clear();
-                    break;
-            }
-
-            Assert.Null(_sut.FindViolation());
-
-            // (5) Pending is what waits plus what is in flight.
-            Assert.Equal(_sut.Waiting().Count() + _inFlight.Count, _sut.Pending);
-        }
-
-        public void DrainAndCheck()
-        {
-            List<EntityChange>? forget = null;
-            _sut.Paused = false;
-            while (_inFlight.Count > 0)
-            {
-                var change = _inFlight[0];
-                _inFlight.RemoveAt(0);
-                Settle(Step.Deliver, change, ref forget);
-            }
-
-            do
-            {
-                _sut.RequeueDeferred();
-                while (Take(100, ref forget) > 0)
-                {
-                    foreach (var change in _inFlight.ToList())
-                    {
-                        _inFlight.Remove(change);
-                        Settle(Step.Deliver, change, ref forget);
-                    }
-                }
-            }
-            while (_sut.HasDeferred);
-
-            Assert.Equal(0, _sut.Pending);
-            Assert.Empty(_sut.Waiting());
-            Assert.Null(_sut.FindViolation());
-
-            // (3) Each id's last delivered change is its highest version offered: the one accepted last at that version
-            // (a repair may resend it in another kind), unless the target rejected a change of that version for good.
-            foreach (var offers in _offers.GroupBy(o => o.Change.Id, StringComparer.Ordinal))
-            {
-                var highest = offers.Max(o => o.Change.Version);
-                if (offers.Any(o => o.Change.Version == highest && _failed.Contains(o.Change)))
-                {
-                    continue;
-                }
-
-                var expected = offers.Last(o => o.Change.Version == highest && o.Acceptance == Acceptance.Accepted).Change;
-                Assert.Same(expected, _lastDelivered[offers.Key]);
-            }
-        }
-
-        private int Take(int max, ref List<EntityChange>? forget)
-        {
-            var busy = _inFlight.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
-            var batch = new EntityChange[max];
-            var count = _sut.Take(batch, ref forget);
-            foreach (var change in batch.AsSpan(0, count))
-            {
-                // (2) At most one change per id in flight.
-                Assert.DoesNotContain(_inFlight, c => c.Id == change.Id);
-
-                // (1) Never below the delivered change; equal only for a repair read from the source.
-                if (_lastDelivered.TryGetValue(change.Id, out var delivered))
-                {
-                    // In the store's order: by version, and at one version a delete after an upsert.
-                    var (position, deliveredAt) = (EntityConsolidation.Position.Of(change), EntityConsolidation.Position.Of(delivered));
-                    Assert.True(_fromSource.Contains(change) ? position >= deliveredAt : position > deliveredAt, $"{change} handed out after {delivered} was delivered.");
-                }
-
-                // (4) While paused, no upsert.
-                Assert.False(_sut.Paused && change.Kind == EntityChangeKind.Upsert, $"{change} handed out while paused.");
-                _inFlight.Add(change);
-            }
-
-            // (4) While paused, each delete accepted since the last take goes out (when its id has nothing in flight and the batch had room).
-            if (_sut.Paused && count < max)
-            {
-                foreach (var delete in _deletesWhilePaused.Values.Where(d => !busy.Contains(d.Id)))
-                {
-                    Assert.Contains(batch.Take(count), c => ReferenceEquals(c, delete));
-                }
-            }
-
-            _deletesWhilePaused.Clear();
-            return count;
-        }
-
-        private void Settle(Step step, EntityChange change, ref List<EntityChange>? forget)
-        {
-            switch (step)
-            {
-                case Step.Deliver:
-                    if (_lastDelivered.TryGetValue(change.Id, out var before))
-                    {
-                        // (1) The target never sees a version lower than one it already saw (at one version, a delete may follow an upsert).
-                        var (position, seen) = (EntityConsolidation.Position.Of(change), EntityConsolidation.Position.Of(before));
-                        Assert.True(_fromSource.Contains(change) ? position >= seen : position > seen, $"{change} delivered after {before}.");
-                    }
-
-                    _sut.Delivered(change);
-                    _lastDelivered[change.Id] = change;
-                    break;
-                case Step.Fail:
-                    _sut.Failed(change, ref forget);
-                    _failed.Add(change);
-                    break;
-                default:
-                    _sut.Release(change, requeue: step == Step.Cancel, ref forget);
-                    break;
-            }
-        }
-    }
+    private static EntitySyncCounts Counts(InMemoryJobStore store) =>
+        store.GetEntitySyncCountsAsync(Type, Target, default).AsTask().GetAwaiter().GetResult();
 }

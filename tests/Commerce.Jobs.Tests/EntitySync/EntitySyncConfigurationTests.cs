@@ -95,7 +95,7 @@ public sealed class EntitySyncConfigurationTests
 
         Assert.Equal(["c-2"], sut.Erp.Log.Select(c => c.Id));
         Assert.Single(sut.Search.Log);
-        Assert.Empty(await sut.Store.GetEntityChangesAsync(Categories, "search", None));
+        Assert.Empty(await HeldAsync(sut.Store, Categories, "search"));
         Assert.Empty(await sut.Store.GetDeliveredEntityVersionsAsync(Categories, "search", None));
     }
 
@@ -128,7 +128,7 @@ public sealed class EntitySyncConfigurationTests
 
         Assert.False(await sut.UpsertAsync("c-2", 2));
         Assert.Empty(await sut.Sync.GetConfigurationsAsync(None));
-        Assert.Empty(await sut.Store.GetEntityChangesAsync(Categories, "search", None));
+        Assert.Empty(await HeldAsync(sut.Store, Categories, "search"));
         Assert.Throws<ArgumentException>(() => sut.Sync.GetStatus(Categories));
         await Assert.ThrowsAsync<ArgumentException>(() => sut.Sync.PauseAsync(Categories, None).AsTask());
     }
@@ -174,6 +174,7 @@ public sealed class EntitySyncConfigurationTests
     [InlineData("MaxItemsToSkip", "-1", "Entity sync 'categories': MaxItemsToSkip must be between 0 and 2147483647 (was -1).")]
     [InlineData("RetryWindow:MaxRetries", "101", "Entity sync 'categories': RetryWindow.MaxRetries must be between 0 and 100 (was 101).")]
     [InlineData("RetrySkippedAfter", "00:00:00", "Entity sync 'categories': RetrySkippedAfter must be between 00:00:01 and 1.00:00:00 (was 00:00:00).")]
+    [InlineData("PollInterval", "00:00:00", "Entity sync 'categories': PollInterval must be between 00:00:00.1000000 and 01:00:00 (was 00:00:00).")]
     [InlineData("TombstoneRetention", "00:00:00", "Entity sync 'categories': TombstoneRetention must be greater than zero (was 00:00:00).")]
     [InlineData("TombstoneRetention", "-1.00:00:00", "Entity sync 'categories': TombstoneRetention must be greater than zero (was -1.00:00:00).")]
     public void Bad_setting_from_configuration_names_type_and_setting(string setting, string value, string error)

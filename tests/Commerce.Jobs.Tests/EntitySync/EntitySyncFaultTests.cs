@@ -3,6 +3,7 @@ using Commerce.Jobs.Storage;
 using Commerce.Jobs.Tests.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Time.Testing;
 using static Commerce.Jobs.Tests.EntitySync.EntitySyncSut;
 
 namespace Commerce.Jobs.Tests.EntitySync;
@@ -20,8 +21,6 @@ public sealed class EntitySyncFaultTests
     [
         StoreCall.GetEntitySyncConfigurations,
         nameof(IJobStore.ClearEntitySyncAsync),
-        nameof(IJobStore.GetEntityChangesAsync),
-        nameof(IJobStore.GetDeliveredEntityVersionsAsync),
     ];
 
     [Theory]
@@ -30,7 +29,7 @@ public sealed class EntitySyncFaultTests
     {
         var (store, faults) = FaultyStore.Create(CreateStore());
         var time = new WatchedTimeProvider(Start);
-        await using var sut = await CreateAsync(configure: Declare, store: store, time: time);
+        await using var sut = await CreateAsync(configure: Declare, store: store, time: time, engine: true);
         await time.WhenArmedAsync(Refresh, 1);
 
         // Delivered before: the store keeps inventory's delivered version, which a deletion clears.
@@ -96,6 +95,41 @@ public sealed class EntitySyncFaultTests
     }
 
     [Fact]
+    public async Task A_delivery_whose_lease_renewals_fail_is_cancelled_before_its_lease_ends_and_released()
+    {
+        var time = new FakeTimeProvider(Start);
+        var (store, faults) = FaultyStore.Create(CreateStore());
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var cancelledAt = new TaskCompletionSource<DateTimeOffset>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var search = new RecordingTarget("search")
+        {
+            BeforeDeliver = async ct =>
+            {
+                if (entered.TrySetResult())
+                {
+                    using var registration = ct.Register(() => cancelledAt.TrySetResult(time.GetUtcNow()));
+                    await Task.Delay(Timeout.InfiniteTimeSpan, ct);
+                }
+            },
+        };
+        await using var sut = await CreateAsync(configure: DeclareOneTarget, time: time, store: store, targets: [search, new RecordingTarget("erp")]);
+        faults.FailNext("RenewEntityLeasesAsync", times: 1000);
+        await sut.UpsertAsync("c-1", 1);
+        await entered.Task.WaitAsync(Patience);
+
+        // The lease (5 minutes) is never renewed: the delivery is cancelled before it ends, when another host could claim.
+        for (var i = 0; i < 9 && !cancelledAt.Task.IsCompleted; i++)
+        {
+            time.Advance(TimeSpan.FromSeconds(30));
+            await Task.Yield();
+        }
+
+        var at = await cancelledAt.Task.WaitAsync(Patience);
+        Assert.True(at < Start.AddMinutes(5), $"cancelled at {at:O}");
+        Assert.True(faults.Failed("RenewEntityLeasesAsync") > 0);
+    }
+
+    [Fact]
     public async Task Stop_returns_within_the_shutdown_timeout_and_a_second_whatever_the_target_does_and_what_it_did_not_confirm_stays_held()
     {
         var time = new WatchedTimeProvider(Start);
@@ -114,11 +148,13 @@ public sealed class EntitySyncFaultTests
             await AdvanceAsync(time, AbandonAfter, 1);
             await stop.WaitAsync(Patience);
 
-            // Not confirmed: held, no delivered version; the next host on the store delivers it.
+            // Not confirmed: held, no delivered version, and not released (the abandoned call may still reach the target):
+            // another host claims it once the lease ends, and delivers it.
             Assert.False(release.Task.IsCompleted);
-            Assert.Equal(["c-1"], (await store.GetEntityChangesAsync(Categories, "search", None)).Select(c => c.Id));
+            Assert.Equal(["c-1"], (await HeldAsync(store, Categories, "search")).Select(c => c.Id));
             Assert.Empty(await store.GetDeliveredEntityVersionsAsync(Categories, "search", None));
-            await using var next = await CreateAsync(configure: DeclareOneTarget, store: store);
+            Assert.Empty(await store.ClaimEntityChangesAsync(Categories, "search", new EntityChangeClaim("other", 10, time.GetUtcNow(), time.GetUtcNow().AddMinutes(5)), None));
+            await using var next = await CreateAsync(configure: DeclareOneTarget, time: new FakeTimeProvider(time.GetUtcNow().AddMinutes(5)), store: store);
             await next.DrainAsync();
             Assert.Equal(["c-1"], next.Search.Log.Select(c => c.Id));
         }
@@ -134,15 +170,16 @@ public sealed class EntitySyncFaultTests
         var (store, faults) = FaultyStore.Create(CreateStore());
         await using var sut = await CreateAsync(store: store);
 
-        // Marking delivered fails once: the change stays held, the lane goes on, and the store is told later.
-        faults.FailNext(nameof(IJobStore.MarkEntityChangesDeliveredAsync));
+        // Completing the delivery fails once: the change stays held under this host's lease, the lane goes on, and once
+        // the lease ends the change is claimed and delivered again (at least once, with the same idempotency key).
+        faults.FailNext(nameof(IJobStore.CompleteEntityChangesAsync));
         await sut.UpsertAsync("c-1", 1);
         await sut.DrainAsync();
-        Assert.Equal(1, faults.Failed(nameof(IJobStore.MarkEntityChangesDeliveredAsync)));
+        Assert.Equal(1, faults.Failed(nameof(IJobStore.CompleteEntityChangesAsync)));
         Assert.Equal(1, await HeldAsync());
         Assert.Contains(sut.Targets, t => sut.Status(t.Name).LastError?.Contains("The job store failed", StringComparison.Ordinal) == true);
 
-        sut.Time.Advance(TimeSpan.FromMinutes(1));
+        sut.Time.Advance(JobDefaults.LeaseDuration);
         await sut.DrainAsync();
         Assert.Equal(0, await HeldAsync());
         foreach (var target in sut.Targets)
@@ -155,15 +192,16 @@ public sealed class EntitySyncFaultTests
         await Assert.ThrowsAsync<InvalidOperationException>(() => sut.UpsertAsync("c-2", 2).AsTask());
         Assert.True(await sut.UpsertAsync("c-3", 3));
         await sut.DrainAsync();
-        Assert.All(sut.Targets, t => Assert.Equal(["c-1", "c-3"], t.Log.Select(c => c.Id)));
+        Assert.All(sut.Targets, t => Assert.Equal(["c-1", "c-3"], t.Log.Select(c => c.Id).Distinct()));
+        Assert.All(sut.Targets, t => Assert.Equal(["categories:c-1:1", "categories:c-3:3"], t.IdempotencyKeys.Distinct()));
         Assert.Equal(0, await HeldAsync());
 
-        async Task<int> HeldAsync()
+        async Task<long> HeldAsync()
         {
-            var held = 0;
+            var held = 0L;
             foreach (var target in sut.Targets)
             {
-                held += (await store.GetEntityChangesAsync(Categories, target.Name, None)).Count;
+                held += (await store.GetEntitySyncCountsAsync(Categories, target.Name, None)).Pending;
             }
 
             return held;

@@ -58,6 +58,7 @@ public sealed class EntitySyncPersistenceTests
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(EntitySyncSut.Start);
         await using var first = await EntitySyncSut.CreateAsync(configure: Declare, store: store, time: time);
         await using var second = await EntitySyncSut.CreateAsync(configure: Declare, store: store, time: time);
+        second.Engine.Start();  // the operator-state refresh runs with the engine
 
         await first.Sync.PauseAsync("categories", default);
         Assert.True(await first.Sync.DeleteConfigurationAsync("inventory", default));
@@ -83,8 +84,8 @@ public sealed class EntitySyncPersistenceTests
         await b.Sync.PutConfigurationAsync(current! with { Targets = ["search"] }, default);
         await a.Sync.PauseAsync(EntitySyncSut.Categories, default);
 
-        await a.Sync.RefreshAsync(default);
-        await b.Sync.RefreshAsync(default);
+        await a.RefreshAsync(default);
+        await b.RefreshAsync(default);
 
         var expected = new EntitySyncConfiguration { EntityType = EntitySyncSut.Categories, Targets = ["search"], Paused = true };
         Assert.Equal(expected, await a.Sync.GetConfigurationAsync(EntitySyncSut.Categories, default));
@@ -104,8 +105,8 @@ public sealed class EntitySyncPersistenceTests
         await a.Sync.DeleteConfigurationAsync(EntitySyncSut.Categories, default);
         await b.Sync.PutConfigurationAsync(current! with { Paused = true }, default);
 
-        await a.Sync.RefreshAsync(default);
-        await b.Sync.RefreshAsync(default);
+        await a.RefreshAsync(default);
+        await b.RefreshAsync(default);
 
         var expected = current with { Paused = true };
         Assert.Equal(expected, await a.Sync.GetConfigurationAsync(EntitySyncSut.Categories, default));

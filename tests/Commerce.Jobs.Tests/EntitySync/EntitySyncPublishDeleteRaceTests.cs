@@ -81,7 +81,7 @@ public sealed class EntitySyncPublishDeleteRaceTests
         var publish = b.UpsertAsync("c-1", 1).AsTask();
         await entered.WaitAsync(Patience);
         Assert.True(await a.Sync.DeleteConfigurationAsync(Categories, None));
-        var refresh = b.Sync.RefreshAsync(None);
+        var refresh = b.RefreshAsync(None);
         release.SetResult();
 
         var accepted = await publish.WaitAsync(Patience);
@@ -109,7 +109,7 @@ public sealed class EntitySyncPublishDeleteRaceTests
         // Host A deletes the type; host B, which has not refreshed yet, publishes to the store.
         Assert.True(await a.Sync.DeleteConfigurationAsync(Categories, None));
         Assert.True(await b.UpsertAsync("c-1", 1));
-        Assert.NotEmpty(await shared.GetEntityChangesAsync(Categories, "search", None));
+        Assert.NotEmpty(await HeldAsync(shared, Categories, "search"));
 
         // Host A puts the type again: it starts from a clean state.
         await a.Sync.PutConfigurationAsync(configuration, None);
@@ -133,7 +133,7 @@ public sealed class EntitySyncPublishDeleteRaceTests
     {
         foreach (var target in targets)
         {
-            Assert.Empty(await store.GetEntityChangesAsync(Categories, target, None));
+            Assert.Empty(await HeldAsync(store, Categories, target));
         }
     }
 }

@@ -22,14 +22,15 @@ public sealed class EntitySyncStopTests
     {
         var (store, hang) = HangingStore.Create(CreateStore());
         var time = new WatchedTimeProvider(Start);
-        await using var sut = await CreateAsync(configure: Declare, store: store, time: time);
+        await using var sut = await CreateAsync(configure: Declare, store: store, time: time, engine: true);
         using var unblock = hang;  // disposed first: a stop that hangs (a failure) ends
         await DeliveredBeforeAsync(sut);
 
-        // The refresh pass reads the store when the host stops: the read ignores its token, whose cancellation blocks.
+        // The refresh pass (the engine's) reads the store when the host stops: the read ignores its token, whose cancellation blocks.
         await RefreshIntoAsync(time, hang, StoreCall.GetEntitySyncConfigurations);
 
-        await AdvanceUntilAsync(time, sut.Sync.StopAsync(None));
+        var hosted = sut.Services.GetServices<IHostedService>().OfType<CommerceJobsHostedService>().Single();
+        await AdvanceUntilAsync(time, hosted.StopAsync(None));
         Assert.True(time.GetUtcNow() >= Start + Refresh + Shutdown, "the refresh was given the grace period");
         await AssertNothingDeliveredAsync(sut);
 
@@ -44,7 +45,7 @@ public sealed class EntitySyncStopTests
     {
         var (store, hang) = HangingStore.Create(CreateStore());
         var time = new WatchedTimeProvider(Start);
-        await using var sut = await CreateAsync(configure: Declare, store: store, time: time);
+        await using var sut = await CreateAsync(configure: Declare, store: store, time: time, engine: true);
         using var unblock = hang;  // disposed first: a stop that hangs (a failure) ends
         await DeliveredBeforeAsync(sut);
 
@@ -113,7 +114,7 @@ public sealed class EntitySyncStopTests
             await AdvanceUntilAsync(time, sut.Sync.StopAsync(None));
 
             Assert.True(time.GetUtcNow() >= Start + Shutdown, "the delivery was given the grace period");
-            Assert.Equal(["c-1"], (await store.GetEntityChangesAsync(Categories, "search", None)).Select(c => c.Id));
+            Assert.Equal(["c-1"], (await HeldAsync(store, Categories, "search")).Select(c => c.Id));
         }
         finally
         {

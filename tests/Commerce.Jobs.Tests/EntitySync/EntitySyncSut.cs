@@ -1,6 +1,7 @@
 using Commerce.Jobs.EntitySync;
 using Commerce.Jobs.History;
 using Commerce.Jobs.Internal;
+using Commerce.Jobs.Runners;
 using Commerce.Jobs.Storage;
 using Commerce.Jobs.Tests.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,7 +22,11 @@ internal sealed class EntitySyncSut : IAsyncDisposable
         Targets = targets;
         Sync = services.GetRequiredService<EntitySyncService>();
         Store = services.GetRequiredService<IJobStore>();
+        Engine = services.GetRequiredService<JobEngine>();
     }
+
+    /// <summary>Gets the engine: it runs the one operator-state refresh (started only when asked).</summary>
+    public JobEngine Engine { get; }
 
     public ServiceProvider Services { get; }
 
@@ -47,7 +52,8 @@ internal sealed class EntitySyncSut : IAsyncDisposable
         FakeTimeProvider? time = null,
         IJobStore? store = null,
         RecordingTarget[]? targets = null,
-        bool start = true)
+        bool start = true,
+        bool engine = false)
     {
         time ??= new FakeTimeProvider(Start);
         targets ??= [new RecordingTarget("search"), new RecordingTarget("erp")];
@@ -90,6 +96,12 @@ internal sealed class EntitySyncSut : IAsyncDisposable
             await sut.Sync.StartAsync(CancellationToken.None);
         }
 
+        if (engine)
+        {
+            // The engine runs the one operator-state refresh (every ControlRefreshInterval).
+            sut.Engine.Start();
+        }
+
         return sut;
     }
 
@@ -108,10 +120,25 @@ internal sealed class EntitySyncSut : IAsyncDisposable
 
     public EntitySyncStatus Status(string target) => Sync.GetStatus(Categories).Single(s => s.TargetName == target);
 
+    /// <summary>Reads the store's counts now, then the status (<see cref="Status"/> is as fresh as the lane's last pass or poll).</summary>
+    public async Task<EntitySyncStatus> StatusAsync(string target)
+    {
+        await Sync.RefreshStatusAsync();
+        return Status(target);
+    }
+
+    /// <summary>One pass of the operator-state refresh (the engine's, every kind), as the refresh interval runs it.</summary>
+    public Task RefreshAsync(CancellationToken cancellationToken = default) =>
+        Engine.RefreshOperatorStateAsync(cancellationToken);
+
+    /// <summary>Gets the changes the store holds for a type and target (read from the store, not from a lane).</summary>
+    public static async Task<IReadOnlyList<EntityChange>> HeldAsync(IJobStore store, string entityType, string target) =>
+        await store.GetEntityChangesAsync(entityType, target, CancellationToken.None);
+
     public async ValueTask DisposeAsync()
     {
         // Stop at once (a delivery waiting for the fake clock is cancelled), then release the services.
-        await Sync.StopAsync(new CancellationToken(canceled: true));
+        await Task.WhenAll(Sync.StopAsync(new CancellationToken(canceled: true)), Engine.StopAsync(new CancellationToken(canceled: true)));
         await Services.DisposeAsync();
     }
 }

@@ -1,4 +1,5 @@
 using Commerce.Jobs.Tests.TestSupport;
+using Microsoft.Extensions.Time.Testing;
 using static Commerce.Jobs.Tests.EntitySync.EntitySyncSut;
 
 namespace Commerce.Jobs.Tests.EntitySync;
@@ -40,7 +41,7 @@ public sealed class EntitySyncTests
         await sut.DrainAsync();
 
         Assert.Empty(sut.Search.Log);
-        Assert.Empty(await sut.Store.GetEntityChangesAsync("buyers", "search", None));
+        Assert.Empty(await HeldAsync(sut.Store, "buyers", "search"));
     }
 
     [Fact]
@@ -67,8 +68,8 @@ public sealed class EntitySyncTests
         await sut.DrainAsync();
 
         Assert.All(sut.Targets, t => Assert.Equal(5, Assert.Single(t.Log).Version));
-        Assert.Empty(await sut.Store.GetEntityChangesAsync(Categories, "search", None));
-        Assert.Empty(await sut.Store.GetEntityChangesAsync(Categories, "erp", None));
+        Assert.Empty(await HeldAsync(sut.Store, Categories, "search"));
+        Assert.Empty(await HeldAsync(sut.Store, Categories, "erp"));
     }
 
     [Fact]
@@ -90,7 +91,7 @@ public sealed class EntitySyncTests
         Assert.All(sut.Sync.GetStatus(Categories), s => Assert.Equal(5, s.PendingCount));
 
         // Memory grows with ids, not with changes: the store holds one upsert per record and target.
-        Assert.Equal(5, (await sut.Store.GetEntityChangesAsync(Categories, "search", None)).Count);
+        Assert.Equal(5, (await HeldAsync(sut.Store, Categories, "search")).Count);
 
         await sut.Sync.ResumeAsync(Categories, None);
         await sut.DrainAsync();
@@ -102,7 +103,7 @@ public sealed class EntitySyncTests
             Assert.Equal(1, target.Calls);
         }
 
-        Assert.Empty(await sut.Store.GetEntityChangesAsync(Categories, "search", None));
+        Assert.Empty(await HeldAsync(sut.Store, Categories, "search"));
     }
 
     [Fact]
@@ -140,8 +141,22 @@ public sealed class EntitySyncTests
         await using var sut = await CreateAsync();
         await sut.Sync.PauseAsync(Categories, None);
 
+        // The store holds one change per id: the newer upsert waits while the delete is being delivered (claimed).
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var entered = sut.Targets.Select(t =>
+        {
+            var delivering = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            t.BeforeDeliver = async _ =>
+            {
+                delivering.TrySetResult();
+                await release.Task;
+            };
+            return delivering.Task;
+        }).ToList();
         await sut.DeleteAsync("c-1", 1);
+        await Task.WhenAll(entered).WaitAsync(TimeSpan.FromSeconds(30));
         await sut.UpsertAsync("c-1", 2);
+        release.SetResult();
         await sut.DrainAsync();
 
         Assert.All(sut.Targets, t => Assert.Equal((EntityChangeKind.Delete, 1L), (Assert.Single(t.Log).Kind, t.Log[0].Version)));
@@ -223,7 +238,7 @@ public sealed class EntitySyncTests
         Assert.Equal(50, sut.Search.State.Count);
         Assert.Empty(sut.Erp.Log);
         Assert.False(sut.Observer.WhenLaneIdleAsync(Categories, "erp").IsCompleted);
-        Assert.Equal(50, sut.Status("erp").PendingCount);
+        Assert.Equal(50, (await sut.StatusAsync("erp")).PendingCount);
         Assert.Equal(0, sut.Status("search").PendingCount);
     }
 
@@ -258,8 +273,8 @@ public sealed class EntitySyncTests
         Assert.Equal((2L, 2L, 0L), (status.SkippedCount, status.PendingCount, status.DeliveredCount));
         Assert.Contains("connection refused", status.LastError, StringComparison.Ordinal);
         Assert.Equal(Start, status.LastErrorAt);
-        Assert.Equal(2, (await sut.Store.GetEntityChangesAsync(Categories, "erp", None)).Count);
-        Assert.Empty(await sut.Store.GetEntityChangesAsync(Categories, "search", None));
+        Assert.Equal(2, (await HeldAsync(sut.Store, Categories, "erp")).Count);
+        Assert.Empty(await HeldAsync(sut.Store, Categories, "search"));
 
         sut.Erp.Decide = null;
         sut.Time.Advance(TimeSpan.FromMinutes(1));
@@ -267,7 +282,7 @@ public sealed class EntitySyncTests
 
         Assert.Equal(["c-1", "c-2"], sut.Erp.Log.Select(c => c.Id).Order());
         Assert.Equal(0, sut.Status("erp").PendingCount);
-        Assert.Empty(await sut.Store.GetEntityChangesAsync(Categories, "erp", None));
+        Assert.Empty(await HeldAsync(sut.Store, Categories, "erp"));
         Assert.Equal(new Dictionary<string, long> { ["c-1"] = 1, ["c-2"] = 2 }, await sut.Store.GetDeliveredEntityVersionsAsync(Categories, "erp", None));
     }
 
@@ -287,7 +302,7 @@ public sealed class EntitySyncTests
         Assert.Equal((1L, 1L, 0L), (status.FailedCount, status.DeliveredCount, status.PendingCount));
         Assert.Contains("422 invalid category", status.LastError, StringComparison.Ordinal);
         Assert.Equal(["good"], sut.Erp.Log.Select(c => c.Id));
-        Assert.Empty(await sut.Store.GetEntityChangesAsync(Categories, "erp", None));
+        Assert.Empty(await HeldAsync(sut.Store, Categories, "erp"));
     }
 
     [Fact]
@@ -323,17 +338,18 @@ public sealed class EntitySyncTests
             await first.DeleteAsync("c-3", 3);
             await first.DrainAsync();
 
-            Assert.Empty(await store.GetEntityChangesAsync(Categories, "search", None));
-            Assert.Equal(["c-1", "c-2", "c-3"], (await store.GetEntityChangesAsync(Categories, "erp", None)).Select(c => c.Id).Order());
+            Assert.Empty(await HeldAsync(store, Categories, "search"));
+            Assert.Equal(["c-1", "c-2", "c-3"], (await HeldAsync(store, Categories, "erp")).Select(c => c.Id).Order());
         }
 
-        // A new host over the same store delivers what the first could not, without anything published again.
-        await using var second = await CreateAsync(store: store);
+        // A new host over the same store delivers what the first could not, without anything published again (the
+        // skipped changes once due again, after RetrySkippedAfter).
+        await using var second = await CreateAsync(store: store, time: new FakeTimeProvider(Start.AddMinutes(1)));
         await second.DrainAsync();
 
         Assert.Empty(second.Search.Log);
         Assert.Equal([("c-1", 1L), ("c-2", 2L), ("c-3", 3L)], second.Erp.Log.Select(c => (c.Id, c.Version)).Order());
-        Assert.Empty(await store.GetEntityChangesAsync(Categories, "erp", None));
+        Assert.Empty(await HeldAsync(store, Categories, "erp"));
     }
 
     [Fact]
@@ -353,7 +369,7 @@ public sealed class EntitySyncTests
         await second.DrainAsync();
 
         Assert.All(second.Targets, t => Assert.Equal(["c-2"], t.Log.Select(c => c.Id)));
-        Assert.Empty(await store.GetEntityChangesAsync(Categories, "search", None));
+        Assert.Empty(await HeldAsync(store, Categories, "search"));
     }
 
     [Fact]
@@ -366,7 +382,7 @@ public sealed class EntitySyncTests
         await sut.UpsertAsync("c-1", 2);
         await sut.DrainAsync();
 
-        Assert.Equal(2, Assert.Single(await store.GetEntityChangesAsync(Categories, "search", None)).Version);
+        Assert.Equal(2, Assert.Single(await HeldAsync(store, Categories, "search")).Version);
         Assert.Equal(Start, sut.Status("search").PausedSince);
     }
 
@@ -434,6 +450,26 @@ public sealed class EntitySyncTests
     }
 
     [Fact]
+    public async Task Deleting_a_configuration_clears_the_full_sync_checkpoint_of_each_of_its_targets()
+    {
+        var source = new TestEntitySource([.. Enumerable.Range(1, 5).Select(i => EntityChange.Upsert(Categories, $"c-{i}", i, i))]);
+        await using var sut = await CreateAsync(b => b.ReadFrom(source));
+        await sut.Sync.StartFullSyncAsync(Categories, None);
+        await sut.DrainAsync();
+        foreach (var target in sut.Targets)
+        {
+            Assert.NotNull(await sut.Store.GetCheckpointAsync($"entity-sync:{Categories}:{target.Name}:full-sync", None));
+        }
+
+        Assert.True(await sut.Sync.DeleteConfigurationAsync(Categories, None));
+
+        foreach (var target in sut.Targets)
+        {
+            Assert.Null(await sut.Store.GetCheckpointAsync($"entity-sync:{Categories}:{target.Name}:full-sync", None));
+        }
+    }
+
+    [Fact]
     public async Task Full_sync_whose_source_fails_ends_with_the_error_and_keeps_what_it_delivered()
     {
         var source = new TestEntitySource(EntityChange.Upsert(Categories, "c-1", "one", 1), EntityChange.Upsert(Categories, "c-2", "two", 2))
@@ -461,6 +497,7 @@ public sealed class EntitySyncTests
 
         throwing.Erp.BeforeDeliver = null;
         await throwing.UpsertAsync("c-2", 2);
+        throwing.Time.Advance(TimeSpan.FromMinutes(1));  // the skipped change is due again after RetrySkippedAfter
         await throwing.DrainAsync();
         Assert.Equal(["c-1", "c-2"], throwing.Erp.Log.Select(c => c.Id).Order());
     }

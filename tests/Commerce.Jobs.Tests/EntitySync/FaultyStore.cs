@@ -29,7 +29,8 @@ public class FaultyStore : DispatchProxy
     internal void FailNext(string method, int times = 1) => _failures[method] = times;
 
     /// <summary>
-    /// Makes the calls of <paramref name="method"/> (one returning <see cref="ValueTask"/>) wait for <paramref name="until"/>
+    /// Makes the calls of <paramref name="method"/> (one returning <see cref="ValueTask"/> or <see cref="ValueTask{TResult}"/> of
+    /// <see cref="int"/>) wait for <paramref name="until"/>
     /// before they go through; <paramref name="entered"/> is completed when the first such call arrives.
     /// </summary>
     internal void Hold(string method, Task until, TaskCompletionSource? entered = null) => _holds[method] = (until, entered);
@@ -53,6 +54,12 @@ public class FaultyStore : DispatchProxy
             return new ValueTask(HeldAsync(hold.Until, targetMethod, args));
         }
 
+        if (_holds.TryGetValue(name, out hold) && targetMethod.ReturnType == typeof(ValueTask<int>))
+        {
+            hold.Entered?.TrySetResult();
+            return new ValueTask<int>(HeldCountAsync(hold.Until, targetMethod, args));
+        }
+
         try
         {
             return targetMethod.Invoke(_inner, args);
@@ -68,5 +75,11 @@ public class FaultyStore : DispatchProxy
     {
         await hold.ConfigureAwait(false);
         await ((ValueTask)method.Invoke(_inner, args)!).ConfigureAwait(false);
+    }
+
+    private async Task<int> HeldCountAsync(Task hold, MethodInfo method, object?[]? args)
+    {
+        await hold.ConfigureAwait(false);
+        return await ((ValueTask<int>)method.Invoke(_inner, args)!).ConfigureAwait(false);
     }
 }

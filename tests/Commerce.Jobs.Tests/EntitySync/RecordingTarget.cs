@@ -23,6 +23,9 @@ internal sealed class RecordingTarget(string name) : IDeliveryTarget
     /// <summary>Gets or sets a hook awaited before each delivery call.</summary>
     public Func<CancellationToken, Task>? BeforeDeliver { get; set; }
 
+    /// <summary>Gets or sets a hook awaited before each delivery call, given the changes of the call.</summary>
+    public Func<IReadOnlyList<EntityChange>, Task>? BeforeDeliverChanges { get; set; }
+
     public int Calls => Volatile.Read(ref _calls);
 
     public IReadOnlyList<EntityChange> Log
@@ -90,6 +93,11 @@ internal sealed class RecordingTarget(string name) : IDeliveryTarget
         }
 
         var records = batch.Records.ToArray().Cast<EntityChange>().ToArray();
+        if (BeforeDeliverChanges is { } beforeChanges)
+        {
+            await beforeChanges(records);
+        }
+
         var outcomes = records.Select(r => Decide?.Invoke(r) ?? RecordOutcome.Delivered).ToArray();
         lock (_gate)
         {

@@ -10,6 +10,9 @@ internal sealed class TestEntitySource(params EntityChange[] entities) : IEntity
     /// <summary>Gets or sets a hook awaited after the entity at an index was handed out.</summary>
     public Func<int, Task>? AfterEach { get; set; }
 
+    /// <summary>Gets or sets a hook awaited after the entity at an index was handed out, with the read's cancellation token.</summary>
+    public Func<int, CancellationToken, Task>? AfterEachCancellable { get; set; }
+
     public int FullReads;
 
     public async IAsyncEnumerable<EntityChange> ReadAllAsync(string entityType, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -22,6 +25,11 @@ internal sealed class TestEntitySource(params EntityChange[] entities) : IEntity
             if (AfterEach is { } after)
             {
                 await after(i);
+            }
+
+            if (AfterEachCancellable is { } cancellable)
+            {
+                await cancellable(i, cancellationToken);
             }
         }
     }
