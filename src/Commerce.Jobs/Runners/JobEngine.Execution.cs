@@ -235,10 +235,9 @@ internal sealed partial class JobEngine
         }
 
         await RecordAsync(entry, run).ConfigureAwait(false);
-        // An awaited on-demand run's caller is told its failure directly; administrators are not paged for it.
-        if ((result.Outcome == JobOutcome.Failed && item.Trigger != TriggerKind.OnDemand) || entry.Options.NotifyOnEveryRun)
+        if (entry.Options.NotifyOnFailure)
         {
-            await NotifyAsync(run).ConfigureAwait(false);
+            Notify(entry, run);
         }
 
         return (run, result);
@@ -298,19 +297,24 @@ internal sealed partial class JobEngine
         }
     }
 
-    private async ValueTask NotifyAsync(JobRun run)
+    /// <summary>Posts what the failure notifiers are told about a run to their queue (never waits for them): a failure, a recovery, every run if asked.</summary>
+    private void Notify(JobEntry entry, JobRun run)
     {
-        var failure = new JobFailure(run.JobName, run.HostName, run.EndedAt, run.Error, run);
-        foreach (var notifier in _notifiers)
+        // An awaited on-demand run's caller is told its failure directly; administrators are not paged for it.
+        var failed = run.Outcome == JobOutcome.Failed && run.Trigger != TriggerKind.OnDemand;
+        if (failed || entry.Options.NotifyOnEveryRun)
         {
-            try
-            {
-                await notifier.NotifyAsync(failure, CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                Log.NotifierFailed(_logger, notifier.GetType().Name, run.JobName, run.RunId, ex);
-            }
+            _notifications.PostRun(run);
+        }
+
+        if (failed)
+        {
+            Volatile.Write(ref entry.FailureNotified, 1);
+        }
+        else if (run.Outcome is JobOutcome.Succeeded or JobOutcome.PartiallySucceeded
+            && Volatile.Read(ref entry.FailureNotified) == 1 && Interlocked.Exchange(ref entry.FailureNotified, 0) == 1)
+        {
+            _notifications.PostRecovered(run);
         }
     }
 

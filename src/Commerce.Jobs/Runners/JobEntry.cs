@@ -36,6 +36,9 @@ internal sealed class JobEntry
     private RecordCounts _totals;
     private int _runsSincePurge;
 
+    /// <summary>1 once the notifiers were told of a failed run, until they are told of the job's recovery (the engine's notify path).</summary>
+    internal int FailureNotified;
+
     public JobEntry(string name, JobOptions options, Schedule schedule, IJobExecutor executor)
     {
         Name = name;
