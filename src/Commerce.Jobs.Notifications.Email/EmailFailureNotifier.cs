@@ -24,7 +24,7 @@ internal sealed class EmailFailureNotifier : IJobFailureNotifier, IDisposable
     {
         _options = options;
         _composer = new EmailComposer(options);
-        _sender = new SmtpMailSender(options);
+        _sender = new SmtpMailSender(options, logger);
         _throttle = new EmailThrottle(throttleStore, time, options.ThrottlePeriod, logger);
         _records = records;
         _time = time;
@@ -50,16 +50,20 @@ internal sealed class EmailFailureNotifier : IJobFailureNotifier, IDisposable
         }
 
         var records = await FailedRecordsAsync(failure.Run, cancellationToken).ConfigureAwait(false);
-        await SendAsync(_composer.Failure(failure, records, decision), cancellationToken).ConfigureAwait(false);
+        if (!await SendAsync(_composer.Failure(failure, records, decision), cancellationToken).ConfigureAwait(false))
+        {
+            await _throttle.FailureNotSentAsync(subject, decision, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     public async ValueTask NotifyRecoveredAsync(JobRun run, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(run);
-        var decision = await _throttle.RecoveredAsync("job:" + run.JobName, cancellationToken).ConfigureAwait(false);
-        if (decision.Send)
+        var subject = "job:" + run.JobName;
+        var decision = await _throttle.RecoveredAsync(subject, cancellationToken).ConfigureAwait(false);
+        if (decision.Send && !await SendAsync(_composer.Recovered(run, decision), cancellationToken).ConfigureAwait(false))
         {
-            await SendAsync(_composer.Recovered(run, decision), cancellationToken).ConfigureAwait(false);
+            await _throttle.RecoveryNotSentAsync(subject, decision, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -74,7 +78,10 @@ internal sealed class EmailFailureNotifier : IJobFailureNotifier, IDisposable
             return;
         }
 
-        await SendAsync(_composer.TargetUnhealthy(health, hostName, _time.GetUtcNow(), decision), cancellationToken).ConfigureAwait(false);
+        if (!await SendAsync(_composer.TargetUnhealthy(health, hostName, _time.GetUtcNow(), decision), cancellationToken).ConfigureAwait(false))
+        {
+            await _throttle.FailureNotSentAsync(subject, decision, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>The records this run failed (tried during it and not delivered), first by id, from the job store; none for a plain job.</summary>
@@ -118,8 +125,11 @@ internal sealed class EmailFailureNotifier : IJobFailureNotifier, IDisposable
         return found;
     }
 
-    /// <summary>Sends, retrying a failed send after 1 s, 5 s and 30 s; gives up with a log line (never throws but for cancellation).</summary>
-    private async Task SendAsync(MimeMessage message, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends, retrying a failed send after 1 s, 5 s and 30 s; gives up with a log line and answers <see langword="false"/>
+    /// (never throws but for cancellation): the caller then undoes its throttle decision.
+    /// </summary>
+    private async Task<bool> SendAsync(MimeMessage message, CancellationToken cancellationToken)
     {
         var delays = EmailNotifierDefaults.RetryDelays;
         var attempts = delays.Length + 1;
@@ -130,19 +140,21 @@ internal sealed class EmailFailureNotifier : IJobFailureNotifier, IDisposable
             {
                 await _sender.SendAsync(message, cancellationToken).ConfigureAwait(false);
                 EmailNotifierLog.Sent(_logger, message.Subject ?? string.Empty, message.To.Count, host, _options.SmtpPort);
-                return;
+                return true;
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
                 if (attempt == attempts)
                 {
                     EmailNotifierLog.GaveUp(_logger, message.Subject ?? string.Empty, host, _options.SmtpPort, attempts, ex);
-                    return;
+                    return false;
                 }
 
+                // The retry timer is armed before the line is written: a test's fake clock may be advanced on it.
                 var delay = delays[attempt - 1];
+                var retry = Task.Delay(delay, _time, cancellationToken);
                 EmailNotifierLog.SendFailed(_logger, message.Subject ?? string.Empty, host, _options.SmtpPort, attempt, attempts, delay, ex);
-                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+                await retry.ConfigureAwait(false);
             }
         }
     }

@@ -25,4 +25,7 @@ internal static partial class EmailNotifierLog
 
     [LoggerMessage(1507, LogLevel.Warning, "E-mail notifier: the failed records of job {Job} could not be read; the e-mail goes without them")]
     public static partial void RecordsNotRead(ILogger logger, string job, Exception exception);
+
+    [LoggerMessage(1508, LogLevel.Debug, "E-mail notifier: the message was sent, but the connection to {SmtpHost}:{SmtpPort} did not close cleanly")]
+    public static partial void DisconnectFailed(ILogger logger, string smtpHost, int smtpPort, Exception exception);
 }

@@ -9,7 +9,9 @@ namespace Commerce.Jobs.Notifications.Email;
 /// <param name="Send">Whether to send the e-mail now.</param>
 /// <param name="Suppressed">How many notices were held back since the last e-mail (to summarise in this one).</param>
 /// <param name="SuppressedSince">When the first of them came.</param>
-internal readonly record struct ThrottleDecision(bool Send, int Suppressed, DateTimeOffset? SuppressedSince);
+/// <param name="Previous">The state before the decision (to undo it when the e-mail could not be sent).</param>
+/// <param name="At">When it was decided.</param>
+internal readonly record struct ThrottleDecision(bool Send, int Suppressed, DateTimeOffset? SuppressedSince, ThrottleState? Previous = null, DateTimeOffset At = default);
 
 /// <summary>One subject's throttle state (a job's, a target's), as kept in the operator-state plane.</summary>
 internal sealed record ThrottleState(DateTimeOffset? LastSent, int Suppressed, DateTimeOffset? SuppressedSince, bool Failing, DateTimeOffset? ChangedAt)
@@ -31,6 +33,27 @@ internal sealed record ThrottleState(DateTimeOffset? LastSent, int Suppressed, D
     public (ThrottleState Next, ThrottleDecision Decision) OnRecovery() => Failing
         ? (this with { Suppressed = 0, SuppressedSince = null, Failing = false }, new(true, Suppressed, SuppressedSince))
         : (this, new(false, 0, null));
+
+    /// <summary>
+    /// A failure e-mail that was given up: the period is not charged (the previous last-sent comes back, unless another
+    /// e-mail was sent since) and the notice counts as held back, with those it would have summarised.
+    /// </summary>
+    public ThrottleState OnFailureNotSent(ThrottleDecision decision) => this with
+    {
+        LastSent = LastSent == decision.At ? decision.Previous?.LastSent : LastSent,
+        Suppressed = Suppressed + (decision.Previous?.Suppressed ?? 0) + 1,
+        SuppressedSince = Earliest(Earliest(SuppressedSince, decision.Previous?.SuppressedSince), decision.At),
+    };
+
+    /// <summary>A recovery e-mail that was given up: the subject is failing again (so the next recovery is mailed), with what it held back.</summary>
+    public ThrottleState OnRecoveryNotSent(ThrottleDecision decision) => this with
+    {
+        Failing = true,
+        Suppressed = Suppressed + (decision.Previous?.Suppressed ?? 0),
+        SuppressedSince = Earliest(SuppressedSince, decision.Previous?.SuppressedSince),
+    };
+
+    private static DateTimeOffset? Earliest(DateTimeOffset? a, DateTimeOffset? b) => a is { } x && b is { } y ? (x < y ? x : y) : a ?? b;
 }
 
 /// <summary>
@@ -59,6 +82,14 @@ internal sealed class EmailThrottle(IOperatorStateStore store, TimeProvider time
 
     public ValueTask<ThrottleDecision> RecoveredAsync(string subject, CancellationToken cancellationToken)
         => DecideAsync(subject, static (state, _) => state.OnRecovery(), cancellationToken);
+
+    /// <summary>Undoes a decision to send a failure e-mail that was given up (see <see cref="ThrottleState.OnFailureNotSent"/>).</summary>
+    public ValueTask FailureNotSentAsync(string subject, ThrottleDecision decision, CancellationToken cancellationToken)
+        => UndoAsync(subject, state => state.OnFailureNotSent(decision), cancellationToken);
+
+    /// <summary>Undoes a decision to send a recovery e-mail that was given up (see <see cref="ThrottleState.OnRecoveryNotSent"/>).</summary>
+    public ValueTask RecoveryNotSentAsync(string subject, ThrottleDecision decision, CancellationToken cancellationToken)
+        => UndoAsync(subject, state => state.OnRecoveryNotSent(decision), cancellationToken);
 
     public void Dispose() => _gate.Dispose();
 
@@ -96,6 +127,7 @@ internal sealed class EmailThrottle(IOperatorStateStore store, TimeProvider time
             }
 
             var (next, decision) = decide(state, now);
+            decision = decision with { Previous = state, At = now };
             if (next == state)
             {
                 return decision;
@@ -121,6 +153,9 @@ internal sealed class EmailThrottle(IOperatorStateStore store, TimeProvider time
             _gate.Release();
         }
     }
+
+    private async ValueTask UndoAsync(string subject, Func<ThrottleState, ThrottleState> undo, CancellationToken cancellationToken)
+        => await DecideAsync(subject, (state, _) => (undo(state), default), cancellationToken).ConfigureAwait(false);
 
     private static OperatorStateField[] Fields(ThrottleState state, DateTimeOffset stamp) =>
     [

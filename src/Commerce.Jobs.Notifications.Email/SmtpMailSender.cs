@@ -1,11 +1,16 @@
 using MailKit.Net.Smtp;
 using MailKit.Security;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using MimeKit;
 
 namespace Commerce.Jobs.Notifications.Email;
 
-/// <summary>Sends one message through the SMTP server with MailKit: connect (secured as set), authenticate if asked, send, quit.</summary>
-internal sealed class SmtpMailSender(EmailNotifierOptions options)
+/// <summary>
+/// Sends one message through the SMTP server with MailKit: connect (secured as set), authenticate if asked, send, quit.
+/// Once the server took the message, a failed quit is only logged (at debug): retrying would send the message twice.
+/// </summary>
+internal sealed class SmtpMailSender(EmailNotifierOptions options, ILogger? logger = null)
 {
     public async Task SendAsync(MimeMessage message, CancellationToken cancellationToken)
     {
@@ -31,6 +36,14 @@ internal sealed class SmtpMailSender(EmailNotifierOptions options)
         }
 
         await client.SendAsync(message, cancellationToken).ConfigureAwait(false);
-        await client.DisconnectAsync(quit: true, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await client.DisconnectAsync(quit: true, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // The server took the message: a failed QUIT must not send it again.
+            EmailNotifierLog.DisconnectFailed(logger ?? NullLogger.Instance, options.SmtpHost ?? string.Empty, options.SmtpPort, ex);
+        }
     }
 }

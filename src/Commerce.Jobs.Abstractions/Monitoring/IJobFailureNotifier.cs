@@ -26,12 +26,18 @@ public interface IJobFailureNotifier
     ValueTask NotifyTargetUnhealthyAsync(TargetHealth health, string hostName, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
     /// <summary>
-    /// Notifies that a job recovered: its first run that succeeded or partially succeeded after a failed run this host
-    /// notified about (a cancelled run is neither). Told once per recovery, by the host that saw it.
+    /// Notifies that a job may have recovered: a run of it succeeded or partially succeeded (a cancelled run is neither)
+    /// right after a failure — its previous recorded run failed (the run history is shared by every host on one store,
+    /// so on any host), or a failure this host told the notifiers about came before it.
     /// </summary>
+    /// <remarks>
+    /// A candidate, not a verdict: one recovery may be told more than once (by several hosts, or again after a restart),
+    /// and a run following a failure no one was told about (an awaited on-demand run's) is told too. A notifier that
+    /// tells someone once per recovery keeps whether the job was failing itself, where the hosts share it (the e-mail
+    /// notifier keeps it in its throttle, in the operator-state plane). The default implementation does nothing.
+    /// </remarks>
     /// <param name="run">The run that succeeded; its <see cref="JobRun.HostName"/> is the host that ran it.</param>
     /// <param name="cancellationToken">Cancels the notification.</param>
     /// <returns>A task that completes when the notification is sent.</returns>
-    /// <remarks>The default implementation does nothing.</remarks>
     ValueTask NotifyRecoveredAsync(JobRun run, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 }

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Commerce.Jobs.Diagnostics;
+using Commerce.Jobs.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -29,15 +30,18 @@ internal sealed class NotificationQueue : IDisposable
     });
 
     private readonly IJobFailureNotifier[] _notifiers;
+    private readonly IRunHistoryStore _history;
     private readonly IOptions<CommerceJobsOptions> _options;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _abandon = new();
     private Task _reader = Task.CompletedTask;
     private int _started;
+    private int _completed;
 
-    public NotificationQueue(IEnumerable<IJobFailureNotifier> notifiers, IOptions<CommerceJobsOptions> options, ILogger<NotificationQueue> logger)
+    public NotificationQueue(IEnumerable<IJobFailureNotifier> notifiers, IRunHistoryStore history, IOptions<CommerceJobsOptions> options, ILogger<NotificationQueue> logger)
     {
         _notifiers = [.. notifiers];
+        _history = history;
         _options = options;
         _logger = logger;
     }
@@ -46,6 +50,7 @@ internal sealed class NotificationQueue : IDisposable
     {
         Run,
         Recovered,
+        Succeeded,
         TargetUnhealthy,
         Flush,
     }
@@ -71,6 +76,12 @@ internal sealed class NotificationQueue : IDisposable
     /// <summary>Posts a job's recovery (<see cref="IJobFailureNotifier.NotifyRecoveredAsync"/>).</summary>
     public void PostRecovered(JobRun run) => Post(new Notice(NoticeKind.Recovered, run, null, null));
 
+    /// <summary>
+    /// Posts a run that succeeded (or partially) and that this host did not see follow a failure: told as a recovery when
+    /// the job's previous recorded run failed (the history is shared by every host on one store), read here, off the run.
+    /// </summary>
+    public void PostSucceeded(JobRun run) => Post(new Notice(NoticeKind.Succeeded, run, null, null));
+
     /// <summary>Posts a target that became unhealthy (<see cref="IJobFailureNotifier.NotifyTargetUnhealthyAsync"/>).</summary>
     public void PostTargetUnhealthy(TargetHealth health) => Post(new Notice(NoticeKind.TargetUnhealthy, null, health, null));
 
@@ -82,8 +93,15 @@ internal sealed class NotificationQueue : IDisposable
         await flushed.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Gets whether <see cref="Complete"/> was called.</summary>
+    public bool IsCompleted => Volatile.Read(ref _completed) == 1;
+
     /// <summary>Takes no more notices; the reader ends once it has handled those already posted.</summary>
-    public void Complete() => _notices.Writer.TryComplete();
+    public void Complete()
+    {
+        Volatile.Write(ref _completed, 1);
+        _notices.Writer.TryComplete();
+    }
 
     /// <summary>Cancels the notifiers' token: a notifier still sending (or waiting to retry) gives up; the reader is not awaited any further.</summary>
     public Task AbandonAsync() => _abandon.CancelAsync();
@@ -101,12 +119,23 @@ internal sealed class NotificationQueue : IDisposable
     private async Task ReadAsync()
     {
         var token = _abandon.Token;
-        await foreach (var notice in _notices.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+        await foreach (var posted in _notices.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
         {
+            var notice = posted;
             if (notice.Flushed is { } flushed)
             {
                 flushed.TrySetResult();
                 continue;
+            }
+
+            if (notice.Kind == NoticeKind.Succeeded)
+            {
+                if (!await FollowsAFailureAsync(notice.Run!).ConfigureAwait(false))
+                {
+                    continue;
+                }
+
+                notice = notice with { Kind = NoticeKind.Recovered };
             }
 
             foreach (var notifier in _notifiers)
@@ -128,6 +157,32 @@ internal sealed class NotificationQueue : IDisposable
                 }
             }
         }
+    }
+
+    /// <summary>Whether the run recorded before <paramref name="run"/> (by any host) failed; when the history cannot tell (unread, or the run not found), it is told anyway: the notifiers decide.</summary>
+    private async ValueTask<bool> FollowsAFailureAsync(JobRun run)
+    {
+        try
+        {
+            var runs = await _history.GetRunsAsync(run.JobName, 50, _abandon.Token).ConfigureAwait(false);
+            for (var i = 0; i < runs.Count; i++)
+            {
+                if (runs[i].RunId == run.RunId)
+                {
+                    return i + 1 < runs.Count && runs[i + 1].Outcome == JobOutcome.Failed;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !_abandon.IsCancellationRequested)
+        {
+            Log.NotifierFailed(_logger, nameof(IRunHistoryStore), run.JobName, run.RunId, ex);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+
+        return true;
     }
 
     private ValueTask SendAsync(IJobFailureNotifier notifier, Notice notice, CancellationToken cancellationToken)

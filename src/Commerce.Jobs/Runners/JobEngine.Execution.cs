@@ -297,24 +297,36 @@ internal sealed partial class JobEngine
         }
     }
 
-    /// <summary>Posts what the failure notifiers are told about a run to their queue (never waits for them): a failure, a recovery, every run if asked.</summary>
+    /// <summary>
+    /// Posts what the failure notifiers are told about a run to their queue (never waits for them): a failure, every run
+    /// if asked, and a recovery candidate — a success after a failure this host told about, or else a success the queue
+    /// checks against the job's shared history (its previous recorded run failed, on any host).
+    /// </summary>
     private void Notify(JobEntry entry, JobRun run)
     {
         // An awaited on-demand run's caller is told its failure directly; administrators are not paged for it.
         var failed = run.Outcome == JobOutcome.Failed && run.Trigger != TriggerKind.OnDemand;
+        if (failed)
+        {
+            // Set before the failure is posted, so a success that ends meanwhile (MaxConcurrency > 1) sees it.
+            Volatile.Write(ref entry.FailureNotified, 1);
+        }
+
         if (failed || entry.Options.NotifyOnEveryRun)
         {
             _notifications.PostRun(run);
         }
 
-        if (failed)
+        if (run.Outcome is JobOutcome.Succeeded or JobOutcome.PartiallySucceeded)
         {
-            Volatile.Write(ref entry.FailureNotified, 1);
-        }
-        else if (run.Outcome is JobOutcome.Succeeded or JobOutcome.PartiallySucceeded
-            && Volatile.Read(ref entry.FailureNotified) == 1 && Interlocked.Exchange(ref entry.FailureNotified, 0) == 1)
-        {
-            _notifications.PostRecovered(run);
+            if (Interlocked.Exchange(ref entry.FailureNotified, 0) == 1)
+            {
+                _notifications.PostRecovered(run);
+            }
+            else
+            {
+                _notifications.PostSucceeded(run);
+            }
         }
     }
 

@@ -7,7 +7,8 @@ namespace Commerce.Jobs.Runners;
 /// (<see cref="CommerceJobsOptions.ShutdownTimeout"/>, cut short by the host's stop token), then are cancelled; a run
 /// that still does not return within half of <see cref="LastSecond"/> is abandoned — recorded Cancelled, its caller
 /// answered, its worker no longer awaited; the failure notifiers' queue is drained in what is left of the grace period (or
-/// of <see cref="LastSecond"/>). Stopping never takes longer than the grace period and <see cref="LastSecond"/>.
+/// of <see cref="LastSecond"/>; once the host's stop token fires, at most <see cref="LastSecond"/> more). Stopping never
+/// takes longer than the grace period and <see cref="LastSecond"/>.
 /// </summary>
 internal sealed partial class JobEngine
 {
@@ -101,12 +102,21 @@ internal sealed partial class JobEngine
         await WaitUntilAsync(stoppingScheduler, deadline, "Cancelling the scheduler and the control refresh", CancellationToken.None).ConfigureAwait(false);
 
         // The notices of the runs that ended (and of targets that broke) reach the notifiers while the bound allows: the
-        // rest of the grace period (unless the host's stop token cut it short), or the last second; past it the
-        // notifiers' token is cancelled and they are no longer awaited.
+        // rest of the grace period, or the last second; when the host's stop token fires (before or during the drain)
+        // they get at most the last second more. Past it the notifiers' token is cancelled and they are no longer awaited.
         _notifications.Complete();
         var notifyUntil = graceEnds > deadline && !cancellationToken.IsCancellationRequested ? graceEnds : deadline;
-        if (!await WaitUntilAsync(_notifications.Completion, notifyUntil, "Telling the failure notifiers", CancellationToken.None).ConfigureAwait(false))
+        var drained = !cancellationToken.IsCancellationRequested
+            && await WaitUntilAsync(_notifications.Completion, notifyUntil, null, cancellationToken).ConfigureAwait(false);
+        if (!drained && cancellationToken.IsCancellationRequested)
         {
+            var lastUntil = _time.GetUtcNow() + LastSecond;
+            drained = await WaitUntilAsync(_notifications.Completion, lastUntil < notifyUntil ? lastUntil : notifyUntil, null, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        if (!drained)
+        {
+            Log.StopAbandoned(_logger, "Telling the failure notifiers");
             _ = _notifications.AbandonAsync();
         }
 

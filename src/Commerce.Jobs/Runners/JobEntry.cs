@@ -36,7 +36,10 @@ internal sealed class JobEntry
     private RecordCounts _totals;
     private int _runsSincePurge;
 
-    /// <summary>1 once the notifiers were told of a failed run, until they are told of the job's recovery (the engine's notify path).</summary>
+    /// <summary>
+    /// 1 once a failed run of the job was posted to the notifiers on this host, until a success posts the recovery: this
+    /// host's quick answer; for the rest (other hosts, a restart) the queue checks the job's shared history.
+    /// </summary>
     internal int FailureNotified;
 
     public JobEntry(string name, JobOptions options, Schedule schedule, IJobExecutor executor)

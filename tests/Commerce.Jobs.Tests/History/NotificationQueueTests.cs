@@ -1,10 +1,13 @@
 using System.Collections.Concurrent;
 using Commerce.Jobs.History;
+using Commerce.Jobs.Runners;
+using Commerce.Jobs.Storage;
 using Commerce.Jobs.Tests.TestSupport;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Commerce.Jobs.Tests.History;
 
@@ -16,9 +19,12 @@ public sealed class NotificationQueueTests
     public async Task A_notifier_that_hangs_holds_no_run_and_is_cancelled_when_the_engine_stops()
     {
         var notifier = new HangingNotifier();
+        var time = new TimerWatchingClock(TestEngine.Start);
         var sut = TestEngine.Create(
             jobs => jobs.AddJob("order-export", static (_, _) => ValueTask.FromResult(JobResult.Failed("ERP refused the login"))),
+            time,
             services: s => s.AddSingleton<IJobFailureNotifier>(notifier));
+        var queue = sut.Services.GetRequiredService<NotificationQueue>();
 
         for (var i = 1; i <= 3; i++)
         {
@@ -29,14 +35,11 @@ public sealed class NotificationQueueTests
         await notifier.Entered.Task.WaitAsync(Patience);
         Assert.All(sut.Runs, r => Assert.Equal(JobOutcome.Failed, r.Outcome));
 
-        // Stopping drains the queue within the shutdown bound (on the engine's clock), then cancels the notifier's token.
+        // Stopping drains the queue within the shutdown bound (on the engine's clock), then cancels the notifier's token:
+        // the clock is moved once the drain waits on it.
+        var draining = time.WhenTimer(_ => queue.IsCompleted);
         var stop = sut.Engine.StopAsync(CancellationToken.None);
-        var deadline = Environment.TickCount64 + (long)Patience.TotalMilliseconds;
-        while (!stop.IsCompleted && Environment.TickCount64 < deadline)
-        {
-            sut.Time.Advance(TimeSpan.FromSeconds(1));
-            await Task.Yield();
-        }
+        time.Advance(await draining.WaitAsync(Patience));
 
         await stop.WaitAsync(Patience);
         await notifier.Cancelled.Task.WaitAsync(Patience);
@@ -44,11 +47,80 @@ public sealed class NotificationQueueTests
     }
 
     [Fact]
+    public async Task The_hosts_stop_token_fired_during_the_drain_leaves_the_notifiers_at_most_the_last_second()
+    {
+        var notifier = new HangingNotifier();
+        var time = new TimerWatchingClock(TestEngine.Start);
+        var sut = TestEngine.Create(
+            jobs =>
+            {
+                jobs.Configure(o =>
+                {
+                    o.ShutdownTimeout = TimeSpan.FromMinutes(10);
+                    o.ControlRefreshInterval = Timeout.InfiniteTimeSpan;
+                });
+                jobs.AddJob("order-export", static (_, _) => ValueTask.FromResult(JobResult.Failed("ERP down")));
+            },
+            time,
+            services: s => s.AddSingleton<IJobFailureNotifier>(notifier));
+        var queue = sut.Services.GetRequiredService<NotificationQueue>();
+        sut.Engine.Trigger("order-export");
+        await sut.WaitForRunsAsync("order-export", 1);
+        await notifier.Entered.Task.WaitAsync(Patience);
+
+        using var host = new CancellationTokenSource();
+        var draining = time.WhenTimer(_ => queue.IsCompleted);
+        var stop = sut.Engine.StopAsync(host.Token);
+        Assert.Equal(TimeSpan.FromMinutes(10), await draining.WaitAsync(Patience));   // the rest of the grace period
+
+        // The host's token fires during the drain: the notifiers get the last second more, not the grace period.
+        var lastSecond = time.WhenTimer(due => due <= JobEngine.LastSecond);
+        await host.CancelAsync();
+        time.Advance(await lastSecond.WaitAsync(Patience));
+
+        await stop.WaitAsync(Patience);
+        await notifier.Cancelled.Task.WaitAsync(Patience);
+        Assert.True(time.GetUtcNow() <= TestEngine.Start + JobEngine.LastSecond);
+        await sut.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_success_after_a_failure_another_host_recorded_is_told_as_a_recovery_candidate()
+    {
+        var notifier = new RecordingNotifier();
+        await using var sut = TestEngine.Create(
+            jobs => jobs.AddJob("order-export", static (_, _) => ValueTask.FromResult(JobResult.Success)),
+            services: s => s.AddSingleton<IJobFailureNotifier>(notifier));
+        var failedElsewhere = new JobRun
+        {
+            RunId = Guid.NewGuid(),
+            JobName = "order-export",
+            Trigger = TriggerKind.Schedule,
+            HostName = "web-02",
+            StartedAt = TestEngine.Start.AddMinutes(-2),
+            EndedAt = TestEngine.Start.AddMinutes(-1),
+            Outcome = JobOutcome.Failed,
+            Error = "ERP down",
+        };
+        await sut.Services.GetRequiredService<IRunHistoryStore>().AddRunAsync(failedElsewhere, CancellationToken.None);
+
+        for (var i = 1; i <= 2; i++)
+        {
+            sut.Time.Advance(TimeSpan.FromSeconds(1));
+            sut.Engine.Trigger("order-export");
+            await sut.WaitForRunsAsync("order-export", i);
+        }
+
+        await sut.NotifiedAsync();
+        Assert.Equal([sut.Runs.First().RunId], notifier.Recoveries.Select(r => r.RunId));   // the second follows a success
+    }
+
+    [Fact]
     public async Task A_full_queue_drops_a_notice_with_a_log_line_and_never_blocks_the_poster()
     {
         var notifier = new HangingNotifier();
         var logs = new ListLogger();
-        using var queue = new NotificationQueue([notifier], Options.Create(new CommerceJobsOptions()), logs);
+        using var queue = new NotificationQueue([notifier], new InMemoryJobStore(), Options.Create(new CommerceJobsOptions()), logs);
         queue.Start();
         queue.PostRun(Run("order-export", JobOutcome.Failed));
         await notifier.Entered.Task.WaitAsync(Patience);   // the reader holds one notice; the queue is empty again
@@ -173,6 +245,32 @@ public sealed class NotificationQueueTests
                 throw;
             }
         }
+    }
+
+    /// <summary>A fake clock that tells when a timer matching a condition is made (and its due time): advance it then.</summary>
+    private sealed class TimerWatchingClock(DateTimeOffset start) : FakeTimeProvider(start)
+    {
+        private Watch? _watch;
+
+        public Task<TimeSpan> WhenTimer(Func<TimeSpan, bool> match)
+        {
+            var made = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
+            Volatile.Write(ref _watch, new Watch(match, made));
+            return made.Task;
+        }
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            var timer = base.CreateTimer(callback, state, dueTime, period);
+            if (dueTime > TimeSpan.Zero && dueTime != Timeout.InfiniteTimeSpan && Volatile.Read(ref _watch) is { } watch && watch.Match(dueTime))
+            {
+                watch.Made.TrySetResult(dueTime);
+            }
+
+            return timer;
+        }
+
+        private sealed record Watch(Func<TimeSpan, bool> Match, TaskCompletionSource<TimeSpan> Made);
     }
 
     private sealed class ListLogger : ILogger<NotificationQueue>
