@@ -152,7 +152,7 @@ internal sealed class EmailComposer
 
         if (content.Link is { } link)
         {
-            text.Append("\nThe run on the dashboard: ").Append(link.AbsoluteUri).Append('\n');
+            text.Append('\n').Append(RunLinkText).Append(": ").Append(link.AbsoluteUri).Append('\n');
         }
 
         return text.ToString();
@@ -199,7 +199,7 @@ internal sealed class EmailComposer
 
         if (content.Link is { } link)
         {
-            html.Append("<p><a href=\"").Append(E(link.AbsoluteUri)).Append("\">The run on the dashboard</a></p>");
+            html.Append("<p><a href=\"").Append(E(link.AbsoluteUri)).Append("\">").Append(RunLinkText).Append("</a></p>");
         }
 
         html.Append("</body></html>");
@@ -227,6 +227,11 @@ internal sealed class EmailComposer
         ? null
         : $"{SuppressedText(throttle.Suppressed, noun)} since {When(throttle.SuppressedSince ?? default)} (not mailed: at most one e-mail every {_options.ThrottlePeriod.ToString("c", CultureInfo.InvariantCulture)}).";
 
+    /// <summary>What the run's link is called: the dashboard's API answers with the run's record as JSON (not a page).</summary>
+    /// <remarks>The one place of the link, with <see cref="RunLink"/>: a dashboard run page replaces both.</remarks>
+    private const string RunLinkText = "The run's record (JSON) on the dashboard's API";
+
+    /// <summary>The run's record on the dashboard's API (<c>{address}api/jobs/{job}/runs/{run id}</c>), or none without an address.</summary>
     private Uri? RunLink(string jobName, Guid runId)
     {
         if (_options.DashboardBaseAddress is not { } dashboard)

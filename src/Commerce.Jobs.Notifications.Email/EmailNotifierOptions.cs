@@ -53,7 +53,8 @@ public sealed class EmailNotifierOptions
 
     /// <summary>
     /// Gets or sets the dashboard's address (where <c>MapCommerceJobs</c> maps it, such as
-    /// <c>https://shop.example/jobs/</c>): each e-mail links to the run there. Absolute http or https.
+    /// <c>https://shop.example/jobs/</c>): each e-mail links to the run's record (JSON) on the dashboard's API
+    /// there. Absolute http or https.
     /// </summary>
     /// <value>The default value is <see langword="null"/>: no link.</value>
     public Uri? DashboardBaseAddress { get; set; }

@@ -20,6 +20,18 @@ public sealed partial class EmailComposerTests
             .Select(chars => new string(chars)),
         Gen.Choose(4_000, 20_000).Select(n => new string('<', n)));
 
+    [Fact]
+    public void The_run_link_says_it_is_the_runs_record_on_the_dashboards_api_not_a_page()
+    {
+        var failure = EmailTestHost.Failure("order-export", "ERP down", EmailTestHost.Start);
+        var message = Composer.Failure(failure, [], new ThrottleDecision(true, 0, null));
+        var link = $"https://shop.example/jobs/api/jobs/order-export/runs/{failure.Run.RunId}";
+
+        Assert.Contains($"The run's record (JSON) on the dashboard's API: {link}", message.TextBody, StringComparison.Ordinal);
+        Assert.Contains($"<a href=\"{link}\">The run's record (JSON) on the dashboard's API</a>", message.HtmlBody, StringComparison.Ordinal);
+        Assert.DoesNotContain("The run on the dashboard", message.TextBody + message.HtmlBody, StringComparison.Ordinal);
+    }
+
     [Property(MaxTest = 200)]
     public Property Any_outside_text_makes_a_message_whose_only_markup_is_its_own() => Prop.ForAll(
         (from job in Hostile from error in Hostile from id in Hostile from recordError in Hostile select (job, error, id, recordError)).ToArbitrary(),

@@ -158,7 +158,7 @@ public sealed class EmailFailureNotifierTests
     public async Task A_server_that_refuses_or_is_down_holds_no_run_and_a_send_is_tried_four_times_then_given_up()
     {
         await using var refusing = await SmtpServer.StartAsync(refuse: true);
-        foreach (var port in new[] { refusing.Port, SmtpServer.FreePort() })
+        foreach (var port in new[] { refusing.Port, SmtpServer.ClosedPort() })
         {
             var time = new FakeTimeProvider(EmailTestHost.Start);
             var logs = new ListLoggerProvider();
@@ -190,35 +190,66 @@ public sealed class EmailFailureNotifierTests
                 Assert.Equal(JobOutcome.Failed, (await handle.Completion.WaitAsync(Patience)).Outcome);
             }
 
-            // The first notice's send is tried, then retried after 1 s, 5 s and 30 s on the clock, then given up.
-            var deadline = Environment.TickCount64 + (long)Patience.TotalMilliseconds;
-            while (!logs.Lines.Any(l => l.Contains("after 4 attempts", StringComparison.Ordinal)) && Environment.TickCount64 < deadline)
-            {
-                time.Advance(TimeSpan.FromMilliseconds(500));
-                await Task.Yield();
-            }
-
-            Assert.Contains(logs.Lines, l => l.Contains("after 4 attempts", StringComparison.Ordinal));
-            Assert.True(logs.Lines.Count(l => l.Contains("retrying in", StringComparison.Ordinal)) >= 3);
+            // Each notice's send is tried, then retried after 1 s, 5 s and 30 s on the clock, then given up.
+            await Retries.GiveUpAsync(time, logs, sends: 5);
+            await logs.WaitForLinesAsync("after 4 attempts", 5).WaitAsync(Patience);
+            Assert.Equal(15, logs.Lines.Count(l => l.Contains("retrying in", StringComparison.Ordinal)));
             if (port == refusing.Port)
             {
-                await refusing.WaitForRefusedAsync(4);
+                await refusing.WaitForRefusedAsync(20);
             }
 
+            // Every notice was handled: stopping has nothing left to wait for on the clock.
             foreach (var service in hosted)
             {
-                var stop = service.StopAsync(CancellationToken.None);
-                while (!stop.IsCompleted && Environment.TickCount64 < deadline)
-                {
-                    time.Advance(TimeSpan.FromSeconds(1));
-                    await Task.Yield();
-                }
-
-                await stop.WaitAsync(Patience);
+                await service.StopAsync(CancellationToken.None).WaitAsync(Patience);
             }
 
             Assert.Equal(5, (await provider.GetRequiredService<IJobMonitor>().GetRunsAsync("order-export", 10, CancellationToken.None)).Count);
         }
+    }
+
+    [Fact]
+    public async Task A_send_that_was_given_up_does_not_count_so_the_next_failure_and_the_next_recovery_are_mailed()
+    {
+        await using var refusing = await SmtpServer.StartAsync(refuse: true);
+        await using var smtp = await SmtpServer.StartAsync();
+        await using var host = new EmailTestHost();
+        using var down = host.Notifier(EmailTestHost.Options(refusing.Port));   // a host whose relay refuses
+        using var up = host.Notifier(EmailTestHost.Options(smtp.Port));        // a host on the same store whose relay works
+
+        // The failure e-mail is given up after 4 attempts: the throttle period is not charged for it.
+        var notify = down.NotifyAsync(EmailTestHost.Failure("order-export", "ERP down (1)", host.Time.GetUtcNow()), CancellationToken.None).AsTask();
+        await Retries.GiveUpAsync(host.Time, host.Logs);
+        await notify.WaitAsync(Patience);
+        host.Time.Advance(TimeSpan.FromMinutes(1));
+        await up.NotifyAsync(EmailTestHost.Failure("order-export", "ERP down (2)", host.Time.GetUtcNow(), host: "web-02"), CancellationToken.None);
+        var failure = Assert.Single(await smtp.WaitForMessagesAsync(1));
+        Assert.Contains("ERP down (2)", failure.TextBody);
+        Assert.Contains("1 more failed run since 2026-01-05 08:00:00 UTC", failure.TextBody);   // the one not mailed
+
+        // A recovery e-mail given up leaves the job failing: the next recovery is mailed.
+        var recover = down.NotifyRecoveredAsync(EmailTestHost.Success("order-export", host.Time.GetUtcNow()), CancellationToken.None).AsTask();
+        await Retries.GiveUpAsync(host.Time, host.Logs, retriedBefore: 3);
+        await recover.WaitAsync(Patience);
+        await up.NotifyRecoveredAsync(EmailTestHost.Success("order-export", host.Time.GetUtcNow(), "web-02"), CancellationToken.None);
+        var messages = await smtp.WaitForMessagesAsync(2);
+        Assert.Equal("[Shop (EU)] Job 'order-export' recovered on web-02", messages[1].Subject);
+        await refusing.WaitForRefusedAsync(8);
+    }
+
+    [Fact]
+    public async Task A_connection_that_fails_at_quit_after_the_message_was_taken_sends_it_once()
+    {
+        await using var smtp = await SmtpServer.StartAsync(dropQuit: true);
+        await using var host = new EmailTestHost();
+        using var notifier = host.Notifier(EmailTestHost.Options(smtp.Port));
+
+        await notifier.NotifyAsync(EmailTestHost.Failure("order-export", "ERP down", host.Time.GetUtcNow()), CancellationToken.None).AsTask().WaitAsync(Patience);
+
+        Assert.Single(await smtp.WaitForMessagesAsync(1));
+        Assert.DoesNotContain(host.Logs.Lines, l => l.Contains("retrying in", StringComparison.Ordinal));
+        Assert.Contains(host.Logs.Lines, l => l.Contains("sent '", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -255,14 +286,8 @@ public sealed class EmailFailureNotifierTests
         });
         using var notifier = host.Notifier(wrong);
         var notify = notifier.NotifyAsync(EmailTestHost.Failure("order-export", "ERP down", host.Time.GetUtcNow()), CancellationToken.None).AsTask();
-        var deadline = Environment.TickCount64 + (long)Patience.TotalMilliseconds;
-        while (!notify.IsCompleted && Environment.TickCount64 < deadline)
-        {
-            host.Time.Advance(TimeSpan.FromMilliseconds(500));
-            await Task.Yield();
-        }
-
-        Assert.True(notify.IsCompleted, string.Join("\n", host.Logs.Lines));
+        await Retries.GiveUpAsync(host.Time, host.Logs);
+        await notify.WaitAsync(Patience);
         Assert.Contains(host.Logs.Lines, l => l.Contains("after 4 attempts", StringComparison.Ordinal));
         Assert.DoesNotContain(host.Logs.Lines, l => l.Contains("Pa55", StringComparison.Ordinal));
         Assert.Single(smtp.Received);

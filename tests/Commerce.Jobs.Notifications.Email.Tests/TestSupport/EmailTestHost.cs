@@ -84,16 +84,50 @@ internal sealed class EmailTestHost : IAsyncDisposable
 internal sealed class ListLoggerProvider : ILoggerProvider
 {
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _lines = new();
+    private readonly List<(Func<IReadOnlyCollection<string>, bool> Condition, TaskCompletionSource Done)> _waiters = [];
 
     public IReadOnlyCollection<string> Lines => _lines;
 
-    public ILogger CreateLogger(string categoryName) => new Logger(_lines);
+    public ILogger CreateLogger(string categoryName) => new Logger(this);
+
+    /// <summary>Waits (bounded by the caller) until the lines satisfy <paramref name="condition"/>: checked at each line, never polled.</summary>
+    public Task WaitForAsync(Func<IReadOnlyCollection<string>, bool> condition)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_waiters)
+        {
+            if (condition(_lines))
+            {
+                return Task.CompletedTask;
+            }
+
+            _waiters.Add((condition, done));
+        }
+
+        return done.Task;
+    }
+
+    /// <summary>Waits until at least <paramref name="count"/> lines contain <paramref name="text"/>.</summary>
+    public Task WaitForLinesAsync(string text, int count) => WaitForAsync(lines => lines.Count(l => l.Contains(text, StringComparison.Ordinal)) >= count);
+
+    private void Add(string line)
+    {
+        lock (_waiters)
+        {
+            _lines.Enqueue(line);
+            foreach (var waiter in _waiters.Where(w => w.Condition(_lines)).ToList())
+            {
+                _waiters.Remove(waiter);
+                waiter.Done.TrySetResult();
+            }
+        }
+    }
 
     public void Dispose()
     {
     }
 
-    private sealed class Logger(System.Collections.Concurrent.ConcurrentQueue<string> lines) : ILogger
+    private sealed class Logger(ListLoggerProvider provider) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
@@ -101,6 +135,24 @@ internal sealed class ListLoggerProvider : ILoggerProvider
         public bool IsEnabled(LogLevel logLevel) => true;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            => lines.Enqueue($"{logLevel}: {formatter(state, exception)} {exception}");
+            => provider.Add($"{logLevel}: {formatter(state, exception)} {exception}");
     }
 }
+
+/// <summary>Drives the e-mail notifier's retries on a fake clock: the clock is moved by each retry's delay only once its timer is armed (the "retrying in" line is written after).</summary>
+internal static class Retries
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    /// <summary>Lets <paramref name="sends"/> sends fail through all their attempts: after each "retrying in" line (counted from <paramref name="retriedBefore"/>), the clock moves by that retry's delay.</summary>
+    public static async Task GiveUpAsync(FakeTimeProvider time, ListLoggerProvider logs, int sends = 1, int retriedBefore = 0)
+    {
+        var delays = EmailNotifierDefaults.RetryDelays;
+        for (var i = 0; i < sends * delays.Length; i++)
+        {
+            await logs.WaitForLinesAsync("retrying in", retriedBefore + i + 1).WaitAsync(Patience);
+            time.Advance(delays[i % delays.Length]);
+        }
+    }
+}
+

@@ -9,7 +9,7 @@ namespace Commerce.Jobs.Notifications.Email.Tests.TestSupport;
 
 /// <summary>
 /// A real SMTP server on 127.0.0.1 for one test: Debian's python3-aiosmtpd running <c>smtp_sink.py</c> (installed by
-/// eng/test.sh). It is started on a free port and waited for (it prints READY); each message it accepts is read back as
+/// eng/test.sh). It binds a port the system picks and says which (READY &lt;port&gt;), waited for; each message it accepts is read back as
 /// a <see cref="MimeMessage"/>, signalled by its stdout line, never by polling. Disposing stops it.
 /// </summary>
 internal sealed class SmtpServer : IAsyncDisposable
@@ -20,17 +20,16 @@ internal sealed class SmtpServer : IAsyncDisposable
     private readonly string _folder;
     private readonly List<MimeMessage> _received = [];
     private readonly List<(Func<bool> Condition, TaskCompletionSource Done)> _waiters = [];
-    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<int> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _refused;
 
-    private SmtpServer(Process process, string folder, int port)
+    private SmtpServer(Process process, string folder)
     {
         _process = process;
         _folder = folder;
-        Port = port;
     }
 
-    public int Port { get; }
+    public int Port { get; private set; }
 
     /// <summary>Gets the messages received so far, in order.</summary>
     public IReadOnlyList<MimeMessage> Received
@@ -47,13 +46,63 @@ internal sealed class SmtpServer : IAsyncDisposable
     /// <summary>Gets how many messages the server refused (started with <c>refuse</c>).</summary>
     public int Refused => Volatile.Read(ref _refused);
 
-    /// <summary>Starts a server; <paramref name="refuse"/> answers 554 to every message; <paramref name="tls"/> offers (and requires) STARTTLS with a fresh self-signed certificate; <paramref name="auth"/> requires these credentials.</summary>
-    public static async Task<SmtpServer> StartAsync(bool refuse = false, bool tls = false, (string User, string Password)? auth = null)
+    /// <summary>
+    /// Starts a server; <paramref name="refuse"/> answers 554 to every message; <paramref name="tls"/> offers (and requires)
+    /// STARTTLS with a fresh self-signed certificate; <paramref name="auth"/> requires these credentials;
+    /// <paramref name="dropQuit"/> drops the connection at QUIT. A server that does not start leaves nothing behind.
+    /// </summary>
+    public static async Task<SmtpServer> StartAsync(bool refuse = false, bool tls = false, (string User, string Password)? auth = null, bool dropQuit = false)
     {
         var folder = Directory.CreateTempSubdirectory("commerce-jobs-smtp-").FullName;
-        var port = FreePort();
+        Process? process = null;
+        try
+        {
+            var server = Start(folder, refuse, tls, auth, dropQuit, out process);
+            server.Port = await server._ready.Task.WaitAsync(Patience);
+            return server;
+        }
+        catch (Exception)
+        {
+            if (process is not null)
+            {
+                try
+                {
+                    process.Kill(entireProcessTree: true);
+                }
+                catch (InvalidOperationException)
+                {
+                    // it has exited already
+                }
+
+                process.Dispose();
+            }
+
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>A port on 127.0.0.1 that nothing listens on: a server that is down (a connection is refused).</summary>
+    public static int ClosedPort()
+    {
+        // A port just released by a listener here: the system hands ports out in turn, so nothing takes it again soon.
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static SmtpServer Start(string folder, bool refuse, bool tls, (string User, string Password)? auth, bool dropQuit, out Process? started)
+    {
+        started = null;
         var script = Path.Combine(AppContext.BaseDirectory, "TestSupport", "smtp_sink.py");
-        var start = new ProcessStartInfo(Python(), ["-u", script, port.ToString(System.Globalization.CultureInfo.InvariantCulture), folder])
+        var start = new ProcessStartInfo(Python(), ["-u", script, folder])
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -63,6 +112,11 @@ internal sealed class SmtpServer : IAsyncDisposable
         if (refuse)
         {
             start.ArgumentList.Add("--refuse");
+        }
+
+        if (dropQuit)
+        {
+            start.ArgumentList.Add("--drop-quit");
         }
 
         if (tls)
@@ -81,7 +135,8 @@ internal sealed class SmtpServer : IAsyncDisposable
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("python3 did not start.");
-        var server = new SmtpServer(process, folder, port);
+        started = process;
+        var server = new SmtpServer(process, folder);
         var errors = new System.Text.StringBuilder();
         process.OutputDataReceived += (_, e) => server.OnLine(e.Data);
         process.ErrorDataReceived += (_, e) =>
@@ -96,16 +151,7 @@ internal sealed class SmtpServer : IAsyncDisposable
         process.EnableRaisingEvents = true;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        await server._ready.Task.WaitAsync(Patience);
         return server;
-    }
-
-    /// <summary>A port on 127.0.0.1 that nothing listens on (free a moment ago): a server that is down.</summary>
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>Waits until <paramref name="count"/> messages have arrived (bounded, never sleeps); returns them all.</summary>
@@ -185,9 +231,9 @@ internal sealed class SmtpServer : IAsyncDisposable
             return;
         }
 
-        if (line == "READY")
+        if (line.StartsWith("READY ", StringComparison.Ordinal))
         {
-            _ready.TrySetResult();
+            _ready.TrySetResult(int.Parse(line["READY ".Length..], System.Globalization.CultureInfo.InvariantCulture));
             return;
         }
 

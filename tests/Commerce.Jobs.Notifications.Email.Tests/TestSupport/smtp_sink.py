@@ -1,18 +1,21 @@
 """A throwaway SMTP server for the tests (aiosmtpd): writes each message it accepts to a folder and says so on stdout.
 
-    python3 smtp_sink.py PORT FOLDER [--refuse] [--tls CERT KEY] [--auth USER PASSWORD]
+    python3 smtp_sink.py FOLDER [--refuse] [--drop-quit] [--tls CERT KEY] [--auth USER PASSWORD]
 
-Prints "READY" once it listens on 127.0.0.1:PORT, then "RECEIVED <path>" per message accepted (written to a temporary
+Listens on 127.0.0.1 on a port the system picks (bound here, so no other process can take it first) and prints
+"READY <port>" once it does, then "RECEIVED <path>" per message accepted (written to a temporary
 name, then renamed) or "REFUSED" per message refused (--refuse: 554). With --tls it offers STARTTLS and requires it;
-with --auth it requires AUTH (PLAIN/LOGIN, over TLS only). It stops when its stdin closes.
+with --auth it requires AUTH (PLAIN/LOGIN, over TLS only); with --drop-quit it answers QUIT by dropping the
+connection. It stops when its stdin closes.
 """
+import asyncio
 import os
+import socket
 import ssl
 import sys
 import uuid
 
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 
 class Sink:
@@ -47,8 +50,27 @@ class Authenticator:
         return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd answers 535 itself
 
 
+class DropQuit(SMTP):
+    async def smtp_QUIT(self, arg):
+        self.transport.abort()
+
+
+async def serve(folder, refuse, smtp_class, kwargs):
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    loop = asyncio.get_running_loop()
+    handler = Sink(folder, refuse)
+    server = await loop.create_server(lambda: smtp_class(handler, **kwargs), sock=listener)
+    print("READY %d" % listener.getsockname()[1], flush=True)
+    try:
+        await loop.run_in_executor(None, sys.stdin.read)
+    finally:
+        server.close()
+
+
 def main(argv):
-    port, folder = int(argv[1]), argv[2]
+    folder = argv[1]
     refuse = "--refuse" in argv
     kwargs = {}
     if "--tls" in argv:
@@ -59,13 +81,7 @@ def main(argv):
     if "--auth" in argv:
         i = argv.index("--auth")
         kwargs.update(authenticator=Authenticator(argv[i + 1], argv[i + 2]), auth_required=True, auth_require_tls=True)
-    controller = Controller(Sink(folder, refuse), hostname="127.0.0.1", port=port, **kwargs)
-    controller.start()
-    print("READY", flush=True)
-    try:
-        sys.stdin.read()
-    finally:
-        controller.stop()
+    asyncio.run(serve(folder, refuse, DropQuit if "--drop-quit" in argv else SMTP, kwargs))
 
 
 if __name__ == "__main__":
