@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test project of the solution and prints one line: "N passed, N failed, N skipped".
-# Installs what the tests need first (PostgreSQL 15 server binaries, Chromium + chromedriver, Azurite; the test fixtures
+# Installs what the tests need first (PostgreSQL 15 server binaries, Chromium + chromedriver, Azurite, aiosmtpd; the test fixtures
 # start the servers and the browser themselves). Exits non-zero if any test failed or none ran.
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -58,6 +58,18 @@ if [ ! -f "$azurite_entry" ] || ! grep -q "\"version\": \"$azurite_version\"" "$
       || echo "warning: npm install azurite@$azurite_version failed; the Azure Blob integration tests will fail and say so"
   else
     echo "warning: npm not found (install Node.js 20: apt-get install -y nodejs npm); the Azure Blob integration tests will fail and say so"
+  fi
+fi
+
+# aiosmtpd (Debian's python3-aiosmtpd) for tests/Commerce.Jobs.Notifications.Email.Tests (its fixture starts an SMTP server on
+# 127.0.0.1 with /usr/bin/python3). Idempotent: installs only when Debian's python3 cannot import it.
+if ! /usr/bin/python3 -c "import aiosmtpd" >/dev/null 2>&1; then
+  echo "installing python3-aiosmtpd (/usr/bin/python3 cannot import aiosmtpd)"
+  if [ "$(id -u)" -eq 0 ]; then
+    apt_install python3-aiosmtpd \
+      || echo "warning: apt-get install -y python3-aiosmtpd failed; the e-mail notifier tests will fail and say so"
+  else
+    echo "warning: not root: run 'apt-get install -y python3-aiosmtpd' as root; the e-mail notifier tests will fail and say so"
   fi
 fi
 

@@ -1,5 +1,5 @@
 // Commerce.Jobs storefront sample: a storefront, an ERP/WMS over HTTP and the jobs between them, in one process.
-// Run: dotnet run --project samples/Commerce.Jobs.Samples.Storefront [-- --duration 30s --failure-rate 0.1 --orders-per-second 20 --store sqlite --dashboard-port 0]
+// Run: dotnet run --project samples/Commerce.Jobs.Samples.Storefront [-- --duration 30s --failure-rate 0.1 --orders-per-second 20 --store sqlite --dashboard-port 0 --smtp 127.0.0.1:1025]
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
@@ -64,6 +64,22 @@ builder.Services.AddCommerceJobs(jobs =>
     #endregion
 
     jobs.Configure(engine => engine.ShutdownTimeout = TimeSpan.FromSeconds(3));  // on stop, running batches get 3 s to finish
+
+    // --smtp host:port: failed runs (and unhealthy targets) are e-mailed to a local SMTP catcher, at most one e-mail per
+    // job a minute; off by default, so the sample needs nothing installed.
+    if (options.Smtp is { } smtp)
+    {
+        jobs.AddEmailFailureNotifier(email =>
+        {
+            email.SmtpHost = smtp.Host;
+            email.SmtpPort = smtp.Port;
+            email.Security = Commerce.Jobs.Notifications.Email.EmailSecurity.None;   // a local catcher; a real server: StartTls with credentials
+            email.From = "Storefront jobs <jobs@storefront.test>";
+            email.To.Add("admin@storefront.test");
+            email.SiteName = "Storefront sample";
+            email.ThrottlePeriod = TimeSpan.FromMinutes(1);
+        });
+    }
 
     // The search service's bulk ingestion API: the library's search ingestion target (HTTP, one POST of bulk
     // operations per batch, API key in the "api-key" header), named "search" for entity sync and the rebuild job.

@@ -127,6 +127,20 @@ public sealed partial class StorefrontSampleTests
     }
 
     [Fact]
+    public async Task With_smtp_the_sample_mails_failures_to_the_smtp_catcher()
+    {
+        await using var smtp = await Commerce.Jobs.Notifications.Email.Tests.TestSupport.SmtpServer.StartAsync();
+        using var workDir = new TempDirectory();
+
+        var (exitCode, output) = await RunSampleAsync(workDir.Path, "--duration", "6", "--failure-rate", "1", "--store", "memory", "--smtp", $"127.0.0.1:{smtp.Port}");
+
+        Assert.True(exitCode == 0, $"The sample exited {exitCode}:\n{output}");
+        var message = (await smtp.WaitForMessagesAsync(1))[0];
+        Assert.StartsWith("[Storefront sample] ", message.Subject, StringComparison.Ordinal);
+        Assert.Equal("admin@storefront.test", Assert.Single(message.To.Mailboxes).Address);
+    }
+
+    [Fact]
     public async Task An_unknown_option_prints_usage_and_exits_2()
     {
         using var workDir = new TempDirectory();

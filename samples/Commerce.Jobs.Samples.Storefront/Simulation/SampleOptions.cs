@@ -15,6 +15,7 @@ public sealed class SampleOptions
           --store <memory|sqlite>   the job store: sqlite, a file (storefront-jobs.db) in the working directory that
                                     keeps the order inbox across runs and crashes, or memory; default sqlite
           --dashboard-port <port>   the port of the jobs dashboard on 127.0.0.1 (local requests only); default 0, a free port
+          --smtp <host:port>        e-mail failures to a local SMTP catcher there (plain SMTP, no credentials); default off
           --help                    show this text
         """;
 
@@ -32,6 +33,9 @@ public sealed class SampleOptions
 
     /// <summary>Gets the dashboard's port on 127.0.0.1; 0 picks a free one.</summary>
     public int DashboardPort { get; private set; }
+
+    /// <summary>Gets the SMTP catcher failures are e-mailed to (<c>--smtp host:port</c>); <see langword="null"/>: no e-mail.</summary>
+    public (string Host, int Port)? Smtp { get; private set; }
 
     /// <summary>Gets a value indicating whether the user asked for the usage text.</summary>
     public bool ShowHelp { get; private set; }
@@ -55,7 +59,7 @@ public sealed class SampleOptions
                 return true;
             }
 
-            if (name is not ("--duration" or "--failure-rate" or "--orders-per-second" or "--store" or "--dashboard-port"))
+            if (name is not ("--duration" or "--failure-rate" or "--orders-per-second" or "--store" or "--dashboard-port" or "--smtp"))
             {
                 error = $"Unknown option '{args[i]}'.";
                 return false;
@@ -85,6 +89,10 @@ public sealed class SampleOptions
                 case "--dashboard-port" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is >= 0 and <= 65535:
                     options.DashboardPort = port;
                     break;
+                case "--smtp" when value.LastIndexOf(':') is > 0 and var colon && value[..colon].Trim() is { Length: > 0 } host
+                    && int.TryParse(value[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var smtpPort) && smtpPort is >= 1 and <= 65535:
+                    options.Smtp = (host, smtpPort);
+                    break;
                 default:
                     error = name switch
                     {
@@ -92,6 +100,7 @@ public sealed class SampleOptions
                         "--failure-rate" => $"'{value}' is not a failure rate: use a number from 0 to 1.",
                         "--store" => $"'{value}' is not a store: use memory or sqlite.",
                         "--dashboard-port" => $"'{value}' is not a port: use a number from 0 (any free port) to 65535.",
+                        "--smtp" => $"'{value}' is not an SMTP server: use host:port, such as 127.0.0.1:1025.",
                         _ => $"'{value}' is not a rate: use a number of orders per second from 0 to 10000.",
                     };
                     return false;

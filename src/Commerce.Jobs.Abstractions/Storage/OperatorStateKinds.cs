@@ -12,4 +12,12 @@ public static class OperatorStateKinds
     /// array of target names). A field never written is as declared in code.
     /// </summary>
     public const string EntitySync = "entity-sync";
+
+    /// <summary>
+    /// A failure notifier's throttle, named by what it notifies about (<c>job:{job name}</c>, <c>target:{target name}</c>)
+    /// and prefixed with the notifier (<c>email/</c>): fields <c>last-sent</c> and <c>suppressed-since</c> (round-trip
+    /// UTC times), <c>suppressed</c> (a count) and <c>failing</c> (<c>true</c> or <c>false</c>). Written by notifiers,
+    /// never by an operator; shared by the hosts of one store, so the throttle holds cluster-wide.
+    /// </summary>
+    public const string NotificationThrottle = "notification-throttle";
 }

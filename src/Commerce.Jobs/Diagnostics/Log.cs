@@ -58,4 +58,7 @@ internal static partial class Log
 
     [LoggerMessage(13, LogLevel.Error, "The job store could not be read for the operator state of the jobs (paused, disabled); they start as declared")]
     public static partial void ControlsNotRestored(ILogger logger, Exception exception);
+
+    [LoggerMessage(35, LogLevel.Error, "A notice about {Subject} was dropped: the notification queue is full ({Capacity} waiting) or closed")]
+    public static partial void NotificationDropped(ILogger logger, string subject, int capacity);
 }

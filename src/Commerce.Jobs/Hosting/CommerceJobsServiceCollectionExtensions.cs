@@ -57,6 +57,7 @@ public static class CommerceJobsServiceCollectionExtensions
         services.TryAddSingleton<IEntitySyncStore>(static s => s.GetRequiredService<IJobStore>());
         services.TryAddSingleton<IOperatorStateStore>(static s => s.GetRequiredService<IJobStore>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IJobFailureNotifier, LoggingFailureNotifier>());
+        services.TryAddSingleton<NotificationQueue>();
         services.TryAddSingleton<NamedTargets>();
         services.TryAddSingleton<EngineIdentity>();
         services.TryAddSingleton<IRecordInbox, RecordInbox>();

@@ -61,6 +61,11 @@ public abstract class JobBuilderBase<TBuilder>
     /// <returns>This builder.</returns>
     public TBuilder NotifyOnEveryRun() => Configure(static o => o.NotifyOnEveryRun = true);
 
+    /// <summary>Switches the failure notifiers on or off for the job (<see cref="JobOptions.NotifyOnFailure"/>; on by default).</summary>
+    /// <param name="notify"><see langword="false"/> to tell no notifier about the job.</param>
+    /// <returns>This builder.</returns>
+    public TBuilder NotifyOnFailure(bool notify) => Configure(o => o.NotifyOnFailure = notify);
+
     /// <summary>Sets how much history the job keeps.</summary>
     /// <param name="maxArchivedRuns">The most runs kept, with their logs.</param>
     /// <param name="retention">How long runs are kept before nightly maintenance purges them.</param>

@@ -62,6 +62,14 @@ public sealed class JobOptions
     /// <value>The default value is <see langword="false"/>.</value>
     public bool NotifyOnEveryRun { get; set; }
 
+    /// <summary>
+    /// Gets or sets a value indicating whether the failure notifiers are told about the job at all: its failed runs, its
+    /// recovery, and (with <see cref="NotifyOnEveryRun"/>) every run. Off, no notifier hears of the job; its runs are
+    /// still logged and kept in the history.
+    /// </summary>
+    /// <value>The default value is <see langword="true"/>.</value>
+    public bool NotifyOnFailure { get; set; } = true;
+
     /// <summary>Gets or sets how many runs (with their logs) the history keeps for the job ("maximum archived log files"; 1 to 100,000).</summary>
     /// <value>The default value is 50.</value>
     public int MaxArchivedRuns { get; set; } = JobDefaults.MaxArchivedRuns;

@@ -235,10 +235,9 @@ internal sealed partial class JobEngine
         }
 
         await RecordAsync(entry, run).ConfigureAwait(false);
-        // An awaited on-demand run's caller is told its failure directly; administrators are not paged for it.
-        if ((result.Outcome == JobOutcome.Failed && item.Trigger != TriggerKind.OnDemand) || entry.Options.NotifyOnEveryRun)
+        if (entry.Options.NotifyOnFailure)
         {
-            await NotifyAsync(run).ConfigureAwait(false);
+            Notify(entry, run);
         }
 
         return (run, result);
@@ -298,18 +297,35 @@ internal sealed partial class JobEngine
         }
     }
 
-    private async ValueTask NotifyAsync(JobRun run)
+    /// <summary>
+    /// Posts what the failure notifiers are told about a run to their queue (never waits for them): a failure, every run
+    /// if asked, and a recovery candidate — a success after a failure this host told about, or else a success the queue
+    /// checks against the job's shared history (its previous recorded run failed, on any host).
+    /// </summary>
+    private void Notify(JobEntry entry, JobRun run)
     {
-        var failure = new JobFailure(run.JobName, run.HostName, run.EndedAt, run.Error, run);
-        foreach (var notifier in _notifiers)
+        // An awaited on-demand run's caller is told its failure directly; administrators are not paged for it.
+        var failed = run.Outcome == JobOutcome.Failed && run.Trigger != TriggerKind.OnDemand;
+        if (failed)
         {
-            try
+            // Set before the failure is posted, so a success that ends meanwhile (MaxConcurrency > 1) sees it.
+            Volatile.Write(ref entry.FailureNotified, 1);
+        }
+
+        if (failed || entry.Options.NotifyOnEveryRun)
+        {
+            _notifications.PostRun(run);
+        }
+
+        if (run.Outcome is JobOutcome.Succeeded or JobOutcome.PartiallySucceeded)
+        {
+            if (Interlocked.Exchange(ref entry.FailureNotified, 0) == 1)
             {
-                await notifier.NotifyAsync(failure, CancellationToken.None).ConfigureAwait(false);
+                _notifications.PostRecovered(run);
             }
-            catch (Exception ex)
+            else
             {
-                Log.NotifierFailed(_logger, notifier.GetType().Name, run.JobName, run.RunId, ex);
+                _notifications.PostSucceeded(run);
             }
         }
     }

@@ -6,7 +6,9 @@ namespace Commerce.Jobs.Runners;
 /// Bounded, graceful shutdown: no new runs; running ones finish within the grace period
 /// (<see cref="CommerceJobsOptions.ShutdownTimeout"/>, cut short by the host's stop token), then are cancelled; a run
 /// that still does not return within half of <see cref="LastSecond"/> is abandoned — recorded Cancelled, its caller
-/// answered, its worker no longer awaited. Stopping never takes longer than the grace period and <see cref="LastSecond"/>.
+/// answered, its worker no longer awaited; the failure notifiers' queue is drained in what is left of the grace period (or
+/// of <see cref="LastSecond"/>; once the host's stop token fires, at most <see cref="LastSecond"/> more). Stopping never
+/// takes longer than the grace period and <see cref="LastSecond"/>.
 /// </summary>
 internal sealed partial class JobEngine
 {
@@ -98,6 +100,25 @@ internal sealed partial class JobEngine
         await WaitUntilAsync(_controlWriter, deadline, "Saving the operator changes (paused, disabled)", CancellationToken.None).ConfigureAwait(false);
         await WaitUntilAsync(cancelling, deadline, "Cancelling the runs", CancellationToken.None).ConfigureAwait(false);
         await WaitUntilAsync(stoppingScheduler, deadline, "Cancelling the scheduler and the control refresh", CancellationToken.None).ConfigureAwait(false);
+
+        // The notices of the runs that ended (and of targets that broke) reach the notifiers while the bound allows: the
+        // rest of the grace period, or the last second; when the host's stop token fires (before or during the drain)
+        // they get at most the last second more. Past it the notifiers' token is cancelled and they are no longer awaited.
+        _notifications.Complete();
+        var notifyUntil = graceEnds > deadline && !cancellationToken.IsCancellationRequested ? graceEnds : deadline;
+        var drained = !cancellationToken.IsCancellationRequested
+            && await WaitUntilAsync(_notifications.Completion, notifyUntil, null, cancellationToken).ConfigureAwait(false);
+        if (!drained && cancellationToken.IsCancellationRequested)
+        {
+            var lastUntil = _time.GetUtcNow() + LastSecond;
+            drained = await WaitUntilAsync(_notifications.Completion, lastUntil < notifyUntil ? lastUntil : notifyUntil, null, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        if (!drained)
+        {
+            Log.StopAbandoned(_logger, "Telling the failure notifiers");
+            _ = _notifications.AbandonAsync();
+        }
 
         Volatile.Write(ref _state, Stopped);
         Log.EngineStopped(_logger);

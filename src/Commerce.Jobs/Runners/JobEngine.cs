@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using System.Threading.Channels;
 using Commerce.Jobs.Diagnostics;
+using Commerce.Jobs.History;
 using Commerce.Jobs.Internal;
 using Commerce.Jobs.Records;
 using Commerce.Jobs.Scheduling;
@@ -31,7 +32,7 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
     private readonly IRunHistoryStore _history;
     private readonly IScheduleStore _schedule;
     private readonly IOperatorStateStore _operatorState;
-    private readonly IJobFailureNotifier[] _notifiers;
+    private readonly NotificationQueue _notifications;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly CommerceJobsOptions _options;
@@ -59,7 +60,7 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
         IRunHistoryStore history,
         IScheduleStore schedule,
         IOperatorStateStore operatorState,
-        IEnumerable<IJobFailureNotifier> notifiers,
+        NotificationQueue notifications,
         TimeProvider timeProvider,
         TargetHealthRegistry targetHealth,
         EngineIdentity identity,
@@ -72,7 +73,7 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
         _history = history;
         _schedule = schedule;
         _operatorState = operatorState;
-        _notifiers = [.. notifiers];
+        _notifications = notifications;
         _time = timeProvider;
         _logger = logger;
         _observer = services.GetService<EngineObserver>();
@@ -140,6 +141,7 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
         _slots = slots;
         _workers = workers;
         _controlWriter = Task.Run(WriteControlsAsync);
+        _notifications.Start();
         _controlReader = _refresher.Start(_options.ControlRefreshInterval, _stopScheduler.Token);
 
         _scheduler = _jobScheduler.Start(_entriesByName, _stopScheduler.Token);

@@ -36,6 +36,12 @@ internal sealed class JobEntry
     private RecordCounts _totals;
     private int _runsSincePurge;
 
+    /// <summary>
+    /// 1 once a failed run of the job was posted to the notifiers on this host, until a success posts the recovery: this
+    /// host's quick answer; for the rest (other hosts, a restart) the queue checks the job's shared history.
+    /// </summary>
+    internal int FailureNotified;
+
     public JobEntry(string name, JobOptions options, Schedule schedule, IJobExecutor executor)
     {
         Name = name;

@@ -1,20 +1,19 @@
 using System.Collections.Concurrent;
 using Commerce.Jobs.Diagnostics;
+using Commerce.Jobs.History;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Commerce.Jobs.Targets;
 
-/// <summary>Every target's health monitor, created on first delivery and shared by all jobs; tells the notifiers once when one breaks.</summary>
+/// <summary>Every target's health monitor, created on first delivery and shared by all jobs; tells the notifiers (through their queue, never on the delivery path) once when one breaks.</summary>
 internal sealed class TargetHealthRegistry(
     IOptionsMonitor<TargetOptions> options,
-    IOptions<CommerceJobsOptions> engineOptions,
-    IEnumerable<IJobFailureNotifier> notifiers,
+    NotificationQueue notifications,
     TimeProvider time,
     ILogger<TargetHealthRegistry> logger) : IDisposable
 {
     private readonly ConcurrentDictionary<string, TargetHealthMonitor> _monitors = new(StringComparer.OrdinalIgnoreCase);
-    private readonly IJobFailureNotifier[] _notifiers = [.. notifiers];
 
     public TargetHealthMonitor Get(string targetName) => _monitors.GetOrAdd(targetName, name => new TargetHealthMonitor(name, options.Get(name), time, NotifyAsync));
 
@@ -28,19 +27,10 @@ internal sealed class TargetHealthRegistry(
         }
     }
 
-    private async ValueTask NotifyAsync(TargetHealth health)
+    private ValueTask NotifyAsync(TargetHealth health)
     {
         Log.TargetUnhealthy(logger, health.TargetName, health.PausedUntil, health.LastError);
-        foreach (var notifier in _notifiers)
-        {
-            try
-            {
-                await notifier.NotifyTargetUnhealthyAsync(health, engineOptions.Value.HostName, CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                Log.NotifierFailed(logger, notifier.GetType().Name, health.TargetName, Guid.Empty, ex);
-            }
-        }
+        notifications.PostTargetUnhealthy(health);
+        return ValueTask.CompletedTask;
     }
 }

@@ -124,6 +124,7 @@ public sealed class RecordJobTests
 
         engine.Engine.Trigger(Job);
         await engine.WaitForRunsAsync(Job, 1);
+        await engine.NotifiedAsync();
 
         var run = engine.Runs.Single();
         Assert.Equal(fails ? JobOutcome.Failed : JobOutcome.PartiallySucceeded, run.Outcome);
@@ -154,6 +155,7 @@ public sealed class RecordJobTests
 
         engine.Engine.Trigger(Job);
         await engine.WaitForRunsAsync(Job, 1);
+        await engine.NotifiedAsync();
 
         var run = engine.Runs.Single();
         Assert.Equal(fails ? JobOutcome.Failed : JobOutcome.PartiallySucceeded, run.Outcome);

@@ -92,6 +92,7 @@ public sealed class JobEngineFaultTests
         await sut.WaitForRunsAsync("order-export", 2);
         var handle = sut.Engine.Enqueue("order-export", null);
         Assert.Equal(JobOutcome.Failed, (await handle.Completion.WaitAsync(Patience)).Outcome);
+        await sut.NotifiedAsync();
 
         Assert.True(notifier.Calls >= 4);
         Assert.Equal(3, (await sut.Engine.GetRunsAsync("order-export", 10, CancellationToken.None)).Count);
@@ -212,6 +213,7 @@ public sealed class JobEngineFaultTests
         sut.Engine.Trigger("reporter");
         await sut.WaitForRunsAsync("thrower", 1);
         await sut.WaitForRunsAsync("reporter", 1);
+        await sut.NotifiedAsync();
 
         foreach (var job in new[] { "thrower", "reporter" })
         {

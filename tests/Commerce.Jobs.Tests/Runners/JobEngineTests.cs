@@ -233,6 +233,7 @@ public sealed class JobEngineTests
 
         sut.Engine.Trigger("order-export");
         await sut.WaitForRunsAsync("order-export", 1);
+        await sut.NotifiedAsync();
 
         var failure = Assert.Single(notifier.Failures);
         Assert.Equal("order-export", failure.JobName);

@@ -38,6 +38,7 @@ public sealed class JobRunnerEnqueueTests
         var handles = Enumerable.Range(0, 3).Select(_ => sut.Engine.Enqueue("erp-check", null)).ToList();
         await Task.WhenAll(handles.Select(h => h.Completion)).WaitAsync(TimeSpan.FromSeconds(30));
         await sut.WaitForRunsAsync("erp-check", 3);
+        await sut.NotifiedAsync();
 
         Assert.Equal(3, handles.Select(h => h.RunId).Distinct().Count());
         Assert.Equal(handles.Select(h => h.RunId).Order(), sut.Runs.Select(r => r.RunId).Order());
@@ -119,6 +120,7 @@ public sealed class JobRunnerEnqueueTests
 
         var failed = await Assert.ThrowsAsync<JobRunFailedException>(() => sut.Engine.RunAsync("erp-check", null, TimeSpan.FromSeconds(30), CancellationToken.None));
         await sut.WaitForRunsAsync("erp-check", 1);
+        await sut.NotifiedAsync();
 
         Assert.Equal(JobOutcome.Failed, failed.Result.Outcome);
         Assert.Equal(TriggerKind.OnDemand, Assert.Single(sut.Runs).Trigger);

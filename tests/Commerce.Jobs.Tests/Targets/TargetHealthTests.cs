@@ -57,6 +57,7 @@ public sealed class TargetHealthTests
         await sut.WaitForRunsAsync("order-submit", 2);
         Assert.Equal(4, erp.Calls);
         Assert.Equal(0, sut.Runs.Where(r => r.JobName == "order-submit").Last().Counts.Read);
+        await sut.NotifiedAsync();
         Assert.Equal(["erp"], notifier.Unhealthy);
 
         // After the break the target is probed; it recovered, so everything goes out.

@@ -1,3 +1,4 @@
+using Commerce.Jobs.History;
 using Commerce.Jobs.Internal;
 using Commerce.Jobs.Runners;
 using Commerce.Jobs.Testing;
@@ -68,6 +69,9 @@ internal sealed class TestEngine : IAsyncDisposable
     /// busy machine can hold it there), the clock leaves the timer armed late and the next fire is missed.
     /// </summary>
     public Task SettledAsync() => WaitForAsync(_ => Clock.FiredTimers == 0);
+
+    /// <summary>Waits until the failure notifiers were told everything posted so far (they are called from a queue, off the run).</summary>
+    public Task NotifiedAsync() => Services.GetRequiredService<NotificationQueue>().FlushAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
 
     public async ValueTask DisposeAsync()
     {

@@ -1,0 +1,206 @@
+using System.Threading.Channels;
+using Commerce.Jobs.Diagnostics;
+using Commerce.Jobs.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Commerce.Jobs.History;
+
+/// <summary>
+/// The one way to the failure notifiers (<see cref="IJobFailureNotifier"/>): runs and delivery targets post a notice
+/// here and go on; a single reader, started and stopped with the engine, tells every notifier in turn, in the order
+/// posted. A run never waits for a notifier (a slow mail server, a notifier that hangs): posting never blocks, and a
+/// notice that finds the queue full (<see cref="Capacity"/>) or closed is dropped with a log line.
+/// </summary>
+/// <remarks>
+/// The engine drains the queue when it stops, within its shutdown bound; past that the notifiers' token is cancelled
+/// and what is left is not awaited. What a notifier throws is logged; the queue does not retry (a notifier that
+/// should, such as the e-mail notifier, retries itself on its token).
+/// </remarks>
+internal sealed class NotificationQueue : IDisposable
+{
+    /// <summary>How many notices may wait for the notifiers; more are dropped (logged).</summary>
+    internal const int Capacity = 1024;
+
+    private readonly Channel<Notice> _notices = Channel.CreateBounded<Notice>(new BoundedChannelOptions(Capacity)
+    {
+        FullMode = BoundedChannelFullMode.Wait,   // TryWrite answers false when full: the notice is dropped and logged, never waited for
+        SingleReader = true,
+        SingleWriter = false,
+    });
+
+    private readonly IJobFailureNotifier[] _notifiers;
+    private readonly IRunHistoryStore _history;
+    private readonly IOptions<CommerceJobsOptions> _options;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _abandon = new();
+    private Task _reader = Task.CompletedTask;
+    private int _started;
+    private int _completed;
+
+    public NotificationQueue(IEnumerable<IJobFailureNotifier> notifiers, IRunHistoryStore history, IOptions<CommerceJobsOptions> options, ILogger<NotificationQueue> logger)
+    {
+        _notifiers = [.. notifiers];
+        _history = history;
+        _options = options;
+        _logger = logger;
+    }
+
+    private enum NoticeKind
+    {
+        Run,
+        Recovered,
+        Succeeded,
+        TargetUnhealthy,
+        Flush,
+    }
+
+    /// <summary>Gets the reader: it completes once <see cref="Complete"/> was called and every notice posted before was handled.</summary>
+    public Task Completion => _reader;
+
+    /// <summary>Gets the number of notices waiting.</summary>
+    public int Count => _notices.Reader.Count;
+
+    /// <summary>Starts the reader (once; later calls do nothing).</summary>
+    public void Start()
+    {
+        if (Interlocked.Exchange(ref _started, 1) == 0)
+        {
+            _reader = Task.Run(ReadAsync);
+        }
+    }
+
+    /// <summary>Posts a run to tell the notifiers about (<see cref="IJobFailureNotifier.NotifyAsync"/>): a failed run, or any run of a job that notifies on every run.</summary>
+    public void PostRun(JobRun run) => Post(new Notice(NoticeKind.Run, run, null, null));
+
+    /// <summary>Posts a job's recovery (<see cref="IJobFailureNotifier.NotifyRecoveredAsync"/>).</summary>
+    public void PostRecovered(JobRun run) => Post(new Notice(NoticeKind.Recovered, run, null, null));
+
+    /// <summary>
+    /// Posts a run that succeeded (or partially) and that this host did not see follow a failure: told as a recovery when
+    /// the job's previous recorded run failed (the history is shared by every host on one store), read here, off the run.
+    /// </summary>
+    public void PostSucceeded(JobRun run) => Post(new Notice(NoticeKind.Succeeded, run, null, null));
+
+    /// <summary>Posts a target that became unhealthy (<see cref="IJobFailureNotifier.NotifyTargetUnhealthyAsync"/>).</summary>
+    public void PostTargetUnhealthy(TargetHealth health) => Post(new Notice(NoticeKind.TargetUnhealthy, null, health, null));
+
+    /// <summary>Completes once every notice posted before this call was handled (tests wait on it instead of sleeping).</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        var flushed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await _notices.Writer.WriteAsync(new Notice(NoticeKind.Flush, null, null, flushed), cancellationToken).ConfigureAwait(false);
+        await flushed.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Gets whether <see cref="Complete"/> was called.</summary>
+    public bool IsCompleted => Volatile.Read(ref _completed) == 1;
+
+    /// <summary>Takes no more notices; the reader ends once it has handled those already posted.</summary>
+    public void Complete()
+    {
+        Volatile.Write(ref _completed, 1);
+        _notices.Writer.TryComplete();
+    }
+
+    /// <summary>Cancels the notifiers' token: a notifier still sending (or waiting to retry) gives up; the reader is not awaited any further.</summary>
+    public Task AbandonAsync() => _abandon.CancelAsync();
+
+    public void Dispose() => _abandon.Dispose();
+
+    private void Post(Notice notice)
+    {
+        if (!_notices.Writer.TryWrite(notice))
+        {
+            Log.NotificationDropped(_logger, notice.Subject, Capacity);
+        }
+    }
+
+    private async Task ReadAsync()
+    {
+        var token = _abandon.Token;
+        await foreach (var posted in _notices.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+        {
+            var notice = posted;
+            if (notice.Flushed is { } flushed)
+            {
+                flushed.TrySetResult();
+                continue;
+            }
+
+            if (notice.Kind == NoticeKind.Succeeded)
+            {
+                if (!await FollowsAFailureAsync(notice.Run!).ConfigureAwait(false))
+                {
+                    continue;
+                }
+
+                notice = notice with { Kind = NoticeKind.Recovered };
+            }
+
+            foreach (var notifier in _notifiers)
+            {
+                try
+                {
+                    await SendAsync(notifier, notice, token).ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    try
+                    {
+                        Log.NotifierFailed(_logger, notifier.GetType().Name, notice.Subject, notice.Run?.RunId ?? Guid.Empty, ex);
+                    }
+                    catch (Exception)
+                    {
+                        // A logger that throws must not end the reader.
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Whether the run recorded before <paramref name="run"/> (by any host) failed; when the history cannot tell (unread, or the run not found), it is told anyway: the notifiers decide.</summary>
+    private async ValueTask<bool> FollowsAFailureAsync(JobRun run)
+    {
+        try
+        {
+            var runs = await _history.GetRunsAsync(run.JobName, 50, _abandon.Token).ConfigureAwait(false);
+            for (var i = 0; i < runs.Count; i++)
+            {
+                if (runs[i].RunId == run.RunId)
+                {
+                    return i + 1 < runs.Count && runs[i + 1].Outcome == JobOutcome.Failed;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !_abandon.IsCancellationRequested)
+        {
+            Log.NotifierFailed(_logger, nameof(IRunHistoryStore), run.JobName, run.RunId, ex);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+
+        return true;
+    }
+
+    private ValueTask SendAsync(IJobFailureNotifier notifier, Notice notice, CancellationToken cancellationToken)
+    {
+        switch (notice.Kind)
+        {
+            case NoticeKind.Run:
+                var run = notice.Run!;
+                return notifier.NotifyAsync(new JobFailure(run.JobName, run.HostName, run.EndedAt, run.Error, run), cancellationToken);
+            case NoticeKind.Recovered:
+                return notifier.NotifyRecoveredAsync(notice.Run!, cancellationToken);
+            default:
+                return notifier.NotifyTargetUnhealthyAsync(notice.Health!, _options.Value.HostName, cancellationToken);
+        }
+    }
+
+    private readonly record struct Notice(NoticeKind Kind, JobRun? Run, TargetHealth? Health, TaskCompletionSource? Flushed)
+    {
+        public string Subject => Run?.JobName ?? Health?.TargetName ?? string.Empty;
+    }
+}

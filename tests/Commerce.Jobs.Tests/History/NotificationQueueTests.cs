@@ -1,0 +1,290 @@
+using System.Collections.Concurrent;
+using Commerce.Jobs.History;
+using Commerce.Jobs.Runners;
+using Commerce.Jobs.Storage;
+using Commerce.Jobs.Tests.TestSupport;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Commerce.Jobs.Tests.History;
+
+public sealed class NotificationQueueTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task A_notifier_that_hangs_holds_no_run_and_is_cancelled_when_the_engine_stops()
+    {
+        var notifier = new HangingNotifier();
+        var time = new TimerWatchingClock(TestEngine.Start);
+        var sut = TestEngine.Create(
+            jobs => jobs.AddJob("order-export", static (_, _) => ValueTask.FromResult(JobResult.Failed("ERP refused the login"))),
+            time,
+            services: s => s.AddSingleton<IJobFailureNotifier>(notifier));
+        var queue = sut.Services.GetRequiredService<NotificationQueue>();
+
+        for (var i = 1; i <= 3; i++)
+        {
+            sut.Engine.Trigger("order-export");
+            await sut.WaitForRunsAsync("order-export", i);
+        }
+
+        await notifier.Entered.Task.WaitAsync(Patience);
+        Assert.All(sut.Runs, r => Assert.Equal(JobOutcome.Failed, r.Outcome));
+
+        // Stopping drains the queue within the shutdown bound (on the engine's clock), then cancels the notifier's token:
+        // the clock is moved once the drain waits on it.
+        var draining = time.WhenTimer(_ => queue.IsCompleted);
+        var stop = sut.Engine.StopAsync(CancellationToken.None);
+        time.Advance(await draining.WaitAsync(Patience));
+
+        await stop.WaitAsync(Patience);
+        await notifier.Cancelled.Task.WaitAsync(Patience);
+        await sut.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task The_hosts_stop_token_fired_during_the_drain_leaves_the_notifiers_at_most_the_last_second()
+    {
+        var notifier = new HangingNotifier();
+        var time = new TimerWatchingClock(TestEngine.Start);
+        var sut = TestEngine.Create(
+            jobs =>
+            {
+                jobs.Configure(o =>
+                {
+                    o.ShutdownTimeout = TimeSpan.FromMinutes(10);
+                    o.ControlRefreshInterval = Timeout.InfiniteTimeSpan;
+                });
+                jobs.AddJob("order-export", static (_, _) => ValueTask.FromResult(JobResult.Failed("ERP down")));
+            },
+            time,
+            services: s => s.AddSingleton<IJobFailureNotifier>(notifier));
+        var queue = sut.Services.GetRequiredService<NotificationQueue>();
+        sut.Engine.Trigger("order-export");
+        await sut.WaitForRunsAsync("order-export", 1);
+        await notifier.Entered.Task.WaitAsync(Patience);
+
+        using var host = new CancellationTokenSource();
+        var draining = time.WhenTimer(_ => queue.IsCompleted);
+        var stop = sut.Engine.StopAsync(host.Token);
+        Assert.Equal(TimeSpan.FromMinutes(10), await draining.WaitAsync(Patience));   // the rest of the grace period
+
+        // The host's token fires during the drain: the notifiers get the last second more, not the grace period.
+        var lastSecond = time.WhenTimer(due => due <= JobEngine.LastSecond);
+        await host.CancelAsync();
+        time.Advance(await lastSecond.WaitAsync(Patience));
+
+        await stop.WaitAsync(Patience);
+        await notifier.Cancelled.Task.WaitAsync(Patience);
+        Assert.True(time.GetUtcNow() <= TestEngine.Start + JobEngine.LastSecond);
+        await sut.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_success_after_a_failure_another_host_recorded_is_told_as_a_recovery_candidate()
+    {
+        var notifier = new RecordingNotifier();
+        await using var sut = TestEngine.Create(
+            jobs => jobs.AddJob("order-export", static (_, _) => ValueTask.FromResult(JobResult.Success)),
+            services: s => s.AddSingleton<IJobFailureNotifier>(notifier));
+        var failedElsewhere = new JobRun
+        {
+            RunId = Guid.NewGuid(),
+            JobName = "order-export",
+            Trigger = TriggerKind.Schedule,
+            HostName = "web-02",
+            StartedAt = TestEngine.Start.AddMinutes(-2),
+            EndedAt = TestEngine.Start.AddMinutes(-1),
+            Outcome = JobOutcome.Failed,
+            Error = "ERP down",
+        };
+        await sut.Services.GetRequiredService<IRunHistoryStore>().AddRunAsync(failedElsewhere, CancellationToken.None);
+
+        for (var i = 1; i <= 2; i++)
+        {
+            sut.Time.Advance(TimeSpan.FromSeconds(1));
+            sut.Engine.Trigger("order-export");
+            await sut.WaitForRunsAsync("order-export", i);
+        }
+
+        await sut.NotifiedAsync();
+        Assert.Equal([sut.Runs.First().RunId], notifier.Recoveries.Select(r => r.RunId));   // the second follows a success
+    }
+
+    [Fact]
+    public async Task A_full_queue_drops_a_notice_with_a_log_line_and_never_blocks_the_poster()
+    {
+        var notifier = new HangingNotifier();
+        var logs = new ListLogger();
+        using var queue = new NotificationQueue([notifier], new InMemoryJobStore(), Options.Create(new CommerceJobsOptions()), logs);
+        queue.Start();
+        queue.PostRun(Run("order-export", JobOutcome.Failed));
+        await notifier.Entered.Task.WaitAsync(Patience);   // the reader holds one notice; the queue is empty again
+
+        for (var i = 0; i < NotificationQueue.Capacity + 5; i++)
+        {
+            queue.PostRun(Run("order-export", JobOutcome.Failed));
+        }
+
+        Assert.Equal(NotificationQueue.Capacity, queue.Count);
+        Assert.Equal(5, logs.Messages.Count(m => m.Contains("was dropped", StringComparison.Ordinal)));
+        queue.Complete();
+        await queue.AbandonAsync();
+        await queue.Completion.WaitAsync(Patience);
+    }
+
+    [Fact]
+    public async Task Stopping_the_engine_tells_the_notifiers_every_run_that_ended_before()
+    {
+        var notifier = new RecordingNotifier();
+        var sut = TestEngine.Create(
+            jobs => jobs.AddJob("order-export", static (_, _) => ValueTask.FromResult(JobResult.Failed("ERP down"))),
+            services: s => s.AddSingleton<IJobFailureNotifier>(notifier));
+        for (var i = 1; i <= 5; i++)
+        {
+            sut.Engine.Trigger("order-export");
+            await sut.WaitForRunsAsync("order-export", i);
+        }
+
+        await sut.Engine.StopAsync(CancellationToken.None).WaitAsync(Patience);
+
+        Assert.Equal(5, notifier.Failures.Count);
+        await sut.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task NotifyOnFailure_off_tells_no_notifier_about_the_job_whatever_else_is_set()
+    {
+        var notifier = new RecordingNotifier();
+        await using var sut = TestEngine.Create(
+            jobs =>
+            {
+                jobs.AddJob("quiet", static (_, _) => ValueTask.FromResult(JobResult.Failed("ERP down"))).NotifyOnFailure(false).NotifyOnEveryRun();
+                jobs.AddJob("loud", static (_, _) => ValueTask.FromResult(JobResult.Failed("ERP down")));
+            },
+            services: s => s.AddSingleton<IJobFailureNotifier>(notifier));
+
+        sut.Engine.Trigger("quiet");
+        sut.Engine.Trigger("loud");
+        await sut.WaitForRunsAsync("quiet", 1);
+        await sut.WaitForRunsAsync("loud", 1);
+        await sut.NotifiedAsync();
+
+        Assert.Equal("loud", Assert.Single(notifier.Failures).JobName);
+        Assert.True(new JobOptions().NotifyOnFailure);
+    }
+
+    [Fact]
+    public async Task NotifyOnFailure_binds_from_configuration()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Jobs:quiet:NotifyOnFailure"] = "false" })
+            .Build();
+        var services = new ServiceCollection().AddLogging();
+        services.AddCommerceJobs(configuration, jobs => jobs.AddJob("quiet", static (_, _) => ValueTask.FromResult(JobResult.Success)));
+        await using var provider = services.BuildServiceProvider();
+
+        Assert.False(provider.GetRequiredService<IOptionsMonitor<JobOptions>>().Get("quiet").NotifyOnFailure);
+    }
+
+    [Fact]
+    public async Task The_first_run_that_succeeds_after_a_notified_failure_is_told_as_a_recovery_once()
+    {
+        var outcomes = new ConcurrentQueue<JobResult>([
+            JobResult.Success, JobResult.Failed("ERP down"), JobResult.Failed("ERP down"), JobResult.Success, JobResult.Success,
+            JobResult.Failed("ERP down"), JobResult.Success,
+        ]);
+        var notifier = new RecordingNotifier();
+        await using var sut = TestEngine.Create(
+            jobs => jobs.AddJob("order-export", (_, _) => ValueTask.FromResult(outcomes.TryDequeue(out var r) ? r : JobResult.Success)),
+            services: s => s.AddSingleton<IJobFailureNotifier>(notifier));
+
+        for (var i = 1; i <= 7; i++)
+        {
+            sut.Engine.Trigger("order-export");
+            await sut.WaitForRunsAsync("order-export", i);
+        }
+
+        await sut.NotifiedAsync();
+        var runs = sut.Runs.ToList();
+        Assert.Equal(3, notifier.Failures.Count);
+        Assert.Equal([runs[3].RunId, runs[6].RunId], notifier.Recoveries.Select(r => r.RunId));
+    }
+
+    private static JobRun Run(string job, JobOutcome outcome) => new()
+    {
+        RunId = Guid.NewGuid(),
+        JobName = job,
+        Trigger = TriggerKind.Manual,
+        HostName = "web-01",
+        StartedAt = TestEngine.Start,
+        EndedAt = TestEngine.Start,
+        Outcome = outcome,
+    };
+
+    private sealed class HangingNotifier : IJobFailureNotifier
+    {
+        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Cancelled { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async ValueTask NotifyAsync(JobFailure failure, CancellationToken cancellationToken)
+        {
+            Entered.TrySetResult();
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                Cancelled.TrySetResult();
+                throw;
+            }
+        }
+    }
+
+    /// <summary>A fake clock that tells when a timer matching a condition is made (and its due time): advance it then.</summary>
+    private sealed class TimerWatchingClock(DateTimeOffset start) : FakeTimeProvider(start)
+    {
+        private Watch? _watch;
+
+        public Task<TimeSpan> WhenTimer(Func<TimeSpan, bool> match)
+        {
+            var made = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
+            Volatile.Write(ref _watch, new Watch(match, made));
+            return made.Task;
+        }
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            var timer = base.CreateTimer(callback, state, dueTime, period);
+            if (dueTime > TimeSpan.Zero && dueTime != Timeout.InfiniteTimeSpan && Volatile.Read(ref _watch) is { } watch && watch.Match(dueTime))
+            {
+                watch.Made.TrySetResult(dueTime);
+            }
+
+            return timer;
+        }
+
+        private sealed record Watch(Func<TimeSpan, bool> Match, TaskCompletionSource<TimeSpan> Made);
+    }
+
+    private sealed class ListLogger : ILogger<NotificationQueue>
+    {
+        private readonly ConcurrentQueue<string> _messages = new();
+
+        public IReadOnlyCollection<string> Messages => _messages;
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            => _messages.Enqueue(formatter(state, exception));
+    }
+}
