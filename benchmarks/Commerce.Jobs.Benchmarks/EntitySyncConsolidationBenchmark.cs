@@ -10,6 +10,8 @@ namespace Commerce.Jobs.Benchmarks;
 /// Entity sync while paused: 1,000,000 upserts over 10,000 ids published to a paused type, then resumed, until the
 /// target has one consolidated delivery per id. One operation is one published upsert. The changes are built before the
 /// measurement; the heap the paused type holds after publishing is printed per id (it must scale with ids, not changes).
+/// The lanes hold no per-id state: that heap is the default in-memory store's held rows. The store variants are in
+/// <see cref="Stores.EntitySyncStoreBenchmark"/>.
 /// </summary>
 [Config(typeof(ThroughputConfig))]
 [MemoryDiagnoser]

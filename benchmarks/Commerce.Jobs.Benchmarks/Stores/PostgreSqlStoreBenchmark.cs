@@ -142,7 +142,7 @@ public class PostgreSqlStoreBenchmark
     }
 
     /// <summary>A PostgreSQL 15 cluster in a temp folder on 127.0.0.1 and a free port, as the integration tests start one.</summary>
-    private sealed class ThrowawayServer : IDisposable
+    internal sealed class ThrowawayServer : IDisposable
     {
         private const string Bin = "/usr/lib/postgresql/15/bin";
         private readonly string _root;
