@@ -16,10 +16,10 @@ public sealed class MultiHostTests(PostgreSqlServer server) : IAsyncLifetime
     private const string Schema = "multi_host";
 
     /// <summary>
-    /// Each host's armed timers when its background loops all wait on the clock: the scheduler's, and the control refresh
-    /// of the engine and of entity sync.
+    /// Each host's armed timers when its background loops all wait on the clock: the scheduler's, and the one refresh of
+    /// the operator state (job controls and entity-sync configurations).
     /// </summary>
-    private const int TimersWhenIdle = 3;
+    private const int TimersWhenIdle = 2;
 
     private static readonly DateTimeOffset Start = new(2026, 11, 23, 0, 0, 0, TimeSpan.Zero);
     private string _connectionString = string.Empty;
