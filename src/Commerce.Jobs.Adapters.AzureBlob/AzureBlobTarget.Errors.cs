@@ -1,3 +1,4 @@
+using Commerce.Jobs.Internal;
 using System.Globalization;
 using Azure;
 using Azure.Storage.Blobs.Models;
@@ -7,7 +8,6 @@ namespace Commerce.Jobs.Adapters.AzureBlob;
 /// <summary>Mapping failures to outcomes: status codes, <c>Retry-After</c>, network errors and timeouts.</summary>
 internal sealed partial class AzureBlobTarget
 {
-    private const int MaxMessageChars = 300;
 
     /// <summary>Maps a failure of a request to the batch's outcome, or returns <see langword="null"/> for an exception that is a bug.</summary>
     /// <param name="exception">What the request threw.</param>
@@ -24,9 +24,9 @@ internal sealed partial class AzureBlobTarget
                 return DeliveryResult.TransientFailure($"Azure Blob target '{Name}': no answer from container '{_container.Name}' within the timeout of {_timeout}");
             case OperationCanceledException ex:
                 // The SDK's network timeout elapsed.
-                return DeliveryResult.TransientFailure(Redact($"Azure Blob target '{Name}': the request to container '{_container.Name}' was cancelled ({ex.Message})"));
+                return DeliveryResult.TransientFailure(ErrorText.Redact($"Azure Blob target '{Name}': the request to container '{_container.Name}' was cancelled ({ex.Message})", _secrets));
             case HttpRequestException or IOException:
-                return DeliveryResult.TransientFailure(Redact($"Azure Blob target '{Name}': the request to container '{_container.Name}' failed: {exception.Message}"));
+                return DeliveryResult.TransientFailure(ErrorText.Redact($"Azure Blob target '{Name}': the request to container '{_container.Name}' failed: {exception.Message}", _secrets));
             default:
                 return null;
         }
@@ -38,10 +38,10 @@ internal sealed partial class AzureBlobTarget
         if (status == 0)
         {
             // No answer: the SDK wraps network errors in a RequestFailedException with status 0.
-            return DeliveryResult.TransientFailure(Redact($"Azure Blob target '{Name}': the request to container '{_container.Name}' failed: {FirstLine(ex.InnerException?.Message ?? ex.Message)}"));
+            return DeliveryResult.TransientFailure(ErrorText.Redact($"Azure Blob target '{Name}': the request to container '{_container.Name}' failed: {ErrorText.Quote(ex.InnerException?.Message ?? ex.Message, _secrets)}", _secrets));
         }
 
-        var error = Redact($"Azure Blob target '{Name}': container '{_container.Name}' answered {status} {ex.ErrorCode}".TrimEnd() + $": {FirstLine(ex.Message)}");
+        var error = ErrorText.Redact($"Azure Blob target '{Name}': container '{_container.Name}' answered {status} {ex.ErrorCode}".TrimEnd() + $": {ErrorText.Quote(ex.Message, _secrets)}", _secrets);
         if (status is 408 or 429 or >= 500)
         {
             return DeliveryResult.TransientFailure(error, ReadRetryAfter(ex.GetRawResponse()));
@@ -88,30 +88,6 @@ internal sealed partial class AzureBlobTarget
         }
 
         return null;
-    }
-
-    private static string FirstLine(string message)
-    {
-        var line = message.AsSpan();
-        var end = line.IndexOfAny('\r', '\n');
-        if (end >= 0)
-        {
-            line = line[..end];
-        }
-
-        line = line.Trim();
-        return line.Length > MaxMessageChars ? string.Concat(line[..MaxMessageChars], "…") : line.ToString();
-    }
-
-    /// <summary>Removes the account key and the SAS of the connection string from text an exception supplied.</summary>
-    private string Redact(string text)
-    {
-        foreach (var secret in _secrets)
-        {
-            text = text.Replace(secret, "***", StringComparison.Ordinal);
-        }
-
-        return text;
     }
 
     private static string[] SecretsOf(string? connectionString)

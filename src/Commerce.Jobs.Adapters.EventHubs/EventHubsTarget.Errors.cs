@@ -1,3 +1,4 @@
+using Commerce.Jobs.Internal;
 using System.Net.Sockets;
 using Azure.Messaging.EventHubs;
 
@@ -6,7 +7,6 @@ namespace Commerce.Jobs.Adapters.EventHubs;
 /// <summary>Mapping the client's exceptions to outcomes: what no retry can fix is permanent, every other service failure transient.</summary>
 internal sealed partial class EventHubsTarget
 {
-    private const int MaxMessageChars = 300;
 
     /// <summary>Whether an exception is the service's or the network's answer (mapped to an outcome), rather than a bug (thrown on).</summary>
     internal static bool IsServiceFailure(Exception exception) => exception is EventHubsException or UnauthorizedAccessException
@@ -88,31 +88,7 @@ internal sealed partial class EventHubsTarget
     }
 
     /// <summary>An exception's message as an outcome quotes it: the secrets removed from the whole message first, then its first line, cut.</summary>
-    private string MessageOf(Exception exception) => FirstLine(Redact(exception.Message));
-
-    private static string FirstLine(string message)
-    {
-        var line = message.AsSpan();
-        var end = line.IndexOfAny('\r', '\n');
-        if (end >= 0)
-        {
-            line = line[..end];
-        }
-
-        line = line.Trim();
-        return line.Length > MaxMessageChars ? string.Concat(line[..MaxMessageChars], "…") : line.ToString();
-    }
-
-    /// <summary>Removes the shared access key and signature of the connection string from text an exception supplied.</summary>
-    private string Redact(string text)
-    {
-        foreach (var secret in _secrets)
-        {
-            text = text.Replace(secret, "***", StringComparison.Ordinal);
-        }
-
-        return text;
-    }
+    private string MessageOf(Exception exception) => ErrorText.Quote(exception.Message, _secrets);
 
     private static string[] SecretsOf(string? connectionString)
     {
