@@ -26,15 +26,16 @@ internal sealed class EntityChangeDelivery : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Action<Exception> _storeFailed;
+    private readonly EntitySyncPublishFence _writes;
     private readonly DeliveryAttempt<EntityChange> _attempt;
     private readonly ResiliencePipeline<DeliveryAttempt<EntityChange>> _pipeline;
     private readonly KeyValuePair<string, object?>[] _tags;
     private readonly ITimer _renewTimer;
     private Batch? _batch;  // guarded
 
-    public EntityChangeDelivery(string entityType, string targetName, IDeliveryTarget target, EntitySyncOptions options, IEntitySyncStore store, IServiceProvider services, TimeProvider time, ILogger logger, Action<Exception> storeFailed)
+    public EntityChangeDelivery(string entityType, string targetName, IDeliveryTarget target, EntitySyncOptions options, IEntitySyncStore store, IServiceProvider services, TimeProvider time, ILogger logger, Action<Exception> storeFailed, EntitySyncPublishFence writes)
     {
-        (_type, _target, _options, _store, _time, _logger, _storeFailed) = (entityType, targetName, options, store, time, logger, storeFailed);
+        (_type, _target, _options, _store, _time, _logger, _storeFailed, _writes) = (entityType, targetName, options, store, time, logger, storeFailed, writes);
         _identity = services.GetRequiredService<EngineIdentity>();
         _tags = [new("entity_type", entityType), new("target", targetName)];
 
@@ -173,7 +174,8 @@ internal sealed class EntityChangeDelivery : IDisposable
         var now = _time.GetUtcNow();
         try
         {
-            await _store.CompleteEntityChangesAsync(_type, _target, _identity.Owner, completions, now, now + _options.RetrySkippedAfter, CancellationToken.None).ConfigureAwait(false);
+            // Not once the lane was retired: its target's state was cleared, and a late completion would put it back.
+            await _writes.TryWriteAsync(() => _store.CompleteEntityChangesAsync(_type, _target, _identity.Owner, completions, now, now + _options.RetrySkippedAfter, CancellationToken.None)).ConfigureAwait(false);
         }
         catch (Exception ex)
         {

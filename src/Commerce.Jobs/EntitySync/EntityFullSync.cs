@@ -27,7 +27,7 @@ namespace Commerce.Jobs.EntitySync;
 /// of the point (the next full sync or a targeted sync has them).
 /// </para>
 /// </remarks>
-internal sealed class EntityFullSync(string entityType, string targetName, int pageSize, IJobStore store, Func<IServiceProvider, IEntitySource>? declaredSource, IServiceProvider services, EngineIdentity identity, TimeProvider time, ILogger logger, Action<string> failed)
+internal sealed class EntityFullSync(string entityType, string targetName, int pageSize, IJobStore store, Func<IServiceProvider, IEntitySource>? declaredSource, IServiceProvider services, EngineIdentity identity, TimeProvider time, ILogger logger, Action<string> failed, EntitySyncPublishFence writes)
 {
     private readonly string _owner = identity.Owner;
     private readonly string _key = CheckpointKey(entityType, targetName);
@@ -68,10 +68,10 @@ internal sealed class EntityFullSync(string entityType, string targetName, int p
         var last = Progress.Parse(await store.GetCheckpointAsync(_key, cancellationToken).ConfigureAwait(false));
         var (now, after) = (time.GetUtcNow(), last.RequestedAt.AddTicks(1));
         var progress = new Progress(now > after ? now : after, 0, Done: false, _owner, now);
-        await store.SetCheckpointAsync(_key, progress.ToString(), cancellationToken).ConfigureAwait(false);
+        var written = await writes.TryWriteAsync(() => store.SetCheckpointAsync(_key, progress.ToString(), cancellationToken)).ConfigureAwait(false);
         lock (_gate)
         {
-            if (_source is not null)
+            if (_source is not null || !written)
             {
                 return false;
             }
@@ -130,7 +130,7 @@ internal sealed class EntityFullSync(string entityType, string targetName, int p
             var stored = Progress.Parse(await store.GetCheckpointAsync(_key, CancellationToken.None).ConfigureAwait(false));
             if (stored is { Done: false } && stored.RequestedAt == progress.RequestedAt && stored.Owner == _owner)
             {
-                await store.SetCheckpointAsync(_key, (stored with { Owner = string.Empty }).ToString(), CancellationToken.None).ConfigureAwait(false);
+                await writes.TryWriteAsync(() => store.SetCheckpointAsync(_key, (stored with { Owner = string.Empty }).ToString(), CancellationToken.None)).ConfigureAwait(false);
             }
         }
         catch (Exception ex)
@@ -224,12 +224,20 @@ internal sealed class EntityFullSync(string entityType, string targetName, int p
         var next = progress with { Read = progress.Read + page.Count, Done = ended, Owner = _owner, WrittenAt = time.GetUtcNow() };
         try
         {
-            if (page.Count > 0)
+            // Not once the lane was retired: the type's or target's state was cleared, and the page would put rows back.
+            var written = await writes.TryWriteAsync(async () =>
             {
-                await store.AddEntityChangesAsync([targetName], page, repair: true, CancellationToken.None).ConfigureAwait(false);
-            }
+                if (page.Count > 0)
+                {
+                    await store.AddEntityChangesAsync([targetName], page, repair: true, CancellationToken.None).ConfigureAwait(false);
+                }
 
-            await store.SetCheckpointAsync(_key, next.ToString(), CancellationToken.None).ConfigureAwait(false);
+                await store.SetCheckpointAsync(_key, next.ToString(), CancellationToken.None).ConfigureAwait(false);
+            }).ConfigureAwait(false);
+            if (!written)
+            {
+                next = next with { Done = true };
+            }
         }
         catch
         {

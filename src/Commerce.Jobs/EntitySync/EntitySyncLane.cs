@@ -50,8 +50,8 @@ internal sealed class EntitySyncLane : IDisposable
         _identity = services.GetRequiredService<EngineIdentity>();
         _observer = services.GetService<EngineObserver>();
         _status = new EntitySyncLaneStatus(entityType, targetName, store, time, logger);
-        _delivery = new EntityChangeDelivery(entityType, targetName, target, options, store, services, time, logger, _status.StoreFailed);
-        _fullSync = new EntityFullSync(entityType, targetName, options.BatchSize, store, source, services, _identity, time, logger, _status.SetError);
+        _delivery = new EntityChangeDelivery(entityType, targetName, target, options, store, services, time, logger, _status.StoreFailed, Writes);
+        _fullSync = new EntityFullSync(entityType, targetName, options.BatchSize, store, source, services, _identity, time, logger, _status.SetError, Writes);
 
         // Armed by Start, not at creation (a test clock that jumps to new timers sees only the code's own waits).
         _pollTimer = time.CreateTimer(static s => ((EntitySyncLane)s!).Wake(rung: false), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
@@ -60,6 +60,9 @@ internal sealed class EntitySyncLane : IDisposable
     public string EntityType { get; }
 
     public string TargetName { get; }
+
+    /// <summary>Gets the lane's store writes (completions, full-sync pages): closed when the lane is retired, before the store is cleared.</summary>
+    public EntitySyncPublishFence Writes { get; } = new();
 
     /// <summary>Gets whether the worker waits with nothing it could claim now, or stopped (told to the <see cref="EngineObserver"/> when it turns so).</summary>
     internal bool IsIdle => Volatile.Read(ref _idle);

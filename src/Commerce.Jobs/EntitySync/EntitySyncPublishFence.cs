@@ -1,10 +1,11 @@
 namespace Commerce.Jobs.EntitySync;
 
 /// <summary>
-/// The publishes in flight on one set of an entity type's lanes. A configuration change that removes the type, or some
-/// of its targets, puts the new configuration in place, closes the fence of the old one and waits until the publishes
-/// that entered it are done: only then does it clear what the store holds, so no publish that read the old
-/// configuration writes there after the clear.
+/// The store writes in flight under one configuration: the publishes on one set of an entity type's lanes, or one lane's
+/// own writes (completions, full-sync pages and progress). A configuration change that removes the type, or some of its
+/// targets, puts the new configuration in place, closes the fences of the old one and waits until the writes that
+/// entered them are done: only then does it clear what the store holds, so nothing written under the old configuration
+/// reaches the store after the clear.
 /// </summary>
 /// <remarks>
 /// Entering and leaving cost one interlocked operation each (no lock, no store read). A publish that finds the fence
@@ -44,6 +45,26 @@ internal sealed class EntitySyncPublishFence
         if (Interlocked.Decrement(ref _state) == ClosedBit)
         {
             _drained.TrySetResult();
+        }
+    }
+
+    /// <summary>Runs a write inside the fence; once the fence is closed it is not run.</summary>
+    /// <returns>Whether the write ran.</returns>
+    public async ValueTask<bool> TryWriteAsync(Func<ValueTask> write)
+    {
+        if (!TryEnter())
+        {
+            return false;
+        }
+
+        try
+        {
+            await write().ConfigureAwait(false);
+            return true;
+        }
+        finally
+        {
+            Exit();
         }
     }
 

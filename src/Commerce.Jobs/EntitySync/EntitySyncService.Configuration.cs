@@ -57,7 +57,7 @@ internal sealed partial class EntitySyncService
             }
 
             Swap(types => types.Remove(entityType));
-            RetireLocked(state.Lanes);
+            await RetireLockedAsync(state.Lanes).ConfigureAwait(false);
             _deleted.Add(state.Configuration.EntityType);
 
             // Gone for publishes from now on; those that read the configuration before are waited for, so none writes
@@ -132,7 +132,7 @@ internal sealed partial class EntitySyncService
             added.ForEach(l => l.Start());
         }
 
-        RetireLocked(removed);
+        await RetireLockedAsync(removed).ConfigureAwait(false);
         if (removed.Count > 0)
         {
             await existing!.Publishes.CloseAsync().ConfigureAwait(false);

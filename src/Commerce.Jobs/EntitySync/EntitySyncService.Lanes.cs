@@ -36,6 +36,10 @@ internal sealed partial class EntitySyncService
         {
             _gate.Release();
         }
+
+        // The status shows what the store holds from the start, not from each lane's first pass (a failure is logged and
+        // shown; bounded by the start's token, as reading the stored configurations above is).
+        await RefreshStatusAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -118,14 +122,20 @@ internal sealed partial class EntitySyncService
 
     }
 
-    /// <summary>Stops lanes that were removed (called under the gate), without waiting: they end in the background, bounded, and <see cref="StopAsync"/> waits for them.</summary>
-    private void RetireLocked(IEnumerable<EntitySyncLane> lanes)
+    /// <summary>
+    /// Stops lanes that were removed (called under the gate): they end in the background, bounded, and <see cref="StopAsync"/>
+    /// waits for them. Returns once their store writes in flight are done: none writes after it (a delivery that ends
+    /// later is not completed), so the store can be cleared.
+    /// </summary>
+    private async Task RetireLockedAsync(IReadOnlyCollection<EntitySyncLane> lanes)
     {
         _retiring.RemoveAll(static t => t.IsCompleted);
         foreach (var lane in lanes)
         {
             _retiring.Add(RetireAsync(lane));
         }
+
+        await Task.WhenAll(lanes.Select(static l => l.Writes.CloseAsync())).ConfigureAwait(false);
 
         static async Task RetireAsync(EntitySyncLane lane)
         {

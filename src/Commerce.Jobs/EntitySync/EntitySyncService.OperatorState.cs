@@ -91,7 +91,7 @@ internal sealed partial class EntitySyncService : IOperatorStateApplier
             if (current is not null)
             {
                 Swap(types => types.Remove(entityType));
-                RetireLocked(current.Lanes);
+                await RetireLockedAsync(current.Lanes).ConfigureAwait(false);
                 EntitySyncLog.ConfigurationChanged(_logger, current.Configuration.EntityType, "deleted (stored)");
                 await current.Publishes.CloseAsync().ConfigureAwait(false);
             }

@@ -29,8 +29,8 @@ public class FaultyStore : DispatchProxy
     internal void FailNext(string method, int times = 1) => _failures[method] = times;
 
     /// <summary>
-    /// Makes the calls of <paramref name="method"/> (one returning <see cref="ValueTask"/> or <see cref="ValueTask{TResult}"/> of
-    /// <see cref="int"/>) wait for <paramref name="until"/>
+    /// Makes the calls of <paramref name="method"/> (one returning <see cref="ValueTask"/> or <see cref="ValueTask{TResult}"/>)
+    /// wait for <paramref name="until"/>
     /// before they go through; <paramref name="entered"/> is completed when the first such call arrives.
     /// </summary>
     internal void Hold(string method, Task until, TaskCompletionSource? entered = null) => _holds[method] = (until, entered);
@@ -54,10 +54,11 @@ public class FaultyStore : DispatchProxy
             return new ValueTask(HeldAsync(hold.Until, targetMethod, args));
         }
 
-        if (_holds.TryGetValue(name, out hold) && targetMethod.ReturnType == typeof(ValueTask<int>))
+        if (_holds.TryGetValue(name, out hold) && targetMethod.ReturnType.IsGenericType && targetMethod.ReturnType.GetGenericTypeDefinition() == typeof(ValueTask<>))
         {
             hold.Entered?.TrySetResult();
-            return new ValueTask<int>(HeldCountAsync(hold.Until, targetMethod, args));
+            var held = typeof(FaultyStore).GetMethod(nameof(HeldValueAsync), BindingFlags.NonPublic | BindingFlags.Instance)!;
+            return held.MakeGenericMethod(targetMethod.ReturnType.GetGenericArguments()[0]).Invoke(this, [hold.Until, targetMethod, args]);
         }
 
         try
@@ -77,9 +78,9 @@ public class FaultyStore : DispatchProxy
         await ((ValueTask)method.Invoke(_inner, args)!).ConfigureAwait(false);
     }
 
-    private async Task<int> HeldCountAsync(Task hold, MethodInfo method, object?[]? args)
+    private async ValueTask<T> HeldValueAsync<T>(Task hold, MethodInfo method, object?[]? args)
     {
         await hold.ConfigureAwait(false);
-        return await ((ValueTask<int>)method.Invoke(_inner, args)!).ConfigureAwait(false);
+        return await ((ValueTask<T>)method.Invoke(_inner, args)!).ConfigureAwait(false);
     }
 }
