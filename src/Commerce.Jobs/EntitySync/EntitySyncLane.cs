@@ -34,7 +34,6 @@ internal sealed class EntitySyncLane : IDisposable
     private readonly EngineObserver? _observer;
     private readonly EntityChangeDelivery _delivery;
     private readonly EntityFullSync _fullSync;
-    private readonly EntitySyncLaneStatus _status;
     private Task _worker = Task.CompletedTask;
     private Task _stopped = Task.CompletedTask;  // the worker and the cancellations of a stop
     private readonly AtomicTimestamp _countsReadAt = new();  // written by the worker and by a pause or stop
@@ -43,15 +42,16 @@ internal sealed class EntitySyncLane : IDisposable
     private bool _enabled = true, _paused, _idle, _rung;
     private long _signals;
     private DateTimeOffset _skipsWaitUntil;
+    private EntitySyncCounts _counts = new(0, 0, 0, 0, null, null, null, null);  // the store's, as last read
+    private (string Text, DateTimeOffset At)? _error;  // this host's last error (the store, a full sync, too many skips)
 
     public EntitySyncLane(string entityType, string targetName, IDeliveryTarget target, EntitySyncOptions options, IJobStore store, Func<IServiceProvider, IEntitySource>? source, IServiceProvider services, TimeProvider time, ILogger logger)
     {
         (EntityType, TargetName, _options, _store, _time, _logger) = (entityType, targetName, options, store, time, logger);
         _identity = services.GetRequiredService<EngineIdentity>();
         _observer = services.GetService<EngineObserver>();
-        _status = new EntitySyncLaneStatus(entityType, targetName, store, time, logger);
-        _delivery = new EntityChangeDelivery(entityType, targetName, target, options, store, services, time, logger, _status.StoreFailed, Writes);
-        _fullSync = new EntityFullSync(entityType, targetName, options.BatchSize, store, source, services, _identity, time, logger, _status.SetError, Writes);
+        _delivery = new EntityChangeDelivery(entityType, targetName, target, options, store, services, time, logger, StoreFailed, Writes);
+        _fullSync = new EntityFullSync(entityType, targetName, options.BatchSize, store, source, services, _identity, time, logger, SetError, Writes);
 
         // Armed by Start, not at creation (a test clock that jumps to new timers sees only the code's own waits).
         _pollTimer = time.CreateTimer(static s => ((EntitySyncLane)s!).Wake(rung: false), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
@@ -111,13 +111,57 @@ internal sealed class EntitySyncLane : IDisposable
         }
     }
 
-    public EntitySyncStatus GetStatus(DateTimeOffset? pausedSince) => _status.Get(pausedSince, _fullSync);
+    /// <summary>
+    /// The status as this host shows it: the store's counts as last read (the same on every host), and this host's last
+    /// error when it is newer than the store's.
+    /// </summary>
+    public EntitySyncStatus GetStatus(DateTimeOffset? pausedSince)
+    {
+        lock (_gate)
+        {
+            var c = _counts;
+            var error = _error is { } local && (c.LastErrorAt is not { } stored || local.At >= stored) ? local : (c.LastError, c.LastErrorAt);
+            return new EntitySyncStatus
+            {
+                EntityType = EntityType, TargetName = TargetName, PendingCount = c.Pending, PausedSince = pausedSince,
+                LastDeliveredVersion = c.LastDeliveredVersion, LastDeliveredAt = c.LastDeliveredAt, LastError = error.Item1, LastErrorAt = error.Item2,
+                DeliveredCount = c.Delivered, SkippedCount = c.Skipped, FailedCount = c.Failed, FullSyncRunning = _fullSync.IsRunning(c.Pending),
+            };
+        }
+    }
 
-    /// <summary>Reads the store's counts for the status: at start, after each pass, at each poll (tests call it directly).</summary>
+    /// <summary>Reads the store's counts for the status: at start, after each pass, at each poll; a failure is logged and shown.</summary>
     internal async Task RefreshCountsAsync()
     {
         _countsReadAt.Write(_time.GetUtcNow());
-        _fullSync.Counted(await _status.RefreshAsync().ConfigureAwait(false));
+        try
+        {
+            var counts = await _store.GetEntitySyncCountsAsync(EntityType, TargetName, CancellationToken.None).ConfigureAwait(false);
+            lock (_gate)
+            {
+                _counts = counts;
+            }
+
+            _fullSync.Counted(counts.Pending);
+        }
+        catch (Exception ex)
+        {
+            StoreFailed(ex);
+        }
+    }
+
+    private void StoreFailed(Exception ex)
+    {
+        EntitySyncLog.StoreFailed(_logger, EntityType, TargetName, ex);
+        SetError($"The job store failed: {ex.GetType().Name}: {ex.Message}");
+    }
+
+    private void SetError(string error)
+    {
+        lock (_gate)
+        {
+            _error = (error, _time.GetUtcNow());
+        }
     }
 
     /// <summary>
@@ -216,7 +260,7 @@ internal sealed class EntitySyncLane : IDisposable
                 }
                 catch (Exception ex) when (!_stop.IsCancellationRequested)
                 {
-                    _status.StoreFailed(ex);  // what it claimed is released when the lease ends
+                    StoreFailed(ex);  // what it claimed is released when the lease ends
                 }
 
                 await RefreshCountsAsync().ConfigureAwait(false);
@@ -282,7 +326,7 @@ internal sealed class EntitySyncLane : IDisposable
             await RefreshCountsIfDueAsync().ConfigureAwait(false);
             if (skipped > _options.MaxItemsToSkip)
             {
-                _status.SetError($"Skipped {skipped} changes, more than MaxItemsToSkip ({_options.MaxItemsToSkip}); delivery to '{TargetName}' tries again in {_options.RetrySkippedAfter} or when a change arrives.");
+                SetError($"Skipped {skipped} changes, more than MaxItemsToSkip ({_options.MaxItemsToSkip}); delivery to '{TargetName}' tries again in {_options.RetrySkippedAfter} or when a change arrives.");
                 EntitySyncLog.TooManySkips(_logger, EntityType, TargetName, skipped, _options.MaxItemsToSkip);
                 lock (_gate)
                 {

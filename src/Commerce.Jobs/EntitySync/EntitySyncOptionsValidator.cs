@@ -1,11 +1,24 @@
 using Commerce.Jobs.Runners;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace Commerce.Jobs.EntitySync;
 
-/// <summary>Checks one entity type's delivery settings and, for a type declared in code, its targets; every message names the type and the setting.</summary>
-internal sealed class EntitySyncOptionsValidator(EntitySyncRegistry declarations, JobRegistry registry) : IValidateOptions<EntitySyncOptions>
+/// <summary>
+/// Binds each entity type's options from <c>CommerceJobs:EntitySync:{entity type}</c> after the code's settings (so
+/// configuration wins), then checks them and, for a type declared in code, its targets; every message names the type
+/// and the setting.
+/// </summary>
+internal sealed class EntitySyncOptionsValidator(EntitySyncRegistry declarations, JobRegistry registry) : IPostConfigureOptions<EntitySyncOptions>, IValidateOptions<EntitySyncOptions>
 {
+    public void PostConfigure(string? name, EntitySyncOptions options)
+    {
+        if (!string.IsNullOrEmpty(name) && registry.Configuration is { } configuration)
+        {
+            configuration.GetSection("EntitySync").GetSection(name).Bind(options);
+        }
+    }
+
     public ValidateOptionsResult Validate(string? name, EntitySyncOptions options)
     {
         if (string.IsNullOrEmpty(name))

@@ -6,16 +6,16 @@ namespace Commerce.Jobs.EntitySync;
 internal sealed partial class EntitySyncService
 {
     /// <inheritdoc />
-    public ValueTask PauseAsync(string entityType, CancellationToken cancellationToken) => PauseAsync(() => [GetState(entityType)], cancellationToken);
+    public ValueTask PauseAsync(string entityType, CancellationToken cancellationToken) => SetPausedAsync(() => [GetState(entityType)], true, cancellationToken);
 
     /// <inheritdoc />
-    public ValueTask ResumeAsync(string entityType, CancellationToken cancellationToken) => ResumeAsync(() => [GetState(entityType)], cancellationToken);
+    public ValueTask ResumeAsync(string entityType, CancellationToken cancellationToken) => SetPausedAsync(() => [GetState(entityType)], false, cancellationToken);
 
     /// <inheritdoc />
-    public ValueTask PauseAllAsync(CancellationToken cancellationToken) => PauseAsync(() => _types.Values, cancellationToken);
+    public ValueTask PauseAllAsync(CancellationToken cancellationToken) => SetPausedAsync(() => _types.Values, true, cancellationToken);
 
     /// <inheritdoc />
-    public ValueTask ResumeAllAsync(CancellationToken cancellationToken) => ResumeAsync(() => _types.Values, cancellationToken);
+    public ValueTask ResumeAllAsync(CancellationToken cancellationToken) => SetPausedAsync(() => _types.Values, false, cancellationToken);
 
     /// <inheritdoc />
     public async ValueTask StartFullSyncAsync(string entityType, CancellationToken cancellationToken)
@@ -69,53 +69,35 @@ internal sealed partial class EntitySyncService
         return changes.Count;
     }
 
-    /// <summary>Pauses the types <paramref name="select"/> gives (read under the gate), keeps the change, then waits (bounded by each lane) until none of their upserts is being delivered.</summary>
-    private async ValueTask PauseAsync(Func<IEnumerable<TypeState>> select, CancellationToken cancellationToken)
+    /// <summary>
+    /// Pauses or resumes the types <paramref name="select"/> gives (read under the gate) and keeps the change; a pause then
+    /// waits (bounded by each lane) until none of their upserts is being delivered.
+    /// </summary>
+    private async ValueTask SetPausedAsync(Func<IEnumerable<TypeState>> select, bool paused, CancellationToken cancellationToken)
     {
-        var paused = new List<Task>();
+        var pausing = new List<Task>();
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             foreach (var state in select())
             {
-                var changed = !state.Configuration.Paused;
+                var changed = state.Configuration.Paused != paused;
                 if (changed)
                 {
-                    Swap(types => types[state.Configuration.EntityType] = state with { Configuration = state.Configuration with { Paused = true }, PausedSince = _time.GetUtcNow() });
-                }
-
-                paused.AddRange(state.Lanes.Select(l => l.PauseAsync()));
-                if (changed)
-                {
-                    await SaveLockedAsync(state.Configuration.EntityType, [EntitySyncFields.Paused]).ConfigureAwait(false);
-                }
-            }
-        }
-        finally
-        {
-            _gate.Release();
-        }
-
-        await Task.WhenAll(paused).WaitAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Resumes the types <paramref name="select"/> gives (read under the gate), and keeps the change.</summary>
-    private async ValueTask ResumeAsync(Func<IEnumerable<TypeState>> select, CancellationToken cancellationToken)
-    {
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            foreach (var state in select())
-            {
-                var changed = state.Configuration.Paused;
-                if (changed)
-                {
-                    Swap(types => types[state.Configuration.EntityType] = state with { Configuration = state.Configuration with { Paused = false }, PausedSince = null });
+                    var since = paused ? _time.GetUtcNow() : (DateTimeOffset?)null;
+                    Swap(types => types[state.Configuration.EntityType] = state with { Configuration = state.Configuration with { Paused = paused }, PausedSince = since });
                 }
 
                 foreach (var lane in state.Lanes)
                 {
-                    lane.SetPaused(false);
+                    if (paused)
+                    {
+                        pausing.Add(lane.PauseAsync());
+                    }
+                    else
+                    {
+                        lane.SetPaused(false);
+                    }
                 }
 
                 if (changed)
@@ -128,6 +110,8 @@ internal sealed partial class EntitySyncService
         {
             _gate.Release();
         }
+
+        await Task.WhenAll(pausing).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private Func<IServiceProvider, IEntitySource> GetSource(TypeState state)

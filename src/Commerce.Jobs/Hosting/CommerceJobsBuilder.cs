@@ -162,7 +162,7 @@ public sealed class CommerceJobsBuilder
     public EntitySyncBuilder AddEntitySync(string entityType)
     {
         ArgumentNullException.ThrowIfNull(entityType);
-        var registry = EntitySyncServices.TryAdd(Services);
+        var registry = EntitySyncRegistry.TryAdd(Services);
         return new EntitySyncBuilder(Services, registry.Add(entityType));
     }
 

@@ -15,7 +15,7 @@ namespace Commerce.Jobs;
 /// </summary>
 internal sealed class CommerceJobsHostedService(
     JobEngine engine,
-    EntitySyncHostedService entitySync,
+    EntitySyncService entitySync,
     IOptions<CommerceJobsOptions> options,
     TimeProvider time,
     ILogger<CommerceJobsHostedService> logger) : IHostedService

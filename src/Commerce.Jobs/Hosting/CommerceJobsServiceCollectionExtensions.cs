@@ -69,7 +69,7 @@ public static class CommerceJobsServiceCollectionExtensions
         services.TryAddSingleton<IJobControl>(static s => s.GetRequiredService<JobEngine>());
         services.TryAddSingleton<IJobMonitor>(static s => s.GetRequiredService<JobEngine>());
         // One hosted service starts entity sync, then the engine, and stops both together (bounded by the grace period).
-        EntitySyncServices.TryAdd(services);
+        EntitySyncRegistry.TryAdd(services);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, CommerceJobsHostedService>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<JobOptions>, JobOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CommerceJobsOptions>, CommerceJobsOptionsValidator>());

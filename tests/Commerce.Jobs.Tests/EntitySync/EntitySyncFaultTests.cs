@@ -140,7 +140,7 @@ public sealed class EntitySyncFaultTests
         {
             await sut.UpsertAsync("c-1", 1);
             await entered.WaitAsync(Patience);
-            var hosted = sut.Services.GetRequiredService<EntitySyncHostedService>();
+            var hosted = sut.Sync;
 
             var stop = hosted.StopAsync(None);
             await AdvanceAsync(time, Shutdown, 1);
