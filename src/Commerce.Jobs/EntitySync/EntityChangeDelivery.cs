@@ -227,18 +227,16 @@ internal sealed class EntityChangeDelivery : IDisposable
     /// <summary>A page being delivered: its changes, whether it holds upserts, its cancellation, and whether it was settled.</summary>
     private sealed class Batch : IDisposable
     {
-        private readonly EntityChange[] _changes;
         private int _settling;
 
         public Batch(EntityChange[] changes, TimeProvider time, CancellationToken abort)
         {
-            _changes = changes;
-            HasUpserts = Array.Exists(changes, static c => c.Kind == EntityChangeKind.Upsert);
+            (Changes, HasUpserts) = (changes, Array.Exists(changes, static c => c.Kind == EntityChangeKind.Upsert));
             Lease = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
             Cancel = CancellationTokenSource.CreateLinkedTokenSource(abort, Lease.Token);
         }
 
-        public EntityChange[] Changes => _changes;
+        public EntityChange[] Changes { get; }
 
         /// <summary>Gets the source cancelled when the lease, as renewed, is about to end: the page is released, not completed.</summary>
         public CancellationTokenSource Lease { get; }

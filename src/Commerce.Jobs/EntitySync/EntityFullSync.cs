@@ -49,11 +49,11 @@ internal sealed class EntityFullSync(string entityType, string targetName, int p
     }
 
     /// <summary>Takes note of the held changes the store counted after the read's last page: none left, the full sync is over.</summary>
-    public void Counted(long? pending)
+    public void Counted(long pending)
     {
         lock (_gate)
         {
-            _added &= pending is not 0;
+            _added &= pending != 0;
         }
     }
 

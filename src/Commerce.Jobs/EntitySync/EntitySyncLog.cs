@@ -14,9 +14,6 @@ internal static partial class EntitySyncLog
     [LoggerMessage(403, LogLevel.Error, "Entity sync {EntityType} → {Target}: the job store failed")]
     public static partial void StoreFailed(ILogger logger, string entityType, string target, Exception exception);
 
-    [LoggerMessage(404, LogLevel.Error, "Entity sync {EntityType} → {Target}: delivery failed")]
-    public static partial void LaneFailed(ILogger logger, string entityType, string target, Exception exception);
-
     [LoggerMessage(405, LogLevel.Information, "Entity sync {EntityType} → {Target}: full sync started")]
     public static partial void FullSyncStarted(ILogger logger, string entityType, string target);
 

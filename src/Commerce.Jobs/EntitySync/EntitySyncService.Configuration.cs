@@ -85,6 +85,7 @@ internal sealed partial class EntitySyncService
         var existing = _types.GetValueOrDefault(configuration.EntityType);
         var type = existing?.Configuration.EntityType ?? configuration.EntityType;
         var updated = configuration with { EntityType = type, Targets = [.. configuration.Targets] };
+        var source = existing?.Source ?? (_declarations.TryGet(type, out var declared) ? declared.Source : null);
         var lanes = new EntitySyncLane[updated.Targets.Count];
         var added = new List<EntitySyncLane>();
         for (var i = 0; i < lanes.Length; i++)
@@ -92,7 +93,7 @@ internal sealed partial class EntitySyncService
             var kept = existing?.Lanes.FirstOrDefault(l => string.Equals(l.TargetName, updated.Targets[i], StringComparison.OrdinalIgnoreCase));
             if (kept is null)
             {
-                kept = CreateLane(updated, updated.Targets[i], options, existing?.Source ?? (_declarations.TryGet(type, out var declaredType) ? declaredType.Source : null));
+                kept = CreateLane(updated, updated.Targets[i], options, source);
                 added.Add(kept);
             }
 
@@ -108,7 +109,7 @@ internal sealed partial class EntitySyncService
 
         // Lanes removed: publishes under the old configuration are fenced off (and waited for before the store is cleared).
         var publishes = existing is not null && removed.Count == 0 ? existing.Publishes : new EntitySyncPublishFence();
-        var state = new TypeState(updated, lanes, existing?.Source ?? (_declarations.TryGet(type, out var declared) ? declared.Source : null), pausedSince, publishes);
+        var state = new TypeState(updated, lanes, source, pausedSince, publishes);
         var paused = new List<Task>();
         foreach (var lane in lanes)
         {
