@@ -1,4 +1,3 @@
-using System.Globalization;
 using Commerce.Jobs.Records;
 using Commerce.Jobs.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -8,8 +7,8 @@ namespace Commerce.Jobs.EntitySync;
 
 /// <summary>
 /// The full sync of one entity type for one target: reads the entity source in pages into the store as repairs for the
-/// target (the lane's worker calls it when nothing is claimable), keeping its progress in the store so that a restart,
-/// or another host, resumes it instead of starting over.
+/// target (when the lane has nothing to claim), keeping its progress in the store so that a restart, or another host,
+/// resumes it instead of starting over.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -33,7 +32,7 @@ internal sealed class EntityFullSync(string entityType, string targetName, int p
     private readonly string _key = CheckpointKey(entityType, targetName);
     private readonly Lock _gate = new();
     private Func<IServiceProvider, IEntitySource>? _source;  // a read this host does: requested here or resumed (guarded)
-    private Progress _progress;  // guarded
+    private EntityFullSyncProgress _progress;  // guarded
     private bool _added;  // a read ended here after adding repairs: running while the store holds changes (guarded)
     private DateTimeOffset _unresumable;  // the request reported as not resumable here (the worker's)
     private IAsyncEnumerator<EntityChange>? _reader;  // the worker's
@@ -48,7 +47,7 @@ internal sealed class EntityFullSync(string entityType, string targetName, int p
         }
     }
 
-    /// <summary>Takes note of the held changes the store counted after the read's last page: none left, the full sync is over.</summary>
+    /// <summary>Takes note of the held changes the store counted: none left after the read ended, the full sync is over.</summary>
     public void Counted(long pending)
     {
         lock (_gate)
@@ -65,9 +64,9 @@ internal sealed class EntityFullSync(string entityType, string targetName, int p
             return false;
         }
 
-        var last = Progress.Parse(await store.GetCheckpointAsync(_key, cancellationToken).ConfigureAwait(false));
+        var last = EntityFullSyncProgress.Parse(await store.GetCheckpointAsync(_key, cancellationToken).ConfigureAwait(false));
         var (now, after) = (time.GetUtcNow(), last.RequestedAt.AddTicks(1));
-        var progress = new Progress(now > after ? now : after, 0, Done: false, _owner, now);
+        var progress = new EntityFullSyncProgress(now > after ? now : after, 0, Done: false, _owner, now);
         var written = await writes.TryWriteAsync(() => store.SetCheckpointAsync(_key, progress.ToString(), cancellationToken)).ConfigureAwait(false);
         lock (_gate)
         {
@@ -89,7 +88,7 @@ internal sealed class EntityFullSync(string entityType, string targetName, int p
             return;
         }
 
-        var progress = Progress.Parse(await store.GetCheckpointAsync(_key, CancellationToken.None).ConfigureAwait(false));
+        var progress = EntityFullSyncProgress.Parse(await store.GetCheckpointAsync(_key, CancellationToken.None).ConfigureAwait(false));
         if (!MayRead(progress))
         {
             return;
@@ -127,7 +126,7 @@ internal sealed class EntityFullSync(string entityType, string targetName, int p
 
         try
         {
-            var stored = Progress.Parse(await store.GetCheckpointAsync(_key, CancellationToken.None).ConfigureAwait(false));
+            var stored = EntityFullSyncProgress.Parse(await store.GetCheckpointAsync(_key, CancellationToken.None).ConfigureAwait(false));
             if (stored is { Done: false } && stored.RequestedAt == progress.RequestedAt && stored.Owner == _owner)
             {
                 await writes.TryWriteAsync(() => store.SetCheckpointAsync(_key, (stored with { Owner = string.Empty }).ToString(), CancellationToken.None)).ConfigureAwait(false);
@@ -139,8 +138,8 @@ internal sealed class EntityFullSync(string entityType, string targetName, int p
         }
     }
 
-    /// <summary>Whether this host may read the request <paramref name="stored"/> shows: unfinished, and read by none, by this host, or by one silent for longer than the lease.</summary>
-    private bool MayRead(Progress stored) =>
+    /// <summary>Whether this host may read <paramref name="stored"/>: unfinished, read by none, by this host, or by one silent for longer than the lease.</summary>
+    private bool MayRead(EntityFullSyncProgress stored) =>
         stored is { Done: false, RequestedAt.Ticks: > 0 }
         && (stored.Owner.Length == 0 || stored.Owner == _owner || time.GetUtcNow() - stored.WrittenAt >= identity.LeaseDuration);
 
@@ -153,10 +152,10 @@ internal sealed class EntityFullSync(string entityType, string targetName, int p
             return false;
         }
 
-        Progress stored;
+        EntityFullSyncProgress stored;
         try
         {
-            stored = Progress.Parse(await store.GetCheckpointAsync(_key, CancellationToken.None).ConfigureAwait(false));
+            stored = EntityFullSyncProgress.Parse(await store.GetCheckpointAsync(_key, CancellationToken.None).ConfigureAwait(false));
         }
         catch
         {
@@ -225,7 +224,7 @@ internal sealed class EntityFullSync(string entityType, string targetName, int p
         try
         {
             // Not once the lane was retired: the type's or target's state was cleared, and the page would put rows back.
-            var written = await writes.TryWriteAsync(async () =>
+            await writes.TryWriteAsync(async () =>
             {
                 if (page.Count > 0)
                 {
@@ -234,10 +233,6 @@ internal sealed class EntityFullSync(string entityType, string targetName, int p
 
                 await store.SetCheckpointAsync(_key, next.ToString(), CancellationToken.None).ConfigureAwait(false);
             }).ConfigureAwait(false);
-            if (!written)
-            {
-                next = next with { Done = true };
-            }
         }
         catch
         {
@@ -258,7 +253,7 @@ internal sealed class EntityFullSync(string entityType, string targetName, int p
         return !next.Done || page.Count > 0;
     }
 
-    private (Func<IServiceProvider, IEntitySource>? Source, Progress Progress) Current()
+    private (Func<IServiceProvider, IEntitySource>? Source, EntityFullSyncProgress Progress) Current()
     {
         lock (_gate)
         {
@@ -292,29 +287,5 @@ internal sealed class EntityFullSync(string entityType, string targetName, int p
             _scope = null;
             await scope.DisposeAsync().ConfigureAwait(false);
         }
-    }
-
-    /// <summary>
-    /// A full sync's progress as kept in the checkpoint: <c>{request time, round-trip}|{entities read}|{done}|{written at}|{reader}</c>
-    /// (the reader last: an owner may hold any character; a checkpoint of three parts, written before readers were kept, has none).
-    /// </summary>
-    private readonly record struct Progress(DateTimeOffset RequestedAt, long Read, bool Done, string Owner, DateTimeOffset WrittenAt)
-    {
-        public static Progress Parse(string? text)
-        {
-            var parts = text?.Split('|', 5);
-            return parts is { Length: 3 or 5 }
-                && DateTimeOffset.TryParse(parts[0], CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var at)
-                && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var read)
-                && bool.TryParse(parts[2], out var done)
-                ? parts.Length == 3
-                    ? new Progress(at, read, done, string.Empty, DateTimeOffset.MinValue)
-                    : DateTimeOffset.TryParse(parts[3], CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var written)
-                        ? new Progress(at, read, done, parts[4], written)
-                        : new Progress(DateTimeOffset.MinValue, 0, Done: true, string.Empty, DateTimeOffset.MinValue)
-                : new Progress(DateTimeOffset.MinValue, 0, Done: true, string.Empty, DateTimeOffset.MinValue);
-        }
-
-        public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{RequestedAt:O}|{Read}|{Done}|{WrittenAt:O}|{Owner}");
     }
 }

@@ -8,18 +8,16 @@ using Microsoft.Extensions.Logging;
 namespace Commerce.Jobs.EntitySync;
 
 /// <summary>
-/// One entity type's synchronization to one target on this host: a stateless worker over the store. A pass claims pages
-/// of the changes held for the target under this host's lease (reading forward) and has each delivered and completed in
-/// the store (<see cref="EntityChangeDelivery"/>); then the full sync's next page, if one is being read
-/// (<see cref="EntityFullSync"/>). The store holds the truth; the lane holds what it claimed right now.
+/// One entity type's synchronization to one target on this host, a stateless worker over the store: a pass claims pages
+/// of held changes under this host's lease and has each delivered and completed (<see cref="EntityChangeDelivery"/>),
+/// then reads the full sync's next page, if one is being read (<see cref="EntityFullSync"/>).
 /// </summary>
 /// <remarks>
-/// A pass starts on the doorbell (a publish or sync request here, a resume, an enable: a bounded channel of one, rings
-/// coalesce) and on a poll every <see cref="EntitySyncOptions.PollInterval"/> (changes held by other hosts, skipped ones
-/// coming due). Lanes of one (type, target) on several hosts share its changes: a claimed id is one host's until it
-/// completes it or the lease ends. A failing store is logged and shown, and tried again at the next poll.
+/// A pass starts on the doorbell (a publish or sync request here, a resume, an enable; rings coalesce) and on a poll every
+/// <see cref="EntitySyncOptions.PollInterval"/> (changes held by other hosts, skipped ones coming due). A claimed id is
+/// one host's until it completes it or the lease ends. A failing store is logged and shown, and tried again at the next poll.
 /// </remarks>
-internal sealed class EntitySyncLane : IDisposable
+internal sealed partial class EntitySyncLane : IDisposable
 {
     private readonly Lock _gate = new();
     private readonly Channel<bool> _doorbell = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
@@ -36,14 +34,11 @@ internal sealed class EntitySyncLane : IDisposable
     private readonly EntityFullSync _fullSync;
     private Task _worker = Task.CompletedTask;
     private Task _stopped = Task.CompletedTask;  // the worker and the cancellations of a stop
-    private readonly AtomicTimestamp _countsReadAt = new();  // written by the worker and by a pause or stop
 
     // Guarded by _gate.
     private bool _enabled = true, _paused, _idle, _rung;
     private long _signals;
     private DateTimeOffset _skipsWaitUntil;
-    private EntitySyncCounts _counts = new(0, 0, 0, 0, null, null, null, null);  // the store's, as last read
-    private (string Text, DateTimeOffset At)? _error;  // this host's last error (the store, a full sync, too many skips)
 
     public EntitySyncLane(string entityType, string targetName, IDeliveryTarget target, EntitySyncOptions options, IJobStore store, Func<IServiceProvider, IEntitySource>? source, IServiceProvider services, TimeProvider time, ILogger logger)
     {
@@ -61,10 +56,10 @@ internal sealed class EntitySyncLane : IDisposable
 
     public string TargetName { get; }
 
-    /// <summary>Gets the lane's store writes (completions, full-sync pages): closed when the lane is retired, before the store is cleared.</summary>
+    /// <summary>Gets the lane's store writes: closed when the lane is retired, before the store is cleared.</summary>
     public EntitySyncPublishFence Writes { get; } = new();
 
-    /// <summary>Gets whether the worker waits with nothing it could claim now, or stopped (told to the <see cref="EngineObserver"/> when it turns so).</summary>
+    /// <summary>Gets whether the worker waits with nothing it could claim now, or stopped (told to the <see cref="EngineObserver"/>).</summary>
     internal bool IsIdle => Volatile.Read(ref _idle);
 
     public void Start()
@@ -92,10 +87,7 @@ internal sealed class EntitySyncLane : IDisposable
     /// <summary>Sets the pause without waiting for a delivery in progress (a lane not started, or a resume).</summary>
     public void SetPaused(bool paused) => Set(ref _paused, paused);
 
-    /// <summary>
-    /// Claims hold upserts from now on; returns when no upsert is being delivered (a batch holding upserts is cancelled
-    /// and released), or after <see cref="EntitySyncDefaults.AbandonAfter"/> for a target that ignores the cancellation.
-    /// </summary>
+    /// <summary>Claims hold upserts from now on; returns when no upsert is being delivered (cancelled and released, or abandoned).</summary>
     public async Task PauseAsync()
     {
         lock (_gate)
@@ -112,71 +104,9 @@ internal sealed class EntitySyncLane : IDisposable
     }
 
     /// <summary>
-    /// The status as this host shows it: the store's counts as last read (the same on every host), and this host's last
-    /// error when it is newer than the store's.
-    /// </summary>
-    public EntitySyncStatus GetStatus(DateTimeOffset? pausedSince)
-    {
-        lock (_gate)
-        {
-            var c = _counts;
-            var error = _error is { } local && (c.LastErrorAt is not { } stored || local.At >= stored) ? local : (c.LastError, c.LastErrorAt);
-            return new EntitySyncStatus
-            {
-                EntityType = EntityType, TargetName = TargetName, PendingCount = c.Pending, PausedSince = pausedSince,
-                LastDeliveredVersion = c.LastDeliveredVersion, LastDeliveredAt = c.LastDeliveredAt, LastError = error.Item1, LastErrorAt = error.Item2,
-                DeliveredCount = c.Delivered, SkippedCount = c.Skipped, FailedCount = c.Failed, FullSyncRunning = _fullSync.IsRunning(c.Pending),
-            };
-        }
-    }
-
-    /// <summary>Reads the store's counts for the status: at start, after each pass, at each poll; a failure is logged and shown.</summary>
-    internal async Task RefreshCountsAsync()
-    {
-        _countsReadAt.Write(_time.GetUtcNow());
-        try
-        {
-            var counts = await _store.GetEntitySyncCountsAsync(EntityType, TargetName, CancellationToken.None).ConfigureAwait(false);
-            lock (_gate)
-            {
-                _counts = counts;
-            }
-
-            _fullSync.Counted(counts.Pending);
-        }
-        catch (Exception ex)
-        {
-            StoreFailed(ex);
-        }
-    }
-
-    private void StoreFailed(Exception ex)
-    {
-        EntitySyncLog.StoreFailed(_logger, EntityType, TargetName, ex);
-        SetError($"The job store failed: {ex.GetType().Name}: {ex.Message}");
-    }
-
-    private void SetError(string error)
-    {
-        lock (_gate)
-        {
-            _error = (error, _time.GetUtcNow());
-        }
-    }
-
-    /// <summary>
-    /// Reads the store's counts during a long pass at most once per <see cref="EntitySyncOptions.PollInterval"/> (a pass
-    /// reads them when it starts and ends: so a status read mid-pass is never older than that, while one count per page
-    /// would cost a scan of the held rows each).
-    /// </summary>
-    private Task RefreshCountsIfDueAsync() =>
-        _countsReadAt.Read() is { } readAt && _time.GetUtcNow() - readAt < _options.PollInterval ? Task.CompletedTask : RefreshCountsAsync();
-
-    /// <summary>
-    /// Stops the worker: a delivery may finish within <paramref name="grace"/>, then it is cancelled and, if the target
-    /// ignores that, abandoned after <see cref="EntitySyncDefaults.AbandonAfter"/>. A cancelled delivery releases its
-    /// changes in the store; an abandoned one does not (its call may still reach the target): its leases run out, then the
-    /// next host or this one restarted delivers them.
+    /// Stops the worker: a delivery may finish within <paramref name="grace"/>, then it is cancelled (its changes released)
+    /// and, if the target ignores that, abandoned after <see cref="EntitySyncDefaults.AbandonAfter"/> (its call may still
+    /// reach the target, so its changes stay leased until the lease runs out).
     /// </summary>
     public async Task StopAsync(TimeSpan grace, CancellationToken cancellationToken)
     {
@@ -207,7 +137,6 @@ internal sealed class EntitySyncLane : IDisposable
         _observer?.LaneIdle(this);
     }
 
-    /// <summary>Releases the timers and cancellation sources; call after <see cref="StopAsync"/>.</summary>
     public void Dispose()
     {
         _delivery.Dispose();
@@ -287,7 +216,6 @@ internal sealed class EntitySyncLane : IDisposable
         }
     }
 
-    /// <summary>Claims and delivers page after page, then the full sync's next page; stops early after too many skips.</summary>
     private async Task PassAsync(bool rung)
     {
         await RefreshCountsAsync().ConfigureAwait(false);  // what woke the pass may have changed them
