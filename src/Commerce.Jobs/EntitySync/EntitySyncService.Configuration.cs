@@ -56,17 +56,10 @@ internal sealed partial class EntitySyncService
                 return false;
             }
 
-            Swap(types => types.Remove(entityType));
-            await RetireLockedAsync(state.Lanes).ConfigureAwait(false);
-            _deleted.Add(state.Configuration.EntityType);
-
-            // Gone for publishes from now on; those that read the configuration before are waited for, so none writes
-            // to the store after the clear.
-            await state.Publishes.CloseAsync().ConfigureAwait(false);
+            await RemoveLockedAsync(state, "deleted").ConfigureAwait(false);
             await _store.ClearEntitySyncAsync(state.Configuration.EntityType, null, CancellationToken.None).ConfigureAwait(false);
             await ClearFullSyncProgressAsync(state.Configuration).ConfigureAwait(false);
             await SaveLockedAsync(state.Configuration.EntityType, [EntitySyncFields.Deleted]).ConfigureAwait(false);
-            EntitySyncLog.ConfigurationChanged(_logger, state.Configuration.EntityType, "deleted");
             return true;
         }
         finally
@@ -133,10 +126,9 @@ internal sealed partial class EntitySyncService
             added.ForEach(l => l.Start());
         }
 
-        await RetireLockedAsync(removed).ConfigureAwait(false);
         if (removed.Count > 0)
         {
-            await existing!.Publishes.CloseAsync().ConfigureAwait(false);
+            await RetireLockedAsync(removed, existing!.Publishes).ConfigureAwait(false);
         }
 
         foreach (var lane in removed)
@@ -154,6 +146,15 @@ internal sealed partial class EntitySyncService
 
         EntitySyncLog.ConfigurationChanged(_logger, type, existing is null ? "added" : "replaced");
         return (type, Task.WhenAll(paused));
+    }
+
+    /// <summary>Removes a type (called under the gate): once it returns, nothing written under its configuration reaches the store.</summary>
+    private async Task RemoveLockedAsync(TypeState state, string action)
+    {
+        Swap(types => types.Remove(state.Configuration.EntityType));
+        await RetireLockedAsync(state.Lanes, state.Publishes).ConfigureAwait(false);
+        _deleted.Add(state.Configuration.EntityType);
+        EntitySyncLog.ConfigurationChanged(_logger, state.Configuration.EntityType, action);
     }
 
     /// <summary>Clears the full-sync progress of each of a deleted type's targets (a type put again starts with none under way); a failure is logged.</summary>

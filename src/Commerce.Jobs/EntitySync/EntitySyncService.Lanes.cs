@@ -124,10 +124,11 @@ internal sealed partial class EntitySyncService
 
     /// <summary>
     /// Stops lanes that were removed (called under the gate): they end in the background, bounded, and <see cref="StopAsync"/>
-    /// waits for them. Returns once their store writes in flight are done: none writes after it (a delivery that ends
-    /// later is not completed), so the store can be cleared.
+    /// waits for them. Closes their write fences and the publishes' fence of the configuration they ran under, and returns
+    /// once the writes in flight are done: none reaches the store after it (a delivery that ends later is not completed),
+    /// so the store can be cleared.
     /// </summary>
-    private async Task RetireLockedAsync(IReadOnlyCollection<EntitySyncLane> lanes)
+    private async Task RetireLockedAsync(IReadOnlyCollection<EntitySyncLane> lanes, EntitySyncPublishFence publishes)
     {
         _retiring.RemoveAll(static t => t.IsCompleted);
         foreach (var lane in lanes)
@@ -135,7 +136,7 @@ internal sealed partial class EntitySyncService
             _retiring.Add(RetireAsync(lane));
         }
 
-        await Task.WhenAll(lanes.Select(static l => l.Writes.CloseAsync())).ConfigureAwait(false);
+        await Task.WhenAll([publishes.CloseAsync(), .. lanes.Select(static l => l.Writes.CloseAsync())]).ConfigureAwait(false);
 
         static async Task RetireAsync(EntitySyncLane lane)
         {

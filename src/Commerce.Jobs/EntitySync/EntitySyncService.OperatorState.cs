@@ -90,10 +90,7 @@ internal sealed partial class EntitySyncService : IOperatorStateApplier
         {
             if (current is not null)
             {
-                Swap(types => types.Remove(entityType));
-                await RetireLockedAsync(current.Lanes).ConfigureAwait(false);
-                EntitySyncLog.ConfigurationChanged(_logger, current.Configuration.EntityType, "deleted (stored)");
-                await current.Publishes.CloseAsync().ConfigureAwait(false);
+                await RemoveLockedAsync(current, "deleted (stored)").ConfigureAwait(false);
             }
 
             _deleted.Add(entityType);
