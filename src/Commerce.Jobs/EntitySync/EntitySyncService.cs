@@ -16,9 +16,10 @@ namespace Commerce.Jobs.EntitySync;
 /// serialized by one asynchronous gate. The gate is never held while waiting for a target: lanes are paused and stopped
 /// under it, and waited for (bounded) after it is released; removed lanes end in the background.
 /// A change that removes a type or some of its targets (here, or another host's applied by a refresh) waits under the
-/// gate for the publishes that read the configuration before it (<see cref="EntitySyncPublishFence"/>), then clears
-/// the store: a deleted configuration leaves no held changes behind, and a put of a type deleted here starts from a
-/// clean state (what another host published for it before learning of the deletion goes).
+/// gate for the publishes that read the configuration before it and for the removed lanes' writes in flight
+/// (<see cref="EntitySyncPublishFence"/>; later ones are not written), then clears the store: a deleted configuration
+/// leaves nothing behind, and a put of a type deleted here starts from a clean state (what another host published for
+/// it before learning of the deletion goes).
 /// </remarks>
 internal sealed partial class EntitySyncService : IEntitySync, IAsyncDisposable
 {
