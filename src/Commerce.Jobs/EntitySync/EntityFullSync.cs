@@ -12,11 +12,9 @@ namespace Commerce.Jobs.EntitySync;
 /// </summary>
 /// <remarks>
 /// <para>
-/// The progress is the schedule role's checkpoint <c>entity-sync:{type}:{target}:full-sync</c>: the request's time, how
-/// many entities were read, whether the read is done, the reader (its owner) and when the reader last wrote it. A host
-/// reads while the checkpoint is unfinished and it is the reader, or the reader has not written for longer than the
-/// lease (<see cref="EngineIdentity.LeaseDuration"/>: it died or hangs), or left it at a stop; it writes the checkpoint
-/// after each page it added. A failure between adding a page and writing the checkpoint only reads that page again
+/// The progress is the schedule role's checkpoint <c>entity-sync:{type}:{target}:full-sync</c> (<see cref="EntityFullSyncProgress"/>).
+/// A host reads while the checkpoint is unfinished and it is the reader, or the reader has not written for longer than
+/// the lease (it died or hangs), or left it at a stop; it writes the checkpoint after each page it added. A failure between adding a page and writing the checkpoint only reads that page again
 /// (repairs). A newer request (a later request time) stops an older read. Two hosts that take over a read at once both
 /// read until one sees the other's checkpoint: harmless, they add the same repairs.
 /// </para>
@@ -26,7 +24,18 @@ namespace Commerce.Jobs.EntitySync;
 /// of the point (the next full sync or a targeted sync has them).
 /// </para>
 /// </remarks>
-internal sealed class EntityFullSync(string entityType, string targetName, int pageSize, IJobStore store, Func<IServiceProvider, IEntitySource>? declaredSource, IServiceProvider services, EngineIdentity identity, TimeProvider time, ILogger logger, Action<string> failed, EntitySyncPublishFence writes)
+internal sealed class EntityFullSync(
+    string entityType,
+    string targetName,
+    int pageSize,
+    IJobStore store,
+    Func<IServiceProvider, IEntitySource>? declaredSource,
+    IServiceProvider services,
+    EngineIdentity identity,
+    TimeProvider time,
+    ILogger logger,
+    Action<string> failed,
+    EntitySyncPublishFence writes)
 {
     private readonly string _owner = identity.Owner;
     private readonly string _key = CheckpointKey(entityType, targetName);
