@@ -55,6 +55,25 @@ public sealed class EntitySyncRetirementTests
     }
 
     [Fact]
+    public async Task A_completion_being_written_when_its_type_is_deleted_is_waited_for_before_the_store_is_cleared()
+    {
+        var (store, faults) = FaultyStore.Create(CreateStore());
+        var search = new RecordingTarget("search");
+        await using var sut = await CreateAsync(store: store, targets: [search]);
+        var (entered, release) = (new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        faults.Hold(nameof(IJobStore.CompleteEntityChangesAsync), release.Task, entered);
+        await sut.UpsertAsync("c-1", 1);
+        await entered.Task.WaitAsync(Patience);
+
+        var delete = sut.Sync.DeleteConfigurationAsync(Categories, None).AsTask();
+        release.SetResult();
+        Assert.True(await delete.WaitAsync(Patience));
+        await sut.DrainAsync().WaitAsync(Patience);
+
+        await AssertNothingHeldAsync(sut.Store, "search");
+    }
+
+    [Fact]
     public async Task A_full_sync_page_read_after_its_type_was_deleted_is_not_added_to_the_store()
     {
         var source = new TestEntitySource(EntityChange.Upsert(Categories, "c-1", "one", 1), EntityChange.Upsert(Categories, "c-2", "two", 2));
