@@ -28,7 +28,8 @@ public sealed class SqliteHistoryWriterTests : IDisposable
         // Another connection holds the write lock: the store's writer waits on it (busy timeout) while 100 runs queue.
         using (var lockHolder = other.BeginTransaction(deferred: false))
         {
-            var adds = Enumerable.Range(0, 100).Select(i => store.AddRunAsync(Run("order-submit", T0.AddSeconds(i), JobOutcome.Succeeded), default).AsTask()).ToArray();
+            var adds = AddAll(store, [.. Enumerable.Range(0, 100).Select(i => Run("order-submit", T0.AddSeconds(i), JobOutcome.Succeeded))], out var queued);
+            await queued.WaitAsync(Patience);
             Assert.DoesNotContain(adds, a => a.IsCompleted);
             lockHolder.Commit();
             await Task.WhenAll(adds).WaitAsync(Patience);
@@ -74,7 +75,8 @@ public sealed class SqliteHistoryWriterTests : IDisposable
         {
             // Held by another connection while the runs queue and the store closes: they are all queued when it does.
             using var lockHolder = other.BeginTransaction(deferred: false);
-            adds = [.. runs.Select(run => store.AddRunAsync(run, default).AsTask())];
+            adds = AddAll(store, runs, out var queued);
+            await queued.WaitAsync(Patience);
             var closing = store.DisposeAsync().AsTask();
             Assert.False(closing.IsCompleted);
             lockHolder.Commit();
@@ -193,6 +195,20 @@ public sealed class SqliteHistoryWriterTests : IDisposable
         // The commit under way when the time ran out still answers its caller.
         release.SetResult();
         await stuck.WaitAsync(Patience);
+    }
+
+    /// <summary>
+    /// Adds the runs from other threads, in order, without waiting for them; <paramref name="queued"/> completes once every
+    /// call has returned its task (a store that writes on the caller's thread while another connection holds the lock never
+    /// gets there).
+    /// </summary>
+    private static Task[] AddAll(SqliteJobStore store, JobRun[] runs, out Task queued)
+    {
+        var calls = Task.Run(() => runs.Select(run => store.AddRunAsync(run, default).AsTask()).ToArray());
+        queued = calls;
+        return [.. runs.Select((_, i) => (Task)AddAt(calls, i))];
+
+        static async Task AddAt(Task<Task[]> calls, int index) => await (await calls)[index];
     }
 
     private SqliteConnection OpenOther()

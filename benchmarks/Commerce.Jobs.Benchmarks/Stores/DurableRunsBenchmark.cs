@@ -74,11 +74,11 @@ public class DurableRunThroughputBenchmark
             Metrics.Write(this, _method, "cpu-per-op", _cpu.NanosecondsPerOperation);
         }
 
-        // Every answered caller's run is in the history.
-        var runs = await _host.Engine.GetRunsAsync(JobName, 1, CancellationToken.None).ConfigureAwait(false);
-        if (runs.Count == 0 || runs[0].RunId != _handles[(Runs - 1) % Outstanding].RunId)
+        // The last answered caller's run is in the history (runs end out of order: among the newest).
+        var runs = await _host.Engine.GetRunsAsync(JobName, 1_000, CancellationToken.None).ConfigureAwait(false);
+        if (!runs.Any(r => r.RunId == _handles[(Runs - 1) % Outstanding].RunId))
         {
-            throw new InvalidOperationException("The last answered run is not the newest in the history.");
+            throw new InvalidOperationException("The last answered run is not in the history.");
         }
 
         await _host.DisposeAsync().ConfigureAwait(false);
