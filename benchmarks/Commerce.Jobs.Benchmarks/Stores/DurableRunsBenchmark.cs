@@ -94,8 +94,10 @@ public class DurableRunThroughputBenchmark
 /// <summary>
 /// Trigger → start latency of a durable job (issue 16, "Durable runs": SQLite p50 ≤ 0.1 ms): <see cref="IJobTrigger.Signal"/>
 /// on an automatic DI-resolved job (<c>MaxConcurrency</c> 1, cleanup runs off) with the store's history on, one trigger per
-/// operation, from just before the call to the first line of the job's body (the "In-proc" columns); the next trigger only
-/// after the previous run has finished. The in-memory store is the baseline.
+/// operation, from just before the call to the first line of the job's body (the "In-proc" columns); the next trigger as soon
+/// as the previous body has started, as the issue measures it: while the previous run still holds the job's one slot (its
+/// history write included), so a trigger waits for that write until the engine frees the slot before it. The in-memory
+/// store is the baseline.
 /// </summary>
 [Config(typeof(LatencyConfig))]
 [MemoryDiagnoser]
@@ -130,8 +132,7 @@ public class DurableTriggerLatencyBenchmark
         _probe.Samples.Reset();
     }
 
-    /// <summary>Not measured: the previous run has finished (its history written), so every trigger finds the job idle.</summary>
-    [IterationSetup]
+    /// <summary>Waits until every run triggered so far has finished (set-up and clean-up only).</summary>
     public void WaitUntilIdle() => _host.Counter.SpinUntilCompleted(_runs);
 
     [Benchmark]
