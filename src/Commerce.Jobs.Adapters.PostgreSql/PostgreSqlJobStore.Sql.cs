@@ -5,10 +5,17 @@ internal sealed partial class PostgreSqlJobStore
 {
     private sealed class Sql(string s)
     {
-        public readonly string AddRun = $"""
+        // One statement for a group of runs ($1…$14 are arrays, one element per run), inserted in their order (seq follows it).
+        public readonly string AddRuns = $"""
             INSERT INTO {s}.runs (job_key, run_id, job_name, trigger_kind, host_name, started_at, ended_at, outcome,
                                   read_count, delivered_count, skipped_count, failed_count, error, log)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+            SELECT job_key, run_id, job_name, trigger_kind, host_name, started_at, ended_at, outcome,
+                   read_count, delivered_count, skipped_count, failed_count, error, log
+            FROM unnest($1::text[], $2::uuid[], $3::text[], $4::smallint[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::smallint[],
+                        $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], $13::text[], $14::jsonb[])
+                 WITH ORDINALITY AS u(job_key, run_id, job_name, trigger_kind, host_name, started_at, ended_at, outcome,
+                                      read_count, delivered_count, skipped_count, failed_count, error, log, ord)
+            ORDER BY ord
             """;
 
         public readonly string GetRuns = $"""

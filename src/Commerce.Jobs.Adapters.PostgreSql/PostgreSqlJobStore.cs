@@ -30,6 +30,7 @@ internal sealed partial class PostgreSqlJobStore : IJobStore, IAsyncDisposable, 
     private readonly SemaphoreSlim _initializing = new(1, 1);
     private readonly Sql _sql;
     private readonly string _displayName;
+    private readonly GroupWriter<HistoryWrite> _history;
     private volatile bool _initialized;
 
     public PostgreSqlJobStore(PostgreSqlStoreOptions options, ILoggerFactory? loggerFactory = null)
@@ -59,27 +60,15 @@ internal sealed partial class PostgreSqlJobStore : IJobStore, IAsyncDisposable, 
         _sql = new Sql(PostgreSqlStoreMigrations.Quote(options.Schema));
         var connection = builder.ConnectionStringBuilder;
         _displayName = $"PostgreSQL job store (host {connection.Host}:{connection.Port}, database '{connection.Database ?? connection.Username}', schema '{options.Schema}')";
+        _history = new GroupWriter<HistoryWrite>(_displayName, CommitHistoryAsync);
     }
 
-    public async ValueTask AddRunAsync(JobRun run, CancellationToken cancellationToken)
+    public ValueTask AddRunAsync(JobRun run, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(run);
-        using var command = await CreateCommandAsync(_sql.AddRun, cancellationToken).ConfigureAwait(false);
-        command.Parameters.Add(Param(Key(run.JobName)));
-        command.Parameters.Add(Param(run.RunId));
-        command.Parameters.Add(Param(StoredText.Escape(run.JobName)));
-        command.Parameters.Add(Param((short)run.Trigger));
-        command.Parameters.Add(Param(StoredText.Escape(run.HostName)));
-        command.Parameters.Add(Param(run.StartedAt.ToUniversalTime()));
-        command.Parameters.Add(Param(run.EndedAt.ToUniversalTime()));
-        command.Parameters.Add(Param((short)run.Outcome));
-        command.Parameters.Add(Param(run.Counts.Read));
-        command.Parameters.Add(Param(run.Counts.Delivered));
-        command.Parameters.Add(Param(run.Counts.Skipped));
-        command.Parameters.Add(Param(run.Counts.Failed));
-        command.Parameters.Add(Text(StoredText.Escape(run.Error)));
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = WriteLog(run.Log), NpgsqlDbType = NpgsqlDbType.Jsonb });
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+
+        // Texts are escaped and the log written here, on the caller's thread: the history writer only binds and inserts.
+        return new ValueTask(_history.WriteAsync(new HistoryWrite(run, Key(run.JobName), WriteLog(run.Log)), cancellationToken));
     }
 
     public async ValueTask<IReadOnlyList<JobRun>> GetRunsAsync(string jobName, int maxRuns, CancellationToken cancellationToken)
@@ -115,13 +104,111 @@ internal sealed partial class PostgreSqlJobStore : IJobStore, IAsyncDisposable, 
         return runs;
     }
 
-    public async ValueTask<int> PurgeRunsAsync(string jobName, int keepLast, DateTimeOffset endedBefore, CancellationToken cancellationToken)
+    public ValueTask<int> PurgeRunsAsync(string jobName, int keepLast, DateTimeOffset endedBefore, CancellationToken cancellationToken)
     {
-        using var command = await CreateCommandAsync(_sql.PurgeRuns, cancellationToken).ConfigureAwait(false);
-        command.Parameters.Add(Param(Key(jobName)));
-        command.Parameters.Add(Param((long)Math.Max(0, keepLast)));
-        command.Parameters.Add(Param(endedBefore.ToUniversalTime()));
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        // Through the history writer: committed with the runs added before it, in the same transaction when they wait together.
+        return new ValueTask<int>(_history.WriteAsync(new HistoryWrite(Key(jobName), keepLast, endedBefore.ToUniversalTime()), cancellationToken));
+    }
+
+    /// <summary>
+    /// Commits one group of history writes in one implicit transaction (one batch, one round trip, one commit): each
+    /// stretch of runs added is one multi-row INSERT, each purge one DELETE, in the order they were queued. Throws if anything
+    /// fails; then nothing of the group is stored.
+    /// </summary>
+    private async ValueTask CommitHistoryAsync(IReadOnlyList<HistoryWrite> writes)
+    {
+        var connection = await OpenAsync(CancellationToken.None).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            using var batch = connection.CreateBatch();
+            var purges = new List<(HistoryWrite Write, NpgsqlBatchCommand Command)>();
+            for (var i = 0; i < writes.Count;)
+            {
+                if (writes[i].Run is null)
+                {
+                    var purge = new NpgsqlBatchCommand(_sql.PurgeRuns);
+                    purge.Parameters.Add(Param(writes[i].Key));
+                    purge.Parameters.Add(Param((long)Math.Max(0, writes[i].KeepLast)));
+                    purge.Parameters.Add(Param(writes[i].EndedBefore));
+                    batch.BatchCommands.Add(purge);
+                    purges.Add((writes[i], purge));
+                    i++;
+                    continue;
+                }
+
+                var end = i;
+                while (end < writes.Count && writes[end].Run is not null)
+                {
+                    end++;
+                }
+
+                batch.BatchCommands.Add(AddRuns(writes, i, end));
+                i = end;
+            }
+
+            await batch.ExecuteNonQueryAsync().ConfigureAwait(false);
+            foreach (var (write, command) in purges)
+            {
+                write.Result = checked((int)command.RecordsAffected);
+            }
+        }
+    }
+
+    /// <summary>The INSERT of the runs <paramref name="writes"/>[<paramref name="start"/>..<paramref name="end"/>), as arrays.</summary>
+    private NpgsqlBatchCommand AddRuns(IReadOnlyList<HistoryWrite> writes, int start, int end)
+    {
+        var count = end - start;
+        var keys = new string[count];
+        var ids = new Guid[count];
+        var names = new string[count];
+        var triggers = new short[count];
+        var hosts = new string[count];
+        var started = new DateTime[count];
+        var ended = new DateTime[count];
+        var outcomes = new short[count];
+        var read = new long[count];
+        var delivered = new long[count];
+        var skipped = new long[count];
+        var failed = new long[count];
+        var errors = new string?[count];
+        var logs = new string[count];
+        for (var i = 0; i < count; i++)
+        {
+            var write = writes[start + i];
+            var run = write.Run!;
+            keys[i] = write.Key;
+            ids[i] = run.RunId;
+            names[i] = StoredText.Escape(run.JobName);
+            triggers[i] = (short)run.Trigger;
+            hosts[i] = StoredText.Escape(run.HostName);
+            started[i] = run.StartedAt.UtcDateTime;
+            ended[i] = run.EndedAt.UtcDateTime;
+            outcomes[i] = (short)run.Outcome;
+            read[i] = run.Counts.Read;
+            delivered[i] = run.Counts.Delivered;
+            skipped[i] = run.Counts.Skipped;
+            failed[i] = run.Counts.Failed;
+            errors[i] = StoredText.Escape(run.Error);
+            logs[i] = write.Log!;
+        }
+
+        var command = new NpgsqlBatchCommand(_sql.AddRuns);
+        var p = command.Parameters;
+        p.Add(Param(keys));
+        p.Add(Param(ids));
+        p.Add(Param(names));
+        p.Add(Param(triggers));
+        p.Add(Param(hosts));
+        p.Add(new NpgsqlParameter<DateTime[]> { TypedValue = started, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+        p.Add(new NpgsqlParameter<DateTime[]> { TypedValue = ended, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+        p.Add(Param(outcomes));
+        p.Add(Param(read));
+        p.Add(Param(delivered));
+        p.Add(Param(skipped));
+        p.Add(Param(failed));
+        p.Add(new NpgsqlParameter<string?[]> { TypedValue = errors, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        p.Add(new NpgsqlParameter<string[]> { TypedValue = logs, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+        return command;
     }
 
     public async ValueTask AddRecordFailuresAsync(string jobName, IReadOnlyList<RecordFailure> failures, CancellationToken cancellationToken)
@@ -214,14 +301,21 @@ internal sealed partial class PostgreSqlJobStore : IJobStore, IAsyncDisposable, 
         return failures;
     }
 
+    /// <summary>Gets how many groups of history writes were committed (or failed) so far.</summary>
+    internal long HistoryGroups => _history.Groups;
+
     public async ValueTask DisposeAsync()
     {
+        // Runs queued for the history are committed first (within the writer's drain timeout).
+        await _history.DisposeAsync().ConfigureAwait(false);
         await _dataSource.DisposeAsync().ConfigureAwait(false);
         _initializing.Dispose();
     }
 
     public void Dispose()
     {
+        // The history writer runs on the thread pool: waiting for it here cannot deadlock.
+        _history.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _dataSource.Dispose();
         _initializing.Dispose();
     }
@@ -414,5 +508,33 @@ internal sealed partial class PostgreSqlJobStore : IJobStore, IAsyncDisposable, 
         }
 
         return entries;
+    }
+
+    /// <summary>A run to add to the history (with its job key and its log as JSON), or a job's history to purge.</summary>
+    private sealed class HistoryWrite : GroupedWrite
+    {
+        public HistoryWrite(JobRun run, string key, string log)
+        {
+            Run = run;
+            Key = key;
+            Log = log;
+        }
+
+        public HistoryWrite(string key, int keepLast, DateTimeOffset endedBefore)
+        {
+            Key = key;
+            KeepLast = keepLast;
+            EndedBefore = endedBefore;
+        }
+
+        public JobRun? Run { get; }
+
+        public string Key { get; }
+
+        public string? Log { get; }
+
+        public int KeepLast { get; }
+
+        public DateTimeOffset EndedBefore { get; }
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Commerce.Jobs.Storage;
 using Microsoft.Data.Sqlite;
 
@@ -6,6 +7,13 @@ namespace Commerce.Jobs.Adapters.Sqlite;
 /// <summary>The inbox (leases as Unix milliseconds), occurrence claims and checkpoints.</summary>
 internal sealed partial class SqliteJobStore
 {
+    /// <summary>
+    /// The records one INSERT of <see cref="EnqueueRecordsAsync"/> carries (3 parameters each): SQLite finds each bound parameter
+    /// by name in a list, so the cost of binding a statement grows with the square of its parameters; 16 rows amortize the
+    /// statement without it.
+    /// </summary>
+    private const int EnqueueRows = 16;
+
     private const string Pending = "pending";
     private const string Failed = "failed";
 
@@ -38,23 +46,62 @@ internal sealed partial class SqliteJobStore
 
         return Unit(UseAsync((jobName, records), static (store, args) =>
         {
+            // Up to EnqueueRows records per statement (one statement per row costs more than the row): the full-size
+            // statement is prepared once per connection, a shorter last one per call.
             using var transaction = store._connection.BeginTransaction();
-            using var command = store.Command("INSERT INTO inbox (job_name, record_id, idempotency_key, payload) VALUES ($job, $id, $key, $payload);", transaction);
-            command.Parameters.AddWithValue("$job", Stored(args.jobName));
-            var id = command.Parameters.Add("$id", SqliteType.Text);
-            var key = command.Parameters.Add("$key", SqliteType.Text);
-            var payload = command.Parameters.Add("$payload", SqliteType.Blob);
-            foreach (var record in args.records)
+            var job = Stored(args.jobName);
+            for (var start = 0; start < args.records.Count; start += EnqueueRows)
             {
-                id.Value = Stored(record.RecordId);
-                key.Value = Stored(record.IdempotencyKey);
-                payload.Value = record.Payload;
-                command.ExecuteNonQuery();
+                var rows = Math.Min(EnqueueRows, args.records.Count - start);
+                var command = rows == EnqueueRows ? store._enqueue ??= EnqueueCommand(store, EnqueueRows) : EnqueueCommand(store, rows);
+                try
+                {
+                    command.Transaction = transaction;
+                    var p = command.Parameters;
+                    p[0].Value = job;
+                    for (var i = 0; i < rows; i++)
+                    {
+                        var record = args.records[start + i];
+                        p[1 + (3 * i)].Value = Stored(record.RecordId);
+                        p[2 + (3 * i)].Value = Stored(record.IdempotencyKey);
+                        p[3 + (3 * i)].Value = record.Payload;
+                    }
+
+                    command.ExecuteNonQuery();
+                }
+                finally
+                {
+                    if (command != store._enqueue)
+                    {
+                        command.Dispose();
+                    }
+                }
             }
 
             transaction.Commit();
             return 0;
         }, cancellationToken));
+    }
+
+    /// <summary>An INSERT of <paramref name="rows"/> records: $job, then $i{n}, $k{n}, $p{n} per row (in that parameter order).</summary>
+    private static SqliteCommand EnqueueCommand(SqliteJobStore store, int rows)
+    {
+        var sql = new System.Text.StringBuilder("INSERT INTO inbox (job_name, record_id, idempotency_key, payload) VALUES ", 48 + (rows * 32));
+        for (var i = 0; i < rows; i++)
+        {
+            sql.Append(i == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture, $"($job, $i{i}, $k{i}, $p{i})");
+        }
+
+        var command = store.Command(sql.Append(';').ToString());
+        command.Parameters.Add("$job", SqliteType.Text);
+        for (var i = 0; i < rows; i++)
+        {
+            command.Parameters.Add(string.Create(CultureInfo.InvariantCulture, $"$i{i}"), SqliteType.Text);
+            command.Parameters.Add(string.Create(CultureInfo.InvariantCulture, $"$k{i}"), SqliteType.Text);
+            command.Parameters.Add(string.Create(CultureInfo.InvariantCulture, $"$p{i}"), SqliteType.Blob);
+        }
+
+        return command;
     }
 
     public ValueTask<IReadOnlyList<PendingRecord>> ClaimRecordsAsync(string jobName, RecordClaim claim, CancellationToken cancellationToken)
@@ -111,27 +158,19 @@ internal sealed partial class SqliteJobStore
         return Unit(UseAsync((jobName, owner, completions), static (store, args) =>
         {
             using var transaction = store._connection.BeginTransaction();
-            SqliteCommand? delete = null;
             SqliteCommand? release = null;
             SqliteCommand? unlease = null;
-            SqliteParameter? deleteSequence = null, unleaseSequence = null;
+            SqliteParameter? unleaseSequence = null;
             SqliteParameter? releaseSequence = null, state = null, error = null;
+            System.Text.StringBuilder? delivered = null;
             try
             {
                 foreach (var completion in args.completions)
                 {
                     if (completion.Status == RecordStatus.Delivered)
                     {
-                        // Delivered is delivered, whoever holds the record now.
-                        if (delete is null)
-                        {
-                            delete = store.Command("DELETE FROM inbox WHERE sequence = $sequence AND job_name = $job;", transaction);
-                            delete.Parameters.AddWithValue("$job", Stored(args.jobName));
-                            deleteSequence = delete.Parameters.Add("$sequence", SqliteType.Integer);
-                        }
-
-                        deleteSequence!.Value = completion.Sequence;
-                        delete.ExecuteNonQuery();
+                        // Delivered is delivered, whoever holds the record now: all of them go in one statement below.
+                        (delivered ??= new System.Text.StringBuilder("[", 2 + (args.completions.Count * 8))).Append(CultureInfo.InvariantCulture, $"{(delivered.Length == 1 ? "" : ",")}{completion.Sequence}");
                     }
                     else if (completion.Status == RecordStatus.TransientFailure)
                     {
@@ -170,11 +209,20 @@ internal sealed partial class SqliteJobStore
                     }
                 }
 
+                if (delivered is not null)
+                {
+                    // One statement for the page (the sequences as a JSON array), not one per record. Each is looked up by
+                    // primary key: "+job_name" keeps the planner off the job's index, which would visit every row of the job.
+                    using var delete = store.Command("DELETE FROM inbox WHERE +job_name = $job AND sequence IN (SELECT value FROM json_each($sequences));", transaction);
+                    delete.Parameters.AddWithValue("$job", Stored(args.jobName));
+                    delete.Parameters.AddWithValue("$sequences", delivered.Append(']').ToString());
+                    delete.ExecuteNonQuery();
+                }
+
                 transaction.Commit();
             }
             finally
             {
-                delete?.Dispose();
                 release?.Dispose();
                 unlease?.Dispose();
             }

@@ -10,29 +10,10 @@ internal sealed partial class SqliteJobStore
     public ValueTask AddRunAsync(JobRun run, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(run);
-        return Unit(UseAsync(run, static (store, run) =>
-        {
-            using var command = store.Command("""
-                INSERT INTO runs (run_id, job_name, trigger_kind, host_name, started_at, ended_at, outcome,
-                                  read_count, delivered_count, skipped_count, failed_count, error, log)
-                VALUES ($run_id, $job, $trigger, $host, $started, $ended, $outcome, $read, $delivered, $skipped, $failed, $error, $log);
-                """);
-            var p = command.Parameters;
-            p.AddWithValue("$run_id", run.RunId.ToString("D"));
-            p.AddWithValue("$job", Stored(run.JobName));
-            p.AddWithValue("$trigger", run.Trigger.ToString());
-            p.AddWithValue("$host", Stored(run.HostName));
-            p.AddWithValue("$started", ToTicks(run.StartedAt));
-            p.AddWithValue("$ended", ToTicks(run.EndedAt));
-            p.AddWithValue("$outcome", run.Outcome.ToString());
-            p.AddWithValue("$read", run.Counts.Read);
-            p.AddWithValue("$delivered", run.Counts.Delivered);
-            p.AddWithValue("$skipped", run.Counts.Skipped);
-            p.AddWithValue("$failed", run.Counts.Failed);
-            p.AddWithValue("$error", Stored(run.Error));
-            p.AddWithValue("$log", JsonSerializer.Serialize(run.Log, SqliteJsonContext.Default.IReadOnlyListJobLogEntry));
-            return command.ExecuteNonQuery();
-        }, cancellationToken));
+
+        // The log is serialized here, on the caller's thread: the history writer only binds and inserts.
+        var log = JsonSerializer.Serialize(run.Log, SqliteJsonContext.Default.IReadOnlyListJobLogEntry);
+        return new ValueTask(_history.WriteAsync(new HistoryWrite(run, log), cancellationToken));
     }
 
     public ValueTask<IReadOnlyList<JobRun>> GetRunsAsync(string jobName, int maxRuns, CancellationToken cancellationToken)
@@ -78,39 +59,119 @@ internal sealed partial class SqliteJobStore
     public ValueTask<int> PurgeRunsAsync(string jobName, int keepLast, DateTimeOffset endedBefore, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(jobName);
-        return UseAsync((jobName, keepLast, endedBefore: ToTicks(endedBefore)), static (store, args) =>
-        {
-            using var transaction = store._connection.BeginTransaction();
 
-            // Oldest first, as added: drop from the oldest while there are too many or the oldest ended too early.
-            var runs = new List<(long Seq, long EndedAt)>();
-            using (var select = store.Command("SELECT seq, ended_at FROM runs WHERE job_name = $job ORDER BY seq;", transaction))
+        // Through the history writer: committed with the runs added before it, in the same transaction when they wait together.
+        return new ValueTask<int>(_history.WriteAsync(new HistoryWrite(jobName, keepLast, ToTicks(endedBefore)), cancellationToken));
+    }
+
+    /// <summary>
+    /// Commits one group of history writes (runs added, purges) in one transaction, in the order they were queued: one
+    /// sync to disk (<c>synchronous=FULL</c>) for all of them. Throws if anything fails; then nothing of the group is stored.
+    /// </summary>
+    private async ValueTask CommitHistoryAsync(IReadOnlyList<HistoryWrite> writes)
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            SetSynchronous(Commit.Durable);
+            using var transaction = _connection.BeginTransaction();
+            foreach (var write in writes)
             {
-                select.Parameters.AddWithValue("$job", Stored(args.jobName));
-                using var reader = select.ExecuteReader();
-                while (reader.Read())
+                if (write.Run is { } run)
                 {
-                    runs.Add((reader.GetInt64(0), reader.GetInt64(1)));
+                    var insert = InsertRunCommand();
+                    insert.Transaction = transaction;
+                    var p = insert.Parameters;
+                    p[0].Value = run.RunId.ToString("D");
+                    p[1].Value = Stored(run.JobName);
+                    p[2].Value = run.Trigger.ToString();
+                    p[3].Value = Stored(run.HostName);
+                    p[4].Value = ToTicks(run.StartedAt);
+                    p[5].Value = ToTicks(run.EndedAt);
+                    p[6].Value = run.Outcome.ToString();
+                    p[7].Value = run.Counts.Read;
+                    p[8].Value = run.Counts.Delivered;
+                    p[9].Value = run.Counts.Skipped;
+                    p[10].Value = run.Counts.Failed;
+                    p[11].Value = Stored(run.Error);
+                    p[12].Value = write.Log;
+                    insert.ExecuteNonQuery();
+                }
+                else
+                {
+                    write.Result = PurgeRuns(transaction, write.JobName!, write.KeepLast, write.EndedBefore);
                 }
             }
 
-            var removed = 0;
-            while (removed < runs.Count && (runs.Count - removed > args.keepLast || runs[removed].EndedAt < args.endedBefore))
-            {
-                removed++;
-            }
-
-            if (removed > 0)
-            {
-                using var delete = store.Command("DELETE FROM runs WHERE job_name = $job AND seq <= $last;", transaction);
-                delete.Parameters.AddWithValue("$job", Stored(args.jobName));
-                delete.Parameters.AddWithValue("$last", runs[removed - 1].Seq);
-                delete.ExecuteNonQuery();
-            }
-
             transaction.Commit();
-            return removed;
-        }, cancellationToken);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>The prepared INSERT of a run, made once per connection (its parameters in column order).</summary>
+    private SqliteCommand InsertRunCommand()
+    {
+        if (_insertRun is null)
+        {
+            var command = Command("""
+                INSERT INTO runs (run_id, job_name, trigger_kind, host_name, started_at, ended_at, outcome,
+                                  read_count, delivered_count, skipped_count, failed_count, error, log)
+                VALUES ($run_id, $job, $trigger, $host, $started, $ended, $outcome, $read, $delivered, $skipped, $failed, $error, $log);
+                """);
+            var p = command.Parameters;
+            p.Add("$run_id", SqliteType.Text);
+            p.Add("$job", SqliteType.Text);
+            p.Add("$trigger", SqliteType.Text);
+            p.Add("$host", SqliteType.Text);
+            p.Add("$started", SqliteType.Integer);
+            p.Add("$ended", SqliteType.Integer);
+            p.Add("$outcome", SqliteType.Text);
+            p.Add("$read", SqliteType.Integer);
+            p.Add("$delivered", SqliteType.Integer);
+            p.Add("$skipped", SqliteType.Integer);
+            p.Add("$failed", SqliteType.Integer);
+            p.Add("$error", SqliteType.Text);
+            p.Add("$log", SqliteType.Text);
+            _insertRun = command;
+        }
+
+        return _insertRun;
+    }
+
+    /// <summary>Drops a job's oldest runs while there are more than <paramref name="keepLast"/> or the oldest ended before <paramref name="endedBefore"/> (ticks).</summary>
+    private int PurgeRuns(SqliteTransaction transaction, string jobName, int keepLast, long endedBefore)
+    {
+        // Oldest first, as added: drop from the oldest while there are too many or the oldest ended too early.
+        var runs = new List<(long Seq, long EndedAt)>();
+        using (var select = Command("SELECT seq, ended_at FROM runs WHERE job_name = $job ORDER BY seq;", transaction))
+        {
+            select.Parameters.AddWithValue("$job", Stored(jobName));
+            using var reader = select.ExecuteReader();
+            while (reader.Read())
+            {
+                runs.Add((reader.GetInt64(0), reader.GetInt64(1)));
+            }
+        }
+
+        var removed = 0;
+        while (removed < runs.Count && (runs.Count - removed > keepLast || runs[removed].EndedAt < endedBefore))
+        {
+            removed++;
+        }
+
+        if (removed > 0)
+        {
+            using var delete = Command("DELETE FROM runs WHERE job_name = $job AND seq <= $last;", transaction);
+            delete.Parameters.AddWithValue("$job", Stored(jobName));
+            delete.Parameters.AddWithValue("$last", runs[removed - 1].Seq);
+            delete.ExecuteNonQuery();
+        }
+
+        return removed;
     }
 
     public ValueTask AddRecordFailuresAsync(string jobName, IReadOnlyList<RecordFailure> failures, CancellationToken cancellationToken)
@@ -248,4 +309,31 @@ internal sealed partial class SqliteJobStore
         FromTicks(reader.GetInt64(4)));
 
     private static async ValueTask Unit<T>(ValueTask<T> task) => await task.ConfigureAwait(false);
+
+    /// <summary>A run to add to the history (with its log as JSON), or a job's history to purge.</summary>
+    private sealed class HistoryWrite : GroupedWrite
+    {
+        public HistoryWrite(JobRun run, string log)
+        {
+            Run = run;
+            Log = log;
+        }
+
+        public HistoryWrite(string jobName, int keepLast, long endedBefore)
+        {
+            JobName = jobName;
+            KeepLast = keepLast;
+            EndedBefore = endedBefore;
+        }
+
+        public JobRun? Run { get; }
+
+        public string? Log { get; }
+
+        public string? JobName { get; }
+
+        public int KeepLast { get; }
+
+        public long EndedBefore { get; }
+    }
 }

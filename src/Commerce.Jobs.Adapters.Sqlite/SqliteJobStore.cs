@@ -20,6 +20,9 @@ internal sealed partial class SqliteJobStore : IJobStore, IDisposable, IAsyncDis
     private readonly SqliteConnection _connection;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly JsonSerializerOptions _payloadOptions;
+    private readonly GroupWriter<HistoryWrite> _history;
+    private SqliteCommand? _insertRun;
+    private SqliteCommand? _enqueue;
     private Commit _synchronous = Commit.Durable;
     private bool _disposed;
 
@@ -27,6 +30,7 @@ internal sealed partial class SqliteJobStore : IJobStore, IDisposable, IAsyncDis
     {
         _connection = connection;
         _payloadOptions = payloadOptions;
+        _history = new GroupWriter<HistoryWrite>($"SQLite job store '{connection.DataSource}'", CommitHistoryAsync);
     }
 
     /// <summary>Gets the database file (or <c>:memory:</c>).</summary>
@@ -101,8 +105,13 @@ internal sealed partial class SqliteJobStore : IJobStore, IDisposable, IAsyncDis
         }
     }
 
+    /// <summary>Gets how many groups of history writes were committed (or failed) so far.</summary>
+    internal long HistoryGroups => _history.Groups;
+
     public void Dispose()
     {
+        // The history writer runs on the thread pool: waiting for it here cannot deadlock.
+        _history.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _gate.Wait();
         try
         {
@@ -116,6 +125,8 @@ internal sealed partial class SqliteJobStore : IJobStore, IDisposable, IAsyncDis
 
     public async ValueTask DisposeAsync()
     {
+        // Runs queued for the history are committed first (within the writer's drain timeout).
+        await _history.DisposeAsync().ConfigureAwait(false);
         await _gate.WaitAsync().ConfigureAwait(false);
         try
         {
@@ -246,17 +257,22 @@ internal sealed partial class SqliteJobStore : IJobStore, IDisposable, IAsyncDis
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (commit != Commit.None && commit != _synchronous)
-            {
-                Execute(_connection, null, commit == Commit.Durable ? "PRAGMA synchronous = FULL;" : "PRAGMA synchronous = NORMAL;");
-                _synchronous = commit;
-            }
-
+            SetSynchronous(commit);
             return work(this, state);
         }
         finally
         {
             _gate.Release();
+        }
+    }
+
+    /// <summary>Sets <c>PRAGMA synchronous</c> for the next commit as <paramref name="commit"/> says (under the gate).</summary>
+    private void SetSynchronous(Commit commit)
+    {
+        if (commit != Commit.None && commit != _synchronous)
+        {
+            Execute(_connection, null, commit == Commit.Durable ? "PRAGMA synchronous = FULL;" : "PRAGMA synchronous = NORMAL;");
+            _synchronous = commit;
         }
     }
 
@@ -286,6 +302,8 @@ internal sealed partial class SqliteJobStore : IJobStore, IDisposable, IAsyncDis
         if (!_disposed)
         {
             _disposed = true;
+            _insertRun?.Dispose();
+            _enqueue?.Dispose();
             _connection.Dispose();
         }
     }

@@ -100,6 +100,48 @@ public sealed class SqliteCrashTests(ITestOutputHelper output) : IDisposable
         Assert.Equal($"export:{Records - 1}", keys[Records - 1]);
     }
 
+    /// <summary>
+    /// Issue 16: run history is written in groups, and a caller is answered only once its run is committed. A child queues
+    /// runs as fast as it can and notes every answered run; killed with SIGKILL 5 times at random points, every run it noted
+    /// is in the history.
+    /// </summary>
+    [Fact]
+    public async Task Every_run_whose_caller_was_answered_before_a_kill_is_in_the_history()
+    {
+        var answeredFile = Path.Combine(_database.Directory, "answered.txt");
+        var random = new Random(20261207);
+        for (var i = 0; i < 5; i++)
+        {
+            var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            using var child = Start(["history-sqlite", _database.Path, answeredFile], line =>
+            {
+                if (line == "started")
+                {
+                    started.TrySetResult();
+                }
+            });
+            await Task.WhenAny(started.Task, child.WaitForExitAsync()).WaitAsync(FinalRunLimit);
+            Assert.True(started.Task.IsCompleted, $"Run {i} exited with {(child.HasExited ? child.ExitCode : -1)} before it started: {Errors()}");
+
+            // Killed while it records runs as fast as it can.
+            var killAfter = TimeSpan.FromMilliseconds(random.Next(300, 1501));
+            using var timeout = new CancellationTokenSource(killAfter);
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => child.WaitForExitAsync(timeout.Token));
+            Kill(child);
+            await child.WaitForExitAsync();
+            output.WriteLine($"run {i}: killed {killAfter.TotalMilliseconds} ms after it started, {CountLines(answeredFile)} runs answered so far");
+        }
+
+        // A line the kill cut short was never a whole answer: skip it.
+        var answered = File.ReadLines(answeredFile).Select(line => Guid.TryParseExact(line, "D", out var id) ? id : Guid.Empty).Where(id => id != Guid.Empty).ToList();
+        Assert.NotEmpty(answered);
+        using var store = _database.Open();
+        var history = (await store.GetRunsAsync("tick", int.MaxValue, default)).Select(r => r.RunId).ToHashSet();
+        var missing = answered.Where(id => !history.Contains(id)).ToList();
+        output.WriteLine($"{answered.Count} answered runs, {history.Count} runs in the history");
+        Assert.True(missing.Count == 0, $"{missing.Count} of {answered.Count} answered runs are not in the history, the first: {string.Join(", ", missing.Take(5))}.");
+    }
+
     public void Dispose() => _database.Dispose();
 
     private string Errors()
@@ -125,9 +167,13 @@ public sealed class SqliteCrashTests(ITestOutputHelper output) : IDisposable
 
     private static int CountLines(string path) => File.Exists(path) ? File.ReadLines(path).Count() : 0;
 
-    private Process StartChild(string outputFile)
+    private Process StartChild(string outputFile) =>
+        Start([_database.Path, outputFile, Records.ToString(CultureInfo.InvariantCulture), TargetLatencyMs.ToString(CultureInfo.InvariantCulture)]);
+
+    /// <summary>Starts the crash host with <paramref name="arguments"/>; its standard error is kept for messages, each line of its output told to <paramref name="onOutput"/>.</summary>
+    private Process Start(string[] arguments, Action<string>? onOutput = null)
     {
-        var start = new ProcessStartInfo(DotnetHost(), [CrashHostPath(), _database.Path, outputFile, Records.ToString(CultureInfo.InvariantCulture), TargetLatencyMs.ToString(CultureInfo.InvariantCulture)])
+        var start = new ProcessStartInfo(DotnetHost(), [CrashHostPath(), .. arguments])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -135,7 +181,13 @@ public sealed class SqliteCrashTests(ITestOutputHelper output) : IDisposable
         };
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                onOutput?.Invoke(e.Data);
+            }
+        };
         process.ErrorDataReceived += (_, e) =>
         {
             if (e.Data is not null)

@@ -16,6 +16,12 @@ if (args is [EntitySyncCrashMode.Mode, ..])
     return await EntitySyncCrashMode.RunAsync(args);
 }
 
+// With `history-sqlite` it is the SQLite run-history crash test's child (HistoryCrashMode).
+if (args is [HistoryCrashMode.Mode, ..])
+{
+    return await HistoryCrashMode.RunAsync(args);
+}
+
 var latencyMs = 0;
 if (args.Length is < 3 or > 4
     || !int.TryParse(args[2], NumberStyles.None, CultureInfo.InvariantCulture, out var count)

@@ -126,4 +126,45 @@ public abstract class RunHistoryStoreContractTests
         Assert.Contains(TriggerKind.Queued, kinds);
         Assert.Equal(kinds, runs.Reverse().Select(r => r.Trigger));
     }
+
+    /// <summary>
+    /// Runs added at once from many callers (a host's workers finishing together; a store may commit them in groups) are all
+    /// in the history once their calls return, each job's in the order its adds returned, and purges queued between them count.
+    /// </summary>
+    [Fact]
+    public async Task Concurrent_adds_are_all_in_the_history_when_they_return()
+    {
+        var store = await CreateStoreAsync();
+        const int Jobs = 4;
+        const int RunsPerJob = 100;
+
+        // Each job's runs are added one after another (as one job's runs are recorded), the jobs at the same time.
+        var added = await Task.WhenAll(Enumerable.Range(0, Jobs).Select(job => Task.Run(async () =>
+        {
+            var ids = new List<Guid>();
+            for (var i = 0; i < RunsPerJob; i++)
+            {
+                var run = Run($"job-{job}", T0.AddSeconds(i), JobOutcome.Succeeded);
+                await store.AddRunAsync(run, default);
+                ids.Add(run.RunId);
+            }
+
+            return ids;
+        })));
+
+        // Many more at once, from as many callers, with a purge of another job among them.
+        var burst = Enumerable.Range(0, 200).Select(i => Run("burst", T0.AddSeconds(i), JobOutcome.Failed)).ToArray();
+        var adds = burst.Select(run => store.AddRunAsync(run, default).AsTask()).ToList();
+        var purge = store.PurgeRunsAsync("job-0", keepLast: 10, endedBefore: T0, default).AsTask();
+        await Task.WhenAll(adds).WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(RunsPerJob - 10, await purge.WaitAsync(TimeSpan.FromSeconds(60)));
+
+        Assert.Equal(added[0].TakeLast(10).Reverse(), (await store.GetRunsAsync("job-0", 1_000, default)).Select(r => r.RunId));
+        for (var job = 1; job < Jobs; job++)
+        {
+            Assert.Equal(Enumerable.Reverse(added[job]), (await store.GetRunsAsync($"job-{job}", 1_000, default)).Select(r => r.RunId));
+        }
+
+        Assert.Equal(burst.Select(r => r.RunId).Order(), (await store.GetRunsAsync("burst", 1_000, default)).Select(r => r.RunId).Order());
+    }
 }

@@ -157,7 +157,8 @@ public class PostgreSqlStoreBenchmark
 
         public string ConnectionString { get; }
 
-        public static ThrowawayServer Start()
+        /// <summary>Starts a cluster: with <c>fsync</c> and synchronous commits off (fast, for the inbox benchmarks), or on when <paramref name="durable"/>.</summary>
+        public static ThrowawayServer Start(bool durable = false)
         {
             if (!File.Exists(Path.Combine(Bin, "initdb")))
             {
@@ -180,7 +181,7 @@ public class PostgreSqlStoreBenchmark
 
             server.Postgres("initdb", "-D", server._data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8", "--locale=C");
             server.Postgres("pg_ctl", "-D", server._data, "-w", "-l", Path.Combine(root, "server.log"), "-o",
-                $"-h 127.0.0.1 -p {port.ToString(CultureInfo.InvariantCulture)} -k {root} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=256MB", "start");
+                $"-h 127.0.0.1 -p {port.ToString(CultureInfo.InvariantCulture)} -k {root} {(durable ? "-c fsync=on -c synchronous_commit=on" : "-c fsync=off -c synchronous_commit=off -c full_page_writes=off")} -c shared_buffers=256MB", "start");
             return server;
         }
 
