@@ -72,6 +72,19 @@ public sealed class ThroughputConfig : ManualConfig
     public static int WarmupCount => BenchSettings.Quick ? 3 : 5;
 }
 
+/// <summary>
+/// Side by side with other schedulers (<c>SchedulerComparisonBenchmark</c>): the throughput settings (one invocation per
+/// iteration: 200 sequential triggers, or 20,000 runs), with the in-process latency percentiles and the bytes allocated per operation.
+/// </summary>
+public sealed class ComparisonConfig : ManualConfig
+{
+    public ComparisonConfig()
+    {
+        Add(new ThroughputConfig());
+        AddColumn(MetricColumn.InProcessP50, MetricColumn.InProcessP99, MetricColumn.AllocatedPerOperation);
+    }
+}
+
 /// <summary>Start-up: the throughput settings, plus the heap per registered job measured in global setup.</summary>
 public sealed class StartupConfig : ManualConfig
 {
