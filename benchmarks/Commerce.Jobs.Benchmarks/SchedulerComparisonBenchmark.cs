@@ -49,7 +49,7 @@ public class SchedulerComparisonBenchmark
     private IHostedService[] _hosted = [];
     private IJobTrigger _trigger = null!;
     private IJobRunner _runner = null!;
-    private IScheduler _quartz = null!;
+    private IScheduler? _quartz;
     private Channel<int> _bare = null!;
     private Task[] _bareReaders = [];
     private long _allocatedBefore;
@@ -98,9 +98,11 @@ public class SchedulerComparisonBenchmark
             q.AddJob<QuartzPingJob>(j => j.WithIdentity(QuartzLatencyKey).StoreDurably().DisallowConcurrentExecution());
             q.AddJob<QuartzPingJob>(j => j.WithIdentity(QuartzThroughputKey).StoreDurably());
         });
-        services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
         StartHost(services);
+
+        // What Quartz's hosted service does (it needs a generic host's lifetime, which a bare container lacks): start the scheduler.
         _quartz = _services!.GetRequiredService<ISchedulerFactory>().GetScheduler().AsTask().GetAwaiter().GetResult();
+        _quartz.Start(CancellationToken.None).AsTask().GetAwaiter().GetResult();
     }
 
     /// <summary>Not measured: ends the CPU bracket and the allocation count of the invocation; the samples count from the first measured iteration.</summary>
@@ -139,7 +141,7 @@ public class SchedulerComparisonBenchmark
     public void QuartzLatency()
     {
         Begin(nameof(QuartzLatency));
-        Latency(static self => self._quartz.TriggerJob(QuartzLatencyKey).AsTask().GetAwaiter().GetResult());
+        Latency(static self => self._quartz!.TriggerJob(QuartzLatencyKey).AsTask().GetAwaiter().GetResult());
     }
 
     [Benchmark(OperationsPerInvoke = Runs)]
@@ -200,7 +202,7 @@ public class SchedulerComparisonBenchmark
         for (var i = 0; i < Runs; i++)
         {
             await _probe.Room.WaitAsync().ConfigureAwait(false);
-            await _quartz.TriggerJob(QuartzThroughputKey).ConfigureAwait(false);
+            await _quartz!.TriggerJob(QuartzThroughputKey).ConfigureAwait(false);
         }
 
         await done.ConfigureAwait(false);
@@ -223,6 +225,11 @@ public class SchedulerComparisonBenchmark
         _probe.Samples.WriteMetrics(this, _method);
         _bare?.Writer.TryComplete();
         await Task.WhenAll(_bareReaders).ConfigureAwait(false);
+        if (_quartz is not null)
+        {
+            await _quartz.Shutdown(true, CancellationToken.None).ConfigureAwait(false);
+        }
+
         foreach (var hosted in _hosted.Reverse())
         {
             await hosted.StopAsync(CancellationToken.None).ConfigureAwait(false);
