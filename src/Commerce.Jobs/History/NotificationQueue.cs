@@ -22,6 +22,9 @@ internal sealed class NotificationQueue : IDisposable
     /// <summary>How many notices may wait for the notifiers; more are dropped (logged).</summary>
     internal const int Capacity = 1024;
 
+    /// <summary>How many of a job's newest runs a recovery check reads: two first (one allocation of two), then fifty.</summary>
+    private static readonly int[] RecoveryWindows = [2, 50];
+
     private readonly Channel<Notice> _notices = Channel.CreateBounded<Notice>(new BoundedChannelOptions(Capacity)
     {
         FullMode = BoundedChannelFullMode.Wait,   // TryWrite answers false when full: the notice is dropped and logged, never waited for
@@ -164,12 +167,25 @@ internal sealed class NotificationQueue : IDisposable
     {
         try
         {
-            var runs = await _history.GetRunsAsync(run.JobName, 50, _abandon.Token).ConfigureAwait(false);
-            for (var i = 0; i < runs.Count; i++)
+            // Most often the run is the newest: two runs tell; else (runs of the job ended after it) a longer read.
+            foreach (var window in RecoveryWindows)
             {
-                if (runs[i].RunId == run.RunId)
+                var runs = await _history.GetRunsAsync(run.JobName, window, _abandon.Token).ConfigureAwait(false);
+                var index = -1;
+                for (var i = 0; i < runs.Count && index < 0; i++)
                 {
-                    return i + 1 < runs.Count && runs[i + 1].Outcome == JobOutcome.Failed;
+                    index = runs[i].RunId == run.RunId ? i : -1;
+                }
+
+                if (index >= 0 && index + 1 < runs.Count)
+                {
+                    return runs[index + 1].Outcome == JobOutcome.Failed;
+                }
+
+                if (runs.Count < window || window == RecoveryWindows[^1])
+                {
+                    // The whole history read: the run first in it (no run before it), or not found (told anyway).
+                    return index < 0;
                 }
             }
         }
