@@ -38,6 +38,7 @@ internal sealed class NotificationQueue : IDisposable
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _abandon = new();
     private Task _reader = Task.CompletedTask;
+    private (string JobName, IReadOnlyList<JobRun> Runs)? _lastRead;   // the reader's last history read (recovery checks)
     private int _started;
     private int _completed;
 
@@ -165,12 +166,20 @@ internal sealed class NotificationQueue : IDisposable
     /// <summary>Whether the run recorded before <paramref name="run"/> (by any host) failed; when the history cannot tell (unread, or the run not found), it is told anyway: the notifiers decide.</summary>
     private async ValueTask<bool> FollowsAFailureAsync(JobRun run)
     {
+        // The history read last (the reader's only): a burst of successes of one job is answered by one read, since a
+        // run's predecessor in the history stays its predecessor when newer runs are added.
+        if (_lastRead is { } last && last.JobName == run.JobName && Predecessor(last.Runs, run) is { } known)
+        {
+            return known.Outcome == JobOutcome.Failed;
+        }
+
         try
         {
             // Most often the run is the newest: two runs tell; else (runs of the job ended after it) a longer read.
             foreach (var window in RecoveryWindows)
             {
                 var runs = await _history.GetRunsAsync(run.JobName, window, _abandon.Token).ConfigureAwait(false);
+                _lastRead = (run.JobName, runs);
                 var index = -1;
                 for (var i = 0; i < runs.Count && index < 0; i++)
                 {
@@ -199,6 +208,20 @@ internal sealed class NotificationQueue : IDisposable
         }
 
         return true;
+    }
+
+    /// <summary>The run recorded just before <paramref name="run"/> in <paramref name="runs"/> (newest first), if both are there.</summary>
+    private static JobRun? Predecessor(IReadOnlyList<JobRun> runs, JobRun run)
+    {
+        for (var i = 0; i + 1 < runs.Count; i++)
+        {
+            if (runs[i].RunId == run.RunId)
+            {
+                return runs[i + 1];
+            }
+        }
+
+        return null;
     }
 
     private ValueTask SendAsync(IJobFailureNotifier notifier, Notice notice, CancellationToken cancellationToken)
