@@ -72,6 +72,32 @@ public sealed class ThroughputConfig : ManualConfig
     public static int WarmupCount => BenchSettings.Quick ? 3 : 5;
 }
 
+/// <summary>
+/// Side by side with other schedulers (<c>SchedulerComparisonBenchmark</c>): the throughput settings (one invocation per
+/// iteration: 200 sequential triggers, or 20,000 runs), with the in-process latency percentiles and the bytes allocated
+/// per operation. Run in the benchmark process itself (no generated project to build: on a busy 2-core machine its
+/// build exceeds BenchmarkDotNet's two-minute limit), with the runtime's default GC (workstation, concurrent).
+/// </summary>
+public sealed class ComparisonConfig : ManualConfig
+{
+    public ComparisonConfig()
+    {
+        var quick = BenchSettings.Quick;
+        AddJob(Job.Default
+            .WithId(quick ? "QuickComparison" : "Comparison")
+            .WithToolchain(BenchmarkDotNet.Toolchains.InProcess.Emit.InProcessEmitToolchain.Instance)
+            .WithLaunchCount(1)
+            .WithInvocationCount(1)
+            .WithUnrollFactor(1)
+            .WithWarmupCount(ThroughputConfig.WarmupCount)
+            .WithIterationCount(quick ? 7 : 15)
+            .WithEvaluateOverhead(false)
+            .WithGcForce(false));
+        AddColumn(StatisticColumn.OperationsPerSecond, StatisticColumn.Median, MetricColumn.CpuPerOperation);
+        AddColumn(MetricColumn.InProcessP50, MetricColumn.InProcessP99, MetricColumn.AllocatedPerOperation);
+    }
+}
+
 /// <summary>Start-up: the throughput settings, plus the heap per registered job measured in global setup.</summary>
 public sealed class StartupConfig : ManualConfig
 {

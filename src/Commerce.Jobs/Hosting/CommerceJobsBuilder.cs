@@ -37,7 +37,7 @@ public sealed class CommerceJobsBuilder
     public JobBuilder AddJob<TJob>(string name)
         where TJob : class, IIntegrationJob
     {
-        Add(new PlainJobDefinition<TJob>(name));
+        Add(new PlainJobDefinition<TJob>(name, Services));
         Services.TryAddTransient<TJob>();
         return new JobBuilder(Services, name);
     }

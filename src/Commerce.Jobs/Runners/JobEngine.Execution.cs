@@ -13,8 +13,14 @@ internal sealed partial class JobEngine
     private static readonly KeyValuePair<string, object?>[] TriggerTags = [.. Enum.GetValues<TriggerKind>().Select(t => new KeyValuePair<string, object?>("trigger", t))];
     private static readonly KeyValuePair<string, object?>[] OutcomeTags = [.. Enum.GetValues<JobOutcome>().Select(o => new KeyValuePair<string, object?>("outcome", o))];
 
-    /// <summary>Told on the worker after a run is recorded and what follows it is triggered; <see langword="null"/> unless one is registered (tests, benchmarks).</summary>
+    /// <summary>Told after a run is recorded and what follows it is triggered; <see langword="null"/> unless one is registered (tests, benchmarks).</summary>
     private readonly EngineObserver? _observer;
+
+    /// <summary>Runs ended whose history write has not completed yet (their room is free already).</summary>
+    private int _recordsInFlight;
+
+    /// <summary>Set by a stop: completed when <see cref="_recordsInFlight"/> reaches zero.</summary>
+    private TaskCompletionSource? _recordsDrained;
 
     /// <summary>A worker: runs one item after another until the channel is completed; no exception ends it.</summary>
     private async Task WorkAsync(WorkerSlot slot)
@@ -80,18 +86,75 @@ internal sealed partial class JobEngine
         }
         finally
         {
-            // Whatever happened, the job takes its next run and the caller is answered (once the run is in the
-            // history and the monitor's last run) — unless a shutdown abandoned the run and did both already.
+            // Whatever happened, the job takes its next run at once: its room is freed before the run's history is
+            // written (a signalled or scheduled run waits for nothing) — unless a shutdown abandoned the run and did
+            // it already. A run that ended without a result (a fault outside the job) has nothing to record: its caller is told now.
             if (slot.Release())
             {
-                Complete(entry, started: true, run);
-                Answer(entry, item.Request, runId, result);
+                Complete(entry, started: true, run, recording: run is not null);
+                if (run is null)
+                {
+                    Answer(entry, item.Request, runId, result);
+                }
             }
         }
 
         if (run is null)
         {
             return;
+        }
+
+        // The history write, off the run's room: in-memory it completes here and now; a store that commits later
+        // (a group commit) completes it on its own, tracked so that a shutdown awaits it within its bound. The caller
+        // of an awaited or queued run is answered only once its run is committed.
+        Interlocked.Increment(ref _recordsInFlight);
+        var recording = RecordAsync(entry, run);
+        if (recording.IsCompleted)
+        {
+            recording.GetAwaiter().GetResult();
+            Recorded(entry, item.Request, run, result!);
+        }
+        else
+        {
+            _ = RecordedAsync(recording, entry, item.Request, run, result!);
+        }
+    }
+
+    /// <summary>Waits for a run's history write that did not complete at once, then does what follows it.</summary>
+    private async Task RecordedAsync(ValueTask recording, JobEntry entry, RunRequest? request, JobRun run, JobResult result)
+    {
+        try
+        {
+            await recording.ConfigureAwait(false);
+            Recorded(entry, request, run, result);
+        }
+        catch (Exception ex)
+        {
+            LogWorkerFault(entry.Name, ex);
+        }
+    }
+
+    /// <summary>
+    /// A run's history is written (or its write failed, logged): the notifiers are told, the job may be idle, the caller
+    /// is answered, the jobs that follow it are triggered and the observer told.
+    /// </summary>
+    private void Recorded(JobEntry entry, RunRequest? request, JobRun run, JobResult result)
+    {
+        try
+        {
+            if (entry.Options.NotifyOnFailure)
+            {
+                Notify(entry, run);
+            }
+        }
+        finally
+        {
+            entry.OnRecorded();
+            Answer(entry, request, run.RunId, result);
+            if (Interlocked.Decrement(ref _recordsInFlight) == 0 && Volatile.Read(ref _recordsDrained) is { } drained)
+            {
+                drained.TrySetResult();
+            }
         }
 
         foreach (var (dependent, condition) in entry.Dependents)
@@ -103,6 +166,19 @@ internal sealed partial class JobEngine
         }
 
         _observer?.RunCompleted(run);
+    }
+
+    /// <summary>Completes once every run's history write under way has completed (a stop awaits it within its bound).</summary>
+    private Task DrainRecordsAsync()
+    {
+        var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _recordsDrained, drained);
+        if (Volatile.Read(ref _recordsInFlight) == 0)
+        {
+            drained.TrySetResult();
+        }
+
+        return drained.Task;
     }
 
     /// <summary>A coalescing trigger: the run goes to the workers at once when the job has room for it, else it is held as the job's one follow-up.</summary>
@@ -128,9 +204,9 @@ internal sealed partial class JobEngine
     }
 
     /// <summary>A run ended (or a queued one was dropped): the job takes its next held runs while it has room.</summary>
-    private void Complete(JobEntry entry, bool started, JobRun? run)
+    private void Complete(JobEntry entry, bool started, JobRun? run, bool recording = false)
     {
-        entry.OnCompleted(started, run);
+        entry.OnCompleted(started, run, recording);
         StartWaiting(entry);
     }
 
@@ -143,7 +219,7 @@ internal sealed partial class JobEngine
         }
     }
 
-    /// <summary>Runs the job's body in its own scope, then records the run and notifies, unless the run was abandoned meanwhile.</summary>
+    /// <summary>Runs the job's body (with its own scope, made when the body first resolves a service) and makes its record, unless the run was abandoned meanwhile.</summary>
     /// <returns>The run and its result; nulls when a shutdown abandoned the run.</returns>
     private async ValueTask<(JobRun? Run, JobResult? Result)> ExecuteAsync(JobEntry entry, WorkItem item, WorkerSlot slot, Guid runId, DateTimeOffset startedAt)
     {
@@ -154,17 +230,19 @@ internal sealed partial class JobEngine
         using var activity = JobsTelemetry.Source.StartActivity("commerce_jobs.run", ActivityKind.Internal);
         activity?.SetTag("job", entry.Name).SetTag("run_id", runId).SetTag("trigger", item.Trigger.ToString());
 
-        var linked = request is null ? null : CancellationTokenSource.CreateLinkedTokenSource(_cancelRuns.Token, request.CancellationToken);
+        // A caller's token that can never be cancelled (Enqueue's) needs no linked source: the engine's token alone cancels the run.
+        var linked = request is { CancellationToken.CanBeCanceled: true } ? CancellationTokenSource.CreateLinkedTokenSource(_cancelRuns.Token, request.CancellationToken) : null;
         var token = linked?.Token ?? _cancelRuns.Token;
-        AsyncServiceScope? scope = null;
+        RunServices? scope = null;
         JobContext? context = null;
         JobResult result;
         Exception? exception = null;
         try
         {
-            // Inside the try: a scope or a context that cannot be made fails this run, not the worker.
-            scope = _scopeFactory.CreateAsyncScope();
-            context = new JobContext(entry.Name, runId, item.Trigger, request?.Parameters, scope.Value.ServiceProvider, _time);
+            // Inside the try: a scope or a context that cannot be made fails this run, not the worker. The run's scope
+            // is made on the first service resolved from the context (RunServices): a job that resolves none pays for none.
+            scope = new RunServices(_scopeFactory);
+            context = new JobContext(entry.Name, runId, item.Trigger, request?.Parameters, scope, _time);
             slot.Attach(context);
             result = await entry.Executor.ExecuteAsync(context, token).ConfigureAwait(false);
         }
@@ -181,9 +259,9 @@ internal sealed partial class JobEngine
 
         try
         {
-            if (scope is { } created)
+            if (scope is not null)
             {
-                await created.DisposeAsync().ConfigureAwait(false);
+                await scope.DisposeAsync().ConfigureAwait(false);
             }
         }
         catch (Exception ex)
@@ -232,12 +310,6 @@ internal sealed partial class JobEngine
         else
         {
             Log.RunEnded(_logger, entry.Name, runId, item.Trigger, result.Outcome, (endedAt - startedAt).TotalMilliseconds, result.Counts.Read, result.Counts.Delivered, result.Counts.Skipped, result.Counts.Failed);
-        }
-
-        await RecordAsync(entry, run).ConfigureAwait(false);
-        if (entry.Options.NotifyOnFailure)
-        {
-            Notify(entry, run);
         }
 
         return (run, result);

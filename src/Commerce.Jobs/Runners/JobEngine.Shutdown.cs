@@ -67,7 +67,8 @@ internal sealed partial class JobEngine
             entry.CancelWaiting();
         }
 
-        var workers = Task.WhenAll(_workers);
+        // The workers, then the history writes of the runs they ended (a run's room is freed before its write completes).
+        var workers = FinishAsync(_workers);
         var cancelling = Task.CompletedTask;
         DateTimeOffset deadline;
         try
@@ -93,6 +94,7 @@ internal sealed partial class JobEngine
         {
             JobsTelemetry.RemoveEngine(this);
         }
+
 
         // Operator changes made up to now reach the store: a few quick writes, so the host's stop token (fired when the
         // runs took the whole grace period) does not cut them short; a store that hangs is given until the deadline.
@@ -166,13 +168,14 @@ internal sealed partial class JobEngine
     /// </summary>
     private async Task AbandonRunsAsync(DateTimeOffset deadline)
     {
-        List<Task>? records = null;
+        List<Task> finishing = [];
+        List<Task> records = [];
         List<(JobEntry Entry, WorkItem Item, JobRun Run)>? ended = null;
         for (var i = 0; i < _slots.Length; i++)
         {
             if (_slots[i].Abandon() is not { } abandoned)
             {
-                (records ??= []).Add(_workers[i]);
+                finishing.Add(_workers[i]);
                 continue;
             }
 
@@ -191,14 +194,13 @@ internal sealed partial class JobEngine
 
             Log.RunAbandoned(_logger, run.JobName, run.RunId);
             JobsTelemetry.RunsCompleted.Add(1, new KeyValuePair<string, object?>("job", run.JobName), OutcomeTags[(int)JobOutcome.Cancelled]);
-            (records ??= []).Add(RecordAsync(abandoned.Entry, run).AsTask());
+            records.Add(RecordAsync(abandoned.Entry, run).AsTask());
             (ended ??= []).Add((abandoned.Entry, abandoned.Item, run));
         }
 
-        if (records is not null)
-        {
-            await WaitUntilAsync(Task.WhenAll(records), deadline, "Recording the abandoned and the finishing runs", CancellationToken.None).ConfigureAwait(false);
-        }
+        // The workers not abandoned, then the history writes of the runs they ended.
+        records.Add(FinishAsync(finishing));
+        await WaitUntilAsync(Task.WhenAll(records), deadline, "Recording the abandoned and the finishing runs", CancellationToken.None).ConfigureAwait(false);
 
         // Recorded first (or given up on at the deadline): a job is idle, and its run told finished, only once its
         // history holds the run.
@@ -215,6 +217,16 @@ internal sealed partial class JobEngine
                 LogWorkerFault(run.JobName, ex);
             }
         }
+    }
+
+    /// <summary>
+    /// Completes once <paramref name="workers"/> have ended (no run starts or ends after that) and then every history
+    /// write under way: what a stop awaits for the runs, within its bound.
+    /// </summary>
+    private async Task FinishAsync(IEnumerable<Task> workers)
+    {
+        await Task.WhenAll(workers).ConfigureAwait(false);
+        await DrainRecordsAsync().ConfigureAwait(false);
     }
 
     /// <summary>Waits for <paramref name="task"/> until <paramref name="deadline"/> on the engine's clock, or until <paramref name="cancellationToken"/> fires.</summary>

@@ -184,16 +184,18 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
             ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero);
         }
 
-        using var timeoutSource = new CancellationTokenSource(timeout, _time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeoutSource.Token, cancellationToken);
-        var request = new RunRequest(NewRunId(_time.GetUtcNow()), TriggerKind.OnDemand, parameters, linked.Token);
+        // Sources only for what can cancel: no timer for an infinite timeout, no linked source for one token alone.
+        using var timeoutSource = timeout == Timeout.InfiniteTimeSpan ? null : new CancellationTokenSource(timeout, _time);
+        using var linked = timeoutSource is not null && cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(timeoutSource.Token, cancellationToken) : null;
+        var token = linked?.Token ?? timeoutSource?.Token ?? cancellationToken;
+        var request = new RunRequest(NewRunId(_time.GetUtcNow()), TriggerKind.OnDemand, parameters, token);
         Request(entry, request);
         JobResult result;
         try
         {
-            result = await request.Completion.Task.WaitAsync(linked.Token).ConfigureAwait(false);
+            result = await request.Completion.Task.WaitAsync(token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (timeoutSource.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (timeoutSource is { IsCancellationRequested: true } && !cancellationToken.IsCancellationRequested)
         {
             throw new TimeoutException($"Job '{entry.Name}' did not finish within {timeout}.");
         }

@@ -24,6 +24,7 @@ internal sealed class JobEntry
     private TriggerKind _pendingTrigger;
     private int _inFlight;
     private int _executing;
+    private int _recording;    // runs ended whose history is still being written (their room is free already)
     private bool _paused;
     private bool _disabled;
     private DateTimeOffset? _pausedChangedAt;  // when an operator last paused or resumed the job (here or, restored, on any host)
@@ -205,8 +206,12 @@ internal sealed class JobEntry
 
     public void OnStarted() => Interlocked.Increment(ref _executing);
 
-    /// <summary>Called when a run ends (or a queued one is dropped): its room is free for the next held run (<see cref="TryTakeNext"/>).</summary>
-    public void OnCompleted(bool started, JobRun? run)
+    /// <summary>
+    /// Called when a run ends (or a queued one is dropped): its room is free for the next held run (<see cref="TryTakeNext"/>).
+    /// With <paramref name="recording"/>, the run's history is still being written: the job is not idle until
+    /// <see cref="OnRecorded"/>, but its next run may start meanwhile.
+    /// </summary>
+    public void OnCompleted(bool started, JobRun? run, bool recording = false)
     {
         TaskCompletionSource? idle;
         if (started)
@@ -226,6 +231,25 @@ internal sealed class JobEntry
             }
 
             _inFlight--;
+            if (recording)
+            {
+                _recording++;
+            }
+
+            AssertInvariants();
+            idle = TakeIdleLocked();
+        }
+
+        idle?.TrySetResult();
+    }
+
+    /// <summary>Called once the history write of a run completed with <c>recording</c> is done (committed, or failed and logged).</summary>
+    public void OnRecorded()
+    {
+        TaskCompletionSource? idle;
+        lock (_gate)
+        {
+            _recording--;
             AssertInvariants();
             idle = TakeIdleLocked();
         }
@@ -477,11 +501,11 @@ internal sealed class JobEntry
         Debug.Assert(_roomWaiters is not { Count: > 0 } || _requests is { Count: JobDefaults.MaxWaitingRequests }, $"Job '{Name}': callers wait for room while the queue of requests has room ({_requests?.Count}).");
         Debug.Assert(_requests is not { Count: > JobDefaults.MaxWaitingRequests }, $"Job '{Name}': {_requests?.Count} requests waiting, more than {JobDefaults.MaxWaitingRequests}.");
         Debug.Assert(!(_accepting && _stopping), $"Job '{Name}' takes runs while the engine is stopping.");
-        Debug.Assert(_runCount >= 0 && _consecutiveFailures >= 0 && _runsSincePurge >= 0, $"Job '{Name}': a run count is negative.");
+        Debug.Assert(_runCount >= 0 && _consecutiveFailures >= 0 && _runsSincePurge >= 0 && _recording >= 0, $"Job '{Name}': a run count is negative.");
     }
 
-    /// <summary>Idle: no run in flight (queued or running), none pending, none waiting its turn or for room.</summary>
-    private bool IsIdleLocked() => _inFlight == 0 && !_pending && _requests is not { Count: > 0 } && _roomWaiters is not { Count: > 0 };
+    /// <summary>Idle: no run in flight (queued or running) or being recorded, none pending, none waiting its turn or for room.</summary>
+    private bool IsIdleLocked() => _inFlight == 0 && _recording == 0 && !_pending && _requests is not { Count: > 0 } && _roomWaiters is not { Count: > 0 };
 
     /// <summary>Takes the waiters for idleness when the job is idle, to be completed outside the gate.</summary>
     private TaskCompletionSource? TakeIdleLocked()

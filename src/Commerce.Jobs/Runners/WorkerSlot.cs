@@ -9,7 +9,7 @@ internal sealed class WorkerSlot
 {
     private const int Idle = 0;
     private const int Running = 1;     // in the job's body (or its scope)
-    private const int Finishing = 2;   // the worker records and answers it
+    private const int Finishing = 2;   // the worker makes its record and frees the job's room (the history write and the answer follow, off the slot)
     private const int Abandoned = 3;   // the shutdown recorded and answered it
     private const int Closed = 4;      // the engine stopped: no run begins
     private const int FinishingClosed = 5; // being finished by the worker when the engine stopped: it still answers and completes it
@@ -84,8 +84,8 @@ internal sealed class WorkerSlot
 
     /// <summary>
     /// Closes the slot (shutdown, after the grace period and the cancellation): a run still in its body is taken
-    /// over and returned, to be recorded as cancelled; a run being finished (its body returned, its record being written)
-    /// stays its worker's, which records it, completes it and answers its caller with its real outcome.
+    /// over and returned, to be recorded as cancelled; a run being finished (its body returned) stays its worker's, which
+    /// completes it, writes its history and answers its caller with its real outcome (the stop awaits those writes).
     /// </summary>
     public AbandonedRun? Abandon()
     {

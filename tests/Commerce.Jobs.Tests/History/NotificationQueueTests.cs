@@ -215,6 +215,32 @@ public sealed class NotificationQueueTests
         Assert.Equal([runs[3].RunId, runs[6].RunId], notifier.Recoveries.Select(r => r.RunId));
     }
 
+    [Fact]
+    public async Task A_success_is_checked_against_the_run_before_it_in_the_history_however_many_runs_ended_after_it()
+    {
+        var notifier = new RecordingNotifier();
+        var store = new InMemoryJobStore();
+        using var queue = new NotificationQueue([notifier], store, Options.Create(new CommerceJobsOptions()), new ListLogger());
+        var (failed, success, later, latest) = (Run("stock-sync", JobOutcome.Failed), Run("stock-sync", JobOutcome.Succeeded), Run("stock-sync", JobOutcome.Succeeded), Run("stock-sync", JobOutcome.Succeeded));
+        var alone = Run("price-export", JobOutcome.Succeeded);
+        var unknown = Run("price-export", JobOutcome.Succeeded);
+        foreach (var run in new[] { failed, success, later, latest, alone })
+        {
+            await store.AddRunAsync(run, CancellationToken.None);
+        }
+
+        queue.Start();
+        queue.PostSucceeded(success);   // two runs ended after it: beyond the newest two
+        queue.PostSucceeded(latest);    // follows a success
+        queue.PostSucceeded(alone);     // the job's first run
+        queue.PostSucceeded(unknown);   // not in the history: told, the notifiers decide
+        await queue.FlushAsync(CancellationToken.None).WaitAsync(Patience);
+
+        Assert.Equal([success.RunId, unknown.RunId], notifier.Recoveries.Select(r => r.RunId));
+        queue.Complete();
+        await queue.Completion.WaitAsync(Patience);
+    }
+
     private static JobRun Run(string job, JobOutcome outcome) => new()
     {
         RunId = Guid.NewGuid(),
