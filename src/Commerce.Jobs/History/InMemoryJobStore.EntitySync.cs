@@ -65,10 +65,13 @@ internal sealed partial class InMemoryJobStore
                 return ValueTask.FromResult<IReadOnlyList<HeldEntityChange>>([]);
             }
 
+            // Only rows the claim may hand out are walked: the deletes alone while upserts are held back.
             var taken = new List<HeldRow>();
             List<string>? dropped = null;
-            foreach (var (_, id) in state.Queue.GetViewBetween((claim.AfterSequence + 1, string.Empty), (long.MaxValue, string.Empty)))
+            var queue = claim.HoldUpserts ? state.Deletes : state.Queue;
+            foreach (var (_, id) in queue.GetViewBetween((claim.AfterSequence + 1, string.Empty), (long.MaxValue, string.Empty)))
             {
+                EntityRowsRead++;
                 var row = state.Held[id];
                 switch (EntityConsolidation.Claim(row, state.DeliveredPosition(id), claim))
                 {
@@ -218,6 +221,9 @@ internal sealed partial class InMemoryJobStore
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>Gets how many held rows claims have read so far, for tests (a claim reads only rows it may hand out).</summary>
+    internal long EntityRowsRead { get; private set; }
+
     /// <summary>Gets the held rows of an entity type for a target, for tests (invariant checks over a snapshot).</summary>
     internal IReadOnlyList<HeldRow> GetHeldRows(string entityType, string targetName)
     {
@@ -258,6 +264,9 @@ internal sealed partial class InMemoryJobStore
         /// <summary>Gets the held rows' (sequence, id), in sequence order: what claims walk.</summary>
         public SortedSet<(long Sequence, string Id)> Queue { get; } = new(BySequence);
 
+        /// <summary>Gets the held deletes' (sequence, id), in sequence order: what claims walk while upserts are held back.</summary>
+        public SortedSet<(long Sequence, string Id)> Deletes { get; } = new(BySequence);
+
         public Dictionary<string, Delivery> Delivered { get; } = new(StringComparer.Ordinal);
 
         public EntitySyncCounts Counts { get; set; } = NoCounts;
@@ -271,6 +280,10 @@ internal sealed partial class InMemoryJobStore
             Drop(row.Change.Id);
             Held[row.Change.Id] = row;
             Queue.Add((row.Sequence, row.Change.Id));
+            if (row.Position.Delete)
+            {
+                Deletes.Add((row.Sequence, row.Change.Id));
+            }
         }
 
         public void Drop(string id)
@@ -278,6 +291,7 @@ internal sealed partial class InMemoryJobStore
             if (Held.Remove(id, out var row))
             {
                 Queue.Remove((row.Sequence, id));
+                Deletes.Remove((row.Sequence, id));
             }
         }
     }
