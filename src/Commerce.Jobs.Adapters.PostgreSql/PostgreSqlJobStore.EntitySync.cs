@@ -170,6 +170,14 @@ internal sealed partial class PostgreSqlJobStore
             var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
+                using (var promote = new NpgsqlCommand(_sql.PromoteHeld, connection, transaction))
+                {
+                    promote.Parameters.Add(Param(entity));
+                    promote.Parameters.Add(Param(target));
+                    promote.Parameters.Add(Param(claim.Now.ToUniversalTime()));
+                    await promote.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+
                 var after = claim.AfterSequence;
                 while (claimed.Count < claim.MaxChanges)
                 {
@@ -216,6 +224,9 @@ internal sealed partial class PostgreSqlJobStore
         var sql = new Sql(PostgreSqlStoreMigrations.Quote(schema));
         return holdUpserts ? sql.ClaimHeldDeletes : sql.ClaimHeld;
     }
+
+    /// <summary>The statement that makes skipped changes due at $3 claimable again in <paramref name="schema"/> (tests look at its plan).</summary>
+    internal static string PromoteSql(string schema) => new Sql(PostgreSqlStoreMigrations.Quote(schema)).PromoteHeld;
 
     public async ValueTask CompleteEntityChangesAsync(string entityType, string targetName, string owner, IReadOnlyList<EntityChangeCompletion> completions, DateTimeOffset now, DateTimeOffset retrySkippedAt, CancellationToken cancellationToken)
     {

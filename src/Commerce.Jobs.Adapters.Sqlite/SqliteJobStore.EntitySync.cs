@@ -40,6 +40,12 @@ internal sealed partial class SqliteJobStore
     /// <summary>A page of claimable held deletes (upserts held back), each with whether it is stale.</summary>
     internal static readonly string ClaimDeletesSql = ClaimPage(deletesOnly: true);
 
+    /// <summary>
+    /// Makes the skipped changes due at <c>$now</c> claimable again (their due time cleared): one range of
+    /// <c>ix_entity_held_waiting</c>, so that claims never read the ones not yet due.
+    /// </summary>
+    internal const string PromoteSql = "UPDATE entity_held SET available_at = NULL WHERE entity_type = $type AND target_name = $target AND available_at <= $now;";
+
     private static readonly string HoldSql = $"""
         INSERT INTO entity_held (entity_type, target_name, entity_id, kind, version, payload, repair, sequence)
         SELECT $type, $target, $id, $kind, $version, $payload, $repair, $sequence
@@ -165,11 +171,18 @@ internal sealed partial class SqliteJobStore
         return UseAsync((entityType, targetName, claim), static (store, args) =>
         {
             using var transaction = store._connection.BeginTransaction();
+            using (var promote = store.Command(PromoteSql, transaction))
+            {
+                promote.Parameters.AddWithValue("$type", Stored(args.entityType));
+                promote.Parameters.AddWithValue("$target", Stored(args.targetName));
+                promote.Parameters.AddWithValue("$now", ToTicks(args.claim.Now));
+                promote.ExecuteNonQuery();
+            }
+
             using var page = store.Command(args.claim.HoldUpserts ? ClaimDeletesSql : ClaimSql, transaction);
             page.Parameters.AddWithValue("$type", Stored(args.entityType));
             page.Parameters.AddWithValue("$target", Stored(args.targetName));
             page.Parameters.AddWithValue("$now_ms", ToUnixMs(args.claim.Now));
-            page.Parameters.AddWithValue("$now", ToTicks(args.claim.Now));
             var after = page.Parameters.AddWithValue("$after", args.claim.AfterSequence);
             var max = page.Parameters.Add("$max", SqliteType.Integer);
             using var lease = store.Command("""
@@ -475,7 +488,7 @@ internal sealed partial class SqliteJobStore
         SELECT {HeldColumns}, {StaleSql("h.entity_type", "h.target_name", "h.entity_id", "h.version", "(h.kind = 'delete')", "h.repair")}
         FROM entity_held AS h
         WHERE h.entity_type = $type AND h.target_name = $target AND h.sequence > $after{(deletesOnly ? " AND h.kind = 'delete'" : "")}
-          AND (h.lease_until IS NULL OR h.lease_until <= $now_ms) AND (h.available_at IS NULL OR h.available_at <= $now)
+          AND (h.lease_until IS NULL OR h.lease_until <= $now_ms) AND h.available_at IS NULL
         ORDER BY h.sequence LIMIT $max;
         """;
 

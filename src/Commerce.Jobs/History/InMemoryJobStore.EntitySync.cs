@@ -16,6 +16,10 @@ internal sealed partial class InMemoryJobStore
     // Orders the claim queue by sequence only (sequences are unique; the id rides along).
     private static readonly IComparer<(long Sequence, string Id)> BySequence = Comparer<(long Sequence, string Id)>.Create((a, b) => a.Sequence.CompareTo(b.Sequence));
 
+    // Orders skipped rows by due time, then sequence.
+    private static readonly IComparer<(DateTimeOffset At, long Sequence, string Id)> ByDueTime =
+        Comparer<(DateTimeOffset At, long Sequence, string Id)>.Create((a, b) => a.At != b.At ? a.At.CompareTo(b.At) : a.Sequence.CompareTo(b.Sequence));
+
     // Entity type → target → sync state (held rows, delivered changes and counts).
     private readonly Dictionary<string, Dictionary<string, EntitySyncState>> _entitySync = new(StringComparer.OrdinalIgnoreCase);
 
@@ -65,7 +69,9 @@ internal sealed partial class InMemoryJobStore
                 return ValueTask.FromResult<IReadOnlyList<HeldEntityChange>>([]);
             }
 
-            // Only rows the claim may hand out are walked: the deletes alone while upserts are held back.
+            // Only rows the claim may hand out are walked: skipped ones once they are due, the deletes alone while upserts
+            // are held back.
+            state.Promote(claim.Now);
             var taken = new List<HeldRow>();
             List<string>? dropped = null;
             var queue = claim.HoldUpserts ? state.Deletes : state.Queue;
@@ -91,7 +97,7 @@ internal sealed partial class InMemoryJobStore
 
             // Applied after the walk: the queue cannot change under its view.
             dropped?.ForEach(state.Drop);
-            taken.ForEach(row => state.Held[row.Change.Id] = row);
+            taken.ForEach(state.Set);
             return ValueTask.FromResult<IReadOnlyList<HeldEntityChange>>([.. taken.Select(row => row.ToHeld())]);
         }
     }
@@ -122,7 +128,7 @@ internal sealed partial class InMemoryJobStore
                 {
                     if (EntityConsolidation.Complete(row, owner, completion, retrySkippedAt) is { } settled)
                     {
-                        state.Held[change.Id] = settled;
+                        state.Set(settled);
                     }
                     else
                     {
@@ -256,16 +262,23 @@ internal sealed partial class InMemoryJobStore
         return state;
     }
 
-    /// <summary>One entity type's state at one target: the held row per id (and their sequence order), the delivered change per id, the counts.</summary>
+    /// <summary>
+    /// One entity type's state at one target: the held row per id, the delivered change per id, the counts; and the held
+    /// rows in the order claims read them: a skipped row (with a due time) waits by due time until a claim at or after
+    /// it moves it (due time cleared) into the claimable rows, in sequence order, with the deletes among them apart.
+    /// </summary>
     private sealed class EntitySyncState
     {
         public Dictionary<string, HeldRow> Held { get; } = new(StringComparer.Ordinal);
 
-        /// <summary>Gets the held rows' (sequence, id), in sequence order: what claims walk.</summary>
+        /// <summary>Gets the claimable held rows' (sequence, id), in sequence order: what claims walk.</summary>
         public SortedSet<(long Sequence, string Id)> Queue { get; } = new(BySequence);
 
-        /// <summary>Gets the held deletes' (sequence, id), in sequence order: what claims walk while upserts are held back.</summary>
+        /// <summary>Gets the claimable held deletes' (sequence, id), in sequence order: what claims walk while upserts are held back.</summary>
         public SortedSet<(long Sequence, string Id)> Deletes { get; } = new(BySequence);
+
+        /// <summary>Gets the skipped rows' (due time, sequence, id), by due time: out of the claims' way until due.</summary>
+        public SortedSet<(DateTimeOffset At, long Sequence, string Id)> Waiting { get; } = new(ByDueTime);
 
         public Dictionary<string, Delivery> Delivered { get; } = new(StringComparer.Ordinal);
 
@@ -279,10 +292,18 @@ internal sealed partial class InMemoryJobStore
         {
             Drop(row.Change.Id);
             Held[row.Change.Id] = row;
-            Queue.Add((row.Sequence, row.Change.Id));
-            if (row.Position.Delete)
+            Enter(row);
+        }
+
+        /// <summary>Replaces its id's held row by <paramref name="row"/> (same change and sequence: a lease or an outcome).</summary>
+        public void Set(HeldRow row)
+        {
+            var old = Held[row.Change.Id];
+            Held[row.Change.Id] = row;
+            if (old.AvailableAt != row.AvailableAt)
             {
-                Deletes.Add((row.Sequence, row.Change.Id));
+                Leave(old);
+                Enter(row);
             }
         }
 
@@ -290,9 +311,44 @@ internal sealed partial class InMemoryJobStore
         {
             if (Held.Remove(id, out var row))
             {
-                Queue.Remove((row.Sequence, id));
-                Deletes.Remove((row.Sequence, id));
+                Leave(row);
             }
+        }
+
+        /// <summary>Makes the skipped rows due at <paramref name="now"/> claimable again.</summary>
+        public void Promote(DateTimeOffset now)
+        {
+            while (Waiting.Count > 0 && Waiting.Min.At <= now)
+            {
+                Set(Held[Waiting.Min.Id] with { AvailableAt = null });
+            }
+        }
+
+        private void Enter(HeldRow row)
+        {
+            if (row.AvailableAt is { } at)
+            {
+                Waiting.Add((at, row.Sequence, row.Change.Id));
+                return;
+            }
+
+            Queue.Add((row.Sequence, row.Change.Id));
+            if (row.Position.Delete)
+            {
+                Deletes.Add((row.Sequence, row.Change.Id));
+            }
+        }
+
+        private void Leave(HeldRow row)
+        {
+            if (row.AvailableAt is { } at)
+            {
+                Waiting.Remove((at, row.Sequence, row.Change.Id));
+                return;
+            }
+
+            Queue.Remove((row.Sequence, row.Change.Id));
+            Deletes.Remove((row.Sequence, row.Change.Id));
         }
     }
 

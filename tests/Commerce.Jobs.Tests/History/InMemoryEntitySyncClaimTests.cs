@@ -32,5 +32,30 @@ public sealed class InMemoryEntitySyncClaimTests
         Assert.Equal(100_000, (await store.ClaimEntityChangesAsync(Type, Target, Claim("host-a", paused: false), default)).Count);
     }
 
-    private static EntityChangeClaim Claim(string owner, bool paused) => new(owner, 1_000_000, T0, T0.AddMinutes(5), paused);
+    [Fact]
+    public async Task Skipped_changes_not_yet_due_are_not_read_by_claims_until_they_are_due()
+    {
+        var store = new InMemoryJobStore();
+        await store.AddEntityChangesAsync([Target], [.. Enumerable.Range(0, 10_000).Select(i => EntityChange.Upsert(Type, $"u-{i}", null, 1))], repair: false, default);
+        var claimed = await store.ClaimEntityChangesAsync(Type, Target, Claim("host-a", paused: false), default);
+        var retryAt = T0.AddMinutes(10);
+        await store.CompleteEntityChangesAsync(Type, Target, "host-a", [.. claimed.Select(h => new EntityChangeCompletion(h.Change, RecordStatus.Skipped, "busy"))], T0, retryAt, default);
+        await store.AddEntityChangesAsync([Target], [EntityChange.Upsert(Type, "new", null, 1)], repair: false, default);
+
+        // Polls before the due time read the one new row, none of the 10,000 waiting ones.
+        var read = store.EntityRowsRead;
+        Assert.Equal("new", Assert.Single(await store.ClaimEntityChangesAsync(Type, Target, Claim("host-a", paused: false, T0.AddMinutes(1)), default)).Change.Id);
+        for (var poll = 2; poll < 10; poll++)
+        {
+            Assert.Empty(await store.ClaimEntityChangesAsync(Type, Target, Claim("host-b", paused: false, T0.AddMinutes(poll)), default));
+        }
+
+        Assert.True(store.EntityRowsRead - read <= 9, $"{store.EntityRowsRead - read} rows read by 9 claims before the skipped rows are due");
+
+        // Once due, they are claimable again, in sequence order, with their attempt and error.
+        var retried = await store.ClaimEntityChangesAsync(Type, Target, Claim("host-b", paused: false, retryAt), default);
+        Assert.Equal(claimed.Select(h => (h.Change.Id, h.Sequence, 1, "busy")), retried.Select(h => (h.Change.Id, h.Sequence, h.Attempts, h.LastError!)));
+    }
+
+    private static EntityChangeClaim Claim(string owner, bool paused, DateTimeOffset? now = null) => new(owner, 1_000_000, now ?? T0, (now ?? T0).AddHours(1), paused);
 }
