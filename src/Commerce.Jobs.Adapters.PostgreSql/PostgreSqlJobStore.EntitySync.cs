@@ -239,79 +239,53 @@ internal sealed partial class PostgreSqlJobStore
             return;
         }
 
-        var done = new SettledRows();      // delivered or failed for good: the owner's row goes unless it comes after
-        var skipped = new SettledRows();
-        var delivered = new SettledRows();
-        var ids = new string[completions.Count];
         long deliveredCount = 0, skippedCount = 0, failedCount = 0;
         long? lastDeliveredVersion = null;
         string? lastError = null;
         var hasError = false;
-        for (var i = 0; i < completions.Count; i++)
+        var owned = StoredText.Escape(owner);
+        await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
+        using var batch = _dataSource.CreateBatch();   // one implicit transaction
+        batch.BatchCommands.Add(LockCommand([string.Concat(entity, KeySeparator.ToString(), target)]));
+
+        // Applied in order, as if one call per completion: a run of completions of distinct ids is settled by one set of
+        // statements (set-wise is then the same as one by one), and an id named again starts the next run.
+        var run = new CompletionRun();
+        foreach (var (change, status, error) in completions)
         {
-            var (change, status, error) = completions[i];
-            ArgumentNullException.ThrowIfNull(change);
-            ids[i] = StoredText.Escape(change.Id);
+            ArgumentNullException.ThrowIfNull(change, nameof(completions));
+            var id = StoredText.Escape(change.Id);
+            if (!run.Ids.Add(id))
+            {
+                AddSettleCommands(batch, entity, target, owned, run, now, retrySkippedAt);
+                run = new CompletionRun();
+                run.Ids.Add(id);
+            }
+
             switch (status)
             {
                 case RecordStatus.Delivered:
                     deliveredCount++;
                     lastDeliveredVersion = Math.Max(lastDeliveredVersion ?? long.MinValue, change.Version);
-                    done.Add(ids[i], change, null);
-                    delivered.Add(ids[i], change, null);
+                    run.Done.Add(id, change, null);
+                    run.Delivered.Add(id, change, null);
                     break;
                 case RecordStatus.Skipped:
                     skippedCount++;
                     (lastError, hasError) = (error, true);
-                    skipped.Add(ids[i], change, StoredText.Escape(error));
+                    run.Skipped.Add(id, change, StoredText.Escape(error));
                     break;
                 case RecordStatus.PermanentFailure:
                     failedCount++;
                     (lastError, hasError) = (error, true);
-                    done.Add(ids[i], change, null);
+                    run.Done.Add(id, change, null);
                     break;
                 default:
                     break;   // released unattempted: only the lease ends
             }
         }
 
-        var owned = StoredText.Escape(owner);
-        await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
-        using var batch = _dataSource.CreateBatch();   // one implicit transaction
-        batch.BatchCommands.Add(LockCommand([string.Concat(entity, KeySeparator.ToString(), target)]));
-        if (delivered.Count > 0)
-        {
-            var raise = new NpgsqlBatchCommand(_sql.RaiseDelivered);
-            raise.Parameters.Add(Param(target));
-            raise.Parameters.Add(Param(Enumerable.Repeat(entity, delivered.Count).ToArray()));
-            raise.Parameters.Add(Param(delivered.Ids.ToArray()));
-            raise.Parameters.Add(Param(delivered.Versions.ToArray()));
-            raise.Parameters.Add(Hashes(delivered.Ids));
-            raise.Parameters.Add(Param(delivered.Kinds.ToArray()));
-            raise.Parameters.Add(Param(now.ToUniversalTime()));
-            batch.BatchCommands.Add(raise);
-        }
-
-        if (done.Count > 0)
-        {
-            batch.BatchCommands.Add(SettleCommand(_sql.CompleteRemoveHeld, entity, target, owned, done));
-        }
-
-        if (skipped.Count > 0)
-        {
-            var skip = SettleCommand(_sql.CompleteSkipHeld, entity, target, owned, skipped);
-            skip.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = [.. skipped.Errors], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-            skip.Parameters.Add(Param(retrySkippedAt.ToUniversalTime()));
-            batch.BatchCommands.Add(skip);
-        }
-
-        var release = new NpgsqlBatchCommand(_sql.ReleaseHeld);
-        release.Parameters.Add(Param(entity));
-        release.Parameters.Add(Param(target));
-        release.Parameters.Add(Param(owned));
-        release.Parameters.Add(Hashes(ids));
-        batch.BatchCommands.Add(release);
-
+        AddSettleCommands(batch, entity, target, owned, run, now, retrySkippedAt);
         if (deliveredCount + skippedCount + failedCount > 0)
         {
             var counts = new NpgsqlBatchCommand(_sql.AddEntitySyncCounts);
@@ -383,6 +357,43 @@ internal sealed partial class PostgreSqlJobStore
         }
 
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Adds the statements that settle a run of completions of distinct ids: delivered versions, removals, skips, releases.</summary>
+    private void AddSettleCommands(NpgsqlBatch batch, string entity, string target, string owner, CompletionRun run, DateTimeOffset now, DateTimeOffset retrySkippedAt)
+    {
+        if (run.Delivered.Count > 0)
+        {
+            var raise = new NpgsqlBatchCommand(_sql.RaiseDelivered);
+            raise.Parameters.Add(Param(target));
+            raise.Parameters.Add(Param(Enumerable.Repeat(entity, run.Delivered.Count).ToArray()));
+            raise.Parameters.Add(Param(run.Delivered.Ids.ToArray()));
+            raise.Parameters.Add(Param(run.Delivered.Versions.ToArray()));
+            raise.Parameters.Add(Hashes(run.Delivered.Ids));
+            raise.Parameters.Add(Param(run.Delivered.Kinds.ToArray()));
+            raise.Parameters.Add(Param(now.ToUniversalTime()));
+            batch.BatchCommands.Add(raise);
+        }
+
+        if (run.Done.Count > 0)
+        {
+            batch.BatchCommands.Add(SettleCommand(_sql.CompleteRemoveHeld, entity, target, owner, run.Done));
+        }
+
+        if (run.Skipped.Count > 0)
+        {
+            var skip = SettleCommand(_sql.CompleteSkipHeld, entity, target, owner, run.Skipped);
+            skip.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = [.. run.Skipped.Errors], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+            skip.Parameters.Add(Param(retrySkippedAt.ToUniversalTime()));
+            batch.BatchCommands.Add(skip);
+        }
+
+        var release = new NpgsqlBatchCommand(_sql.ReleaseHeld);
+        release.Parameters.Add(Param(entity));
+        release.Parameters.Add(Param(target));
+        release.Parameters.Add(Param(owner));
+        release.Parameters.Add(Hashes([.. run.Ids]));
+        batch.BatchCommands.Add(release);
     }
 
     private NpgsqlBatchCommand LockCommand(IEnumerable<string> keys)
@@ -511,6 +522,19 @@ internal sealed partial class PostgreSqlJobStore
             Versions.Add(change.Version);
             Errors.Add(error);
         }
+    }
+
+    /// <summary>A run of completions of distinct ids (stored ids), by what settles them.</summary>
+    private sealed class CompletionRun
+    {
+        public HashSet<string> Ids { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Gets the delivered or failed for good: the owner's row goes unless it comes after.</summary>
+        public SettledRows Done { get; } = new();
+
+        public SettledRows Skipped { get; } = new();
+
+        public SettledRows Delivered { get; } = new();
     }
 
     /// <summary>Rows to write, column by column (for <c>unnest</c>).</summary>
