@@ -1,6 +1,3 @@
-using System.Buffers;
-using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Commerce.Jobs.Storage;
 using Npgsql;
@@ -170,6 +167,14 @@ internal sealed partial class PostgreSqlJobStore
             var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
+                using (var promote = new NpgsqlCommand(_sql.PromoteHeld, connection, transaction))
+                {
+                    promote.Parameters.Add(Param(entity));
+                    promote.Parameters.Add(Param(target));
+                    promote.Parameters.Add(Param(claim.Now.ToUniversalTime()));
+                    await promote.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+
                 var after = claim.AfterSequence;
                 while (claimed.Count < claim.MaxChanges)
                 {
@@ -217,107 +222,8 @@ internal sealed partial class PostgreSqlJobStore
         return holdUpserts ? sql.ClaimHeldDeletes : sql.ClaimHeld;
     }
 
-    public async ValueTask CompleteEntityChangesAsync(string entityType, string targetName, string owner, IReadOnlyList<EntityChangeCompletion> completions, DateTimeOffset now, DateTimeOffset retrySkippedAt, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(owner);
-        ArgumentNullException.ThrowIfNull(completions);
-        var entity = Key(entityType);
-        var target = Key(targetName);
-        if (completions.Count == 0)
-        {
-            return;
-        }
-
-        var done = new SettledRows();      // delivered or failed for good: the owner's row goes unless it comes after
-        var skipped = new SettledRows();
-        var delivered = new SettledRows();
-        var ids = new string[completions.Count];
-        long deliveredCount = 0, skippedCount = 0, failedCount = 0;
-        long? lastDeliveredVersion = null;
-        string? lastError = null;
-        var hasError = false;
-        for (var i = 0; i < completions.Count; i++)
-        {
-            var (change, status, error) = completions[i];
-            ArgumentNullException.ThrowIfNull(change);
-            ids[i] = StoredText.Escape(change.Id);
-            switch (status)
-            {
-                case RecordStatus.Delivered:
-                    deliveredCount++;
-                    lastDeliveredVersion = Math.Max(lastDeliveredVersion ?? long.MinValue, change.Version);
-                    done.Add(ids[i], change, null);
-                    delivered.Add(ids[i], change, null);
-                    break;
-                case RecordStatus.Skipped:
-                    skippedCount++;
-                    (lastError, hasError) = (error, true);
-                    skipped.Add(ids[i], change, StoredText.Escape(error));
-                    break;
-                case RecordStatus.PermanentFailure:
-                    failedCount++;
-                    (lastError, hasError) = (error, true);
-                    done.Add(ids[i], change, null);
-                    break;
-                default:
-                    break;   // released unattempted: only the lease ends
-            }
-        }
-
-        var owned = StoredText.Escape(owner);
-        await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
-        using var batch = _dataSource.CreateBatch();   // one implicit transaction
-        batch.BatchCommands.Add(LockCommand([string.Concat(entity, KeySeparator.ToString(), target)]));
-        if (delivered.Count > 0)
-        {
-            var raise = new NpgsqlBatchCommand(_sql.RaiseDelivered);
-            raise.Parameters.Add(Param(target));
-            raise.Parameters.Add(Param(Enumerable.Repeat(entity, delivered.Count).ToArray()));
-            raise.Parameters.Add(Param(delivered.Ids.ToArray()));
-            raise.Parameters.Add(Param(delivered.Versions.ToArray()));
-            raise.Parameters.Add(Hashes(delivered.Ids));
-            raise.Parameters.Add(Param(delivered.Kinds.ToArray()));
-            raise.Parameters.Add(Param(now.ToUniversalTime()));
-            batch.BatchCommands.Add(raise);
-        }
-
-        if (done.Count > 0)
-        {
-            batch.BatchCommands.Add(SettleCommand(_sql.CompleteRemoveHeld, entity, target, owned, done));
-        }
-
-        if (skipped.Count > 0)
-        {
-            var skip = SettleCommand(_sql.CompleteSkipHeld, entity, target, owned, skipped);
-            skip.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = [.. skipped.Errors], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-            skip.Parameters.Add(Param(retrySkippedAt.ToUniversalTime()));
-            batch.BatchCommands.Add(skip);
-        }
-
-        var release = new NpgsqlBatchCommand(_sql.ReleaseHeld);
-        release.Parameters.Add(Param(entity));
-        release.Parameters.Add(Param(target));
-        release.Parameters.Add(Param(owned));
-        release.Parameters.Add(Hashes(ids));
-        batch.BatchCommands.Add(release);
-
-        if (deliveredCount + skippedCount + failedCount > 0)
-        {
-            var counts = new NpgsqlBatchCommand(_sql.AddEntitySyncCounts);
-            counts.Parameters.Add(Param(entity));
-            counts.Parameters.Add(Param(target));
-            counts.Parameters.Add(Param(deliveredCount));
-            counts.Parameters.Add(Param(skippedCount));
-            counts.Parameters.Add(Param(failedCount));
-            counts.Parameters.Add(new NpgsqlParameter { Value = (object?)lastDeliveredVersion ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
-            counts.Parameters.Add(new NpgsqlParameter { Value = lastDeliveredVersion is null ? DBNull.Value : now.ToUniversalTime(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
-            counts.Parameters.Add(Text(StoredText.Escape(lastError)));
-            counts.Parameters.Add(new NpgsqlParameter { Value = hasError ? now.ToUniversalTime() : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-            batch.BatchCommands.Add(counts);
-        }
-
-        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
+    /// <summary>The statement that makes skipped changes due at $3 claimable again in <paramref name="schema"/> (tests look at its plan).</summary>
+    internal static string PromoteSql(string schema) => new Sql(PostgreSqlStoreMigrations.Quote(schema)).PromoteHeld;
 
     public async ValueTask<int> RenewEntityLeasesAsync(string entityType, string targetName, string owner, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
     {
@@ -330,50 +236,6 @@ internal sealed partial class PostgreSqlJobStore
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public async ValueTask<EntitySyncCounts> GetEntitySyncCountsAsync(string entityType, string targetName, CancellationToken cancellationToken)
-    {
-        using var command = await CreateCommandAsync(_sql.GetEntitySyncCounts, cancellationToken).ConfigureAwait(false);
-        command.Parameters.Add(Param(Key(entityType)));
-        command.Parameters.Add(Param(Key(targetName)));
-        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await using var readerScope = reader.ConfigureAwait(false);
-        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        return new EntitySyncCounts(
-            reader.GetInt64(0),
-            reader.IsDBNull(1) ? 0 : reader.GetInt64(1),
-            reader.IsDBNull(2) ? 0 : reader.GetInt64(2),
-            reader.IsDBNull(3) ? 0 : reader.GetInt64(3),
-            reader.IsDBNull(4) ? null : reader.GetInt64(4),
-            reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5),
-            ReadTextOrNull(reader, 6),
-            reader.IsDBNull(7) ? null : reader.GetFieldValue<DateTimeOffset>(7));
-    }
-
-    public async ValueTask<int> PurgeEntityTombstonesAsync(string entityType, DateTimeOffset deliveredBefore, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(entityType);
-        using var command = await CreateCommandAsync(_sql.PurgeTombstones, cancellationToken).ConfigureAwait(false);
-        command.Parameters.Add(Param(Key(entityType)));
-        command.Parameters.Add(Param(deliveredBefore.ToUniversalTime()));
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    public async ValueTask ClearEntitySyncAsync(string entityType, string? targetName, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(entityType);
-        await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
-        using var batch = _dataSource.CreateBatch();
-        foreach (var sql in new[] { _sql.ClearHeld, _sql.ClearDelivered, _sql.ClearCounts })
-        {
-            var command = new NpgsqlBatchCommand(sql);
-            command.Parameters.Add(Param(Key(entityType)));
-            command.Parameters.Add(Text(targetName is null ? null : Key(targetName)));
-            batch.BatchCommands.Add(command);
-        }
-
-        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
-
     private NpgsqlBatchCommand LockCommand(IEnumerable<string> keys)
     {
         var command = new NpgsqlBatchCommand(_sql.LockEntityTargets);
@@ -381,126 +243,9 @@ internal sealed partial class PostgreSqlJobStore
         return command;
     }
 
-    /// <summary>A completion statement over the owner's held rows of one (type, target): $4 id hashes, $5 kinds, $6 versions.</summary>
-    private static NpgsqlBatchCommand SettleCommand(string sql, string entity, string target, string owner, SettledRows rows)
-    {
-        var command = new NpgsqlBatchCommand(sql);
-        command.Parameters.Add(Param(entity));
-        command.Parameters.Add(Param(target));
-        command.Parameters.Add(Param(owner));
-        command.Parameters.Add(Hashes(rows.Ids));
-        command.Parameters.Add(Param(rows.Kinds.ToArray()));
-        command.Parameters.Add(Param(rows.Versions.ToArray()));
-        return command;
-    }
-
-    /// <summary>
-    /// A payload as <c>jsonb</c> holds it: <c>jsonb</c> refuses <c>\u0000</c> and a lone surrogate escape in a string, so
-    /// when a payload may have one (or has the escape character) its strings and property names are escaped as
-    /// <see cref="StoredText"/> says; other payloads are stored as they are.
-    /// </summary>
-    private static string EscapeJson(string json) =>
-        json.Contains(StoredText.EscapeChar, StringComparison.Ordinal)
-        || json.Contains("\\u0000", StringComparison.Ordinal)
-        || json.Contains("\\uE000", StringComparison.OrdinalIgnoreCase)
-        || json.Contains("\\uD", StringComparison.OrdinalIgnoreCase)   // a surrogate escape, maybe unpaired
-            ? RewriteStrings(json, static s => StoredText.Escape(s))
-            : json;
-
-    /// <summary>A stored payload as it was given (<c>jsonb</c> writes the escape character as it is, never as <c>\uE000</c>).</summary>
-    /// <remarks>A lone surrogate comes back as U+FFFD: System.Text.Json cannot write one into a <see cref="JsonElement"/>.</remarks>
-    private static string UnescapeJson(string json) =>
-        json.Contains(StoredText.EscapeChar, StringComparison.Ordinal) ? RewriteStrings(json, static s => StoredText.Unescape(s)) : json;
-
-    /// <summary>Copies a JSON document token by token, passing every string and property name through <paramref name="map"/>.</summary>
-    private static string RewriteStrings(string json, Func<string, string> map)
-    {
-        var buffer = new ArrayBufferWriter<byte>(json.Length + 64);
-        var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(json));
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            while (reader.Read())
-            {
-                switch (reader.TokenType)
-                {
-                    case JsonTokenType.StartObject: writer.WriteStartObject(); break;
-                    case JsonTokenType.EndObject: writer.WriteEndObject(); break;
-                    case JsonTokenType.StartArray: writer.WriteStartArray(); break;
-                    case JsonTokenType.EndArray: writer.WriteEndArray(); break;
-                    case JsonTokenType.PropertyName: writer.WritePropertyName(map(ReadString(ref reader))); break;
-                    case JsonTokenType.String: writer.WriteStringValue(map(ReadString(ref reader))); break;
-                    default: writer.WriteRawValue(reader.ValueSpan, skipInputValidation: true); break;   // numbers, true, false, null
-                }
-            }
-        }
-
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
-    }
-
-    /// <summary>A JSON string's value, a lone surrogate escape included (which <see cref="Utf8JsonReader.GetString"/> refuses).</summary>
-    private static string ReadString(ref Utf8JsonReader reader)
-    {
-        try
-        {
-            return reader.GetString()!;
-        }
-        catch (InvalidOperationException)
-        {
-            // The whole text was one span (Encoding.GetBytes above), so ValueSpan holds the escaped string between its quotes.
-            var raw = reader.ValueSpan;
-            var text = new StringBuilder(raw.Length);
-            while (!raw.IsEmpty)
-            {
-                var backslash = raw.IndexOf((byte)'\\');
-                text.Append(Encoding.UTF8.GetString(backslash < 0 ? raw : raw[..backslash]));
-                if (backslash < 0)
-                {
-                    break;
-                }
-
-                var escape = (char)raw[backslash + 1];
-                text.Append(escape switch
-                {
-                    'u' => (char)ushort.Parse(Encoding.ASCII.GetString(raw.Slice(backslash + 2, 4)), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture),
-                    'b' => '\b',
-                    'f' => '\f',
-                    'n' => '\n',
-                    'r' => '\r',
-                    't' => '\t',
-                    _ => escape,   // \" \\ \/
-                });
-                raw = raw[(backslash + (escape == 'u' ? 6 : 2))..];
-            }
-
-            return text.ToString();
-        }
-    }
-
     /// <summary>The store's one order of changes of an id: by version, and on equal versions a delete after an upsert.</summary>
     private static bool Comes(EntityChange change, EntityChange after) =>
         change.Version > after.Version || (change.Version == after.Version && change.Kind == EntityChangeKind.Delete && after.Kind == EntityChangeKind.Upsert);
-
-    /// <summary>Completed changes of one (type, target), column by column (for <c>unnest</c>): stored ids, kinds, versions and errors.</summary>
-    private sealed class SettledRows
-    {
-        public List<string> Ids { get; } = [];
-
-        public List<short> Kinds { get; } = [];
-
-        public List<long> Versions { get; } = [];
-
-        public List<string?> Errors { get; } = [];
-
-        public int Count => Ids.Count;
-
-        public void Add(string id, EntityChange change, string? error)
-        {
-            Ids.Add(id);
-            Kinds.Add((short)change.Kind);
-            Versions.Add(change.Version);
-            Errors.Add(error);
-        }
-    }
 
     /// <summary>Rows to write, column by column (for <c>unnest</c>).</summary>
     private sealed class HeldRows

@@ -165,6 +165,16 @@ internal sealed partial class PostgreSqlJobStore
 
         public readonly string ClaimHeldDeletes = ClaimHeldSql(s, deletesOnly: true);
 
+        // Skipped changes due at $3 become claimable again (due time cleared): one range of entity_changes_waiting, so that
+        // claims never read the ones not yet due. Rows another transaction has locked are left for a later claim.
+        public readonly string PromoteHeld = $"""
+            UPDATE {s}.entity_changes AS e SET available_at = NULL
+            FROM (SELECT ctid AS row_id FROM {s}.entity_changes
+                  WHERE entity_key = $1 AND target_key = $2 AND available_at <= $3
+                  FOR UPDATE SKIP LOCKED) AS due
+            WHERE e.ctid = due.row_id
+            """;
+
         // Delivered and permanently failed changes: the owner's held row goes unless it comes after the completed change.
         public readonly string CompleteRemoveHeld = $"""
             DELETE FROM {s}.entity_changes AS e
@@ -244,24 +254,27 @@ internal sealed partial class PostgreSqlJobStore
                            OR (NOT {repair} AND ({a}.version, {a}.kind) = (d.version, coalesce(d.kind, {(int)EntityChangeKind.Upsert})))))
             """;
 
-        // $1 type, $2 target, $3 after sequence, $4 now, $5 how many, $6 owner, $7 lease until.
+        // $1 type, $2 target, $3 after sequence, $4 now, $5 how many, $6 owner, $7 lease until. Only rows without a due time
+        // are in the range (a claim clears the due time of skipped rows that came due first: PromoteHeld). The picked rows
+        // are leased or removed by their row address (ctid), which the lock keeps in place: a join on the key instead was
+        // planned, on a type's fresh rows without statistics, as a scan of all its rows per picked row.
         private static string ClaimHeldSql(string s, bool deletesOnly) => $"""
             WITH picked AS (
-                SELECT e.entity_id_hash, {Stale(s, "e", "e.repair")} AS stale
+                SELECT e.ctid AS row_id, {Stale(s, "e", "e.repair")} AS stale
                 FROM {s}.entity_changes AS e
                 WHERE e.entity_key = $1 AND e.target_key = $2 AND e.sequence > $3{(deletesOnly ? $" AND e.kind = {(int)EntityChangeKind.Delete}" : string.Empty)}
-                  AND (e.lease_until IS NULL OR e.lease_until <= $4) AND (e.available_at IS NULL OR e.available_at <= $4)
+                  AND (e.lease_until IS NULL OR e.lease_until <= $4) AND e.available_at IS NULL
                 ORDER BY e.sequence
                 LIMIT $5
                 FOR UPDATE OF e SKIP LOCKED),
             removed AS (
                 DELETE FROM {s}.entity_changes AS e USING picked
-                WHERE e.entity_key = $1 AND e.target_key = $2 AND e.entity_id_hash = picked.entity_id_hash AND picked.stale
+                WHERE e.ctid = picked.row_id AND picked.stale
                 RETURNING e.sequence),
             claimed AS (
                 UPDATE {s}.entity_changes AS e SET lease_owner = $6, lease_until = $7
                 FROM picked
-                WHERE e.entity_key = $1 AND e.target_key = $2 AND e.entity_id_hash = picked.entity_id_hash AND NOT picked.stale
+                WHERE e.ctid = picked.row_id AND NOT picked.stale
                 RETURNING e.sequence, e.entity_type, e.entity_id, e.kind, e.version, e.payload::text AS payload, e.repair, e.attempts, e.last_error)
             SELECT sequence, entity_type, entity_id, kind, version, payload, repair, attempts, last_error FROM claimed
             UNION ALL

@@ -215,6 +215,15 @@ public static class PostgreSqlStoreMigrations
             last_error_at timestamptz,
             PRIMARY KEY (entity_key, target_key));
         """,
+        // A claim reads only rows it may hand out: a skipped change (with a due time) waits in entity_changes_waiting, by
+        // due time, until a claim at or after that time clears its due time; the claim indexes hold only rows without one.
+        """
+        DROP INDEX {s}.entity_changes_claim;
+        DROP INDEX {s}.entity_changes_claim_deletes;
+        CREATE INDEX entity_changes_claim ON {s}.entity_changes (entity_key, target_key, sequence) WHERE available_at IS NULL;
+        CREATE INDEX entity_changes_claim_deletes ON {s}.entity_changes (entity_key, target_key, sequence) WHERE kind = 1 AND available_at IS NULL;
+        CREATE INDEX entity_changes_waiting ON {s}.entity_changes (entity_key, target_key, available_at) WHERE available_at IS NOT NULL;
+        """,
     ];
 
     /// <summary>Gets the schema version this package's store needs: the last migration's number.</summary>

@@ -236,6 +236,16 @@ internal static class SqliteMigrations
             PRIMARY KEY (entity_type, target_name)
         ) WITHOUT ROWID;
         """,
+
+        // 6: a claim reads only rows it may hand out: a skipped change (with a due time) waits in ix_entity_held_waiting,
+        // by due time, until a claim at or after that time clears its due time; the claim indexes hold only rows without one.
+        """
+        DROP INDEX IF EXISTS ix_entity_held_claim;
+        DROP INDEX IF EXISTS ix_entity_held_deletes;
+        CREATE INDEX ix_entity_held_claim ON entity_held (entity_type, target_name, sequence) WHERE available_at IS NULL;
+        CREATE INDEX ix_entity_held_deletes ON entity_held (entity_type, target_name, sequence) WHERE kind = 'delete' AND available_at IS NULL;
+        CREATE INDEX IF NOT EXISTS ix_entity_held_waiting ON entity_held (entity_type, target_name, available_at) WHERE available_at IS NOT NULL;
+        """,
     ];
 
     /// <summary>Gets the statement that records migration <paramref name="version"/> as applied.</summary>

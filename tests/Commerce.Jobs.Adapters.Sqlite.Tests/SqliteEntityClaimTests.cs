@@ -140,6 +140,30 @@ public sealed class SqliteEntityClaimTests : IDisposable
     }
 
     [Fact]
+    public async Task Skipped_changes_not_yet_due_are_out_of_the_claim_index_until_a_claim_at_their_due_time()
+    {
+        await _store.AddEntityChangesAsync(["search"], [.. Enumerable.Range(0, 1_000).Select(i => i % 10 == 0 ? Delete($"c-{i:D4}", 1) : Upsert($"c-{i:D4}", 1))], repair: false, None);
+        var claimed = await _store.ClaimEntityChangesAsync(Categories, "search", Claim("host-a", 1_000, T0), None);
+        var retryAt = T0.AddMinutes(10);
+        await _store.CompleteEntityChangesAsync(Categories, "search", "host-a", [.. claimed.Select(h => new EntityChangeCompletion(h.Change, RecordStatus.Skipped, "busy"))], T0, retryAt, None);
+        await _store.AddEntityChangesAsync(["search"], [Upsert("new", 1)], repair: false, None);
+
+        // Before the due time a claim finds the new change only; the skipped ones are not in the range it reads.
+        Assert.Equal(["new"], (await _store.ClaimEntityChangesAsync(Categories, "search", Claim("host-b", 1_000, retryAt.AddTicks(-10_000)), None)).Select(h => h.Change.Id));
+        Assert.Equal(1, CountInIndex("ix_entity_held_claim"));
+        Assert.Equal(1_000, CountInIndex("ix_entity_held_waiting"));
+
+        // A claim at the due time clears their due time first (one range of ix_entity_held_waiting), then claims them.
+        var retried = await _store.ClaimEntityChangesAsync(Categories, "search", Claim("host-b", 1_000, retryAt), None);
+        Assert.Equal(claimed.Select(h => (h.Change.Id, h.Sequence, 1, "busy")), retried.Select(h => (h.Change.Id, h.Sequence, h.Attempts, h.LastError!)));
+        Assert.Equal(0, CountInIndex("ix_entity_held_waiting"));
+
+        var promote = QueryPlan(SqliteJobStore.PromoteSql);
+        Assert.Contains(promote, step => step.StartsWith("SEARCH entity_held USING INDEX ix_entity_held_waiting (entity_type=? AND target_name=? AND available_at<?)", StringComparison.Ordinal));
+        Assert.DoesNotContain(promote, step => step.Contains("SCAN", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_claim_removes_stale_changes_and_reads_on_past_them_until_it_has_max_changes()
     {
         // 1,000 held upserts that became stale (delivered at a higher version by an owner that did not hold them), then 5 current ones.
@@ -412,6 +436,19 @@ public sealed class SqliteEntityClaimTests : IDisposable
         }
 
         return steps;
+    }
+
+    /// <summary>How many rows an index holds (a partial index holds the rows its WHERE admits).</summary>
+    private long CountInIndex(string index)
+    {
+        using var connection = Connect();
+        using var definition = connection.CreateCommand();
+        definition.CommandText = "SELECT substr(sql, instr(sql, ' WHERE ') + 7) FROM sqlite_master WHERE type = 'index' AND name = $name AND sql LIKE '% WHERE %';";
+        definition.Parameters.AddWithValue("$name", index);
+        var where = definition.ExecuteScalar() as string ?? "1";
+        using var count = connection.CreateCommand();
+        count.CommandText = $"SELECT count(*) FROM entity_held INDEXED BY {index} WHERE {where};";
+        return (long)count.ExecuteScalar()!;
     }
 
     private SqliteConnection Connect()

@@ -225,6 +225,30 @@ public sealed class SqliteMigrationTests : IDisposable
     }
 
     [Fact]
+    public async Task A_database_at_version_5_keeps_its_skipped_changes_waiting_until_due_and_claims_them_then()
+    {
+        // Version 5 kept a skipped change's due time in the claim index's range; version 6 keeps it out until due.
+        var at = new DateTimeOffset(2026, 12, 7, 8, 0, 0, TimeSpan.Zero);
+        Execute(SqliteMigrations.VersionTable + string.Concat(SqliteMigrations.All.Take(5).Select((m, i) => m + SqliteMigrations.Record(i + 1))));
+        Execute($"""
+            INSERT INTO entity_held (entity_type, target_name, entity_id, kind, version, payload, sequence, attempts, last_error, available_at) VALUES
+                ('categories', 'search', 'due', 'upsert', 1, NULL, 1, 1, 'busy', {at.AddMinutes(-1).UtcTicks}),
+                ('categories', 'search', 'later', 'delete', 1, NULL, 2, 2, 'busy', {at.AddMinutes(10).UtcTicks}),
+                ('categories', 'search', 'fresh', 'upsert', 1, NULL, 3, 0, NULL, NULL);
+            UPDATE entity_sequence SET last = 3;
+            """);
+
+        using (var store = _database.Open())
+        {
+            Assert.Equal(["due", "fresh"], (await store.ClaimEntityChangesAsync("categories", "search", new EntityChangeClaim("host", 10, at, at.AddHours(1)), default)).Select(h => h.Change.Id));
+            var later = Assert.Single(await store.ClaimEntityChangesAsync("categories", "search", new EntityChangeClaim("host", 10, at.AddMinutes(10), at.AddHours(1), HoldUpserts: true), default));
+            Assert.Equal(("later", 2, "busy"), (later.Change.Id, later.Attempts, later.LastError));
+        }
+
+        Assert.Equal(Enumerable.Range(1, SqliteStoreSchema.CurrentVersion), Query<long>("SELECT version FROM schema_version ORDER BY version;").Select(v => (int)v));
+    }
+
+    [Fact]
     public async Task Running_the_script_again_on_a_current_database_changes_no_held_change_lease_or_count()
     {
         var at = new DateTimeOffset(2026, 12, 7, 8, 0, 0, TimeSpan.Zero);

@@ -13,9 +13,6 @@ internal sealed partial class InMemoryJobStore
 {
     private static readonly EntitySyncCounts NoCounts = new(0, 0, 0, 0, null, null, null, null);
 
-    // Orders the claim queue by sequence only (sequences are unique; the id rides along).
-    private static readonly IComparer<(long Sequence, string Id)> BySequence = Comparer<(long Sequence, string Id)>.Create((a, b) => a.Sequence.CompareTo(b.Sequence));
-
     // Entity type → target → sync state (held rows, delivered changes and counts).
     private readonly Dictionary<string, Dictionary<string, EntitySyncState>> _entitySync = new(StringComparer.OrdinalIgnoreCase);
 
@@ -65,10 +62,15 @@ internal sealed partial class InMemoryJobStore
                 return ValueTask.FromResult<IReadOnlyList<HeldEntityChange>>([]);
             }
 
+            // Only rows the claim may hand out are walked: skipped ones once they are due, the deletes alone while upserts
+            // are held back.
+            state.Promote(claim.Now);
             var taken = new List<HeldRow>();
             List<string>? dropped = null;
-            foreach (var (_, id) in state.Queue.GetViewBetween((claim.AfterSequence + 1, string.Empty), (long.MaxValue, string.Empty)))
+            var queue = claim.HoldUpserts ? state.Deletes : state.Queue;
+            foreach (var (_, id) in queue.GetViewBetween((claim.AfterSequence + 1, string.Empty), (long.MaxValue, string.Empty)))
             {
+                EntityRowsRead++;
                 var row = state.Held[id];
                 switch (EntityConsolidation.Claim(row, state.DeliveredPosition(id), claim))
                 {
@@ -88,7 +90,7 @@ internal sealed partial class InMemoryJobStore
 
             // Applied after the walk: the queue cannot change under its view.
             dropped?.ForEach(state.Drop);
-            taken.ForEach(row => state.Held[row.Change.Id] = row);
+            taken.ForEach(state.Set);
             return ValueTask.FromResult<IReadOnlyList<HeldEntityChange>>([.. taken.Select(row => row.ToHeld())]);
         }
     }
@@ -119,7 +121,7 @@ internal sealed partial class InMemoryJobStore
                 {
                     if (EntityConsolidation.Complete(row, owner, completion, retrySkippedAt) is { } settled)
                     {
-                        state.Held[change.Id] = settled;
+                        state.Set(settled);
                     }
                     else
                     {
@@ -218,6 +220,9 @@ internal sealed partial class InMemoryJobStore
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>Gets how many held rows claims have read so far, for tests (a claim reads only rows it may hand out).</summary>
+    internal long EntityRowsRead { get; private set; }
+
     /// <summary>Gets the held rows of an entity type for a target, for tests (invariant checks over a snapshot).</summary>
     internal IReadOnlyList<HeldRow> GetHeldRows(string entityType, string targetName)
     {
@@ -249,39 +254,4 @@ internal sealed partial class InMemoryJobStore
 
         return state;
     }
-
-    /// <summary>One entity type's state at one target: the held row per id (and their sequence order), the delivered change per id, the counts.</summary>
-    private sealed class EntitySyncState
-    {
-        public Dictionary<string, HeldRow> Held { get; } = new(StringComparer.Ordinal);
-
-        /// <summary>Gets the held rows' (sequence, id), in sequence order: what claims walk.</summary>
-        public SortedSet<(long Sequence, string Id)> Queue { get; } = new(BySequence);
-
-        public Dictionary<string, Delivery> Delivered { get; } = new(StringComparer.Ordinal);
-
-        public EntitySyncCounts Counts { get; set; } = NoCounts;
-
-        public Position? DeliveredPosition(string id) =>
-            Delivered.TryGetValue(id, out var delivered) ? new Position(delivered.Version, delivered.Kind == EntityChangeKind.Delete) : null;
-
-        /// <summary>Holds a row with a new sequence, in place of its id's held one.</summary>
-        public void Hold(HeldRow row)
-        {
-            Drop(row.Change.Id);
-            Held[row.Change.Id] = row;
-            Queue.Add((row.Sequence, row.Change.Id));
-        }
-
-        public void Drop(string id)
-        {
-            if (Held.Remove(id, out var row))
-            {
-                Queue.Remove((row.Sequence, id));
-            }
-        }
-    }
-
-    /// <summary>The delivered change of one id: its version, kind and time.</summary>
-    private readonly record struct Delivery(long Version, EntityChangeKind Kind, DateTimeOffset At);
 }

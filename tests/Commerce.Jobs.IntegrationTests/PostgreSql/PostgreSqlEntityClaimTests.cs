@@ -279,6 +279,102 @@ public sealed class PostgreSqlEntityClaimTests(PostgreSqlServer server) : IAsync
         Assert.True(picked.Contains("using entity_delivered_pkey on entity_delivered", StringComparison.Ordinal) && picked.Contains("entity_id_hash = e.entity_id_hash", StringComparison.Ordinal), text);
     }
 
+    [Fact]
+    public async Task Skipped_changes_not_yet_due_are_not_read_by_a_claim_and_a_claim_leases_its_rows_by_address()
+    {
+        const string Schema = "skipped";
+        var stores = await OpenAsync(Schema, hosts: 1);
+        var store = stores[0];
+        var retryAt = T0.AddMinutes(10);
+        try
+        {
+            await store.AddEntityChangesAsync([Target], [.. Enumerable.Range(0, 2_000).Select(i => EntityChange.Upsert(Type, $"c-{i:D4}", null, 1))], repair: false, default);
+            var claimed = await store.ClaimEntityChangesAsync(Type, Target, new EntityChangeClaim("host-a", 2_000, T0, T0.AddMinutes(5)), default);
+            await store.CompleteEntityChangesAsync(Type, Target, "host-a", [.. claimed.Select(h => new EntityChangeCompletion(h.Change, RecordStatus.Skipped, "busy"))], T0, retryAt, default);
+            await store.AddEntityChangesAsync([Target], [EntityChange.Upsert(Type, "new", null, 1)], repair: false, default);
+        }
+        finally
+        {
+            await DisposeAllAsync(stores);
+        }
+
+        // Before the due time, the claim's index range holds the new row only: the 2,000 skipped ones are not read.
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        var plan = await ExplainAnalyzeAsync(connection, Schema, retryAt.AddTicks(-10));
+        var picked = string.Join('\n', plan.SkipWhile(l => !l.Contains("CTE picked", StringComparison.Ordinal)).Skip(1).TakeWhile(l => !l.Contains("CTE ", StringComparison.Ordinal)));
+        Assert.Contains("Index Scan using entity_changes_claim on entity_changes", picked, StringComparison.Ordinal);
+        Assert.Contains("rows=1 loops=1", picked.Split('\n').First(l => l.Contains("Index Scan using entity_changes_claim", StringComparison.Ordinal)), StringComparison.Ordinal);
+        Assert.DoesNotContain("Rows Removed by Filter", picked, StringComparison.Ordinal);
+
+        // The picked rows are leased (or removed) by their address, one row each, whatever the tables' statistics.
+        var lease = string.Join('\n', plan.SkipWhile(l => !l.Contains("CTE claimed", StringComparison.Ordinal)));
+        Assert.Contains("Tid Scan on entity_changes", lease, StringComparison.Ordinal);
+
+        // The promotion of due rows is one range of entity_changes_waiting.
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            await using (var noScan = new NpgsqlCommand("SET LOCAL enable_seqscan = off", connection, transaction))
+            {
+                await noScan.ExecuteNonQueryAsync();
+            }
+
+            await using var promote = new NpgsqlCommand("EXPLAIN " + PostgreSqlJobStore.PromoteSql(Schema), connection, transaction);
+            promote.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Type });
+            promote.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Target });
+            promote.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = retryAt.UtcDateTime });
+            var promotion = new List<string>();
+            await using (var reader = await promote.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync())
+                {
+                    promotion.Add(reader.GetString(0));
+                }
+            }
+
+            Assert.Contains(promotion, l => l.Contains("Index Scan on entity_changes_waiting", StringComparison.Ordinal) || l.Contains("Index Scan using entity_changes_waiting", StringComparison.Ordinal));
+            await transaction.RollbackAsync();
+        }
+
+        await using (var stores2 = new PostgreSqlJobStore(new PostgreSqlStoreOptions { ConnectionString = _connectionString, Schema = Schema }))
+        {
+            Assert.Equal(["new"], (await stores2.ClaimEntityChangesAsync(Type, Target, new EntityChangeClaim("host-b", 5_000, retryAt.AddTicks(-10), retryAt.AddHours(1)), default)).Select(h => h.Change.Id));
+            var retried = await stores2.ClaimEntityChangesAsync(Type, Target, new EntityChangeClaim("host-b", 5_000, retryAt, retryAt.AddHours(1)), default);
+            Assert.Equal(2_000, retried.Count);
+            Assert.All(retried, h => Assert.Equal((1, "busy"), (h.Attempts, h.LastError)));
+        }
+    }
+
+    /// <summary>EXPLAIN ANALYZE of a claim page at <paramref name="now"/>, rolled back.</summary>
+    private static async Task<List<string>> ExplainAnalyzeAsync(NpgsqlConnection connection, string schema, DateTimeOffset now)
+    {
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using (var noScan = new NpgsqlCommand("SET LOCAL enable_seqscan = off", connection, transaction))
+        {
+            await noScan.ExecuteNonQueryAsync();
+        }
+
+        await using var explain = new NpgsqlCommand("EXPLAIN (ANALYZE, COSTS OFF) " + PostgreSqlJobStore.ClaimPageSql(schema, holdUpserts: false), connection, transaction);
+        explain.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Type });
+        explain.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Target });
+        explain.Parameters.Add(new NpgsqlParameter<long> { TypedValue = 0 });
+        explain.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = now.UtcDateTime });
+        explain.Parameters.Add(new NpgsqlParameter<long> { TypedValue = 100 });
+        explain.Parameters.Add(new NpgsqlParameter<string> { TypedValue = "host-x" });
+        explain.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = now.AddHours(1).UtcDateTime });
+        var plan = new List<string>();
+        await using (var reader = await explain.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                plan.Add(reader.GetString(0));
+            }
+        }
+
+        await transaction.RollbackAsync();
+        return plan;
+    }
+
     private async Task<List<PostgreSqlJobStore>> OpenAsync(string schema, int hosts)
     {
         var stores = Enumerable.Range(0, hosts).Select(_ => new PostgreSqlJobStore(new PostgreSqlStoreOptions { ConnectionString = _connectionString, Schema = schema })).ToList();

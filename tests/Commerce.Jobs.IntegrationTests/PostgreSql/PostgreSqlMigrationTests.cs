@@ -259,6 +259,26 @@ public sealed class PostgreSqlMigrationTests(PostgreSqlServer server) : IAsyncLi
     }
 
     [Fact]
+    public async Task A_schema_at_version_6_keeps_its_skipped_changes_waiting_until_due_and_claims_them_then()
+    {
+        // Version 6 kept a skipped change's due time in the claim index's range; version 7 keeps it out until due.
+        await ExecuteAsync(PostgreSqlStoreMigrations.GetScript("v6", 6));
+        await ExecuteAsync("""
+            INSERT INTO v6.entity_changes (entity_key, target_key, entity_id, kind, version, entity_type, entity_id_hash, attempts, last_error, available_at) VALUES
+                ('categories', 'search', 'due', 0, 1, 'categories', sha256(convert_to('due', 'UTF8')), 1, 'busy', '2026-12-07T07:59:00Z'),
+                ('categories', 'search', 'later', 1, 1, 'categories', sha256(convert_to('later', 'UTF8')), 2, 'busy', '2026-12-07T08:10:00Z'),
+                ('categories', 'search', 'fresh', 0, 1, 'categories', sha256(convert_to('fresh', 'UTF8')), 0, NULL, NULL)
+            """);
+        await using var store = CreateSut("v6");
+        var at = new DateTimeOffset(2026, 12, 7, 8, 0, 0, TimeSpan.Zero);
+
+        Assert.Equal(["due", "fresh"], (await store.ClaimEntityChangesAsync("categories", "search", new EntityChangeClaim("host", 10, at, at.AddHours(1)), default)).Select(h => h.Change.Id));
+        var later = Assert.Single(await store.ClaimEntityChangesAsync("categories", "search", new EntityChangeClaim("host", 10, at.AddMinutes(10), at.AddHours(1), HoldUpserts: true), default));
+        Assert.Equal(("later", 2, "busy"), (later.Change.Id, later.Attempts, later.LastError));
+        Assert.Equal(Enumerable.Range(1, PostgreSqlStoreMigrations.LatestVersion), await QueryAsync<int>("SELECT version FROM v6.schema_version ORDER BY version"));
+    }
+
+    [Fact]
     public void The_script_is_one_locked_transaction_in_the_given_schema()
     {
         var script = PostgreSqlStoreMigrations.GetScript("storefront_jobs");
