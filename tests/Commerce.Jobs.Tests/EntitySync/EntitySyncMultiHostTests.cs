@@ -212,6 +212,10 @@ public sealed class EntitySyncMultiHostTests
             return Task.CompletedTask;
         };
         var first = await CreateAsync(b => b.ReadFrom(source).Batch(size: 1), time: time, store: store, targets: [new RecordingTarget("search")]);
+
+        // The start pass over first: the request's ring then starts the one pass that reads (rung while the start pass ran,
+        // it would start a second pass after the failure here, which reads the failed page again).
+        await first.DrainAsync();
         await first.Sync.StartFullSyncAsync(Categories, None);
         await first.DrainAsync();
         Assert.Equal(1, faults.Failed("SetCheckpointAsync"));
