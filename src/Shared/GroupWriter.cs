@@ -36,7 +36,8 @@ internal abstract class GroupedWrite
 /// A caller is answered only after its write is committed. A write that <see cref="GroupedWrite.CommitsAlone"/> is
 /// committed on its own after the rest of its group. When a commit of several writes fails, each of them is committed
 /// again alone once, so one write that cannot be committed fails only itself (and a passing error is retried once); a
-/// write is failed with the error of its last commit. The queue is bounded: when it is full a caller waits for room, nothing is dropped. Disposing stops
+/// write is failed with the error of its last commit. When two of them in a row fail alone too, the store is failing (not
+/// one write) and the rest of them fail with that error without waiting out a commit each. The queue is bounded: when it is full a caller waits for room, nothing is dropped. Disposing stops
 /// taking writes, commits those already queued within the drain timeout, and fails the ones still queued after it with
 /// <see cref="ObjectDisposedException"/>.
 /// </remarks>
@@ -171,6 +172,7 @@ internal sealed class GroupWriter<TWrite> : IAsyncDisposable
     }
 
     /// <summary>Commits the writes in one transaction and answers them; when that fails, commits each of several alone once.</summary>
+    /// <param name="writes">The writes, in the order they were queued.</param>
     private async ValueTask CommitAsync(List<TWrite> writes)
     {
         var failure = await TryCommitAsync(writes).ConfigureAwait(false);
@@ -190,9 +192,31 @@ internal sealed class GroupWriter<TWrite> : IAsyncDisposable
             return;
         }
 
-        foreach (var write in writes)
+        // Each alone once: a write that cannot be committed fails only itself. Two failing alone in a row mean the store fails,
+        // not a write (a lock held, the server down): the rest fail with that error rather than each wait out its own commit.
+        var failedBefore = false;
+        for (var i = 0; i < writes.Count; i++)
         {
-            await CommitAsync([write]).ConfigureAwait(false);
+            failure = await TryCommitAsync([writes[i]]).ConfigureAwait(false);
+            if (failure is null)
+            {
+                writes[i].Complete();
+                failedBefore = false;
+                continue;
+            }
+
+            writes[i].Fail(failure);
+            if (failedBefore)
+            {
+                for (var rest = i + 1; rest < writes.Count; rest++)
+                {
+                    writes[rest].Fail(failure);
+                }
+
+                return;
+            }
+
+            failedBefore = true;
         }
     }
 

@@ -232,6 +232,37 @@ public sealed class SqliteHistoryWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task When_two_writes_in_a_row_fail_alone_the_rest_of_the_group_fails_without_a_commit_each()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var commits = new List<int[]>();
+        await using var writer = new GroupWriter<Write>("test writer", async group =>
+        {
+            started.TrySetResult();
+            await release.Task;
+            commits.Add([.. group.Select(w => w.Value)]);
+            if (group.Any(w => w.Value > 0))
+            {
+                throw new TimeoutException("database is locked");
+            }
+        });
+
+        var blocker = writer.WriteAsync(new Write(0), default);
+        await started.Task.WaitAsync(Patience);
+        var writes = Enumerable.Range(1, 10).Select(i => writer.WriteAsync(new Write(i), default)).ToArray();
+        release.SetResult();
+
+        await blocker.WaitAsync(Patience);
+        foreach (var write in writes)
+        {
+            Assert.Equal("database is locked", (await Assert.ThrowsAsync<TimeoutException>(() => write).WaitAsync(Patience)).Message);
+        }
+
+        Assert.Equal<int[]>([[0], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [1], [2]], commits);
+    }
+
+    [Fact]
     public async Task A_write_that_commits_alone_is_committed_after_its_group_and_its_failure_fails_no_other()
     {
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
