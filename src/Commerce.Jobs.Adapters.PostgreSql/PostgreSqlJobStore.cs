@@ -106,14 +106,15 @@ internal sealed partial class PostgreSqlJobStore : IJobStore, IAsyncDisposable, 
 
     public ValueTask<int> PurgeRunsAsync(string jobName, int keepLast, DateTimeOffset endedBefore, CancellationToken cancellationToken)
     {
-        // Through the history writer: committed with the runs added before it, in the same transaction when they wait together.
+        // Through the history writer, in its own transaction after the runs added that wait with it: a failed purge (a timeout
+        // over a big history, a deadlock with another host's purge of the job) fails no run.
         return new ValueTask<int>(_history.WriteAsync(new HistoryWrite(Key(jobName), keepLast, endedBefore.ToUniversalTime()), cancellationToken));
     }
 
     /// <summary>
-    /// Commits one group of history writes in one implicit transaction (one batch, one round trip, one commit): each
-    /// stretch of runs added is one multi-row INSERT, each purge one DELETE, in the order they were queued. Throws if anything
-    /// fails; then nothing of the group is stored.
+    /// Commits history writes (runs added, or one purge: a purge commits alone) in one implicit transaction (one batch, one
+    /// round trip, one commit): each stretch of runs added is one multi-row INSERT, each purge one DELETE, in the order they
+    /// were queued. Throws if anything fails; then none of them is stored.
     /// </summary>
     private async ValueTask CommitHistoryAsync(IReadOnlyList<HistoryWrite> writes)
     {
@@ -528,6 +529,9 @@ internal sealed partial class PostgreSqlJobStore : IJobStore, IAsyncDisposable, 
         }
 
         public JobRun? Run { get; }
+
+        /// <summary>Gets a value indicating whether this is a purge: it may be slow or deadlock with another host's, so it commits alone.</summary>
+        public override bool CommitsAlone => Run is null;
 
         public string Key { get; }
 

@@ -60,13 +60,13 @@ internal sealed partial class SqliteJobStore
     {
         ArgumentNullException.ThrowIfNull(jobName);
 
-        // Through the history writer: committed with the runs added before it, in the same transaction when they wait together.
+        // Through the history writer, in its own transaction after the runs added that wait with it: a failed purge fails no run.
         return new ValueTask<int>(_history.WriteAsync(new HistoryWrite(jobName, keepLast, ToTicks(endedBefore)), cancellationToken));
     }
 
     /// <summary>
-    /// Commits one group of history writes (runs added, purges) in one transaction, in the order they were queued: one
-    /// sync to disk (<c>synchronous=FULL</c>) for all of them. Throws if anything fails; then nothing of the group is stored.
+    /// Commits history writes (runs added, or one purge: a purge commits alone) in one transaction, in the order they were
+    /// queued: one sync to disk (<c>synchronous=FULL</c>) for all of them. Throws if anything fails; then none of them is stored.
     /// </summary>
     private async ValueTask CommitHistoryAsync(IReadOnlyList<HistoryWrite> writes)
     {
@@ -327,6 +327,9 @@ internal sealed partial class SqliteJobStore
         }
 
         public JobRun? Run { get; }
+
+        /// <summary>Gets a value indicating whether this is a purge: it may be slow over a big history, so it commits alone.</summary>
+        public override bool CommitsAlone => Run is null;
 
         public string? Log { get; }
 

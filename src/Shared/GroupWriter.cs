@@ -3,12 +3,18 @@ using System.Threading.Channels;
 namespace Commerce.Jobs;
 
 /// <summary>
-/// One write waiting in a <see cref="GroupWriter{TWrite}"/>: its task completes once the group it went in is committed
-/// (with <see cref="Result"/>, which the commit may set), or fails with the group's error.
+/// One write waiting in a <see cref="GroupWriter{TWrite}"/>: its task completes once it is committed (with
+/// <see cref="Result"/>, which the commit may set), or fails with the error of its commit.
 /// </summary>
 internal abstract class GroupedWrite
 {
     private readonly TaskCompletionSource<int> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// Gets a value indicating whether the write is committed alone, after the other writes of its group, so that its
+    /// failure (a slow or contended write, such as a history purge) fails no other write.
+    /// </summary>
+    public virtual bool CommitsAlone => false;
 
     /// <summary>Gets the task that completes when the write is committed, with <see cref="Result"/>.</summary>
     public Task<int> Task => _done.Task;
@@ -27,8 +33,11 @@ internal abstract class GroupedWrite
 /// PostgreSQL stores for run history (linked into each; adapters do not depend on each other).
 /// </summary>
 /// <remarks>
-/// A caller is answered only after its write is committed; a failed commit fails every write of its group (the next group
-/// is tried afresh). The queue is bounded: when it is full a caller waits for room, nothing is dropped. Disposing stops
+/// A caller is answered only after its write is committed. A write that <see cref="GroupedWrite.CommitsAlone"/> is
+/// committed on its own after the rest of its group. When a commit of several writes fails, each of them is committed
+/// again alone once, so one write that cannot be committed fails only itself (and a passing error is retried once); a
+/// write is failed with the error of its last commit. When two of them in a row fail alone too, the store is failing (not
+/// one write) and the rest of them fail with that error without waiting out a commit each. The queue is bounded: when it is full a caller waits for room, nothing is dropped. Disposing stops
 /// taking writes, commits those already queued within the drain timeout, and fails the ones still queued after it with
 /// <see cref="ObjectDisposedException"/>.
 /// </remarks>
@@ -55,7 +64,7 @@ internal sealed class GroupWriter<TWrite> : IAsyncDisposable
 
     /// <summary>Starts the writer.</summary>
     /// <param name="owner">Who owns the writer (named in <see cref="ObjectDisposedException"/>).</param>
-    /// <param name="commit">Commits one group in one transaction, or throws (then every write of the group fails).</param>
+    /// <param name="commit">Commits the writes given in one transaction, or throws (then none of them is stored).</param>
     /// <param name="capacity">How many writes may wait.</param>
     /// <param name="maxGroup">The largest group.</param>
     /// <param name="drainTimeout">How long disposing waits for the queued writes.</param>
@@ -81,7 +90,7 @@ internal sealed class GroupWriter<TWrite> : IAsyncDisposable
         _writer = System.Threading.Tasks.Task.Run(WriteLoopAsync);
     }
 
-    /// <summary>Gets how many groups were committed or failed so far.</summary>
+    /// <summary>Gets how many groups were taken from the queue and answered so far.</summary>
     public long Groups => Interlocked.Read(ref _groups);
 
     /// <summary>Queues a write; waits for room when the queue is full.</summary>
@@ -143,30 +152,84 @@ internal sealed class GroupWriter<TWrite> : IAsyncDisposable
                 continue;
             }
 
-            Exception? failure = null;
-            try
+            var together = group.FindAll(w => !w.CommitsAlone);
+            if (together.Count > 0)
             {
-                await _commit(group).ConfigureAwait(false);
+                await CommitAsync(together).ConfigureAwait(false);
             }
-            catch (Exception ex)
+
+            foreach (var write in group)
             {
-                failure = ex;
+                if (write.CommitsAlone)
+                {
+                    await CommitAsync([write]).ConfigureAwait(false);
+                }
             }
 
             Interlocked.Increment(ref _groups);
-            foreach (var write in group)
+            group.Clear();
+        }
+    }
+
+    /// <summary>Commits the writes in one transaction and answers them; when that fails, commits each of several alone once.</summary>
+    /// <param name="writes">The writes, in the order they were queued.</param>
+    private async ValueTask CommitAsync(List<TWrite> writes)
+    {
+        var failure = await TryCommitAsync(writes).ConfigureAwait(false);
+        if (failure is null)
+        {
+            foreach (var write in writes)
             {
-                if (failure is null)
-                {
-                    write.Complete();
-                }
-                else
-                {
-                    write.Fail(failure);
-                }
+                write.Complete();
             }
 
-            group.Clear();
+            return;
+        }
+
+        if (writes.Count == 1)
+        {
+            writes[0].Fail(failure);
+            return;
+        }
+
+        // Each alone once: a write that cannot be committed fails only itself. Two failing alone in a row mean the store fails,
+        // not a write (a lock held, the server down): the rest fail with that error rather than each wait out its own commit.
+        var failedBefore = false;
+        for (var i = 0; i < writes.Count; i++)
+        {
+            failure = await TryCommitAsync([writes[i]]).ConfigureAwait(false);
+            if (failure is null)
+            {
+                writes[i].Complete();
+                failedBefore = false;
+                continue;
+            }
+
+            writes[i].Fail(failure);
+            if (failedBefore)
+            {
+                for (var rest = i + 1; rest < writes.Count; rest++)
+                {
+                    writes[rest].Fail(failure);
+                }
+
+                return;
+            }
+
+            failedBefore = true;
+        }
+    }
+
+    private async ValueTask<Exception?> TryCommitAsync(List<TWrite> writes)
+    {
+        try
+        {
+            await _commit(writes).ConfigureAwait(false);
+            return null;
+        }
+        catch (Exception ex)
+        {
+            return ex;
         }
     }
 }

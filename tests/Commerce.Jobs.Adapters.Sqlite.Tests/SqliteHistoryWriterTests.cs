@@ -8,7 +8,8 @@ namespace Commerce.Jobs.Adapters.Sqlite.Tests;
 
 /// <summary>
 /// Run history is written in groups: runs added at once share one transaction (one sync to disk); a caller is answered only
-/// once its run is committed; a failed commit fails its whole group; closing the store commits what is queued.
+/// once its run is committed; when a group fails each of its writes is tried alone once, so one write that cannot be
+/// committed fails only itself; a purge commits alone; closing the store commits what is queued.
 /// </summary>
 public sealed class SqliteHistoryWriterTests : IDisposable
 {
@@ -63,6 +64,57 @@ public sealed class SqliteHistoryWriterTests : IDisposable
         var next = Run("order-submit", T0.AddHours(1), JobOutcome.Failed);
         await store.AddRunAsync(next, default).AsTask().WaitAsync(Patience);
         Assert.Equal(next.RunId, Assert.Single(await store.GetRunsAsync("order-submit", 1_000, default)).RunId);
+    }
+
+    [Fact]
+    public async Task A_failing_purge_fails_only_its_caller_and_the_runs_of_its_group_are_stored()
+    {
+        await using var store = _database.Open();
+        await store.AddRunAsync(Run("catalog-export", T0, JobOutcome.Succeeded), default);
+        using var other = OpenOther();
+
+        // A real failure of the purge's DELETE (as a command timeout or a deadlock would be), on one job only.
+        Execute(other, "CREATE TRIGGER fail_purge BEFORE DELETE ON runs WHEN OLD.job_name = 'catalog-export' BEGIN SELECT RAISE(ABORT, 'purge failed'); END;");
+        var runs = Enumerable.Range(0, 40).Select(i => Run("order-submit", T0.AddSeconds(i), JobOutcome.Succeeded)).ToArray();
+        Task[] adds;
+        Task<int> purge;
+        using (var lockHolder = other.BeginTransaction(deferred: false))
+        {
+            // The runs and the purge queue together while another connection holds the write lock.
+            adds = AddAll(store, runs[..20], out var queuedBefore);
+            await queuedBefore.WaitAsync(Patience);
+            purge = store.PurgeRunsAsync("catalog-export", 0, T0.AddDays(1), default).AsTask();
+            adds = [.. adds, .. AddAll(store, runs[20..], out var queuedAfter)];
+            await queuedAfter.WaitAsync(Patience);
+            lockHolder.Commit();
+        }
+
+        await Task.WhenAll(adds).WaitAsync(Patience);
+        Assert.Contains("purge failed", (await Assert.ThrowsAsync<SqliteException>(() => purge).WaitAsync(Patience)).Message, StringComparison.Ordinal);
+        Assert.Equal(runs.Select(r => r.RunId).Reverse(), (await store.GetRunsAsync("order-submit", 1_000, default)).Select(r => r.RunId));
+        Assert.Single(await store.GetRunsAsync("catalog-export", 1_000, default));
+    }
+
+    [Fact]
+    public async Task A_run_that_cannot_be_committed_fails_only_its_caller()
+    {
+        await using var store = _database.Open();
+        using var other = OpenOther();
+        var runs = Enumerable.Range(0, 60).Select(i => Run("order-submit", T0.AddSeconds(i), JobOutcome.Succeeded)).ToArray();
+        var poisoned = runs[30];
+        Execute(other, $"CREATE TRIGGER poison BEFORE INSERT ON runs WHEN NEW.run_id = '{poisoned.RunId:D}' BEGIN SELECT RAISE(ABORT, 'poisoned run'); END;");
+        Task[] adds;
+        using (var lockHolder = other.BeginTransaction(deferred: false))
+        {
+            adds = AddAll(store, runs, out var queued);
+            await queued.WaitAsync(Patience);
+            lockHolder.Commit();
+        }
+
+        var failure = await Assert.ThrowsAsync<SqliteException>(() => adds[30]).WaitAsync(Patience);
+        Assert.Contains("poisoned run", failure.Message, StringComparison.Ordinal);
+        await Task.WhenAll(adds.Where((_, i) => i != 30)).WaitAsync(Patience);
+        Assert.Equal(runs.Where(r => r != poisoned).Select(r => r.RunId).Reverse(), (await store.GetRunsAsync("order-submit", 1_000, default)).Select(r => r.RunId));
     }
 
     [Fact]
@@ -142,31 +194,101 @@ public sealed class SqliteHistoryWriterTests : IDisposable
     }
 
     [Fact]
-    public async Task A_failed_commit_fails_its_group_only()
+    public async Task A_write_that_cannot_be_committed_fails_only_itself()
     {
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var commits = new List<int[]>();
         await using var writer = new GroupWriter<Write>("test writer", async group =>
         {
             started.TrySetResult();
             await release.Task;
+            commits.Add([.. group.Select(w => w.Value)]);
             if (group.Any(w => w.Value < 0))
             {
                 throw new InvalidOperationException("disk full");
+            }
+
+            foreach (var write in group)
+            {
+                write.Result = write.Value;
             }
         });
 
         var blocker = writer.WriteAsync(new Write(0), default);
         await started.Task.WaitAsync(Patience);
-        var poisoned = new[] { writer.WriteAsync(new Write(1), default), writer.WriteAsync(new Write(-1), default), writer.WriteAsync(new Write(2), default) };
+        var good = new[] { writer.WriteAsync(new Write(1), default), writer.WriteAsync(new Write(2), default) };
+        var poisoned = writer.WriteAsync(new Write(-1), default);
+        var after = writer.WriteAsync(new Write(3), default);
         release.SetResult();
         await blocker.WaitAsync(Patience);
-        foreach (var write in poisoned)
+
+        // The group of four fails; each of its writes is then committed alone once: only the poisoned one fails.
+        var answers = await Task.WhenAll(good).WaitAsync(Patience);
+        Assert.Equal([1, 2], answers);
+        Assert.Equal(3, await after.WaitAsync(Patience));
+        Assert.Equal("disk full", (await Assert.ThrowsAsync<InvalidOperationException>(() => poisoned).WaitAsync(Patience)).Message);
+        Assert.Equal<int[]>([[0], [1, 2, -1, 3], [1], [2], [-1], [3]], commits);
+    }
+
+    [Fact]
+    public async Task When_two_writes_in_a_row_fail_alone_the_rest_of_the_group_fails_without_a_commit_each()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var commits = new List<int[]>();
+        await using var writer = new GroupWriter<Write>("test writer", async group =>
         {
-            Assert.Equal("disk full", (await Assert.ThrowsAsync<InvalidOperationException>(() => write).WaitAsync(Patience)).Message);
+            started.TrySetResult();
+            await release.Task;
+            commits.Add([.. group.Select(w => w.Value)]);
+            if (group.Any(w => w.Value > 0))
+            {
+                throw new TimeoutException("database is locked");
+            }
+        });
+
+        var blocker = writer.WriteAsync(new Write(0), default);
+        await started.Task.WaitAsync(Patience);
+        var writes = Enumerable.Range(1, 10).Select(i => writer.WriteAsync(new Write(i), default)).ToArray();
+        release.SetResult();
+
+        await blocker.WaitAsync(Patience);
+        foreach (var write in writes)
+        {
+            Assert.Equal("database is locked", (await Assert.ThrowsAsync<TimeoutException>(() => write).WaitAsync(Patience)).Message);
         }
 
-        Assert.Equal(3, await writer.WriteAsync(new Write(3) { Result = 3 }, default).WaitAsync(Patience));
+        Assert.Equal<int[]>([[0], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [1], [2]], commits);
+    }
+
+    [Fact]
+    public async Task A_write_that_commits_alone_is_committed_after_its_group_and_its_failure_fails_no_other()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var commits = new List<int[]>();
+        await using var writer = new GroupWriter<Write>("test writer", async group =>
+        {
+            started.TrySetResult();
+            await release.Task;
+            commits.Add([.. group.Select(w => w.Value)]);
+            if (group.Any(w => w.CommitsAlone))
+            {
+                throw new TimeoutException("purge timed out");
+            }
+        });
+
+        var blocker = writer.WriteAsync(new Write(0), default);
+        await started.Task.WaitAsync(Patience);
+        var first = writer.WriteAsync(new Write(1), default);
+        var purge = writer.WriteAsync(new Write(10, alone: true), default);
+        var second = writer.WriteAsync(new Write(2), default);
+        release.SetResult();
+
+        await Task.WhenAll(blocker, first, second).WaitAsync(Patience);
+        await Assert.ThrowsAsync<TimeoutException>(() => purge).WaitAsync(Patience);
+        Assert.Equal<int[]>([[0], [1, 2], [10]], commits);
     }
 
     [Fact]
@@ -218,6 +340,13 @@ public sealed class SqliteHistoryWriterTests : IDisposable
         return connection;
     }
 
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
     /// <summary>Empties the write-ahead log into the database file.</summary>
     private static void Checkpoint(SqliteConnection connection)
     {
@@ -238,8 +367,10 @@ public sealed class SqliteHistoryWriterTests : IDisposable
         return reader.GetInt32(1);
     }
 
-    private sealed class Write(int value) : GroupedWrite
+    private sealed class Write(int value, bool alone = false) : GroupedWrite
     {
         public int Value { get; } = value;
+
+        public override bool CommitsAlone => alone;
     }
 }
