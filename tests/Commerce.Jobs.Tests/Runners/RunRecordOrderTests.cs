@@ -199,7 +199,8 @@ public sealed class RunRecordOrderTests
         }
         finally
         {
-            await sut.DisposeAsync();
+            // Bounded: a write never counted done would keep the stop (on the test's clock) waiting for it.
+            await sut.DisposeAsync().AsTask().WaitAsync(Patience);
         }
     }
 
