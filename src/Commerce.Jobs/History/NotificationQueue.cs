@@ -84,7 +84,9 @@ internal sealed class NotificationQueue : IDisposable
     /// Posts a run that succeeded (or partially) and that this host did not see follow a failure: told as a recovery when
     /// the job's previous recorded run failed (the history is shared by every host on one store), read here, off the run.
     /// </summary>
-    public void PostSucceeded(JobRun run) => Post(new Notice(NoticeKind.Succeeded, run, null, null));
+    /// <param name="run">The run.</param>
+    /// <param name="written">The run's history write: awaited (on the notifiers' token) before the history is read.</param>
+    public void PostSucceeded(JobRun run, Task? written = null) => Post(new Notice(NoticeKind.Succeeded, run, null, null) { Written = written });
 
     /// <summary>Posts a target that became unhealthy (<see cref="IJobFailureNotifier.NotifyTargetUnhealthyAsync"/>).</summary>
     public void PostTargetUnhealthy(TargetHealth health) => Post(new Notice(NoticeKind.TargetUnhealthy, null, health, null));
@@ -134,6 +136,7 @@ internal sealed class NotificationQueue : IDisposable
 
             if (notice.Kind == NoticeKind.Succeeded)
             {
+                await (notice.Written ?? Task.CompletedTask).WaitAsync(token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 if (!await FollowsAFailureAsync(notice.Run!).ConfigureAwait(false))
                 {
                     continue;
@@ -240,6 +243,9 @@ internal sealed class NotificationQueue : IDisposable
 
     private readonly record struct Notice(NoticeKind Kind, JobRun? Run, TargetHealth? Health, TaskCompletionSource? Flushed)
     {
+        /// <summary>Gets the run's history write, which a recovery check awaits before it reads the history.</summary>
+        public Task? Written { get; init; }
+
         public string Subject => Run?.JobName ?? Health?.TargetName ?? string.Empty;
     }
 }

@@ -19,8 +19,14 @@ internal sealed partial class JobEngine
     /// <summary>Runs ended whose history write has not completed yet (their room is free already).</summary>
     private int _recordsInFlight;
 
+    /// <summary>How many history writes may be under way before a worker awaits its own (a store that lags slows the runs down).</summary>
+    internal const int DefaultMaxRecordsInFlight = 4096;
+
     /// <summary>Set by a stop: completed when <see cref="_recordsInFlight"/> reaches zero.</summary>
     private TaskCompletionSource? _recordsDrained;
+
+    /// <summary>Gets or sets how many history writes may be under way before a worker awaits its own (tests set fewer).</summary>
+    internal int MaxRecordsInFlight { get; set; } = DefaultMaxRecordsInFlight;
 
     /// <summary>A worker: runs one item after another until the channel is completed; no exception ends it.</summary>
     private async Task WorkAsync(WorkerSlot slot)
@@ -80,9 +86,30 @@ internal sealed partial class JobEngine
         entry.OnStarted();
         JobRun? run = null;
         JobResult? result = null;
+        Task? recording = null;
         try
         {
             (run, result) = await ExecuteAsync(entry, item, slot, runId, startedAt).ConfigureAwait(false);
+            if (run is not null)
+            {
+                // Before the room is freed, in the order the job's runs end: the history write is queued (the store
+                // keeps a MaxConcurrency-1 job's runs in order) and the notices are posted (a failure, then its
+                // recovery); a success the queue checks against the history waits there for this write.
+                Interlocked.Increment(ref _recordsInFlight);
+                recording = RecordAsync(entry, run);
+                if (entry.Options.NotifyOnFailure)
+                {
+                    try
+                    {
+                        Notify(entry, run, recording);
+                    }
+                    catch (Exception ex)
+                    {
+                        // Not even a logger that throws (a dropped notice is logged) keeps the run from being recorded.
+                        LogWorkerFault(entry.Name, ex);
+                    }
+                }
+            }
         }
         finally
         {
@@ -91,41 +118,48 @@ internal sealed partial class JobEngine
             // it already. A run that ended without a result (a fault outside the job) has nothing to record: its caller is told now.
             if (slot.Release())
             {
-                Complete(entry, started: true, run, recording: run is not null);
-                if (run is null)
+                Complete(entry, started: true, run, recording: recording is not null);
+                if (recording is null)
                 {
                     Answer(entry, item.Request, runId, result);
                 }
             }
         }
 
-        if (run is null)
+        if (recording is null)
         {
             return;
         }
 
         // The history write, off the run's room: in-memory it completes here and now; a store that commits later
         // (a group commit) completes it on its own, tracked so that a shutdown awaits it within its bound. The caller
-        // of an awaited or queued run is answered only once its run is committed.
-        Interlocked.Increment(ref _recordsInFlight);
-        var recording = RecordAsync(entry, run);
-        if (recording.IsCompleted)
+        // of an awaited or queued run is answered only once its run is committed. Past MaxRecordsInFlight writes under
+        // way (a store that lags), the worker awaits its own before it takes its next run.
+        if (recording.IsCompleted || Volatile.Read(ref _recordsInFlight) > MaxRecordsInFlight)
         {
-            recording.GetAwaiter().GetResult();
-            Recorded(entry, item.Request, run, result!);
+            await RecordedAsync(recording, entry, item.Request, run!, result!).ConfigureAwait(false);
         }
         else
         {
-            _ = RecordedAsync(recording, entry, item.Request, run, result!);
+            _ = RecordedAsync(recording, entry, item.Request, run!, result!);
         }
     }
 
-    /// <summary>Waits for a run's history write that did not complete at once, then does what follows it.</summary>
-    private async Task RecordedAsync(ValueTask recording, JobEntry entry, RunRequest? request, JobRun run, JobResult result)
+    /// <summary>Waits for a run's history write, then does what follows it, whatever the write did; never throws.</summary>
+    private async Task RecordedAsync(Task recording, JobEntry entry, RunRequest? request, JobRun run, JobResult result)
     {
         try
         {
             await recording.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // RecordAsync logs the store's failures itself: this is anything else; what follows the write still runs.
+            LogWorkerFault(entry.Name, ex);
+        }
+
+        try
+        {
             Recorded(entry, request, run, result);
         }
         catch (Exception ex)
@@ -135,22 +169,18 @@ internal sealed partial class JobEngine
     }
 
     /// <summary>
-    /// A run's history is written (or its write failed, logged): the notifiers are told, the job may be idle, the caller
-    /// is answered, the jobs that follow it are triggered and the observer told.
+    /// A run's history is written (or its write failed, logged): the job may be idle, the caller is answered, the jobs
+    /// that follow it are triggered and the observer told.
     /// </summary>
     private void Recorded(JobEntry entry, RunRequest? request, JobRun run, JobResult result)
     {
         try
         {
-            if (entry.Options.NotifyOnFailure)
-            {
-                Notify(entry, run);
-            }
+            entry.OnRecorded();
+            Answer(entry, request, run.RunId, result);
         }
         finally
         {
-            entry.OnRecorded();
-            Answer(entry, request, run.RunId, result);
             if (Interlocked.Decrement(ref _recordsInFlight) == 0 && Volatile.Read(ref _recordsDrained) is { } drained)
             {
                 drained.TrySetResult();
@@ -171,8 +201,10 @@ internal sealed partial class JobEngine
     /// <summary>Completes once every run's history write under way has completed (a stop awaits it within its bound).</summary>
     private Task DrainRecordsAsync()
     {
-        var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Volatile.Write(ref _recordsDrained, drained);
+        // One completion for every caller (a stop that abandons runs drains twice); the exchange is a full fence, so
+        // the count is read after the completion is published: a write that ends meanwhile sees it, or the count is zero.
+        var created = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var drained = Interlocked.CompareExchange(ref _recordsDrained, created, null) ?? created;
         if (Volatile.Read(ref _recordsInFlight) == 0)
         {
             drained.TrySetResult();
@@ -352,7 +384,7 @@ internal sealed partial class JobEngine
         }
     }
 
-    private async ValueTask RecordAsync(JobEntry entry, JobRun run)
+    private async Task RecordAsync(JobEntry entry, JobRun run)
     {
         try
         {
@@ -364,8 +396,16 @@ internal sealed partial class JobEngine
         }
         catch (Exception ex)
         {
-            // The run stays in the monitor (its last run, counts); the store's next write may succeed.
-            Log.StoreFailed(_logger, entry.Name, run.RunId, ex);
+            // The run stays in the monitor (its last run, counts); the store's next write may succeed. A logger that
+            // throws must not fail the write's task: what follows the write (the caller's answer, idleness) still runs.
+            try
+            {
+                Log.StoreFailed(_logger, entry.Name, run.RunId, ex);
+            }
+            catch (Exception)
+            {
+                // Nothing left to tell it with.
+            }
         }
     }
 
@@ -374,7 +414,10 @@ internal sealed partial class JobEngine
     /// if asked, and a recovery candidate — a success after a failure this host told about, or else a success the queue
     /// checks against the job's shared history (its previous recorded run failed, on any host).
     /// </summary>
-    private void Notify(JobEntry entry, JobRun run)
+    /// <param name="entry">The run's job.</param>
+    /// <param name="run">The run that ended.</param>
+    /// <param name="recording">The run's history write: the queue awaits it before it reads the history for a recovery check.</param>
+    private void Notify(JobEntry entry, JobRun run, Task recording)
     {
         // An awaited on-demand run's caller is told its failure directly; administrators are not paged for it.
         var failed = run.Outcome == JobOutcome.Failed && run.Trigger != TriggerKind.OnDemand;
@@ -397,7 +440,7 @@ internal sealed partial class JobEngine
             }
             else
             {
-                _notifications.PostSucceeded(run);
+                _notifications.PostSucceeded(run, recording);
             }
         }
     }

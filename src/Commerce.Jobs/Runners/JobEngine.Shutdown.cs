@@ -194,7 +194,7 @@ internal sealed partial class JobEngine
 
             Log.RunAbandoned(_logger, run.JobName, run.RunId);
             JobsTelemetry.RunsCompleted.Add(1, new KeyValuePair<string, object?>("job", run.JobName), OutcomeTags[(int)JobOutcome.Cancelled]);
-            records.Add(RecordAsync(abandoned.Entry, run).AsTask());
+            records.Add(RecordAsync(abandoned.Entry, run));
             (ended ??= []).Add((abandoned.Entry, abandoned.Item, run));
         }
 
