@@ -104,6 +104,17 @@ internal sealed partial class PostgreSqlJobStore : IJobStore, IAsyncDisposable, 
         return runs;
     }
 
+    public async ValueTask<RunPredecessor> GetPredecessorAsync(string jobName, Guid runId, CancellationToken cancellationToken)
+    {
+        using var command = await CreateCommandAsync(_sql.GetPredecessor, cancellationToken).ConfigureAwait(false);
+        command.Parameters.Add(Param(Key(jobName)));
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = runId, NpgsqlDbType = NpgsqlDbType.Uuid });
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        return !await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? default
+            : new RunPredecessor(true, await reader.IsDBNullAsync(0, cancellationToken).ConfigureAwait(false) ? null : (JobOutcome)reader.GetInt16(0));
+    }
+
     public ValueTask<int> PurgeRunsAsync(string jobName, int keepLast, DateTimeOffset endedBefore, CancellationToken cancellationToken)
     {
         // Through the history writer: committed with the runs added before it, in the same transaction when they wait together.
