@@ -291,6 +291,9 @@ internal sealed partial class PostgreSqlJobStore : IJobStore, IAsyncDisposable, 
         return await ReadFailuresAsync(command, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>The statement that reads a run's predecessor in <paramref name="schema"/> (tests look at its plan).</summary>
+    internal static string PredecessorSql(string schema) => new Sql(PostgreSqlStoreMigrations.Quote(schema)).GetPredecessor;
+
     /// <summary>The statement that reads a page of failures in <paramref name="schema"/> (tests look at its plan).</summary>
     internal static string FailurePageSql(string schema) => new Sql(PostgreSqlStoreMigrations.Quote(schema)).GetFailuresPage;
 
