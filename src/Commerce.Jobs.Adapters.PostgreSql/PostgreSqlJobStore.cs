@@ -104,6 +104,17 @@ internal sealed partial class PostgreSqlJobStore : IJobStore, IAsyncDisposable, 
         return runs;
     }
 
+    public async ValueTask<RunPredecessor> GetPredecessorAsync(string jobName, Guid runId, CancellationToken cancellationToken)
+    {
+        using var command = await CreateCommandAsync(_sql.GetPredecessor, cancellationToken).ConfigureAwait(false);
+        command.Parameters.Add(Param(Key(jobName)));
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = runId, NpgsqlDbType = NpgsqlDbType.Uuid });
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        return !await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? default
+            : new RunPredecessor(true, await reader.IsDBNullAsync(0, cancellationToken).ConfigureAwait(false) ? null : (JobOutcome)reader.GetInt16(0));
+    }
+
     public ValueTask<int> PurgeRunsAsync(string jobName, int keepLast, DateTimeOffset endedBefore, CancellationToken cancellationToken)
     {
         // Through the history writer, in its own transaction after the runs added that wait with it: a failed purge (a timeout
@@ -280,6 +291,9 @@ internal sealed partial class PostgreSqlJobStore : IJobStore, IAsyncDisposable, 
         command.Parameters.Add(Hashes(StoredText.EscapeAll(recordIds)));
         return await ReadFailuresAsync(command, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The statement that reads a run's predecessor in <paramref name="schema"/> (tests look at its plan).</summary>
+    internal static string PredecessorSql(string schema) => new Sql(PostgreSqlStoreMigrations.Quote(schema)).GetPredecessor;
 
     /// <summary>The statement that reads a page of failures in <paramref name="schema"/> (tests look at its plan).</summary>
     internal static string FailurePageSql(string schema) => new Sql(PostgreSqlStoreMigrations.Quote(schema)).GetFailuresPage;

@@ -56,6 +56,38 @@ internal sealed partial class SqliteJobStore
         }, cancellationToken, Commit.None);
     }
 
+    public ValueTask<RunPredecessor> GetPredecessorAsync(string jobName, Guid runId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(jobName);
+        return UseAsync((jobName, runId), static (store, args) =>
+        {
+            // Prepared once per connection: a recovery check follows every run that succeeds.
+            var command = store._getPredecessor ??= store.PredecessorCommand();
+            command.Parameters[0].Value = Stored(args.jobName);
+            command.Parameters[1].Value = args.runId.ToString("D");
+            using var reader = command.ExecuteReader();
+            return !reader.Read() ? default
+                : new RunPredecessor(true, reader.IsDBNull(0) ? null : Enum.Parse<JobOutcome>(reader.GetString(0)));
+        }, cancellationToken, Commit.None);
+    }
+
+    /// <summary>
+    /// The run asked about (a row when found), and the outcome of the job's run before it (NULL when first): both through
+    /// the index (job_name, seq), the run looked for from the newest end, where a run just ended is.
+    /// </summary>
+    internal const string PredecessorSql = """
+        SELECT (SELECT p.outcome FROM runs AS p WHERE p.job_name = $job AND p.seq < r.seq ORDER BY p.seq DESC LIMIT 1)
+        FROM runs AS r WHERE r.job_name = $job AND r.run_id = $run_id ORDER BY r.seq DESC LIMIT 1;
+        """;
+
+    private SqliteCommand PredecessorCommand()
+    {
+        var command = Command(PredecessorSql);
+        command.Parameters.Add("$job", SqliteType.Text);
+        command.Parameters.Add("$run_id", SqliteType.Text);
+        return command;
+    }
+
     public ValueTask<int> PurgeRunsAsync(string jobName, int keepLast, DateTimeOffset endedBefore, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(jobName);

@@ -167,4 +167,88 @@ public abstract class RunHistoryStoreContractTests
 
         Assert.Equal(burst.Select(r => r.RunId).Order(), (await store.GetRunsAsync("burst", 1_000, default)).Select(r => r.RunId).Order());
     }
+
+    /// <summary>A job's first run has no predecessor: found, with no outcome before it.</summary>
+    [Fact]
+    public async Task Predecessor_of_a_jobs_first_run_is_found_with_no_outcome()
+    {
+        var store = await CreateStoreAsync();
+        var first = Run("order-submit", T0, JobOutcome.Succeeded);
+        await store.AddRunAsync(Run("other", T0.AddMinutes(-1), JobOutcome.Failed), default);
+        await store.AddRunAsync(first, default);
+        await store.AddRunAsync(Run("order-submit", T0.AddMinutes(1), JobOutcome.Failed), default);
+
+        Assert.Equal(new RunPredecessor(true, null), await store.GetPredecessorAsync("order-submit", first.RunId, default));
+        Assert.Equal(new RunPredecessor(true, null), await store.GetPredecessorAsync("ORDER-SUBMIT", first.RunId, default));
+    }
+
+    /// <summary>
+    /// The predecessor is the run next after it in <see cref="IRunHistoryStore.GetRunsAsync"/>'s order (as recorded), whatever the
+    /// ended times say (equal, or earlier than a run recorded before), however many runs were recorded after it, other jobs' runs
+    /// in between not counted.
+    /// </summary>
+    [Fact]
+    public async Task Predecessor_is_the_run_next_in_the_histories_order_however_many_runs_follow()
+    {
+        var store = await CreateStoreAsync();
+        JobOutcome[] outcomes = [JobOutcome.Succeeded, JobOutcome.Failed, JobOutcome.Cancelled, JobOutcome.PartiallySucceeded, JobOutcome.Failed, JobOutcome.Succeeded];
+        for (var i = 0; i < 70; i++)
+        {
+            // Ended times tie in pairs, and every third run ended before the one recorded before it.
+            var start = T0.AddMinutes(i / 2).AddSeconds(i % 3 == 0 ? -90 : 0);
+            await store.AddRunAsync(Run("stock-sync", start, outcomes[i % outcomes.Length]), default);
+            await store.AddRunAsync(Run("price-export", start, JobOutcome.Failed), default);
+        }
+
+        var runs = await store.GetRunsAsync("stock-sync", 1_000, default);
+        Assert.Equal(70, runs.Count);
+        for (var i = 0; i < runs.Count; i++)
+        {
+            var expected = new RunPredecessor(true, i + 1 < runs.Count ? runs[i + 1].Outcome : null);
+            Assert.Equal(expected, await store.GetPredecessorAsync("stock-sync", runs[i].RunId, default));
+        }
+    }
+
+    /// <summary>A run not in the job's history (never stored, purged, another job's, or an unknown job) is not found.</summary>
+    [Fact]
+    public async Task Predecessor_of_a_run_not_in_the_history_is_not_found()
+    {
+        var store = await CreateStoreAsync();
+        var runs = Enumerable.Range(0, 4).Select(i => Run("tick", T0.AddDays(i), i == 1 ? JobOutcome.Failed : JobOutcome.Succeeded)).ToArray();
+        var other = Run("tock", T0, JobOutcome.Succeeded);
+        foreach (var run in runs.Append(other))
+        {
+            await store.AddRunAsync(run, default);
+        }
+
+        Assert.Equal(1, await store.PurgeRunsAsync("tick", keepLast: 3, endedBefore: T0.AddDays(-1), default));
+
+        Assert.Equal(default, await store.GetPredecessorAsync("tick", Guid.NewGuid(), default));
+        Assert.Equal(default, await store.GetPredecessorAsync("tick", runs[0].RunId, default));   // purged
+        Assert.Equal(default, await store.GetPredecessorAsync("tick", other.RunId, default));     // another job's
+        Assert.Equal(default, await store.GetPredecessorAsync("nobody", runs[2].RunId, default));
+        Assert.Equal(new RunPredecessor(true, null), await store.GetPredecessorAsync("tick", runs[1].RunId, default));   // first since the purge
+        Assert.Equal(new RunPredecessor(true, JobOutcome.Failed), await store.GetPredecessorAsync("tick", runs[2].RunId, default));
+    }
+
+    /// <summary>Job names from outside: each its own history, its runs' predecessors found by its name.</summary>
+    [Fact]
+    public async Task Predecessor_is_found_under_any_job_name()
+    {
+        var store = await CreateStoreAsync();
+        var added = new List<(string Job, JobRun First, JobRun Second)>();
+        foreach (var job in HostileKeys)
+        {
+            var (first, second) = (Run(job, T0, JobOutcome.Failed), Run(job, T0.AddMinutes(1), JobOutcome.Succeeded));
+            await store.AddRunAsync(first, default);
+            await store.AddRunAsync(second, default);
+            added.Add((job, first, second));
+        }
+
+        foreach (var (job, first, second) in added)
+        {
+            Assert.Equal(new RunPredecessor(true, null), await store.GetPredecessorAsync(job, first.RunId, default));
+            Assert.Equal(new RunPredecessor(true, JobOutcome.Failed), await store.GetPredecessorAsync(job, second.RunId, default));
+        }
+    }
 }

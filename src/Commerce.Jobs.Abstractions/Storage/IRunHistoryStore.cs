@@ -20,6 +20,50 @@ public interface IRunHistoryStore
     /// <returns>The runs.</returns>
     ValueTask<IReadOnlyList<JobRun>> GetRunsAsync(string jobName, int maxRuns, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Gets the outcome of the run of a job recorded just before one of its runs, in the order <see cref="GetRunsAsync"/>
+    /// returns the history, without reading any run's log: what a recovery check needs after every run.
+    /// </summary>
+    /// <param name="jobName">The job.</param>
+    /// <param name="runId">The run whose predecessor is asked for.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>
+    /// Whether the run is in the job's history and, if it is and is not the job's first, the outcome of the run before it.
+    /// </returns>
+    /// <remarks>
+    /// The default implementation reads the job's newest runs through <see cref="GetRunsAsync"/> (logs and all), in growing
+    /// windows until the run is found or the whole history was read; a store that can answer from an index should override it.
+    /// </remarks>
+    async ValueTask<RunPredecessor> GetPredecessorAsync(string jobName, Guid runId, CancellationToken cancellationToken)
+    {
+        for (var window = 2; ; window = window >= int.MaxValue / 16 ? int.MaxValue : window * 16)
+        {
+            var runs = await GetRunsAsync(jobName, window, cancellationToken).ConfigureAwait(false);
+            for (var i = 0; i < runs.Count; i++)
+            {
+                if (runs[i].RunId == runId)
+                {
+                    if (i + 1 < runs.Count)
+                    {
+                        return new RunPredecessor(true, runs[i + 1].Outcome);
+                    }
+
+                    if (runs.Count < window)
+                    {
+                        return new RunPredecessor(true, null);   // the job's first run
+                    }
+
+                    break;   // the newest of a full window: the run before it is in the next, longer read
+                }
+            }
+
+            if (runs.Count < window || window == int.MaxValue)
+            {
+                return default;   // the whole history read, the run not in it
+            }
+        }
+    }
+
     /// <summary>Purges a job's history: keeps at most <paramref name="keepLast"/> runs and none that ended before <paramref name="endedBefore"/>.</summary>
     /// <param name="jobName">The job.</param>
     /// <param name="keepLast">The most runs to keep.</param>

@@ -36,6 +36,19 @@ internal sealed partial class InMemoryJobStore : IJobStore
         }
     }
 
+    public ValueTask<RunPredecessor> GetPredecessorAsync(string jobName, Guid runId, CancellationToken cancellationToken)
+    {
+        if (!_runs.TryGetValue(jobName, out var history))
+        {
+            return default;
+        }
+
+        lock (history)
+        {
+            return ValueTask.FromResult(history.Predecessor(runId));
+        }
+    }
+
     public ValueTask<int> PurgeRunsAsync(string jobName, int keepLast, DateTimeOffset endedBefore, CancellationToken cancellationToken)
     {
         var removed = 0;

@@ -22,9 +22,6 @@ internal sealed class NotificationQueue : IDisposable
     /// <summary>How many notices may wait for the notifiers; more are dropped (logged).</summary>
     internal const int Capacity = 1024;
 
-    /// <summary>How many of a job's newest runs a recovery check reads: two first (one allocation of two), then fifty.</summary>
-    private static readonly int[] RecoveryWindows = [2, 50];
-
     private readonly Channel<Notice> _notices = Channel.CreateBounded<Notice>(new BoundedChannelOptions(Capacity)
     {
         FullMode = BoundedChannelFullMode.Wait,   // TryWrite answers false when full: the notice is dropped and logged, never waited for
@@ -38,7 +35,6 @@ internal sealed class NotificationQueue : IDisposable
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _abandon = new();
     private Task _reader = Task.CompletedTask;
-    private (string JobName, IReadOnlyList<JobRun> Runs)? _lastRead;   // the reader's last history read (recovery checks)
     private int _started;
     private int _completed;
 
@@ -169,37 +165,11 @@ internal sealed class NotificationQueue : IDisposable
     /// <summary>Whether the run recorded before <paramref name="run"/> (by any host) failed; when the history cannot tell (unread, or the run not found), it is told anyway: the notifiers decide.</summary>
     private async ValueTask<bool> FollowsAFailureAsync(JobRun run)
     {
-        // The history read last (the reader's only): a burst of successes of one job is answered by one read, since a
-        // run's predecessor in the history stays its predecessor when newer runs are added.
-        if (_lastRead is { } last && last.JobName == run.JobName && Predecessor(last.Runs, run) is { } known)
-        {
-            return known.Outcome == JobOutcome.Failed;
-        }
-
         try
         {
-            // Most often the run is the newest: two runs tell; else (runs of the job ended after it) a longer read.
-            foreach (var window in RecoveryWindows)
-            {
-                var runs = await _history.GetRunsAsync(run.JobName, window, _abandon.Token).ConfigureAwait(false);
-                _lastRead = (run.JobName, runs);
-                var index = -1;
-                for (var i = 0; i < runs.Count && index < 0; i++)
-                {
-                    index = runs[i].RunId == run.RunId ? i : -1;
-                }
-
-                if (index >= 0 && index + 1 < runs.Count)
-                {
-                    return runs[index + 1].Outcome == JobOutcome.Failed;
-                }
-
-                if (runs.Count < window || window == RecoveryWindows[^1])
-                {
-                    // The whole history read: the run first in it (no run before it), or not found (told anyway).
-                    return index < 0;
-                }
-            }
+            // One look-up of the run and the outcome before it, no logs read (a store answers it from its runs index).
+            var predecessor = await _history.GetPredecessorAsync(run.JobName, run.RunId, _abandon.Token).ConfigureAwait(false);
+            return !predecessor.Found || predecessor.Outcome == JobOutcome.Failed;
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !_abandon.IsCancellationRequested)
         {
@@ -211,20 +181,6 @@ internal sealed class NotificationQueue : IDisposable
         }
 
         return true;
-    }
-
-    /// <summary>The run recorded just before <paramref name="run"/> in <paramref name="runs"/> (newest first), if both are there.</summary>
-    private static JobRun? Predecessor(IReadOnlyList<JobRun> runs, JobRun run)
-    {
-        for (var i = 0; i + 1 < runs.Count; i++)
-        {
-            if (runs[i].RunId == run.RunId)
-            {
-                return runs[i + 1];
-            }
-        }
-
-        return null;
     }
 
     private ValueTask SendAsync(IJobFailureNotifier notifier, Notice notice, CancellationToken cancellationToken)

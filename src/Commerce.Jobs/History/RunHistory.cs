@@ -1,3 +1,5 @@
+using Commerce.Jobs.Storage;
+
 namespace Commerce.Jobs.History;
 
 /// <summary>One job's runs in memory: a ring buffer that grows by doubling and is trimmed from its oldest end. Not thread-safe: callers lock it.</summary>
@@ -33,6 +35,20 @@ internal sealed class RunHistory
         _items[_oldest] = null!;
         _oldest = (_oldest + 1) % _items.Length;
         Count--;
+    }
+
+    /// <summary>Finds a run from the newest end (a run just ended is found at once) and the outcome of the run before it.</summary>
+    public RunPredecessor Predecessor(Guid runId)
+    {
+        for (var i = 0; i < Count; i++)
+        {
+            if (_items[(_oldest + Count - 1 - i) % _items.Length].RunId == runId)
+            {
+                return new RunPredecessor(true, i + 1 < Count ? _items[(_oldest + Count - 2 - i) % _items.Length].Outcome : null);
+            }
+        }
+
+        return default;
     }
 
     /// <summary>Gets up to <paramref name="max"/> runs, newest first.</summary>

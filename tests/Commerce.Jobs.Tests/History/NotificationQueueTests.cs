@@ -241,6 +241,29 @@ public sealed class NotificationQueueTests
         await queue.Completion.WaitAsync(Patience);
     }
 
+    [Fact]
+    public async Task A_recovery_check_reads_no_runs_only_the_outcome_before_the_run()
+    {
+        var notifier = new RecordingNotifier();
+        var store = new PredecessorOnlyStore(new InMemoryJobStore());
+        using var queue = new NotificationQueue([notifier], store, Options.Create(new CommerceJobsOptions()), new ListLogger());
+        var (failed, recovered, next) = (Run("stock-sync", JobOutcome.Failed), Run("stock-sync", JobOutcome.Succeeded), Run("stock-sync", JobOutcome.Succeeded));
+        foreach (var run in new[] { failed, recovered, next })
+        {
+            await store.AddRunAsync(run, CancellationToken.None);
+        }
+
+        queue.Start();
+        queue.PostSucceeded(recovered);
+        queue.PostSucceeded(next);
+        await queue.FlushAsync(CancellationToken.None).WaitAsync(Patience);
+
+        Assert.Equal([recovered.RunId], notifier.Recoveries.Select(r => r.RunId));
+        Assert.Equal(0, store.RunReads);   // no run (with its log) read for a recovery check
+        queue.Complete();
+        await queue.Completion.WaitAsync(Patience);
+    }
+
     private static JobRun Run(string job, JobOutcome outcome) => new()
     {
         RunId = Guid.NewGuid(),
@@ -297,6 +320,26 @@ public sealed class NotificationQueueTests
         }
 
         private sealed record Watch(Func<TimeSpan, bool> Match, TaskCompletionSource<TimeSpan> Made);
+    }
+
+    /// <summary>A store that counts the runs read through <see cref="IRunHistoryStore.GetRunsAsync"/>.</summary>
+    private sealed class PredecessorOnlyStore(InMemoryJobStore inner) : IRunHistoryStore
+    {
+        private int _runReads;
+
+        public int RunReads => Volatile.Read(ref _runReads);
+
+        public ValueTask AddRunAsync(JobRun run, CancellationToken cancellationToken) => inner.AddRunAsync(run, cancellationToken);
+
+        public ValueTask<IReadOnlyList<JobRun>> GetRunsAsync(string jobName, int maxRuns, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _runReads);
+            return inner.GetRunsAsync(jobName, maxRuns, cancellationToken);
+        }
+
+        public ValueTask<RunPredecessor> GetPredecessorAsync(string jobName, Guid runId, CancellationToken cancellationToken) => inner.GetPredecessorAsync(jobName, runId, cancellationToken);
+
+        public ValueTask<int> PurgeRunsAsync(string jobName, int keepLast, DateTimeOffset endedBefore, CancellationToken cancellationToken) => inner.PurgeRunsAsync(jobName, keepLast, endedBefore, cancellationToken);
     }
 
     private sealed class ListLogger : ILogger<NotificationQueue>
