@@ -89,41 +89,4 @@ internal sealed partial class AzureBlobTarget
 
         return null;
     }
-
-    private static string[] SecretsOf(string? connectionString)
-    {
-        if (connectionString is null)
-        {
-            return [];
-        }
-
-        var secrets = new List<string>();
-        foreach (var part in connectionString.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            var equals = part.IndexOf('=', StringComparison.Ordinal);
-            if (equals <= 0)
-            {
-                continue;
-            }
-
-            var key = part[..equals];
-            var value = part[(equals + 1)..];
-            if (value.Length >= 8 && (key.Equals("AccountKey", StringComparison.OrdinalIgnoreCase) || key.Equals("SharedAccessSignature", StringComparison.OrdinalIgnoreCase)))
-            {
-                secrets.Add(value);
-                if (key.Equals("SharedAccessSignature", StringComparison.OrdinalIgnoreCase))
-                {
-                    foreach (var parameter in value.TrimStart('?').Split('&'))
-                    {
-                        if (parameter.StartsWith("sig=", StringComparison.OrdinalIgnoreCase) && parameter.Length > 4)
-                        {
-                            secrets.Add(parameter[4..]);
-                        }
-                    }
-                }
-            }
-        }
-
-        return [.. secrets];
-    }
 }

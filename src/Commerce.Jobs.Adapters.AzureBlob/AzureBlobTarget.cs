@@ -3,6 +3,7 @@ using System.Text.Json;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using Commerce.Jobs.Internal;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -73,7 +74,7 @@ internal sealed partial class AzureBlobTarget : IDeliveryTarget
         _timeout = options.Timeout;
         _json = options.JsonSerializerOptions ?? JsonSerializerOptions.Web;
         _writerOptions = new JsonWriterOptions { Encoder = _json.Encoder, Indented = false };
-        _secrets = SecretsOf(options.ConnectionString);
+        _secrets = ErrorText.SecretsOf(options.ConnectionString, "AccountKey", "SharedAccessSignature");
         _time = time;
         _logger = logger;
     }

@@ -89,38 +89,4 @@ internal sealed partial class EventHubsTarget
 
     /// <summary>An exception's message as an outcome quotes it: the secrets removed from the whole message first, then its first line, cut.</summary>
     private string MessageOf(Exception exception) => ErrorText.Quote(exception.Message, _secrets);
-
-    private static string[] SecretsOf(string? connectionString)
-    {
-        if (connectionString is null)
-        {
-            return [];
-        }
-
-        var secrets = new List<string>();
-        foreach (var part in connectionString.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            var equals = part.IndexOf('=', StringComparison.Ordinal);
-            if (equals <= 0)
-            {
-                continue;
-            }
-
-            var key = part[..equals].Trim();
-            var value = part[(equals + 1)..].Trim();
-            if (value.Length >= 4 && (key.Equals("SharedAccessKey", StringComparison.OrdinalIgnoreCase) || key.Equals("SharedAccessSignature", StringComparison.OrdinalIgnoreCase)))
-            {
-                secrets.Add(value);
-                foreach (var parameter in value.Split('&', ' '))
-                {
-                    if (parameter.StartsWith("sig=", StringComparison.OrdinalIgnoreCase) && parameter.Length > 4)
-                    {
-                        secrets.Add(parameter[4..]);
-                    }
-                }
-            }
-        }
-
-        return [.. secrets];
-    }
 }

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Azure.Core;
 using Azure.Messaging.EventHubs;
 using Azure.Messaging.EventHubs.Producer;
+using Commerce.Jobs.Internal;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -92,7 +93,7 @@ internal sealed partial class EventHubsTarget : IDeliveryTarget, IDeliveryTarget
         _maxConcurrentSends = options.MaxConcurrentSends;
         _sendTimeout = options.SendTimeout;
         _json = options.JsonSerializerOptions ?? JsonSerializerOptions.Web;
-        _secrets = SecretsOf(options.ConnectionString);
+        _secrets = ErrorText.SecretsOf(options.ConnectionString, "SharedAccessKey", "SharedAccessSignature");
         _time = time;
         _logger = logger;
         var credential = options.Credential is { } given ? new EventHubsTargetCredential(given) : null;

@@ -21,6 +21,43 @@ internal static class ErrorText
         return text;
     }
 
+    /// <summary>
+    /// The secrets of a connection string an error text may quote: the values of <paramref name="keys"/> (at least four
+    /// characters), and the <c>sig</c> parameter of a shared access signature among them.
+    /// </summary>
+    /// <param name="connectionString">The connection string (<see langword="null"/>: none).</param>
+    /// <param name="keys">The names of its secret parts, compared ignoring case.</param>
+    public static string[] SecretsOf(string? connectionString, params string[] keys)
+    {
+        if (connectionString is null)
+        {
+            return [];
+        }
+
+        var secrets = new List<string>();
+        foreach (var part in connectionString.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var equals = part.IndexOf('=', StringComparison.Ordinal);
+            var key = equals > 0 ? part[..equals].Trim() : string.Empty;
+            var value = equals > 0 ? part[(equals + 1)..].Trim() : string.Empty;
+            if (value.Length < 4 || !keys.Contains(key, StringComparer.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            secrets.Add(value);
+            foreach (var parameter in value.TrimStart('?').Split('&', ' '))
+            {
+                if (parameter.StartsWith("sig=", StringComparison.OrdinalIgnoreCase) && parameter.Length > 4)
+                {
+                    secrets.Add(parameter[4..]);
+                }
+            }
+        }
+
+        return [.. secrets];
+    }
+
     private static string FirstLine(string message)
     {
         var line = message.AsSpan();
