@@ -8,32 +8,43 @@ namespace Commerce.Jobs.Adapters.Sqlite;
 internal sealed partial class SqliteJobStore
 {
     /// <summary>
-    /// The records one INSERT of <see cref="EnqueueRecordsAsync"/> carries (3 parameters each): SQLite finds each bound parameter
-    /// by name in a list, so the cost of binding a statement grows with the square of its parameters; 16 rows amortize the
-    /// statement without it.
+    /// The records one INSERT of <see cref="EnqueueRecordsAsync"/> carries (3 parameters each, bound by number): one
+    /// statement per row costs more than the row; a last part shorter than this goes row by row through a one-row INSERT.
     /// </summary>
-    private const int EnqueueRows = 16;
+    internal const int EnqueueRows = 64;
 
     private const string Pending = "pending";
     private const string Failed = "failed";
 
+    // ?1 owner, ?2 lease_until, ?3 job, ?4 after, ?5 now, ?6 max.
     private const string ClaimPendingSql = """
-        UPDATE inbox SET owner = $owner, lease_until = $lease_until
+        UPDATE inbox SET owner = ?1, lease_until = ?2
         WHERE sequence IN (
             SELECT sequence FROM inbox
-            WHERE job_name = $job AND state = 'pending' AND sequence > $after AND (lease_until IS NULL OR lease_until <= $now)
-            ORDER BY sequence LIMIT $max)
+            WHERE job_name = ?3 AND state = 'pending' AND sequence > ?4 AND (lease_until IS NULL OR lease_until <= ?5)
+            ORDER BY sequence LIMIT ?6)
         RETURNING sequence, record_id, idempotency_key, payload, attempts, last_error;
         """;
 
     private const string ClaimIncludingFailedSql = """
-        UPDATE inbox SET owner = $owner, lease_until = $lease_until
+        UPDATE inbox SET owner = ?1, lease_until = ?2
         WHERE sequence IN (
             SELECT sequence FROM inbox
-            WHERE job_name = $job AND sequence > $after AND (lease_until IS NULL OR lease_until <= $now)
-            ORDER BY sequence LIMIT $max)
+            WHERE job_name = ?3 AND sequence > ?4 AND (lease_until IS NULL OR lease_until <= ?5)
+            ORDER BY sequence LIMIT ?6)
         RETURNING sequence, record_id, idempotency_key, payload, attempts, last_error;
         """;
+
+    // Each sequence is looked up by primary key: "+job_name" keeps the planner off the job's index, which would visit every
+    // row of the job. ?1 job, ?2 the sequences as a JSON array.
+    private const string DeleteDeliveredSql = "DELETE FROM inbox WHERE +job_name = ?1 AND sequence IN (SELECT value FROM json_each(?2));";
+
+    // The inbox's per-record statements, prepared once per connection (see SqliteStatement); used under the gate.
+    private SqliteStatement? _enqueueMany;
+    private SqliteStatement? _enqueueOne;
+    private SqliteStatement? _claimPending;
+    private SqliteStatement? _claimIncludingFailed;
+    private SqliteStatement? _deleteDelivered;
 
     public ValueTask EnqueueRecordsAsync(string jobName, IReadOnlyList<PendingRecord> records, CancellationToken cancellationToken)
     {
@@ -46,36 +57,20 @@ internal sealed partial class SqliteJobStore
 
         return Unit(UseAsync((jobName, records), static (store, args) =>
         {
-            // Up to EnqueueRows records per statement (one statement per row costs more than the row): the full-size
-            // statement is prepared once per connection, a shorter last one per call.
+            // EnqueueRows records per statement, the rest one by one; both statements prepared once per connection.
             using var transaction = store._connection.BeginTransaction();
-            var job = Stored(args.jobName);
-            for (var start = 0; start < args.records.Count; start += EnqueueRows)
+            var job = StoredText.Escape(args.jobName);
+            var many = store._enqueueMany ??= SqliteStatement.Prepare(store._connection, EnqueueSql(EnqueueRows));
+            var one = store._enqueueOne ??= SqliteStatement.Prepare(store._connection, EnqueueSql(1));
+            var start = 0;
+            for (; start + EnqueueRows <= args.records.Count; start += EnqueueRows)
             {
-                var rows = Math.Min(EnqueueRows, args.records.Count - start);
-                var command = rows == EnqueueRows ? store._enqueue ??= EnqueueCommand(store, EnqueueRows) : EnqueueCommand(store, rows);
-                try
-                {
-                    command.Transaction = transaction;
-                    var p = command.Parameters;
-                    p[0].Value = job;
-                    for (var i = 0; i < rows; i++)
-                    {
-                        var record = args.records[start + i];
-                        p[1 + (3 * i)].Value = Stored(record.RecordId);
-                        p[2 + (3 * i)].Value = Stored(record.IdempotencyKey);
-                        p[3 + (3 * i)].Value = record.Payload;
-                    }
+                Enqueue(many, job, args.records, start, EnqueueRows);
+            }
 
-                    command.ExecuteNonQuery();
-                }
-                finally
-                {
-                    if (command != store._enqueue)
-                    {
-                        command.Dispose();
-                    }
-                }
+            for (; start < args.records.Count; start++)
+            {
+                Enqueue(one, job, args.records, start, 1);
             }
 
             transaction.Commit();
@@ -83,25 +78,30 @@ internal sealed partial class SqliteJobStore
         }, cancellationToken));
     }
 
-    /// <summary>An INSERT of <paramref name="rows"/> records: $job, then $i{n}, $k{n}, $p{n} per row (in that parameter order).</summary>
-    private static SqliteCommand EnqueueCommand(SqliteJobStore store, int rows)
+    /// <summary>An INSERT of <paramref name="rows"/> records: ?1 the job, then ?(2+3n) id, ?(3+3n) key, ?(4+3n) payload of row n.</summary>
+    private static string EnqueueSql(int rows)
     {
-        var sql = new System.Text.StringBuilder("INSERT INTO inbox (job_name, record_id, idempotency_key, payload) VALUES ", 48 + (rows * 32));
+        var sql = new System.Text.StringBuilder("INSERT INTO inbox (job_name, record_id, idempotency_key, payload) VALUES ", 80 + (rows * 24));
         for (var i = 0; i < rows; i++)
         {
-            sql.Append(i == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture, $"($job, $i{i}, $k{i}, $p{i})");
+            sql.Append(i == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture, $"(?1, ?{2 + (3 * i)}, ?{3 + (3 * i)}, ?{4 + (3 * i)})");
         }
 
-        var command = store.Command(sql.Append(';').ToString());
-        command.Parameters.Add("$job", SqliteType.Text);
+        return sql.Append(';').ToString();
+    }
+
+    private static void Enqueue(SqliteStatement insert, string job, IReadOnlyList<PendingRecord> records, int start, int rows)
+    {
+        insert.Bind(1, job);
         for (var i = 0; i < rows; i++)
         {
-            command.Parameters.Add(string.Create(CultureInfo.InvariantCulture, $"$i{i}"), SqliteType.Text);
-            command.Parameters.Add(string.Create(CultureInfo.InvariantCulture, $"$k{i}"), SqliteType.Text);
-            command.Parameters.Add(string.Create(CultureInfo.InvariantCulture, $"$p{i}"), SqliteType.Blob);
+            var record = records[start + i];
+            insert.Bind(2 + (3 * i), StoredText.Escape(record.RecordId));
+            insert.Bind(3 + (3 * i), StoredText.Escape(record.IdempotencyKey));
+            insert.BindBlob(4 + (3 * i), record.Payload);
         }
 
-        return command;
+        insert.Execute();
     }
 
     public ValueTask<IReadOnlyList<PendingRecord>> ClaimRecordsAsync(string jobName, RecordClaim claim, CancellationToken cancellationToken)
@@ -116,27 +116,32 @@ internal sealed partial class SqliteJobStore
         return UseAsync((jobName, claim), static (store, args) =>
         {
             // One statement: atomic on its own, and in-process callers take turns on the connection.
-            using var command = store.Command(args.claim.IncludeFailed ? ClaimIncludingFailedSql : ClaimPendingSql);
-            var p = command.Parameters;
-            p.AddWithValue("$owner", Stored(args.claim.Owner));
-            p.AddWithValue("$lease_until", ToUnixMs(args.claim.LeaseUntil));
-            p.AddWithValue("$job", Stored(args.jobName));
-            p.AddWithValue("$after", args.claim.AfterSequence);
-            p.AddWithValue("$now", ToUnixMs(args.claim.Now));
-            p.AddWithValue("$max", args.claim.MaxRecords);
+            var command = args.claim.IncludeFailed
+                ? store._claimIncludingFailed ??= SqliteStatement.Prepare(store._connection, ClaimIncludingFailedSql)
+                : store._claimPending ??= SqliteStatement.Prepare(store._connection, ClaimPendingSql);
             var claimed = new List<PendingRecord>(Math.Min(args.claim.MaxRecords, 1024));
-            using (var reader = command.ExecuteReader())
+            try
             {
-                while (reader.Read())
+                command.Bind(1, StoredText.Escape(args.claim.Owner));
+                command.Bind(2, ToUnixMs(args.claim.LeaseUntil));
+                command.Bind(3, StoredText.Escape(args.jobName));
+                command.Bind(4, args.claim.AfterSequence);
+                command.Bind(5, ToUnixMs(args.claim.Now));
+                command.Bind(6, args.claim.MaxRecords);
+                while (command.Step())
                 {
                     claimed.Add(new PendingRecord(
-                        ReadText(reader, 1),
-                        ReadText(reader, 2),
-                        (byte[])reader.GetValue(3),
-                        reader.GetInt64(0),
-                        reader.GetInt32(4),
-                        ReadTextOrNull(reader, 5)));
+                        StoredText.Unescape(command.GetText(1)),
+                        StoredText.Unescape(command.GetText(2)),
+                        command.GetBlob(3),
+                        command.GetInt64(0),
+                        command.GetInt32(4),
+                        command.IsNull(5) ? null : StoredText.Unescape(command.GetText(5))));
                 }
+            }
+            finally
+            {
+                command.Reset();
             }
 
             // RETURNING gives rows in no promised order.
@@ -162,7 +167,10 @@ internal sealed partial class SqliteJobStore
             SqliteCommand? unlease = null;
             SqliteParameter? unleaseSequence = null;
             SqliteParameter? releaseSequence = null, state = null, error = null;
-            System.Text.StringBuilder? delivered = null;
+
+            // The delivered records' sequences as a JSON array: at most 20 characters and a comma each.
+            var delivered = System.Buffers.ArrayPool<char>.Shared.Rent(2 + (args.completions.Count * 21));
+            var length = 0;
             try
             {
                 foreach (var completion in args.completions)
@@ -170,7 +178,10 @@ internal sealed partial class SqliteJobStore
                     if (completion.Status == RecordStatus.Delivered)
                     {
                         // Delivered is delivered, whoever holds the record now: all of them go in one statement below.
-                        (delivered ??= new System.Text.StringBuilder("[", 2 + (args.completions.Count * 8))).Append(CultureInfo.InvariantCulture, $"{(delivered.Length == 1 ? "" : ",")}{completion.Sequence}");
+                        delivered[length] = length == 0 ? '[' : ',';
+                        length++;
+                        completion.Sequence.TryFormat(delivered.AsSpan(length), out var written, provider: CultureInfo.InvariantCulture);
+                        length += written;
                     }
                     else if (completion.Status == RecordStatus.TransientFailure)
                     {
@@ -209,20 +220,21 @@ internal sealed partial class SqliteJobStore
                     }
                 }
 
-                if (delivered is not null)
+                if (length > 0)
                 {
-                    // One statement for the page (the sequences as a JSON array), not one per record. Each is looked up by
-                    // primary key: "+job_name" keeps the planner off the job's index, which would visit every row of the job.
-                    using var delete = store.Command("DELETE FROM inbox WHERE +job_name = $job AND sequence IN (SELECT value FROM json_each($sequences));", transaction);
-                    delete.Parameters.AddWithValue("$job", Stored(args.jobName));
-                    delete.Parameters.AddWithValue("$sequences", delivered.Append(']').ToString());
-                    delete.ExecuteNonQuery();
+                    // One statement for the page, not one per record.
+                    delivered[length++] = ']';
+                    var delete = store._deleteDelivered ??= SqliteStatement.Prepare(store._connection, DeleteDeliveredSql);
+                    delete.Bind(1, StoredText.Escape(args.jobName));
+                    delete.Bind(2, delivered.AsSpan(0, length));
+                    delete.Execute();
                 }
 
                 transaction.Commit();
             }
             finally
             {
+                System.Buffers.ArrayPool<char>.Shared.Return(delivered);
                 release?.Dispose();
                 unlease?.Dispose();
             }

@@ -23,7 +23,6 @@ internal sealed partial class SqliteJobStore : IJobStore, IDisposable, IAsyncDis
     private readonly GroupWriter<HistoryWrite> _history;
     private SqliteCommand? _insertRun;
     private SqliteCommand? _getPredecessor;
-    private SqliteCommand? _enqueue;
     private Commit _synchronous = Commit.Durable;
     private bool _disposed;
 
@@ -305,7 +304,11 @@ internal sealed partial class SqliteJobStore : IJobStore, IDisposable, IAsyncDis
             _disposed = true;
             _insertRun?.Dispose();
             _getPredecessor?.Dispose();
-            _enqueue?.Dispose();
+            _enqueueMany?.Dispose();
+            _enqueueOne?.Dispose();
+            _claimPending?.Dispose();
+            _claimIncludingFailed?.Dispose();
+            _deleteDelivered?.Dispose();
             _connection.Dispose();
         }
     }
