@@ -16,23 +16,28 @@ internal sealed partial class SqliteJobStore
     private const string Pending = "pending";
     private const string Failed = "failed";
 
-    // ?1 owner, ?2 lease_until, ?3 job, ?4 after, ?5 now, ?6 max.
-    private const string ClaimPendingSql = """
-        UPDATE inbox SET owner = ?1, lease_until = ?2
-        WHERE sequence IN (
-            SELECT sequence FROM inbox
-            WHERE job_name = ?3 AND state = 'pending' AND sequence > ?4 AND (lease_until IS NULL OR lease_until <= ?5)
-            ORDER BY sequence LIMIT ?6)
-        RETURNING sequence, record_id, idempotency_key, payload, attempts, last_error;
+    // A claim reads the records (?1 job, ?2 after, ?3 now, ?4 max), then leases exactly those in the same transaction:
+    // the job's free records after ?4 up to the last one read, ?6 (?1 owner, ?2 lease_until, ?3 job, ?5 now).
+    private const string SelectPendingSql = """
+        SELECT sequence, record_id, idempotency_key, payload, attempts, last_error FROM inbox
+        WHERE job_name = ?1 AND state = 'pending' AND sequence > ?2 AND (lease_until IS NULL OR lease_until <= ?3)
+        ORDER BY sequence LIMIT ?4;
         """;
 
-    private const string ClaimIncludingFailedSql = """
+    private const string SelectIncludingFailedSql = """
+        SELECT sequence, record_id, idempotency_key, payload, attempts, last_error FROM inbox
+        WHERE job_name = ?1 AND sequence > ?2 AND (lease_until IS NULL OR lease_until <= ?3)
+        ORDER BY sequence LIMIT ?4;
+        """;
+
+    private const string LeasePendingSql = """
         UPDATE inbox SET owner = ?1, lease_until = ?2
-        WHERE sequence IN (
-            SELECT sequence FROM inbox
-            WHERE job_name = ?3 AND sequence > ?4 AND (lease_until IS NULL OR lease_until <= ?5)
-            ORDER BY sequence LIMIT ?6)
-        RETURNING sequence, record_id, idempotency_key, payload, attempts, last_error;
+        WHERE job_name = ?3 AND state = 'pending' AND sequence > ?4 AND sequence <= ?6 AND (lease_until IS NULL OR lease_until <= ?5);
+        """;
+
+    private const string LeaseIncludingFailedSql = """
+        UPDATE inbox SET owner = ?1, lease_until = ?2
+        WHERE job_name = ?3 AND sequence > ?4 AND sequence <= ?6 AND (lease_until IS NULL OR lease_until <= ?5);
         """;
 
     // Each sequence is looked up by primary key: "+job_name" keeps the planner off the job's index, which would visit every
@@ -42,8 +47,10 @@ internal sealed partial class SqliteJobStore
     // The inbox's per-record statements, prepared once per connection (see SqliteStatement); used under the gate.
     private SqliteStatement? _enqueueMany;
     private SqliteStatement? _enqueueOne;
-    private SqliteStatement? _claimPending;
-    private SqliteStatement? _claimIncludingFailed;
+    private SqliteStatement? _selectPending;
+    private SqliteStatement? _selectIncludingFailed;
+    private SqliteStatement? _leasePending;
+    private SqliteStatement? _leaseIncludingFailed;
     private SqliteStatement? _deleteDelivered;
 
     public ValueTask EnqueueRecordsAsync(string jobName, IReadOnlyList<PendingRecord> records, CancellationToken cancellationToken)
@@ -115,37 +122,53 @@ internal sealed partial class SqliteJobStore
 
         return UseAsync((jobName, claim), static (store, args) =>
         {
-            // One statement: atomic on its own, and in-process callers take turns on the connection.
-            var command = args.claim.IncludeFailed
-                ? store._claimIncludingFailed ??= SqliteStatement.Prepare(store._connection, ClaimIncludingFailedSql)
-                : store._claimPending ??= SqliteStatement.Prepare(store._connection, ClaimPendingSql);
+            // Read, then lease what was read, in one transaction: BEGIN IMMEDIATE holds the write lock from the start, so
+            // nothing changes in between, and the lease's range takes exactly the records read (in sequence order).
+            var includeFailed = args.claim.IncludeFailed;
+            var select = includeFailed
+                ? store._selectIncludingFailed ??= SqliteStatement.Prepare(store._connection, SelectIncludingFailedSql)
+                : store._selectPending ??= SqliteStatement.Prepare(store._connection, SelectPendingSql);
+            var job = StoredText.Escape(args.jobName);
+            var now = ToUnixMs(args.claim.Now);
             var claimed = new List<PendingRecord>(Math.Min(args.claim.MaxRecords, 1024));
+            using var transaction = store._connection.BeginTransaction();
             try
             {
-                command.Bind(1, StoredText.Escape(args.claim.Owner));
-                command.Bind(2, ToUnixMs(args.claim.LeaseUntil));
-                command.Bind(3, StoredText.Escape(args.jobName));
-                command.Bind(4, args.claim.AfterSequence);
-                command.Bind(5, ToUnixMs(args.claim.Now));
-                command.Bind(6, args.claim.MaxRecords);
-                while (command.Step())
+                select.Bind(1, job);
+                select.Bind(2, args.claim.AfterSequence);
+                select.Bind(3, now);
+                select.Bind(4, args.claim.MaxRecords);
+                while (select.Step())
                 {
                     claimed.Add(new PendingRecord(
-                        StoredText.Unescape(command.GetText(1)),
-                        StoredText.Unescape(command.GetText(2)),
-                        command.GetBlob(3),
-                        command.GetInt64(0),
-                        command.GetInt32(4),
-                        command.IsNull(5) ? null : StoredText.Unescape(command.GetText(5))));
+                        StoredText.Unescape(select.GetText(1)),
+                        StoredText.Unescape(select.GetText(2)),
+                        select.GetBlob(3),
+                        select.GetInt64(0),
+                        select.GetInt32(4),
+                        select.IsNull(5) ? null : StoredText.Unescape(select.GetText(5))));
                 }
             }
             finally
             {
-                command.Reset();
+                select.Reset();
             }
 
-            // RETURNING gives rows in no promised order.
-            claimed.Sort(static (a, b) => a.Sequence.CompareTo(b.Sequence));
+            if (claimed.Count > 0)
+            {
+                var lease = includeFailed
+                    ? store._leaseIncludingFailed ??= SqliteStatement.Prepare(store._connection, LeaseIncludingFailedSql)
+                    : store._leasePending ??= SqliteStatement.Prepare(store._connection, LeasePendingSql);
+                lease.Bind(1, StoredText.Escape(args.claim.Owner));
+                lease.Bind(2, ToUnixMs(args.claim.LeaseUntil));
+                lease.Bind(3, job);
+                lease.Bind(4, args.claim.AfterSequence);
+                lease.Bind(5, now);
+                lease.Bind(6, claimed[^1].Sequence);
+                lease.Execute();
+                transaction.Commit();
+            }
+
             return (IReadOnlyList<PendingRecord>)claimed;
         }, cancellationToken, Commit.Progress);
     }

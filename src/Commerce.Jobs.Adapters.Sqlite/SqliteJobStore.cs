@@ -306,8 +306,10 @@ internal sealed partial class SqliteJobStore : IJobStore, IDisposable, IAsyncDis
             _getPredecessor?.Dispose();
             _enqueueMany?.Dispose();
             _enqueueOne?.Dispose();
-            _claimPending?.Dispose();
-            _claimIncludingFailed?.Dispose();
+            _selectPending?.Dispose();
+            _selectIncludingFailed?.Dispose();
+            _leasePending?.Dispose();
+            _leaseIncludingFailed?.Dispose();
             _deleteDelivered?.Dispose();
             _connection.Dispose();
         }

@@ -17,7 +17,7 @@ internal sealed class RecordInbox(JobRegistry registry, IRecordStore store, Engi
         }
 
         var recordId = definition.GetRecordId();
-        var pending = new List<PendingRecord>();
+        var pending = records.TryGetNonEnumeratedCount(out var count) ? new List<PendingRecord>(count) : [];
         foreach (var record in records)
         {
             var id = recordId(record);
