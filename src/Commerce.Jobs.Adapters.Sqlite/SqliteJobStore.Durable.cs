@@ -16,8 +16,9 @@ internal sealed partial class SqliteJobStore
     private const string Pending = "pending";
     private const string Failed = "failed";
 
-    // A claim reads the records (?1 job, ?2 after, ?3 now, ?4 max), then leases exactly those in the same transaction:
-    // the job's free records after ?4 up to the last one read, ?6 (?1 owner, ?2 lease_until, ?3 job, ?5 now).
+    // A claim reads a page (?1 job, ?2 after, ?3 now, ?4 max), then, in the same transaction, leases the job's free records
+    // after the same sequence up to the last one read: exactly the page (?1 owner, ?2 lease_until, ?3 job, ?4 after,
+    // ?5 now, ?6 the last sequence read).
     private const string SelectPendingSql = """
         SELECT sequence, record_id, idempotency_key, payload, attempts, last_error FROM inbox
         WHERE job_name = ?1 AND state = 'pending' AND sequence > ?2 AND (lease_until IS NULL OR lease_until <= ?3)
