@@ -104,6 +104,7 @@ internal sealed partial class SqliteJobStore
         for (var i = 0; i < rows; i++)
         {
             var record = records[start + i];
+            ArgumentNullException.ThrowIfNull(record.Payload, nameof(records));  // rolled back with the offer's transaction
             insert.Bind(2 + (3 * i), StoredText.Escape(record.RecordId));
             insert.Bind(3 + (3 * i), StoredText.Escape(record.IdempotencyKey));
             insert.BindBlob(4 + (3 * i), record.Payload);

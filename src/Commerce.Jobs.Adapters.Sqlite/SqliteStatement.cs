@@ -82,8 +82,12 @@ internal sealed class SqliteStatement : IDisposable
         }
     }
 
-    /// <summary>Makes the statement ready to run again (its bindings stay).</summary>
-    public void Reset() => raw.sqlite3_reset(_statement);
+    /// <summary>Makes the statement ready to run again and clears its bindings (SQLite keeps its own copy of each bound value until then: payloads must not stay held).</summary>
+    public void Reset()
+    {
+        raw.sqlite3_reset(_statement);
+        raw.sqlite3_clear_bindings(_statement);
+    }
 
     public long GetInt64(int column) => raw.sqlite3_column_int64(_statement, column);
 

@@ -48,6 +48,21 @@ public sealed class SqliteInboxStatementTests : IDisposable
     }
 
     [Fact]
+    public async Task An_offer_holding_a_record_without_payload_is_refused_whole()
+    {
+        using var store = _database.Open();
+        var records = Enumerable.Range(0, SqliteJobStore.EnqueueRows + 2).Select(i => Pending($"r{i}")).ToList();
+        records[^1] = new PendingRecord("no-payload", "key", null!);
+
+        await Assert.ThrowsAsync<ArgumentNullException>(async () => await store.EnqueueRecordsAsync("order-submit", records, None));
+
+        // The rows before it were rolled back with the offer; the statements work again afterwards.
+        Assert.Empty(await store.ClaimRecordsAsync("order-submit", new RecordClaim("host-a", 1000, T0, T0.AddMinutes(5)), None));
+        await store.EnqueueRecordsAsync("order-submit", records[..3], None);
+        Assert.Equal(3, (await store.ClaimRecordsAsync("order-submit", new RecordClaim("host-a", 1000, T0, T0.AddMinutes(5)), None)).Count);
+    }
+
+    [Fact]
     public async Task A_claim_leases_exactly_the_records_it_returns_whatever_lies_between_them()
     {
         using var store = _database.Open();
