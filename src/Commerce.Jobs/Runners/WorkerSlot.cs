@@ -21,6 +21,8 @@ internal sealed class WorkerSlot
     private Guid _runId;
     private DateTimeOffset _startedAt;
     private JobContext? _context;
+    private WorkItem _kept;     // the worker's own next run (touched by its worker only, never by the shutdown)
+    private bool _hasKept;
 
     /// <summary>Takes a run; refused once the engine has closed the slot.</summary>
     public bool Begin(WorkItem item, Guid runId, DateTimeOffset startedAt)
@@ -40,6 +42,30 @@ internal sealed class WorkerSlot
             _context = null;
             return true;
         }
+    }
+
+    /// <summary>
+    /// Keeps a run (in flight already) for this slot's worker to take next, before it reads the channel: the worker that
+    /// freed a job's room runs the job's next held run itself, with no hand-off through the channel and no other worker
+    /// woken for it. Called by the worker only; it holds one at most.
+    /// </summary>
+    /// <returns><see langword="false"/> when the worker holds one already.</returns>
+    public bool Keep(WorkItem item)
+    {
+        if (_hasKept)
+        {
+            return false;
+        }
+
+        (_kept, _hasKept) = (item, true);
+        return true;
+    }
+
+    /// <summary>Takes the run kept by <see cref="Keep"/>, if any.</summary>
+    public bool TryTakeKept(out WorkItem item)
+    {
+        (item, _kept, _hasKept) = (_kept, default, false);
+        return item.Entry is not null;
     }
 
     /// <summary>Keeps the run's context, whose log an abandoned run's record keeps.</summary>
