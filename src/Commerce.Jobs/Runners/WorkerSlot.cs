@@ -23,6 +23,7 @@ internal sealed class WorkerSlot
     private JobContext? _context;
     private WorkItem _kept;     // the worker's own next run (touched by its worker only, never by the shutdown)
     private bool _hasKept;
+    private int _keptInARow;    // runs taken by Keep since the worker last read the channel
 
     /// <summary>Takes a run; refused once the engine has closed the slot.</summary>
     public bool Begin(WorkItem item, Guid runId, DateTimeOffset startedAt)
@@ -44,15 +45,21 @@ internal sealed class WorkerSlot
         }
     }
 
+    /// <summary>How many runs in a row a worker takes by <see cref="Keep"/> before it goes through the channel again.</summary>
+    internal const int MaxKeptInARow = 8;
+
     /// <summary>
     /// Keeps a run (in flight already) for this slot's worker to take next, before it reads the channel: the worker that
     /// freed a job's room runs the job's next held run itself, with no hand-off through the channel and no other worker
-    /// woken for it. Called by the worker only; it holds one at most.
+    /// woken for it. Called by the worker only; it holds one at most. After <see cref="MaxKeptInARow"/> in a row it
+    /// refuses once, so that the run goes through the channel and the worker, finding it taken, returns its thread to
+    /// the pool: what waits in that thread's queue (the continuations of the callers it answered) is not held up by a
+    /// long burst of runs that complete synchronously.
     /// </summary>
-    /// <returns><see langword="false"/> when the worker holds one already.</returns>
+    /// <returns><see langword="false"/> when the worker holds one already, or took its share in a row.</returns>
     public bool Keep(WorkItem item)
     {
-        if (_hasKept)
+        if (_hasKept || _keptInARow >= MaxKeptInARow)
         {
             return false;
         }
@@ -65,6 +72,7 @@ internal sealed class WorkerSlot
     public bool TryTakeKept(out WorkItem item)
     {
         (item, _kept, _hasKept) = (_kept, default, false);
+        _keptInARow = item.Entry is null ? 0 : _keptInARow + 1;
         return item.Entry is not null;
     }
 
