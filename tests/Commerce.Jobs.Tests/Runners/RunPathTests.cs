@@ -246,6 +246,25 @@ public sealed class RunPathTests
     }
 
     [Fact]
+    public void A_worker_keeps_at_most_its_share_of_runs_in_a_row_then_goes_through_the_channel_again()
+    {
+        var slot = new WorkerSlot();
+        var entry = new JobEntry("orders", new JobOptions(), Schedule.Manual(), new DelegateJobDefinition("orders", (_, _) => ValueTask.FromResult(JobResult.Success)));
+        var item = new WorkItem(entry, TriggerKind.Queued, null);
+        for (var i = 0; i < WorkerSlot.MaxKeptInARow; i++)
+        {
+            Assert.True(slot.Keep(item));
+            Assert.False(slot.Keep(item));   // one at most
+            Assert.True(slot.TryTakeKept(out var kept));
+            Assert.Same(entry, kept.Entry);
+        }
+
+        Assert.False(slot.Keep(item));       // its share taken: this one goes through the channel
+        Assert.False(slot.TryTakeKept(out _));   // the worker reads the channel
+        Assert.True(slot.Keep(item));
+    }
+
+    [Fact]
     public async Task A_transient_job_type_that_takes_only_singletons_makes_no_scope_and_is_still_made_for_every_run()
     {
         Assert.Equal(0, await ScopesMadeAsync<SingletonsJob>(s => s.AddSingleton<Clock>().AddOptions()));
