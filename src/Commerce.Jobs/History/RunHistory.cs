@@ -37,14 +37,21 @@ internal sealed class RunHistory
         Count--;
     }
 
-    /// <summary>Finds a run from the newest end (a run just ended is found at once) and the outcome of the run before it.</summary>
+    /// <summary>
+    /// Finds a run from the newest end (a run just ended is found at once) and the outcome of the run before it. Every
+    /// success's recovery check asks this, and a lagging check scans far (or all: a run trimmed already), so the scan
+    /// steps through the ring without a division per run.
+    /// </summary>
     public RunPredecessor Predecessor(Guid runId)
     {
-        for (var i = 0; i < Count; i++)
+        var items = _items;
+        var position = (_oldest + Count) % items.Length;   // one past the newest
+        for (var i = Count - 1; i >= 0; i--)
         {
-            if (_items[(_oldest + Count - 1 - i) % _items.Length].RunId == runId)
+            position = (position == 0 ? items.Length : position) - 1;
+            if (items[position].RunId == runId)
             {
-                return new RunPredecessor(true, i + 1 < Count ? _items[(_oldest + Count - 2 - i) % _items.Length].Outcome : null);
+                return new RunPredecessor(true, i > 0 ? items[(position == 0 ? items.Length : position) - 1].Outcome : null);
             }
         }
 

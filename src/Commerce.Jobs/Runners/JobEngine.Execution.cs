@@ -34,7 +34,8 @@ internal sealed partial class JobEngine
         var reader = _runs.Reader;
         while (true)
         {
-            if (!reader.TryRead(out var item))
+            // The run this worker kept when it freed its job's room comes first; then the channel.
+            if (!slot.TryTakeKept(out var item) && !reader.TryRead(out item))
             {
                 try
                 {
@@ -118,7 +119,9 @@ internal sealed partial class JobEngine
             // it already. A run that ended without a result (a fault outside the job) has nothing to record: its caller is told now.
             if (slot.Release())
             {
-                Complete(entry, started: true, run, recording: recording is not null);
+                // The job's next held run is this worker's to run, unless the worker will first await this write (a store that lags).
+                var awaitsWrite = recording is { IsCompleted: false } && Volatile.Read(ref _recordsInFlight) > MaxRecordsInFlight;
+                Complete(entry, started: true, run, recording: recording is not null, awaitsWrite ? null : slot);
                 if (recording is null)
                 {
                     Answer(entry, item.Request, runId, result);
@@ -235,18 +238,32 @@ internal sealed partial class JobEngine
         }
     }
 
-    /// <summary>A run ended (or a queued one was dropped): the job takes its next held runs while it has room.</summary>
-    private void Complete(JobEntry entry, bool started, JobRun? run, bool recording = false)
+    /// <summary>
+    /// A run ended (or a queued one was dropped): the job takes its next held runs while it has room; the first of them
+    /// goes to <paramref name="worker"/> (the one that ran it) when given (see <see cref="StartWaiting"/>).
+    /// </summary>
+    private void Complete(JobEntry entry, bool started, JobRun? run, bool recording = false, WorkerSlot? worker = null)
     {
         entry.OnCompleted(started, run, recording);
-        StartWaiting(entry);
+        StartWaiting(entry, worker);
     }
 
-    /// <summary>Hands the job's held runs (requests, then the pending follow-up) to the workers while it has room (after a run, on resume, on engine start).</summary>
-    private void StartWaiting(JobEntry entry)
+    /// <summary>
+    /// Hands the job's held runs (requests, then the pending follow-up) to the workers while it has room (after a run, on
+    /// resume, on engine start). With <paramref name="worker"/> (the worker whose run just freed the room), the first
+    /// goes to that worker, to run next, when no run waits in the channel (none is overtaken): no worker is woken and
+    /// nothing passes through the channel or the thread pool's queue for it.
+    /// </summary>
+    private void StartWaiting(JobEntry entry, WorkerSlot? worker = null)
     {
         while (entry.TryTakeNext(out var item))
         {
+            if (worker is not null && _runs.Reader.Count == 0 && worker.Keep(item))
+            {
+                worker = null;
+                continue;
+            }
+
             Dispatch(item);
         }
     }

@@ -1,7 +1,12 @@
 namespace Commerce.Jobs.Runners;
 
-/// <summary>A run asked for one per call (awaited or queued): never coalesced, its id fixed up front, completed with the run's result.</summary>
+/// <summary>
+/// A run asked for one per call (awaited or queued): never coalesced, its id fixed up front, completed with the run's
+/// result. It is its own completion source (one object per call, not three): continuations run asynchronously, never
+/// on the worker that answers.
+/// </summary>
 internal sealed class RunRequest(Guid runId, TriggerKind trigger, object? parameters, CancellationToken cancellationToken)
+    : TaskCompletionSource<JobResult>(TaskCreationOptions.RunContinuationsAsynchronously)
 {
     public Guid RunId { get; } = runId;
 
@@ -11,5 +16,6 @@ internal sealed class RunRequest(Guid runId, TriggerKind trigger, object? parame
 
     public CancellationToken CancellationToken { get; } = cancellationToken;
 
-    public TaskCompletionSource<JobResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>Gets the completion source: the request itself.</summary>
+    public TaskCompletionSource<JobResult> Completion => this;
 }

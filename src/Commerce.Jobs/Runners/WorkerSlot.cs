@@ -21,6 +21,9 @@ internal sealed class WorkerSlot
     private Guid _runId;
     private DateTimeOffset _startedAt;
     private JobContext? _context;
+    private WorkItem _kept;     // the worker's own next run (touched by its worker only, never by the shutdown)
+    private bool _hasKept;
+    private int _keptInARow;    // runs taken by Keep since the worker last read the channel
 
     /// <summary>Takes a run; refused once the engine has closed the slot.</summary>
     public bool Begin(WorkItem item, Guid runId, DateTimeOffset startedAt)
@@ -40,6 +43,37 @@ internal sealed class WorkerSlot
             _context = null;
             return true;
         }
+    }
+
+    /// <summary>How many runs in a row a worker takes by <see cref="Keep"/> before it goes through the channel again.</summary>
+    internal const int MaxKeptInARow = 8;
+
+    /// <summary>
+    /// Keeps a run (in flight already) for this slot's worker to take next, before it reads the channel: the worker that
+    /// freed a job's room runs the job's next held run itself, with no hand-off through the channel and no other worker
+    /// woken for it. Called by the worker only; it holds one at most. After <see cref="MaxKeptInARow"/> in a row it
+    /// refuses once, so that the run goes through the channel and the worker, finding it taken, returns its thread to
+    /// the pool: what waits in that thread's queue (the continuations of the callers it answered) is not held up by a
+    /// long burst of runs that complete synchronously.
+    /// </summary>
+    /// <returns><see langword="false"/> when the worker holds one already, or took its share in a row.</returns>
+    public bool Keep(WorkItem item)
+    {
+        if (_hasKept || _keptInARow >= MaxKeptInARow)
+        {
+            return false;
+        }
+
+        (_kept, _hasKept) = (item, true);
+        return true;
+    }
+
+    /// <summary>Takes the run kept by <see cref="Keep"/>, if any.</summary>
+    public bool TryTakeKept(out WorkItem item)
+    {
+        (item, _kept, _hasKept) = (_kept, default, false);
+        _keptInARow = item.Entry is null ? 0 : _keptInARow + 1;
+        return item.Entry is not null;
     }
 
     /// <summary>Keeps the run's context, whose log an abandoned run's record keeps.</summary>
