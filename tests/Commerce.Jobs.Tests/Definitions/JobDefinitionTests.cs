@@ -20,7 +20,7 @@ public sealed class JobDefinitionTests
     public async Task A_shorter_interval_moves_the_next_fire_to_one_new_interval_after_the_change()
     {
         await using var sut = TestEngine.Create(jobs => jobs.AddJob("export", Ok).Schedule(Schedule.Every(TimeSpan.FromMinutes(10))));
-        var definitions = Definitions(sut);
+        var definitions = DefinitionsOf(sut);
         Assert.Equal(Start.AddMinutes(10), sut.Engine.GetStatus("export").NextFireTime);
         sut.Time.Advance(TimeSpan.FromMinutes(3));
         await sut.SettledAsync();
@@ -46,7 +46,7 @@ public sealed class JobDefinitionTests
         await using var sut = TestEngine.Create(jobs => jobs.AddJob("report", Ok).Schedule(Schedule.DailyAt("02:00", "Europe/Berlin")), time);
         Assert.Equal(new DateTimeOffset(2026, 1, 6, 1, 0, 0, TimeSpan.Zero), sut.Engine.GetStatus("report").NextFireTime);
 
-        var definition = await Definitions(sut).UpdateAsync("report", Set(JobDefinitionFields.DailyAt, "03:30"), null, null, default);
+        var definition = await DefinitionsOf(sut).UpdateAsync("report", Set(JobDefinitionFields.DailyAt, "03:30"), null, null, default);
 
         await sut.Observer.WaitForAsync(() => sut.Engine.GetStatus("report").NextFireTime == new DateTimeOffset(2026, 1, 5, 2, 30, 0, TimeSpan.Zero));
         Assert.Equal("Europe/Berlin", definition[JobDefinitionFields.TimeZone].Value);
@@ -58,7 +58,7 @@ public sealed class JobDefinitionTests
     {
         await using var sut = TestEngine.Create(jobs => jobs.AddJob("export", Ok).Schedule(Schedule.Every(TimeSpan.FromMinutes(10))));
 
-        await Definitions(sut).UpdateAsync("export", Set(JobDefinitionFields.RunOnSchedule, "false"), null, null, default);
+        await DefinitionsOf(sut).UpdateAsync("export", Set(JobDefinitionFields.RunOnSchedule, "false"), null, null, default);
         await sut.Observer.WaitForAsync(() => sut.Engine.GetStatus("export").NextFireTime is null);
         for (var i = 0; i < 6; i++)
         {
@@ -77,7 +77,7 @@ public sealed class JobDefinitionTests
     public async Task Cleanup_runs_per_day_changed_plans_the_cleanup_runs_again()
     {
         await using var sut = TestEngine.Create(jobs => jobs.AddJob("submit", Ok).Schedule(Schedule.Automatic()));
-        var definitions = Definitions(sut);
+        var definitions = DefinitionsOf(sut);
         Assert.NotNull(sut.Engine.GetStatus("submit").NextFireTime);
 
         await definitions.UpdateAsync("submit", Set(JobDefinitionFields.CleanupRunsPerDay, "0"), null, null, default);
@@ -111,7 +111,7 @@ public sealed class JobDefinitionTests
     {
         var store = new InMemoryJobStore();
         await using var sut = TestEngine.Create(jobs => jobs.AddJob("export", Ok).Schedule(Schedule.Every(TimeSpan.FromMinutes(10))), services: s => s.AddSingleton<IJobStore>(store));
-        var definitions = Definitions(sut);
+        var definitions = DefinitionsOf(sut);
         var before = definitions.Get("export");
         var options = sut.Engine.GetEntry("export").Options;
 
@@ -132,7 +132,7 @@ public sealed class JobDefinitionTests
     public async Task An_update_against_a_stale_version_is_refused_and_nothing_changes()
     {
         await using var sut = TestEngine.Create(jobs => jobs.AddJob("export", Ok));
-        var definitions = Definitions(sut);
+        var definitions = DefinitionsOf(sut);
         var first = definitions.Get("export");
 
         var second = await definitions.UpdateAsync("export", Set(JobDefinitionFields.BatchSize, "500"), first.Version, "alice", default);
@@ -156,7 +156,7 @@ public sealed class JobDefinitionTests
             jobs.BindConfiguration(configuration);
             jobs.AddRecordJob<Order>("export").ReadFrom(new Cart()).DeliverTo(new ScriptedErp()).Batch(size: 50);
         });
-        var definitions = Definitions(sut);
+        var definitions = DefinitionsOf(sut);
 
         await definitions.UpdateAsync("export", new Dictionary<string, string?> { [JobDefinitionFields.BatchSize] = "500", [JobDefinitionFields.MaxItemsToSkip] = "9", [JobDefinitionFields.MaxAge] = "7.00:00:00" }, null, null, default);
         var partial = await definitions.UpdateAsync("export", new Dictionary<string, string?> { [JobDefinitionFields.BatchSize] = null }, null, null, default);
@@ -185,7 +185,7 @@ public sealed class JobDefinitionTests
 
         sut.Engine.Trigger("export");
         await target.FirstCall.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        await Definitions(sut).UpdateAsync("export", Set(JobDefinitionFields.BatchSize, "2"), null, null, default);
+        await DefinitionsOf(sut).UpdateAsync("export", Set(JobDefinitionFields.BatchSize, "2"), null, null, default);
         target.Release.TrySetResult();
         await sut.WaitForRunsAsync("export", 1);
         Assert.Equal([5, 5], target.TakeSizes());
@@ -218,7 +218,7 @@ public sealed class JobDefinitionTests
                 return JobResult.Success;
             });
         });
-        var definitions = Definitions(sut);
+        var definitions = DefinitionsOf(sut);
         var handles = Enumerable.Range(0, 20).Select(_ => sut.Engine.Enqueue("export", null)).ToList();
         await started.Task.WaitAsync(TimeSpan.FromSeconds(30));
 
@@ -248,13 +248,13 @@ public sealed class JobDefinitionTests
             jobs => jobs.AddJob("export", static (_, _) => ValueTask.FromResult(JobResult.Failed("ERP down"))),
             services: s => s.AddSingleton<IJobFailureNotifier>(notifier));
 
-        await Definitions(sut).UpdateAsync("export", Set(JobDefinitionFields.NotifyOnFailure, "false"), null, null, default);
+        await DefinitionsOf(sut).UpdateAsync("export", Set(JobDefinitionFields.NotifyOnFailure, "false"), null, null, default);
         sut.Engine.Trigger("export");
         await sut.WaitForRunsAsync("export", 1);
         await sut.NotifiedAsync();
         Assert.Empty(notifier.Failures);
 
-        await Definitions(sut).UpdateAsync("export", Set(JobDefinitionFields.NotifyOnFailure, null), null, null, default);
+        await DefinitionsOf(sut).UpdateAsync("export", Set(JobDefinitionFields.NotifyOnFailure, null), null, null, default);
         await sut.Engine.WaitForIdleAsync("export", default).WaitAsync(TimeSpan.FromSeconds(30));
         sut.Engine.Trigger("export");
         await sut.WaitForRunsAsync("export", 2);
@@ -262,7 +262,7 @@ public sealed class JobDefinitionTests
         Assert.Single(notifier.Failures);
     }
 
-    internal static JobDefinitionService Definitions(TestEngine sut) => sut.Services.GetRequiredService<JobDefinitionService>();
+    internal static JobDefinitionService DefinitionsOf(TestEngine sut) => sut.Services.GetRequiredService<JobDefinitionService>();
 
     internal static Dictionary<string, string?> Set(string field, string? value) => new() { [field] = value };
 
