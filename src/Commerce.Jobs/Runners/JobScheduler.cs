@@ -61,6 +61,9 @@ internal sealed class JobScheduler
         return Task.Run(() => LoopAsync(stop), CancellationToken.None);
     }
 
+    /// <summary>Gets how many fires the timeline holds, stale ones included (tests: it stays bounded however often jobs are rescheduled).</summary>
+    internal int TimelineCount => _timeline.Count;
+
     /// <summary>Tells the scheduler that <paramref name="entry"/>'s next fire is <paramref name="next"/> (none: <see langword="null"/>), in place of the one planned.</summary>
     /// <remarks>Safe from any thread, before or after <see cref="Start"/>; an earlier fire than the one the timer waits for wakes the loop.</remarks>
     public void Reschedule(JobEntry entry, ScheduleOccurrence? next)
