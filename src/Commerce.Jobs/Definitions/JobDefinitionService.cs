@@ -342,8 +342,10 @@ internal sealed class JobDefinitionService : IJobDefinitions, IOperatorStateAppl
             try
             {
                 var declared = _factory.Create(layers.Entry.Name);
+                var changed = false;
                 lock (_gate)
                 {
+                    changed = DefinitionField.All.Any(f => f.Read(declared) != f.Read(layers.Declared));
                     if (declared.Interval != layers.Declared.Interval && declared.IntervalAnchor is null && declared.Interval is not null)
                     {
                         // Like an override: a changed interval counts from the moment it is taken up.
@@ -359,7 +361,10 @@ internal sealed class JobDefinitionService : IJobDefinitions, IOperatorStateAppl
                 }
 
                 accepted = true;
-                DefinitionLog.Reloaded(_logger, layers.Entry.Name);
+                if (changed)
+                {
+                    DefinitionLog.Reloaded(_logger, layers.Entry.Name);
+                }
             }
             catch (OptionsValidationException ex)
             {
