@@ -14,6 +14,13 @@ public static class OperatorStateKinds
     public const string EntitySync = "entity-sync";
 
     /// <summary>
+    /// A job's definition changed at run time (<see cref="IJobDefinitions"/>), named by the job: one field per setting,
+    /// named as in <see cref="JobDefinitionFields"/>, its value as text (a <see langword="null"/> value resets the setting to
+    /// its declared value), and <c>changed-by</c> (who made the newest change). A field never written is as declared.
+    /// </summary>
+    public const string JobDefinition = "job-definition";
+
+    /// <summary>
     /// A failure notifier's throttle, named by what it notifies about (<c>job:{job name}</c>, <c>target:{target name}</c>)
     /// and prefixed with the notifier (<c>email/</c>): fields <c>last-sent</c> and <c>suppressed-since</c> (round-trip
     /// UTC times), <c>suppressed</c> (a count) and <c>failing</c> (<c>true</c> or <c>false</c>). Written by notifiers,

@@ -10,7 +10,7 @@ namespace Commerce.Jobs;
 internal sealed class NightlyMaintenanceJob(
     IJobMonitor monitor,
     IRunHistoryStore store,
-    IOptionsMonitor<JobOptions> jobOptions,
+    Runners.JobEngine engine,
     IEntitySync entitySync,
     IEntitySyncStore entitySyncStore,
     IOptionsMonitor<EntitySyncOptions> entitySyncOptions,
@@ -22,7 +22,7 @@ internal sealed class NightlyMaintenanceJob(
         var purged = 0;
         foreach (var job in monitor.GetStatuses())
         {
-            var options = jobOptions.Get(job.JobName);
+            var options = engine.GetEntry(job.JobName).Options;   // in force: run-time definitions included
             purged += await store.PurgeRunsAsync(job.JobName, options.MaxArchivedRuns, now - options.HistoryRetention, cancellationToken).ConfigureAwait(false);
         }
 

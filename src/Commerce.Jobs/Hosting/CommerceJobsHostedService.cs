@@ -1,3 +1,4 @@
+using Commerce.Jobs.Definitions;
 using Commerce.Jobs.Diagnostics;
 using Commerce.Jobs.EntitySync;
 using Commerce.Jobs.Runners;
@@ -15,6 +16,7 @@ namespace Commerce.Jobs;
 /// </summary>
 internal sealed class CommerceJobsHostedService(
     JobEngine engine,
+    JobDefinitionService definitions,
     EntitySyncService entitySync,
     IOptions<CommerceJobsOptions> options,
     TimeProvider time,
@@ -25,6 +27,7 @@ internal sealed class CommerceJobsHostedService(
         // Entity sync first: a job that runs at once can publish changes into lanes that are there.
         await entitySync.StartAsync(cancellationToken).ConfigureAwait(false);
         await engine.RestoreControlsAsync(cancellationToken).ConfigureAwait(false);
+        await definitions.RestoreAsync(cancellationToken).ConfigureAwait(false);
         engine.Start();
     }
 

@@ -1,6 +1,8 @@
 using Commerce.Jobs;
+using Commerce.Jobs.Definitions;
 using Commerce.Jobs.EntitySync;
 using Commerce.Jobs.History;
+using Commerce.Jobs.Internal;
 using Commerce.Jobs.Records;
 using Commerce.Jobs.Runners;
 using Commerce.Jobs.Storage;
@@ -68,6 +70,9 @@ public static class CommerceJobsServiceCollectionExtensions
         services.TryAddSingleton<IJobRunner>(static s => s.GetRequiredService<JobEngine>());
         services.TryAddSingleton<IJobControl>(static s => s.GetRequiredService<JobEngine>());
         services.TryAddSingleton<IJobMonitor>(static s => s.GetRequiredService<JobEngine>());
+        services.TryAddSingleton<JobDefinitionService>();
+        services.TryAddSingleton<IJobDefinitions>(static s => s.GetRequiredService<JobDefinitionService>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IOperatorStateApplier, JobDefinitionService>(static s => s.GetRequiredService<JobDefinitionService>()));
         // One hosted service starts entity sync, then the engine, and stops both together (bounded by the grace period).
         EntitySyncRegistry.TryAdd(services);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, CommerceJobsHostedService>());

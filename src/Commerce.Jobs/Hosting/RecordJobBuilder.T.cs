@@ -58,7 +58,8 @@ public sealed class RecordJobBuilder<T> : JobBuilderBase<RecordJobBuilder<T>>
         _definition.SourceType = null;
         _definition.Source = services =>
         {
-            var options = services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<JobOptions>>().Get(definition.Name);
+            // The settings in force (run-time definitions included), not the declared ones.
+            var options = services.GetRequiredService<Runners.JobEngine>().GetEntry(definition.Name).Options;
             return new InboxSource<T>(
                 definition.Name,
                 Math.Clamp(options.BatchSize * 2, 100, 10_000),

@@ -15,7 +15,7 @@ namespace Commerce.Jobs.Runners;
 
 /// <summary>
 /// The engine: one <see cref="JobScheduler"/> over the <see cref="TimeProvider"/> (a priority queue of next fires), a
-/// bounded channel of runs, and a fixed pool of workers reading it; it drives each job's runs (<see cref="JobEntry"/>). It is every public service a host calls:
+/// channel of runs, and a fixed pool of workers reading it; it drives each job's runs (<see cref="JobEntry"/>). It is every public service a host calls:
 /// <see cref="IJobTrigger"/>, <see cref="IJobRunner"/>, <see cref="IJobControl"/> and <see cref="IJobMonitor"/>.
 /// </summary>
 internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, IJobMonitor, IOperatorStateApplier, IAsyncDisposable
@@ -43,6 +43,8 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
     private readonly CancellationTokenSource _cancelRuns = new();
     private readonly Channel<OperatorStateEntry> _controlChanges = Channel.CreateUnbounded<OperatorStateEntry>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Lock _stopGate = new();
+    private readonly IServiceProvider _services;
+    private readonly JobRegistry _registry;
     private readonly OperatorStateRefresher _refresher;
     private Task _controlWriter = Task.CompletedTask;
     private Task _controlReader = Task.CompletedTask;
@@ -81,14 +83,14 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
         // One refresh of the operator state for every kind: job controls here, entity-sync configurations (and any other kind) to their appliers.
         _refresher = new OperatorStateRefresher(operatorState, () => [this, .. services.GetServices<IOperatorStateApplier>()], timeProvider);
 
+        _services = services;
+        _registry = registry;
         var entries = new Dictionary<string, JobEntry>(StringComparer.OrdinalIgnoreCase);
-        var capacity = 0;
         foreach (var job in registry.Jobs)
         {
             var jobOptionsValue = jobOptions.Get(job.Name);
             var entry = new JobEntry(job.Name, jobOptionsValue, JobSchedule.FromOptions(job.Name, jobOptionsValue), job.CreateExecutor(services, jobOptionsValue));
             entries.Add(job.Name, entry);
-            capacity += jobOptionsValue.MaxConcurrency;
         }
 
         foreach (var entry in entries.Values)
@@ -103,10 +105,11 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
         _entries = entries.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
         _entriesByName = [.. entries.Values.OrderBy(e => e.Name, StringComparer.OrdinalIgnoreCase)];
 
-        // Bounded by construction: each job has at most MaxConcurrency runs in flight, so a write never waits.
-        _runs = Channel.CreateBounded<WorkItem>(new BoundedChannelOptions(Math.Max(1, capacity))
+        // Bounded by the jobs, not by the channel: each job has at most its MaxConcurrency runs in flight (queued or
+        // running), and a MaxConcurrency raised at run time (IJobDefinitions) must find room, so no capacity is fixed
+        // here: a write never waits and is never refused while the engine runs.
+        _runs = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions
         {
-            FullMode = BoundedChannelFullMode.Wait,
             SingleReader = false,
             SingleWriter = false,
         });

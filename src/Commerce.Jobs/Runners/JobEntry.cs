@@ -15,6 +15,7 @@ namespace Commerce.Jobs.Runners;
 internal sealed class JobEntry
 {
     private readonly Lock _gate = new();
+    private Settings _settings;          // replaced whole (Redefine), read without the gate
     private readonly AtomicTimestamp _nextFireTime = new();   // written by the scheduler, read by status readers without the gate
     private string? _scheduleText;     // the schedule in words, made on the first status asked for (idle jobs never pay for it)
     private Queue<RunRequest>? _requests;
@@ -46,19 +47,25 @@ internal sealed class JobEntry
     public JobEntry(string name, JobOptions options, Schedule schedule, IJobExecutor executor)
     {
         Name = name;
-        Options = options;
-        Schedule = schedule;
-        Executor = executor;
+        _settings = new Settings(options, schedule, executor);
         _disabled = !options.Enabled;
     }
 
     public string Name { get; }
 
-    public JobOptions Options { get; }
+    /// <summary>Gets the job's settings in force; replaced whole by <see cref="Redefine"/>, never changed in place.</summary>
+    public JobOptions Options => Volatile.Read(ref _settings).Options;
 
-    public Schedule Schedule { get; }
+    public Schedule Schedule => Volatile.Read(ref _settings).Schedule;
 
-    public IJobExecutor Executor { get; }
+    /// <summary>
+    /// Gets the executor made from <see cref="Options"/>: it carries the settings a run reads (batch size, skip, retry
+    /// window, status updates, max age), so the run that read it keeps them whatever changes meanwhile.
+    /// </summary>
+    public IJobExecutor Executor => Volatile.Read(ref _settings).Executor;
+
+    /// <summary>Gets or sets the generation of the job's planned fire: the scheduler's own (its loop alone reads and writes it); a fire planned under an older one is stale.</summary>
+    internal int ScheduleGeneration { get; set; }
 
     /// <summary>Gets or sets the jobs that run after this one, with their conditions.</summary>
     public (JobEntry Job, AfterCondition Condition)[] Dependents { get; set; } = [];
@@ -270,6 +277,21 @@ internal sealed class JobEntry
             _runsSincePurge = 0;
             AssertInvariants();
             return true;
+        }
+    }
+
+    /// <summary>
+    /// Puts new settings in force (a run-time definition change): runs that started keep the executor they read; the next
+    /// run uses the new one. A raised <see cref="JobOptions.MaxConcurrency"/> leaves room for held runs (the engine takes
+    /// them); a lowered one lets the runs in flight finish and starts no more until they are under it.
+    /// </summary>
+    public void Redefine(JobOptions options, Schedule schedule, IJobExecutor executor)
+    {
+        lock (_gate)
+        {
+            Volatile.Write(ref _settings, new Settings(options, schedule, executor));
+            _scheduleText = null;
+            AssertInvariants();
         }
     }
 
@@ -494,7 +516,8 @@ internal sealed class JobEntry
     private void AssertInvariants()
     {
         Debug.Assert(_gate.IsHeldByCurrentThread, $"Job '{Name}': invariants are checked under the gate.");
-        Debug.Assert(_inFlight >= 0 && _inFlight <= Options.MaxConcurrency, $"Job '{Name}': {_inFlight} runs in flight, outside 0..{Options.MaxConcurrency}.");
+        // In flight may exceed MaxConcurrency only after it was lowered (Redefine): no run starts until it is under it again.
+        Debug.Assert(_inFlight >= 0, $"Job '{Name}': {_inFlight} runs in flight.");
         var executing = Volatile.Read(ref _executing);
         Debug.Assert(executing >= 0 && executing <= _inFlight, $"Job '{Name}': {executing} runs executing of {_inFlight} in flight.");
         Debug.Assert(!_disabled || (!_pending && _requests is not { Count: > 0 } && _roomWaiters is not { Count: > 0 }), $"Job '{Name}' is disabled but holds a pending run, waiting requests or callers waiting for room.");
@@ -554,6 +577,9 @@ internal sealed class JobEntry
     }
 
     private bool CanStartLocked() => !_paused && _accepting && _inFlight < Options.MaxConcurrency;
+
+    /// <summary>The settings in force together: a run reads them once.</summary>
+    private sealed record Settings(JobOptions Options, Schedule Schedule, IJobExecutor Executor);
 
     /// <summary>An <see cref="JobEngine.EnqueueAsync"/> caller waiting for room in the queue of requests.</summary>
     private sealed class RoomWaiter

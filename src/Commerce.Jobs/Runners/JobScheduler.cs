@@ -18,7 +18,7 @@ internal sealed class JobScheduler
     /// <summary>The longest a timer waits (about 49.7 days); a fire further out is waited for in steps of it.</summary>
     private static readonly long MaxTimerDueTicks = TimeSpan.FromMilliseconds(uint.MaxValue - 1).Ticks;
 
-    private readonly PriorityQueue<(JobEntry Entry, TriggerKind Trigger), long> _timeline = new();   // the loop's only
+    private readonly PriorityQueue<(JobEntry Entry, TriggerKind Trigger, int Generation), long> _timeline = new();   // the loop's only
     private readonly ConcurrentQueue<(JobEntry Entry, ScheduleOccurrence? Next)> _changes = new();     // told from any thread, applied by the loop
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1)
     {
@@ -30,6 +30,7 @@ internal sealed class JobScheduler
     private readonly Action<JobEntry, TriggerKind, DateTimeOffset> _due;
     private readonly ILogger _logger;
     private ITimer? _timer;
+    private int _stale;   // fires in the timeline replaced by a change (at most; some may have been dropped at the head already)
 
     /// <param name="time">The clock the fires are computed from and waited on.</param>
     /// <param name="due">Called on the scheduler's loop with a due job, its trigger and its scheduled instant; what it throws is logged.</param>
@@ -60,6 +61,9 @@ internal sealed class JobScheduler
         return Task.Run(() => LoopAsync(stop), CancellationToken.None);
     }
 
+    /// <summary>Gets how many fires the timeline holds, stale ones included (tests: it stays bounded however often jobs are rescheduled).</summary>
+    internal int TimelineCount => _timeline.Count;
+
     /// <summary>Tells the scheduler that <paramref name="entry"/>'s next fire is <paramref name="next"/> (none: <see langword="null"/>), in place of the one planned.</summary>
     /// <remarks>Safe from any thread, before or after <see cref="Start"/>; an earlier fire than the one the timer waits for wakes the loop.</remarks>
     public void Reschedule(JobEntry entry, ScheduleOccurrence? next)
@@ -81,7 +85,7 @@ internal sealed class JobScheduler
                 await _wake.Reader.ReadAsync(stop).ConfigureAwait(false);
                 ApplyChanges();
                 var now = _time.GetUtcNow();
-                while (_timeline.TryPeek(out var due, out var dueTicks) && dueTicks <= now.UtcTicks)
+                while (TryPeekCurrent(out var due, out var dueTicks) && dueTicks <= now.UtcTicks)
                 {
                     _timeline.Dequeue();
                     try
@@ -119,13 +123,28 @@ internal sealed class JobScheduler
         }
     }
 
-    /// <summary>Applies what the scheduler was told: a job's planned fire is replaced (a job has one fire in the timeline at most).</summary>
+    /// <summary>
+    /// Applies what the scheduler was told: a job's planned fire is replaced. The old one is not searched for (that would
+    /// be O(n)): the job's generation moves on, which makes it stale, and it is dropped when it reaches the head. A job
+    /// has one current fire in the timeline at most.
+    /// </summary>
     private void ApplyChanges()
     {
         while (_changes.TryDequeue(out var change))
         {
-            _timeline.Remove((change.Entry, default), out _, out _, SameJob.Instance);
+            change.Entry.ScheduleGeneration++;
+            _stale++;
             Plan(change.Entry, change.Next);
+        }
+
+        // Many changes of far-off fires would pile stale ones up: past half the timeline they are swept out in one
+        // O(n) pass, paid for by the n changes that made them (amortised O(1) each).
+        if (_stale > Math.Max(64, _timeline.Count / 2))
+        {
+            var current = _timeline.UnorderedItems.Where(static item => item.Element.Generation == item.Element.Entry.ScheduleGeneration).ToList();
+            _timeline.Clear();
+            _timeline.EnqueueRange(current);
+            _stale = 0;
         }
     }
 
@@ -134,8 +153,25 @@ internal sealed class JobScheduler
         entry.NextFireTime = next?.Time;
         if (next is { } occurrence)
         {
-            _timeline.Enqueue((entry, occurrence.Kind), occurrence.Time.UtcTicks);
+            _timeline.Enqueue((entry, occurrence.Kind, entry.ScheduleGeneration), occurrence.Time.UtcTicks);
         }
+    }
+
+    /// <summary>Peeks at the earliest fire still current, dropping the stale ones before it (replaced by a change: an older generation).</summary>
+    private bool TryPeekCurrent(out (JobEntry Entry, TriggerKind Trigger, int Generation) due, out long dueTicks)
+    {
+        while (_timeline.TryPeek(out due, out dueTicks))
+        {
+            if (due.Generation == due.Entry.ScheduleGeneration)
+            {
+                return true;
+            }
+
+            _timeline.Dequeue();
+            _stale = Math.Max(0, _stale - 1);
+        }
+
+        return false;
     }
 
     /// <summary>
@@ -145,7 +181,7 @@ internal sealed class JobScheduler
     /// </summary>
     private void ArmTimer()
     {
-        if (!_timeline.TryPeek(out _, out var nextTicks))
+        if (!TryPeekCurrent(out _, out var nextTicks))
         {
             _timer!.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             return;
@@ -156,15 +192,5 @@ internal sealed class JobScheduler
         {
             _wake.Writer.TryWrite(true);
         }
-    }
-
-    /// <summary>Timeline elements of the same job.</summary>
-    private sealed class SameJob : IEqualityComparer<(JobEntry Entry, TriggerKind Trigger)>
-    {
-        public static readonly SameJob Instance = new();
-
-        public bool Equals((JobEntry Entry, TriggerKind Trigger) x, (JobEntry Entry, TriggerKind Trigger) y) => ReferenceEquals(x.Entry, y.Entry);
-
-        public int GetHashCode((JobEntry Entry, TriggerKind Trigger) obj) => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj.Entry);
     }
 }

@@ -83,6 +83,51 @@ public sealed class MultiHostTests(PostgreSqlServer server) : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task A_definition_changed_on_one_host_is_in_force_on_all_a_restart_keeps_it_and_a_reset_reaches_all()
+    {
+        const string schema = "definitions_everywhere";
+        var time = new FakeTimeProvider(Start);
+        var hosts = new List<JobHost>();
+        static void Configure(CommerceJobsBuilder jobs) => jobs
+            .AddJob("order-export", static (_, _) => ValueTask.FromResult(JobResult.Success))
+            .Schedule(Schedule.Every(TimeSpan.FromHours(6)));
+        try
+        {
+            foreach (var name in new[] { "host-a", "host-b", "host-c" })
+            {
+                hosts.Add(await JobHost.StartAsync(name, time, _connectionString, schema, Configure));
+            }
+
+            await IdleAsync(hosts);
+            await hosts[0].Definitions.UpdateAsync("order-export", new Dictionary<string, string?> { [JobDefinitionFields.BatchSize] = "500", [JobDefinitionFields.Interval] = "01:00:00" }, null, "alice", default);
+            await AdvanceUntilAsync(time, hosts, () => hosts.All(h => h.Definitions.Get("order-export")[JobDefinitionFields.BatchSize].Value == "500"));
+            Assert.All(hosts, h => Assert.Equal(JobDefinitionSource.Override, h.Definitions.Get("order-export")[JobDefinitionFields.Interval].Source));
+            Assert.Single(hosts.Select(h => h.Definitions.Get("order-export").Version).Distinct());
+            Assert.True(time.GetUtcNow() - Start < TimeSpan.FromMinutes(5), "the change should reach every host within a few refresh intervals");
+
+            // A restarted host has it from the store before its first run.
+            await hosts[2].DisposeAsync();
+            hosts[2] = await JobHost.StartAsync("host-c", time, _connectionString, schema, Configure);
+            Assert.Equal("500", hosts[2].Definitions.Get("order-export")[JobDefinitionFields.BatchSize].Value);
+
+            // Reset to declared on another host: the code's values everywhere.
+            await hosts[1].Definitions.ResetAsync("order-export", null, "bob", default);
+            await AdvanceUntilAsync(time, hosts, () => hosts.All(h => h.Definitions.Get("order-export")[JobDefinitionFields.BatchSize].Value == "100"));
+            Assert.All(hosts, h => Assert.DoesNotContain(h.Definitions.Get("order-export").Fields, f => f.Source == JobDefinitionSource.Override));
+            await Progress.UntilAsync(
+                () => hosts.All(h => h.Monitor.GetStatus("order-export").NextFireTime == Start.AddHours(6)),
+                () => "the declared schedule is not planned again everywhere: " + string.Join(", ", hosts.Select(h => $"{h.Name}: {h.Monitor.GetStatus("order-export").NextFireTime:O}")));
+        }
+        finally
+        {
+            foreach (var host in hosts)
+            {
+                await host.DisposeAsync();
+            }
+        }
+    }
+
     /// <summary>
     /// Advances the shared clock in steps of the control refresh interval until <paramref name="condition"/> holds,
     /// each step once every host is idle (its refresh waits on an armed timer, so the step fires it).

@@ -42,6 +42,8 @@ internal sealed class JobHost : IAsyncDisposable
 
     public IJobControl Control => _services.GetRequiredService<IJobControl>();
 
+    public IJobDefinitions Definitions => _services.GetRequiredService<IJobDefinitions>();
+
     public IRecordInbox Inbox => _services.GetRequiredService<IRecordInbox>();
 
     public IJobStore Store => _services.GetRequiredService<IJobStore>();

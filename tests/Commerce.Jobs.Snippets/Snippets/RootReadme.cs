@@ -118,6 +118,42 @@ public static class RootReadme
         #endregion
     }
 
+    public static async Task JobDefinitions(IJobDefinitions definitions, string user, CancellationToken ct)
+    {
+        #region readme-job-definitions
+        // an admin page: show each setting with where it comes from, then change two of them
+        var definition = definitions.Get("product-refresh");
+        foreach (var field in definition.Fields)
+        {
+            Console.WriteLine($"{field.Name} = {field.Value} ({field.Source}; declared: {field.DeclaredValue})");
+        }
+
+        try
+        {
+            await definitions.UpdateAsync(
+                "product-refresh",
+                new Dictionary<string, string?>
+                {
+                    [JobDefinitionFields.Interval] = "00:05:00",   // every 5 minutes, counted from now
+                    [JobDefinitionFields.BatchSize] = null,        // back to configuration's (or the code's) value
+                },
+                expectedVersion: definition.Version,               // refused if someone changed it since
+                actor: user,
+                ct);
+        }
+        catch (JobDefinitionValidationException invalid)
+        {
+            Console.WriteLine(string.Join(Environment.NewLine, invalid.Errors));   // "Job 'product-refresh': Interval must be at least 00:00:01 …"
+        }
+        catch (JobDefinitionConflictException)
+        {
+            Console.WriteLine("Changed by someone else meanwhile: reload and try again.");
+        }
+
+        await definitions.ResetAsync("product-refresh", expectedVersion: null, actor: user, ct);   // every field as declared
+        #endregion
+    }
+
     public static async Task EntitySyncUsage(CommerceJobsBuilder jobs, IEntitySync entitySync, IReadOnlyList<Category> changed, CancellationToken ct)
     {
         #region readme-entity-sync

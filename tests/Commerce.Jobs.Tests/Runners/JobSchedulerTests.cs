@@ -99,6 +99,28 @@ public sealed class JobSchedulerTests
     }
 
     [Fact]
+    public async Task Replaced_fires_never_fire_and_the_timeline_stays_bounded_however_often_a_job_is_rescheduled()
+    {
+        var jobs = Enumerable.Range(0, 100).Select(i => Job($"job{i}", Schedule.DailyAt(new TimeOnly(7, 0), TimeZoneInfo.Utc))).ToArray();
+        await using var sut = Harness.Create();
+        sut.Start(jobs);
+        await sut.SettledAsync();
+
+        // Replaced lazily (a generation stamp, no search of the timeline): only the last fire told is current.
+        for (var i = 5_000; i > 0; i--)
+        {
+            sut.Scheduler.Reschedule(jobs[i % 3], new ScheduleOccurrence(Start.AddMinutes(2 + (i % 500)), TriggerKind.Schedule));
+        }
+
+        await sut.AdvanceToAsync(Start.AddHours(10));
+        var fires = new[] { await sut.NextFireAsync(), await sut.NextFireAsync(), await sut.NextFireAsync() };
+        Assert.Equal([("job0", TriggerKind.Schedule, Start.AddMinutes(5)), ("job1", TriggerKind.Schedule, Start.AddMinutes(3)), ("job2", TriggerKind.Schedule, Start.AddMinutes(4))], fires.Order());
+        await sut.SettledAsync();
+        Assert.Equal(0, sut.Pending);
+        Assert.InRange(sut.Scheduler.TimelineCount, 100, 100 + 64 + 100);
+    }
+
+    [Fact]
     public async Task An_earlier_fire_wakes_the_scheduler()
     {
         var daily = Job("daily", Schedule.DailyAt(new TimeOnly(7, 0), TimeZoneInfo.Utc));

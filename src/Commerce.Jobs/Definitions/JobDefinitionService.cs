@@ -1,0 +1,469 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Commerce.Jobs.Internal;
+using Commerce.Jobs.Runners;
+using Commerce.Jobs.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
+
+namespace Commerce.Jobs.Definitions;
+
+/// <summary>
+/// Run-time job definitions (<see cref="IJobDefinitions"/>): per job, three layers — code, configuration (together: the
+/// declared options, as the options factory builds them) and run-time overrides (operator-state kind
+/// <see cref="OperatorStateKinds.JobDefinition"/>) — merged per field, override over configuration over code, validated
+/// like start-up, and put in force in the engine (<see cref="JobEngine.Redefine"/>). Overrides come from this host's
+/// updates, from the store at start and at every refresh (other hosts' changes, the newest winning per field); the
+/// declared layer from configuration reloads.
+/// </summary>
+internal sealed class JobDefinitionService : IJobDefinitions, IOperatorStateApplier, IDisposable
+{
+    /// <summary>The operator-state field that says who made the job's newest change.</summary>
+    internal const string ChangedByField = "changed-by";
+
+    private readonly JobEngine _engine;
+    private readonly JobRegistry _registry;
+    private readonly IOptionsFactory<JobOptions> _factory;
+    private readonly IValidateOptions<JobOptions>[] _validators;
+    private readonly CommerceJobsOptions _engineOptions;
+    private readonly IOperatorStateStore _store;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Lock _gate = new();                         // the layers' state; never held across an await
+    private readonly SemaphoreSlim _updates = new(1, 1);          // one update (check, write, apply) at a time
+    private readonly Dictionary<string, Layers> _jobs = new(StringComparer.OrdinalIgnoreCase);
+    private readonly HashSet<string> _unknownLogged = new(StringComparer.OrdinalIgnoreCase);
+    private readonly IDisposable? _reload;
+
+    public JobDefinitionService(
+        JobEngine engine,
+        JobRegistry registry,
+        IOptionsMonitor<JobOptions> declared,
+        IOptionsFactory<JobOptions> factory,
+        IEnumerable<IValidateOptions<JobOptions>> validators,
+        IOptions<CommerceJobsOptions> engineOptions,
+        IOperatorStateStore store,
+        TimeProvider time,
+        ILogger<JobDefinitionService> logger)
+    {
+        _engine = engine;
+        _registry = registry;
+        _factory = factory;
+        _validators = [.. validators];
+        _engineOptions = engineOptions.Value;
+        _store = store;
+        _time = time;
+        _logger = logger;
+        foreach (var job in registry.Jobs)
+        {
+            var entry = engine.GetEntry(job.Name);
+            _jobs.Add(job.Name, new Layers(entry, job, declared.Get(job.Name), entry.Options));
+        }
+
+        if (registry.Configuration is { } configuration)
+        {
+            _reload = ChangeToken.OnChange(configuration.GetReloadToken, ReloadConfiguration);
+        }
+    }
+
+    /// <summary>Told after each configuration reload was applied to a job (<see langword="true"/>) or refused (<see langword="false"/>); tests wait on it.</summary>
+    internal event Action<string, bool>? ConfigurationApplied;
+
+    /// <inheritdoc />
+    string IOperatorStateApplier.Kind => OperatorStateKinds.JobDefinition;
+
+    /// <inheritdoc />
+    public EffectiveJobDefinition Get(string jobName)
+    {
+        var layers = Find(jobName);
+        lock (_gate)
+        {
+            return Describe(layers);
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<EffectiveJobDefinition> UpdateAsync(string jobName, IReadOnlyDictionary<string, string?> fields, string? expectedVersion, string? actor, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(fields);
+        var layers = Find(jobName);
+        await _updates.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            OperatorStateField[] written;
+            lock (_gate)
+            {
+                CheckVersion(layers, expectedVersion);
+                var errors = new List<string>();
+                var candidate = JobOptionsCopy.Clone(layers.Effective);
+                var changes = new List<(DefinitionField Field, string? Value)>();
+                foreach (var (name, value) in fields)
+                {
+                    if (name is null || DefinitionField.Find(name) is not { } field)
+                    {
+                        errors.Add($"Job '{layers.Entry.Name}': '{name}' is not a setting that can change at run time; use one of {string.Join(", ", JobDefinitionFields.All)}.");
+                        continue;
+                    }
+
+                    changes.Add((field, value));
+                    try
+                    {
+                        field.Write(candidate, value ?? field.Read(layers.Declared) ?? string.Empty, layers.Entry.Name);
+                    }
+                    catch (FormatException ex)
+                    {
+                        errors.Add(ex.Message);
+                    }
+                }
+
+                if (errors.Count == 0)
+                {
+                    errors.AddRange(Validate(layers, candidate));
+                }
+
+                if (errors.Count > 0)
+                {
+                    throw new JobDefinitionValidationException(layers.Entry.Name, errors);
+                }
+
+                var at = OperatorStateValues.Stamp(_time.GetUtcNow(), layers.LastChange);
+                written = [.. changes.Select(c => new OperatorStateField(c.Field.Name, c.Value, at)), new OperatorStateField(ChangedByField, actor, at)];
+            }
+
+            return await WriteAsync(layers, written, actor, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _updates.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<EffectiveJobDefinition> ResetAsync(string jobName, string? expectedVersion, string? actor, CancellationToken cancellationToken)
+    {
+        var layers = Find(jobName);
+        await _updates.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            OperatorStateField[] written;
+            lock (_gate)
+            {
+                CheckVersion(layers, expectedVersion);
+                var at = OperatorStateValues.Stamp(_time.GetUtcNow(), layers.LastChange);
+                written = [.. DefinitionField.All.Select(f => new OperatorStateField(f.Name, null, at)), new OperatorStateField(ChangedByField, actor, at)];
+            }
+
+            return await WriteAsync(layers, written, actor, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _updates.Release();
+        }
+    }
+
+    /// <summary>Applies the overrides every host stored, before the engine starts, so a restart keeps them; a store that cannot be read is logged.</summary>
+    public async Task RestoreAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var entries = await _store.GetAsync(OperatorStateKinds.JobDefinition, cancellationToken).ConfigureAwait(false);
+            await ((IOperatorStateApplier)this).ApplyAsync(entries, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            DefinitionLog.NotRestored(_logger, ex);
+        }
+    }
+
+    /// <inheritdoc />
+    Task IOperatorStateApplier.ApplyAsync(IReadOnlyList<OperatorStateEntry> entries, CancellationToken cancellationToken)
+    {
+        foreach (var entry in entries)
+        {
+            if (entry?.Name is not { } name || entry.Fields is not { } fields)
+            {
+                continue;
+            }
+
+            if (!_jobs.TryGetValue(name, out var layers))
+            {
+                lock (_gate)
+                {
+                    if (_unknownLogged.Add(name))
+                    {
+                        DefinitionLog.UnknownJob(_logger, name);
+                    }
+                }
+
+                continue;
+            }
+
+            Merge(layers, fields);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    void IOperatorStateApplier.Failed(Exception exception) => DefinitionLog.NotRestored(_logger, exception);
+
+    public void Dispose()
+    {
+        _reload?.Dispose();
+        _updates.Dispose();
+    }
+
+    /// <summary>Writes the change to the store, then puts it in force here (through the same merge as other hosts' changes).</summary>
+    private async ValueTask<EffectiveJobDefinition> WriteAsync(Layers layers, OperatorStateField[] fields, string? actor, CancellationToken cancellationToken)
+    {
+        await _store.SetAsync(OperatorStateKinds.JobDefinition, layers.Entry.Name, fields, cancellationToken).ConfigureAwait(false);
+        Merge(layers, fields);
+        DefinitionLog.Changed(_logger, layers.Entry.Name, actor ?? "(unknown)", string.Join(", ", fields.Where(f => f.Name != ChangedByField).Select(f => $"{f.Name}={f.Value ?? "(declared)"}")));
+        lock (_gate)
+        {
+            return Describe(layers);
+        }
+    }
+
+    /// <summary>Takes the stored fields newer than those seen here (the newest change wins per field) and, if any, puts the result in force.</summary>
+    private void Merge(Layers layers, IReadOnlyList<OperatorStateField> fields)
+    {
+        lock (_gate)
+        {
+            var changed = false;
+            foreach (var field in fields)
+            {
+                if (field?.Name is not { } name)
+                {
+                    continue;
+                }
+
+                if (name == ChangedByField)
+                {
+                    if (!(layers.ChangedBy?.ChangedAt >= field.ChangedAt))
+                    {
+                        layers.ChangedBy = field;
+                    }
+
+                    continue;
+                }
+
+                // A field this version does not know (a later version's) is kept in the store and ignored here.
+                if (DefinitionField.Find(name) is { } known && !(layers.Stored.GetValueOrDefault(known.Name)?.ChangedAt >= field.ChangedAt))
+                {
+                    layers.Stored[known.Name] = field;
+                    changed = true;
+                }
+            }
+
+            if (changed)
+            {
+                Apply(layers);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Merges the layers into the effective options, override over declared per field; an override that does not parse or
+    /// validate over what is in force is ignored with a warning (once per value) and the declared value is used. Under the gate.
+    /// </summary>
+    private void Apply(Layers layers)
+    {
+        var effective = JobOptionsCopy.Clone(layers.Declared);
+        var inForce = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var field in DefinitionField.All)
+        {
+            if (layers.Stored.GetValueOrDefault(field.Name) is not { Value: { } value } stored)
+            {
+                continue;
+            }
+
+            var candidate = JobOptionsCopy.Clone(effective);
+            string? error;
+            try
+            {
+                field.Write(candidate, value, layers.Entry.Name);
+                var errors = Validate(layers, candidate);
+                error = errors.Count == 0 ? null : string.Join(" ", errors);
+            }
+            catch (FormatException ex)
+            {
+                error = ex.Message;
+            }
+
+            if (error is not null)
+            {
+                if (layers.Warned.Add((field.Name, value, stored.ChangedAt)))
+                {
+                    DefinitionLog.OverrideIgnored(_logger, layers.Entry.Name, field.Name, value, error, field.Read(layers.Declared));
+                }
+
+                continue;
+            }
+
+            effective = candidate;
+            inForce.Add(field.Name);
+        }
+
+        // A changed interval counts from the moment of the change (the same instant on every host that takes it up).
+        if (inForce.Contains(JobDefinitionFields.Interval) && layers.Declared.IntervalAnchor is null)
+        {
+            effective.IntervalAnchor = layers.Stored[JobDefinitionFields.Interval].ChangedAt;
+        }
+
+        Put(layers, effective, inForce);
+    }
+
+    /// <summary>Puts merged options in force in the engine when they differ from those in force. Under the gate.</summary>
+    private void Put(Layers layers, JobOptions effective, HashSet<string> inForce)
+    {
+        layers.InForce = inForce;
+        var before = layers.Effective;
+        if (DefinitionField.All.All(f => f.Read(before) == f.Read(effective)) && before.IntervalAnchor == effective.IntervalAnchor)
+        {
+            return;
+        }
+
+        var scheduleChanged = before.IntervalAnchor != effective.IntervalAnchor
+            || DefinitionField.All.Any(f => DefinitionField.ScheduleFields.Contains(f.Name) && f.Read(before) != f.Read(effective));
+        layers.Effective = effective;
+        _engine.Redefine(layers.Entry, effective, scheduleChanged);
+    }
+
+    /// <summary>The configuration changed: each job's declared layer is built again and validated; a job whose new one does not validate keeps what it runs with.</summary>
+    private void ReloadConfiguration()
+    {
+        foreach (var layers in _jobs.Values)
+        {
+            bool accepted;
+            try
+            {
+                var declared = _factory.Create(layers.Entry.Name);
+                var changed = false;
+                lock (_gate)
+                {
+                    changed = DefinitionField.All.Any(f => f.Read(declared) != f.Read(layers.Declared));
+                    if (declared.Interval != layers.Declared.Interval && declared.IntervalAnchor is null && declared.Interval is not null)
+                    {
+                        // Like an override: a changed interval counts from the moment it is taken up.
+                        declared.IntervalAnchor = OperatorStateValues.Stamp(_time.GetUtcNow(), null);
+                    }
+                    else if (declared.Interval == layers.Declared.Interval && declared.IntervalAnchor is null)
+                    {
+                        declared.IntervalAnchor = layers.Declared.IntervalAnchor;
+                    }
+
+                    layers.Declared = declared;
+                    Apply(layers);
+                }
+
+                accepted = true;
+                if (changed)
+                {
+                    DefinitionLog.Reloaded(_logger, layers.Entry.Name);
+                }
+            }
+            catch (OptionsValidationException ex)
+            {
+                accepted = false;
+                DefinitionLog.ReloadRefused(_logger, layers.Entry.Name, string.Join(" ", ex.Failures));
+            }
+            catch (Exception ex)
+            {
+                accepted = false;
+                DefinitionLog.ReloadRefused(_logger, layers.Entry.Name, ex.Message);
+            }
+
+            ConfigurationApplied?.Invoke(layers.Entry.Name, accepted);
+        }
+    }
+
+    /// <summary>The start-up validation over would-be options: every registered validator (the engine's and the host's), and the inbox lease rule.</summary>
+    private List<string> Validate(Layers layers, JobOptions candidate)
+    {
+        var errors = new List<string>();
+        foreach (var validator in _validators)
+        {
+            var result = validator.Validate(layers.Entry.Name, candidate);
+            if (result.Failed)
+            {
+                errors.AddRange(result.Failures ?? [result.FailureMessage]);
+            }
+        }
+
+        if (layers.Definition.ReadsInbox && candidate.RetryWindow.Window * 2 > _engineOptions.LeaseDuration)
+        {
+            errors.Add($"Job '{layers.Entry.Name}': RetryWindow.Window ({candidate.RetryWindow.Window}) must be at most half of CommerceJobs:LeaseDuration ({_engineOptions.LeaseDuration}) for a job that reads its inbox.");
+        }
+
+        return errors;
+    }
+
+    private void CheckVersion(Layers layers, string? expectedVersion)
+    {
+        if (expectedVersion is not null && Describe(layers).Version is var current && !string.Equals(current, expectedVersion, StringComparison.Ordinal))
+        {
+            throw new JobDefinitionConflictException(layers.Entry.Name, expectedVersion, current);
+        }
+    }
+
+    /// <summary>The effective definition with each field's source, and its version (a hash of what it shows). Under the gate.</summary>
+    private EffectiveJobDefinition Describe(Layers layers)
+    {
+        var section = _registry.Configuration?.GetSection("Jobs").GetSection(layers.Entry.Name);
+        var fields = new List<JobDefinitionField>(DefinitionField.All.Count);
+        var text = new StringBuilder(layers.Entry.Name);
+        foreach (var field in DefinitionField.All)
+        {
+            var source = layers.InForce.Contains(field.Name) ? JobDefinitionSource.Override
+                : section?.GetSection(field.Name).Value is not null ? JobDefinitionSource.Configuration
+                : JobDefinitionSource.Code;
+            var value = field.Read(layers.Effective);
+            fields.Add(new JobDefinitionField(field.Name, value, source, field.Read(layers.Declared)));
+            text.Append('\n').Append(field.Name).Append('=').Append(value).Append('\u0001').Append(source);
+        }
+
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString()));
+        var changedAt = layers.ChangedBy?.ChangedAt;
+        return new EffectiveJobDefinition(layers.Entry.Name, Convert.ToHexStringLower(hash.AsSpan(0, 8)), fields, changedAt, layers.ChangedBy?.Value);
+    }
+
+    private Layers Find(string jobName)
+    {
+        ArgumentNullException.ThrowIfNull(jobName);
+        return _jobs.TryGetValue(jobName, out var layers)
+            ? layers
+            : throw new ArgumentException($"No job named '{jobName}' is registered.", nameof(jobName));
+    }
+
+    /// <summary>One job's layers and what is in force.</summary>
+    private sealed class Layers(JobEntry entry, JobDefinition definition, JobOptions declared, JobOptions effective)
+    {
+        public JobEntry Entry { get; } = entry;
+
+        public JobDefinition Definition { get; } = definition;
+
+        /// <summary>Gets or sets code and configuration merged (the options factory's, validated); replaced on a configuration reload.</summary>
+        public JobOptions Declared { get; set; } = declared;
+
+        /// <summary>Gets the newest change seen per field, here or in the store (a <see langword="null"/> value: reset to declared).</summary>
+        public Dictionary<string, OperatorStateField> Stored { get; } = new(StringComparer.Ordinal);
+
+        public OperatorStateField? ChangedBy { get; set; }
+
+        /// <summary>Gets or sets the options in force (the engine's).</summary>
+        public JobOptions Effective { get; set; } = effective;
+
+        /// <summary>Gets or sets the fields whose override is in force.</summary>
+        public HashSet<string> InForce { get; set; } = new(StringComparer.Ordinal);
+
+        /// <summary>Gets the overrides warned about as invalid, each once.</summary>
+        public HashSet<(string Field, string Value, DateTimeOffset At)> Warned { get; } = [];
+
+        /// <summary>Gets when the job's newest change seen here was made: a new one is stamped after it.</summary>
+        public DateTimeOffset? LastChange => Stored.Values.Select(f => (DateTimeOffset?)f.ChangedAt).Append(ChangedBy?.ChangedAt).Max();
+    }
+}
