@@ -25,7 +25,7 @@ public sealed class CommerceJobsBuilder
     /// <summary>Gets the service collection.</summary>
     public IServiceCollection Services { get; }
 
-    /// <summary>Adds a plain job, resolved for every run (registered transient if not already): from the run's own DI scope, or from the root when neither it nor what it takes may be scoped or disposable (the README's "Runs and their DI scope" rule).</summary>
+    /// <summary>Adds a plain job, resolved for every run (registered transient if not already): from the run's own DI scope, or from the root when neither it nor what it takes may be scoped or disposable (the README says which).</summary>
     /// <typeparam name="TJob">The job.</typeparam>
     /// <param name="name">
     /// The job's unique name (case-insensitive): 1 to 100 ASCII letters, digits, '-', '_' or '.', and not
