@@ -88,6 +88,7 @@ internal sealed partial class JobEngine
         JobRun? run = null;
         JobResult? result = null;
         Task? recording = null;
+        var awaitsWrite = false;
         try
         {
             (run, result) = await ExecuteAsync(entry, item, slot, runId, startedAt).ConfigureAwait(false);
@@ -117,10 +118,11 @@ internal sealed partial class JobEngine
             // Whatever happened, the job takes its next run at once: its room is freed before the run's history is
             // written (a signalled or scheduled run waits for nothing) — unless a shutdown abandoned the run and did
             // it already. A run that ended without a result (a fault outside the job) has nothing to record: its caller is told now.
+            // Decided once: a worker that will await this write (a store that lags) does not keep the job's next run.
+            awaitsWrite = recording is { IsCompleted: false } && Volatile.Read(ref _recordsInFlight) > MaxRecordsInFlight;
             if (slot.Release())
             {
-                // The job's next held run is this worker's to run, unless the worker will first await this write (a store that lags).
-                var awaitsWrite = recording is { IsCompleted: false } && Volatile.Read(ref _recordsInFlight) > MaxRecordsInFlight;
+                // The job's next held run is this worker's to run, unless the worker will first await this write.
                 Complete(entry, started: true, run, recording: recording is not null, awaitsWrite ? null : slot);
                 if (recording is null)
                 {
@@ -138,7 +140,7 @@ internal sealed partial class JobEngine
         // (a group commit) completes it on its own, tracked so that a shutdown awaits it within its bound. The caller
         // of an awaited or queued run is answered only once its run is committed. Past MaxRecordsInFlight writes under
         // way (a store that lags), the worker awaits its own before it takes its next run.
-        if (recording.IsCompleted || Volatile.Read(ref _recordsInFlight) > MaxRecordsInFlight)
+        if (recording.IsCompleted || awaitsWrite)
         {
             await RecordedAsync(recording, entry, item.Request, run!, result!).ConfigureAwait(false);
         }
