@@ -59,16 +59,42 @@ internal sealed partial class SqliteJobStore
     public ValueTask<RunPredecessor> GetPredecessorAsync(string jobName, Guid runId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(jobName);
-        return UseAsync((jobName, runId), static (store, args) =>
+        return UseAsync((jobName, runId), static (store, args) => store.ReadPredecessor(Stored(args.jobName), args.runId), cancellationToken, Commit.None);
+    }
+
+    public ValueTask<IReadOnlyList<RunPredecessor>> GetPredecessorsAsync(string jobName, IReadOnlyList<Guid> runIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(jobName);
+        ArgumentNullException.ThrowIfNull(runIds);
+        if (runIds.Count == 0)
         {
-            // Prepared once per connection: a recovery check follows every run that succeeds.
-            var command = store._getPredecessor ??= store.PredecessorCommand();
-            command.Parameters[0].Value = Stored(args.jobName);
-            command.Parameters[1].Value = args.runId.ToString("D");
-            using var reader = command.ExecuteReader();
-            return !reader.Read() ? default
-                : new RunPredecessor(true, reader.IsDBNull(0) ? null : Enum.Parse<JobOutcome>(reader.GetString(0)));
+            return ValueTask.FromResult<IReadOnlyList<RunPredecessor>>([]);
+        }
+
+        // One turn of the connection for all of them: the prepared look-up, once per id (in-process, no round trips to save).
+        return UseAsync((jobName, runIds), static (store, args) =>
+        {
+            var job = Stored(args.jobName);
+            var predecessors = new RunPredecessor[args.runIds.Count];
+            for (var i = 0; i < predecessors.Length; i++)
+            {
+                predecessors[i] = store.ReadPredecessor(job, args.runIds[i]);
+            }
+
+            return (IReadOnlyList<RunPredecessor>)predecessors;
         }, cancellationToken, Commit.None);
+    }
+
+    /// <summary>One run's predecessor (<paramref name="job"/> as stored), under the gate.</summary>
+    private RunPredecessor ReadPredecessor(object job, Guid runId)
+    {
+        // Prepared once per connection: a recovery check follows every run that succeeds.
+        var command = _getPredecessor ??= PredecessorCommand();
+        command.Parameters[0].Value = job;
+        command.Parameters[1].Value = runId.ToString("D");
+        using var reader = command.ExecuteReader();
+        return !reader.Read() ? default
+            : new RunPredecessor(true, reader.IsDBNull(0) ? null : Enum.Parse<JobOutcome>(reader.GetString(0)));
     }
 
     /// <summary>
