@@ -50,11 +50,12 @@ public sealed class PostgreSqlPredecessorPlanTests(PostgreSqlServer server) : IA
         }
 
         var text = string.Join('\n', plan);
-        // Each run asked about: one entry of runs_run_id. The run before it: one step back from its seq through runs_job_seq.
-        Assert.Contains("on runs_run_id", text, StringComparison.Ordinal);
-        Assert.Contains("Index Cond: (run_id = u.run_id)", text, StringComparison.Ordinal);
-        Assert.Contains("on runs_job_seq", text, StringComparison.Ordinal);
-        Assert.Contains("seq < r.seq", text, StringComparison.Ordinal);
-        Assert.DoesNotContain("Seq Scan", text, StringComparison.Ordinal);
+        // Each run asked about: one entry of runs_run_id. The run before it: one step back from its entry in runs_job_seq.
+        foreach (var step in new[] { "using runs_run_id on runs r", "Index Cond: (run_id = u.run_id)", "Index Scan Backward using runs_job_seq on runs p", "Index Cond: (ROW(job_key, seq) < ROW(" })
+        {
+            Assert.True(text.Contains(step, StringComparison.Ordinal), $"No '{step}' in the plan:\n{text}");
+        }
+
+        Assert.False(text.Contains("Seq Scan", StringComparison.Ordinal), $"A table scan in the plan:\n{text}");
     }
 }
