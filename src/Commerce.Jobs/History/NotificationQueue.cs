@@ -129,17 +129,18 @@ internal sealed class NotificationQueue : IDisposable
         var recovered = new HashSet<Guid>();
         while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
         {
-            // What is queued at this moment, bounded: the successes among it are checked against the history with one read
-            // per job, then every notice is handled in the order posted.
+            // What is queued at this moment, bounded: every notice is handled in the order posted; at the first success, the
+            // successes from there on are checked against the history with one read per job (the notices before it are
+            // told first, not held up by the history writes the check waits for).
             while (burst.Count < MaxBurst && reader.TryRead(out var posted))
             {
                 burst.Add(posted);
             }
 
-            await CheckRecoveriesAsync(burst, recovered).ConfigureAwait(false);
-            foreach (var posted in burst)
+            var checkedYet = false;
+            for (var i = 0; i < burst.Count; i++)
             {
-                var notice = posted;
+                var notice = burst[i];
                 if (notice.Flushed is { } flushed)
                 {
                     flushed.TrySetResult();
@@ -148,6 +149,12 @@ internal sealed class NotificationQueue : IDisposable
 
                 if (notice.Kind == NoticeKind.Succeeded)
                 {
+                    if (!checkedYet)
+                    {
+                        checkedYet = true;
+                        await CheckRecoveriesAsync(burst, i, recovered).ConfigureAwait(false);
+                    }
+
                     if (!recovered.Contains(notice.Run!.RunId))
                     {
                         continue;
@@ -182,15 +189,17 @@ internal sealed class NotificationQueue : IDisposable
     }
 
     /// <summary>
-    /// Finds which successes of a burst follow a failure in the history (<paramref name="recovered"/>: their run ids), with one
-    /// read per job (<see cref="IRunHistoryStore.GetPredecessorsAsync"/>), once each run's history write is done. A run the
-    /// history cannot tell about (unread, or not found) counts as one: it is told anyway, the notifiers decide.
+    /// Finds which successes of a burst, from <paramref name="start"/> on, follow a failure in the history
+    /// (<paramref name="recovered"/>: their run ids), with one read per job (<see cref="IRunHistoryStore.GetPredecessorsAsync"/>),
+    /// once each run's history write is done. A run the history cannot tell about (unread, or not found) counts as one: it
+    /// is told anyway, the notifiers decide.
     /// </summary>
-    private async ValueTask CheckRecoveriesAsync(List<Notice> burst, HashSet<Guid> recovered)
+    private async ValueTask CheckRecoveriesAsync(List<Notice> burst, int start, HashSet<Guid> recovered)
     {
         Dictionary<string, List<JobRun>>? byJob = null;
-        foreach (var notice in burst)
+        for (var i = start; i < burst.Count; i++)
         {
+            var notice = burst[i];
             if (notice.Kind != NoticeKind.Succeeded)
             {
                 continue;

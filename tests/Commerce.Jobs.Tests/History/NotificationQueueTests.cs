@@ -332,6 +332,30 @@ public sealed class NotificationQueueTests
         await queue.Completion.WaitAsync(Patience);
     }
 
+    [Fact]
+    public async Task A_failure_posted_before_a_success_of_its_burst_is_told_without_waiting_for_that_runs_history_write()
+    {
+        var notifier = new SequenceNotifier();
+        var store = new CountingStore(new InMemoryJobStore());
+        using var queue = new NotificationQueue([notifier], store, Options.Create(new CommerceJobsOptions()), new ListLogger());
+        var (failed, recovered) = (Run("stock-sync", JobOutcome.Failed), Run("stock-sync", JobOutcome.Succeeded));
+        var written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await store.AddRunAsync(failed, CancellationToken.None);
+
+        queue.PostRun(failed);
+        queue.PostSucceeded(recovered, written.Task);   // its write still under way (a slow store)
+        queue.Start();
+        await notifier.FailureTold.Task.WaitAsync(Patience);
+
+        Assert.Equal(0, store.BurstReads);   // the check waits for the write; the failure before it did not
+        await store.AddRunAsync(recovered, CancellationToken.None);
+        written.SetResult();
+        await queue.FlushAsync(CancellationToken.None).WaitAsync(Patience);
+        Assert.Equal(new[] { ("failed", failed.RunId), ("recovered", recovered.RunId) }, notifier.Told);
+        queue.Complete();
+        await queue.Completion.WaitAsync(Patience);
+    }
+
     private static JobRun Run(string job, JobOutcome outcome) => new()
     {
         RunId = Guid.NewGuid(),
@@ -417,9 +441,12 @@ public sealed class NotificationQueueTests
 
         public IReadOnlyCollection<(string Kind, Guid RunId)> Told => _told;
 
+        public TaskCompletionSource FailureTold { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
         public ValueTask NotifyAsync(JobFailure failure, CancellationToken cancellationToken)
         {
             _told.Enqueue(("failed", failure.Run.RunId));
+            FailureTold.TrySetResult();
             return ValueTask.CompletedTask;
         }
 
