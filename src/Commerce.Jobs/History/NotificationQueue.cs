@@ -129,15 +129,15 @@ internal sealed class NotificationQueue : IDisposable
         var recovered = new HashSet<Guid>();
         while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
         {
-            // What is queued at this moment, bounded: every notice is handled in the order posted; at the first success, the
-            // successes from there on are checked against the history with one read per job (the notices before it are
-            // told first, not held up by the history writes the check waits for).
+            // What is queued at this moment, bounded: every notice is handled in the order posted; at a success not checked
+            // yet, it and the successes after it whose history writes are done are checked with one read per job (a notice
+            // is never held up by a later run's history write).
             while (burst.Count < MaxBurst && reader.TryRead(out var posted))
             {
                 burst.Add(posted);
             }
 
-            var checkedYet = false;
+            var checkedTo = -1;
             for (var i = 0; i < burst.Count; i++)
             {
                 var notice = burst[i];
@@ -149,10 +149,9 @@ internal sealed class NotificationQueue : IDisposable
 
                 if (notice.Kind == NoticeKind.Succeeded)
                 {
-                    if (!checkedYet)
+                    if (i > checkedTo)
                     {
-                        checkedYet = true;
-                        await CheckRecoveriesAsync(burst, i, recovered).ConfigureAwait(false);
+                        checkedTo = await CheckRecoveriesAsync(burst, i, recovered, token).ConfigureAwait(false);
                     }
 
                     if (!recovered.Contains(notice.Run!.RunId))
@@ -189,24 +188,32 @@ internal sealed class NotificationQueue : IDisposable
     }
 
     /// <summary>
-    /// Finds which successes of a burst, from <paramref name="start"/> on, follow a failure in the history
-    /// (<paramref name="recovered"/>: their run ids), with one read per job (<see cref="IRunHistoryStore.GetPredecessorsAsync"/>),
-    /// once each run's history write is done. A run the history cannot tell about (unread, or not found) counts as one: it
+    /// Finds which successes of a burst follow a failure in the history (<paramref name="recovered"/>: their run ids), with
+    /// one read per job (<see cref="IRunHistoryStore.GetPredecessorsAsync"/>): the success at <paramref name="start"/> once
+    /// its history write is done, and with it the successes after it whose writes are already done, up to the first whose
+    /// write is still under way or a flush. A run the history cannot tell about (unread, or not found) counts as one: it
     /// is told anyway, the notifiers decide.
     /// </summary>
-    private async ValueTask CheckRecoveriesAsync(List<Notice> burst, int start, HashSet<Guid> recovered)
+    /// <returns>The index of the last notice covered: a success after it gets a check of its own.</returns>
+    private async ValueTask<int> CheckRecoveriesAsync(List<Notice> burst, int start, HashSet<Guid> recovered, CancellationToken token)
     {
-        Dictionary<string, List<JobRun>>? byJob = null;
+        await (burst[start].Written ?? Task.CompletedTask).WaitAsync(token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        var byJob = new Dictionary<string, List<JobRun>>(StringComparer.Ordinal);
+        var last = start;
         for (var i = start; i < burst.Count; i++)
         {
             var notice = burst[i];
+            if (notice.Kind == NoticeKind.Flush || (i > start && notice.Kind == NoticeKind.Succeeded && notice.Written is { IsCompleted: false }))
+            {
+                break;
+            }
+
+            last = i;
             if (notice.Kind != NoticeKind.Succeeded)
             {
                 continue;
             }
 
-            await (notice.Written ?? Task.CompletedTask).WaitAsync(_abandon.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            byJob ??= new Dictionary<string, List<JobRun>>(StringComparer.Ordinal);
             var run = notice.Run!;
             if (!byJob.TryGetValue(run.JobName, out var runs))
             {
@@ -216,17 +223,12 @@ internal sealed class NotificationQueue : IDisposable
             runs.Add(run);
         }
 
-        if (byJob is null)
-        {
-            return;
-        }
-
         foreach (var (job, runs) in byJob)
         {
             try
             {
                 // One look-up per run of the run and the outcome before it, no logs read (a store answers it from its runs index).
-                var predecessors = await _history.GetPredecessorsAsync(job, [.. runs.Select(r => r.RunId)], _abandon.Token).ConfigureAwait(false);
+                var predecessors = await _history.GetPredecessorsAsync(job, [.. runs.Select(r => r.RunId)], token).ConfigureAwait(false);
                 for (var i = 0; i < runs.Count; i++)
                 {
                     if (i >= predecessors.Count || !predecessors[i].Found || predecessors[i].Outcome == JobOutcome.Failed)
@@ -235,7 +237,7 @@ internal sealed class NotificationQueue : IDisposable
                     }
                 }
             }
-            catch (OperationCanceledException) when (_abandon.IsCancellationRequested)
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
             {
                 // Abandoned: nothing more is told.
             }
@@ -256,6 +258,8 @@ internal sealed class NotificationQueue : IDisposable
                 }
             }
         }
+
+        return last;
     }
 
     private ValueTask SendAsync(IJobFailureNotifier notifier, Notice notice, CancellationToken cancellationToken)

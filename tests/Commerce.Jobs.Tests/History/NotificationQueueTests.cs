@@ -356,6 +356,65 @@ public sealed class NotificationQueueTests
         await queue.Completion.WaitAsync(Patience);
     }
 
+    [Fact]
+    public async Task A_success_whose_history_write_is_slow_holds_up_none_of_the_notices_posted_before_it()
+    {
+        var notifier = new SequenceNotifier();
+        var store = new CountingStore(new InMemoryJobStore());
+        using var queue = new NotificationQueue([notifier], store, Options.Create(new CommerceJobsOptions()), new ListLogger());
+        var (failedBefore, first, failed, slow) = (Run("stock-sync", JobOutcome.Failed), Run("stock-sync", JobOutcome.Succeeded), Run("price-export", JobOutcome.Failed), Run("price-export", JobOutcome.Succeeded));
+        foreach (var run in new[] { failedBefore, first, failed })
+        {
+            await store.AddRunAsync(run, CancellationToken.None);
+        }
+
+        var written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        queue.PostSucceeded(first, Task.CompletedTask);
+        queue.PostRun(failed);
+        var flushed = queue.FlushAsync(CancellationToken.None);
+        queue.PostSucceeded(slow, written.Task);   // its history write under way (a purge, a slow server)
+        queue.Start();
+
+        // Told while the slow run's write is still under way: the recovery and the failure before it, and the flush between.
+        await notifier.FailureTold.Task.WaitAsync(Patience);
+        await flushed.WaitAsync(Patience);
+        Assert.Equal(new[] { ("recovered", first.RunId), ("failed", failed.RunId) }, notifier.Told);
+
+        await store.AddRunAsync(slow, CancellationToken.None);
+        written.SetResult();
+        await queue.FlushAsync(CancellationToken.None).WaitAsync(Patience);
+        Assert.Equal(new[] { ("recovered", first.RunId), ("failed", failed.RunId), ("recovered", slow.RunId) }, notifier.Told);
+        queue.Complete();
+        await queue.Completion.WaitAsync(Patience);
+    }
+
+    [Fact]
+    public async Task A_reader_still_running_when_the_queue_is_disposed_checks_and_ends_without_a_fault()
+    {
+        var notifier = new SequenceNotifier();
+        var logger = new ListLogger();
+        var store = new CountingStore(new InMemoryJobStore());
+        var queue = new NotificationQueue([notifier], store, Options.Create(new CommerceJobsOptions()), logger);
+        var (failed, before, succeeded) = (Run("price-export", JobOutcome.Failed), Run("stock-sync", JobOutcome.Succeeded), Run("stock-sync", JobOutcome.Succeeded));
+        await store.AddRunAsync(failed, CancellationToken.None);
+        await store.AddRunAsync(before, CancellationToken.None);
+        var written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        queue.PostRun(failed);
+        queue.PostSucceeded(succeeded, written.Task);
+        queue.Start();
+        await notifier.FailureTold.Task.WaitAsync(Patience);
+
+        queue.Dispose();   // not abandoned: the reader goes on
+        await store.AddRunAsync(succeeded, CancellationToken.None);
+        written.SetResult();
+        queue.Complete();
+        await queue.Completion.WaitAsync(Patience);
+
+        Assert.Equal(new[] { ("failed", failed.RunId) }, notifier.Told);   // the success follows a success: no recovery
+        Assert.Equal(1, store.BurstReads);
+        Assert.Empty(logger.Messages);
+    }
+
     private static JobRun Run(string job, JobOutcome outcome) => new()
     {
         RunId = Guid.NewGuid(),
