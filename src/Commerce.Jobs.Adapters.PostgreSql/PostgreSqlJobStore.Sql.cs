@@ -24,11 +24,16 @@ internal sealed partial class PostgreSqlJobStore
             FROM {s}.runs WHERE job_key = $1 ORDER BY seq DESC LIMIT $2
             """;
 
-        // The run asked about (a row when found), among the job's rows through runs_job_seq (there is no index on run_id), and
-        // the outcome of the job's run before it (NULL when first), one step back from its seq through an index.
-        public readonly string GetPredecessor = $"""
-            SELECT (SELECT p.outcome FROM {s}.runs AS p WHERE p.job_key = $1 AND p.seq < r.seq ORDER BY p.job_key DESC, p.seq DESC LIMIT 1)
-            FROM {s}.runs AS r WHERE r.job_key = $1 AND r.run_id = $2 ORDER BY r.job_key DESC, r.seq DESC LIMIT 1
+        // Each run asked about ($2, in its order: ord) that is in the job's history — a row when found, through runs_run_id, the
+        // newest if an id was stored twice — and the outcome of the job's run before it (NULL when first): the entry before the
+        // run's in runs_job_seq, one step back, whose job is the run's job (else the run is its job's first). Ordered by
+        // (job_key, seq) with no equality on job_key, only that index serves the step (with one, the planner may walk the
+        // primary key back instead, filtering by job past every other job's runs). One statement for a burst of a job's runs.
+        public readonly string GetPredecessors = $"""
+            SELECT u.ord, (SELECT CASE WHEN p.job_key = $1 THEN p.outcome END FROM {s}.runs AS p
+                           WHERE (p.job_key, p.seq) < ($1, r.seq) ORDER BY p.job_key DESC, p.seq DESC LIMIT 1)
+            FROM unnest($2::uuid[]) WITH ORDINALITY AS u(run_id, ord)
+            CROSS JOIN LATERAL (SELECT r.seq FROM {s}.runs AS r WHERE r.run_id = u.run_id AND r.job_key = $1 ORDER BY r.seq DESC LIMIT 1) AS r
             """;
 
         // Newest first, drop from the oldest end while there are more than $2 or the oldest ended before $3: everything older

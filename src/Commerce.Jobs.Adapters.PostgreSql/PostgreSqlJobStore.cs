@@ -105,14 +105,30 @@ internal sealed partial class PostgreSqlJobStore : IJobStore, IAsyncDisposable, 
     }
 
     public async ValueTask<RunPredecessor> GetPredecessorAsync(string jobName, Guid runId, CancellationToken cancellationToken)
+        => (await GetPredecessorsAsync(jobName, [runId], cancellationToken).ConfigureAwait(false))[0];
+
+    public async ValueTask<IReadOnlyList<RunPredecessor>> GetPredecessorsAsync(string jobName, IReadOnlyList<Guid> runIds, CancellationToken cancellationToken)
     {
-        using var command = await CreateCommandAsync(_sql.GetPredecessor, cancellationToken).ConfigureAwait(false);
-        command.Parameters.Add(Param(Key(jobName)));
-        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = runId, NpgsqlDbType = NpgsqlDbType.Uuid });
+        ArgumentNullException.ThrowIfNull(runIds);
+        var key = Key(jobName);
+        var predecessors = new RunPredecessor[runIds.Count];
+        if (predecessors.Length == 0)
+        {
+            return predecessors;
+        }
+
+        using var command = await CreateCommandAsync(_sql.GetPredecessors, cancellationToken).ConfigureAwait(false);
+        command.Parameters.Add(Param(key));
+        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. runIds], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
         var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var readerScope = reader.ConfigureAwait(false);
-        return !await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? default
-            : new RunPredecessor(true, await reader.IsDBNullAsync(0, cancellationToken).ConfigureAwait(false) ? null : (JobOutcome)reader.GetInt16(0));
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            // A row per id found (ord is its place in runIds, from 1); an id not found keeps the default answer.
+            predecessors[reader.GetInt64(0) - 1] = new RunPredecessor(true, reader.IsDBNull(1) ? null : (JobOutcome)reader.GetInt16(1));
+        }
+
+        return predecessors;
     }
 
     public ValueTask<int> PurgeRunsAsync(string jobName, int keepLast, DateTimeOffset endedBefore, CancellationToken cancellationToken)
@@ -292,8 +308,8 @@ internal sealed partial class PostgreSqlJobStore : IJobStore, IAsyncDisposable, 
         return await ReadFailuresAsync(command, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The statement that reads a run's predecessor in <paramref name="schema"/> (tests look at its plan).</summary>
-    internal static string PredecessorSql(string schema) => new Sql(PostgreSqlStoreMigrations.Quote(schema)).GetPredecessor;
+    /// <summary>The statement that reads runs' predecessors in <paramref name="schema"/> (tests look at its plan).</summary>
+    internal static string PredecessorsSql(string schema) => new Sql(PostgreSqlStoreMigrations.Quote(schema)).GetPredecessors;
 
     /// <summary>The statement that reads a page of failures in <paramref name="schema"/> (tests look at its plan).</summary>
     internal static string FailurePageSql(string schema) => new Sql(PostgreSqlStoreMigrations.Quote(schema)).GetFailuresPage;

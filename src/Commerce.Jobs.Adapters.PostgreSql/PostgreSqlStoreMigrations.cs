@@ -224,6 +224,11 @@ public static class PostgreSqlStoreMigrations
         CREATE INDEX entity_changes_claim_deletes ON {s}.entity_changes (entity_key, target_key, sequence) WHERE kind = 1 AND available_at IS NULL;
         CREATE INDEX entity_changes_waiting ON {s}.entity_changes (entity_key, target_key, available_at) WHERE available_at IS NOT NULL;
         """,
+        // A recovery check looks each run that succeeded up by its id (GetPredecessorsAsync): one index entry, not a walk of the
+        // job's runs from the newest (which grows with the runs recorded after it).
+        """
+        CREATE INDEX runs_run_id ON {s}.runs (run_id);
+        """,
     ];
 
     /// <summary>Gets the schema version this package's store needs: the last migration's number.</summary>

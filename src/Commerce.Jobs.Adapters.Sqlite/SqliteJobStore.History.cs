@@ -56,35 +56,96 @@ internal sealed partial class SqliteJobStore
         }, cancellationToken, Commit.None);
     }
 
-    public ValueTask<RunPredecessor> GetPredecessorAsync(string jobName, Guid runId, CancellationToken cancellationToken)
+    public async ValueTask<RunPredecessor> GetPredecessorAsync(string jobName, Guid runId, CancellationToken cancellationToken)
+        => (await GetPredecessorsAsync(jobName, [runId], cancellationToken).ConfigureAwait(false))[0];
+
+    public ValueTask<IReadOnlyList<RunPredecessor>> GetPredecessorsAsync(string jobName, IReadOnlyList<Guid> runIds, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(jobName);
-        return UseAsync((jobName, runId), static (store, args) =>
+        ArgumentNullException.ThrowIfNull(runIds);
+        if (runIds.Count == 0)
         {
-            // Prepared once per connection: a recovery check follows every run that succeeds.
-            var command = store._getPredecessor ??= store.PredecessorCommand();
-            command.Parameters[0].Value = Stored(args.jobName);
-            command.Parameters[1].Value = args.runId.ToString("D");
-            using var reader = command.ExecuteReader();
-            return !reader.Read() ? default
-                : new RunPredecessor(true, reader.IsDBNull(0) ? null : Enum.Parse<JobOutcome>(reader.GetString(0)));
-        }, cancellationToken, Commit.None);
+            return ValueTask.FromResult<IReadOnlyList<RunPredecessor>>([]);
+        }
+
+        return UseAsync((jobName, runIds), static (store, args) => (IReadOnlyList<RunPredecessor>)store.ReadPredecessors(Stored(args.jobName), args.runIds), cancellationToken, Commit.None);
     }
 
     /// <summary>
-    /// The run asked about (a row when found), and the outcome of the job's run before it (NULL when first): both through
-    /// the index (job_name, seq), the run looked for from the newest end, where a run just ended is.
+    /// The runs' predecessors (<paramref name="job"/> as stored), under the gate: one read of the job's runs from the newest
+    /// back, each row visited once, until every id asked is found and the row before the oldest of them is read (to the
+    /// job's first run when an id is not in its history). A recovery check asks about runs just recorded, near the newest
+    /// end: a burst costs the rows recorded since its oldest run, not that many rows per id.
     /// </summary>
-    internal const string PredecessorSql = """
-        SELECT (SELECT p.outcome FROM runs AS p WHERE p.job_name = $job AND p.seq < r.seq ORDER BY p.seq DESC LIMIT 1)
-        FROM runs AS r WHERE r.job_name = $job AND r.run_id = $run_id ORDER BY r.seq DESC LIMIT 1;
+    private RunPredecessor[] ReadPredecessors(object job, IReadOnlyList<Guid> runIds)
+    {
+        var predecessors = new RunPredecessor[runIds.Count];
+        var asked = new Dictionary<Guid, int>(runIds.Count);   // id → its first place
+        List<(int Place, int First)>? repeated = null;          // an id asked again: answered as at its first place
+        for (var i = 0; i < runIds.Count; i++)
+        {
+            if (!asked.TryAdd(runIds[i], i))
+            {
+                (repeated ??= []).Add((i, asked[runIds[i]]));
+            }
+        }
+
+        var unanswered = asked.Count;
+        var found = new List<int>();   // places of the ids found in the row just read: the next row (older) is their predecessor
+
+        // Prepared once per connection: a recovery check follows every burst of successes.
+        var command = _getPredecessors ??= PredecessorsCommand();
+        command.Parameters[0].Value = job;
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                if (found.Count > 0)
+                {
+                    var outcome = Enum.Parse<JobOutcome>(reader.GetString(1));
+                    foreach (var place in found)
+                    {
+                        predecessors[place] = new RunPredecessor(true, outcome);
+                    }
+
+                    found.Clear();
+                    if (unanswered == 0)
+                    {
+                        break;
+                    }
+                }
+
+                // The newest row of an id answers for it (an id stored twice).
+                if (asked.Remove(Guid.Parse(reader.GetString(0)), out var at))
+                {
+                    found.Add(at);
+                    unanswered--;
+                }
+            }
+        }
+
+        foreach (var place in found)
+        {
+            predecessors[place] = new RunPredecessor(true, null);   // found in the job's first run
+        }
+
+        foreach (var (place, first) in repeated ?? [])
+        {
+            predecessors[place] = predecessors[first];
+        }
+
+        return predecessors;
+    }
+
+    /// <summary>The job's runs, newest first, through the index (job_name, seq): what <see cref="ReadPredecessors"/> steps through.</summary>
+    internal const string PredecessorsSql = """
+        SELECT run_id, outcome FROM runs WHERE job_name = $job ORDER BY seq DESC;
         """;
 
-    private SqliteCommand PredecessorCommand()
+    private SqliteCommand PredecessorsCommand()
     {
-        var command = Command(PredecessorSql);
+        var command = Command(PredecessorsSql);
         command.Parameters.Add("$job", SqliteType.Text);
-        command.Parameters.Add("$run_id", SqliteType.Text);
         return command;
     }
 

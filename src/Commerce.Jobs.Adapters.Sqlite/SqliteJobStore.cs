@@ -22,7 +22,7 @@ internal sealed partial class SqliteJobStore : IJobStore, IDisposable, IAsyncDis
     private readonly JsonSerializerOptions _payloadOptions;
     private readonly GroupWriter<HistoryWrite> _history;
     private SqliteCommand? _insertRun;
-    private SqliteCommand? _getPredecessor;
+    private SqliteCommand? _getPredecessors;
     private Commit _synchronous = Commit.Durable;
     private bool _disposed;
 
@@ -303,7 +303,7 @@ internal sealed partial class SqliteJobStore : IJobStore, IDisposable, IAsyncDis
         {
             _disposed = true;
             _insertRun?.Dispose();
-            _getPredecessor?.Dispose();
+            _getPredecessors?.Dispose();
             _enqueueMany?.Dispose();
             _enqueueOne?.Dispose();
             _selectPending?.Dispose();

@@ -251,4 +251,80 @@ public abstract class RunHistoryStoreContractTests
             Assert.Equal(new RunPredecessor(true, JobOutcome.Failed), await store.GetPredecessorAsync(job, second.RunId, default));
         }
     }
+
+    /// <summary>No runs asked about: no answers (and no error).</summary>
+    [Fact]
+    public async Task Predecessors_of_no_runs_are_no_answers()
+    {
+        var store = await CreateStoreAsync();
+        await store.AddRunAsync(Run("tick", T0, JobOutcome.Failed), default);
+
+        Assert.Empty(await store.GetPredecessorsAsync("tick", [], default));
+        Assert.Empty(await store.GetPredecessorsAsync("nobody", [], default));
+    }
+
+    /// <summary>
+    /// A burst of a job's runs asked about at once gets one answer per id in the order asked, each what the single look-up
+    /// answers: runs whose ended times tie, ids asked twice, ids never stored, purged, or another job's, and the job's first run.
+    /// </summary>
+    [Fact]
+    public async Task Predecessors_answer_each_id_in_the_order_asked_as_the_single_look_up_does()
+    {
+        var store = await CreateStoreAsync();
+        JobOutcome[] outcomes = [JobOutcome.Succeeded, JobOutcome.Failed, JobOutcome.Succeeded, JobOutcome.Succeeded, JobOutcome.Cancelled, JobOutcome.PartiallySucceeded, JobOutcome.Failed];
+        var runs = new List<JobRun>();
+        for (var i = 0; i < 40; i++)
+        {
+            // Ended times tie in fours: the order recorded decides.
+            var run = Run("stock-sync", T0.AddMinutes(i / 4), outcomes[i % outcomes.Length]);
+            runs.Add(run);
+            await store.AddRunAsync(run, default);
+            await store.AddRunAsync(Run("price-export", T0.AddMinutes(i / 4), JobOutcome.Failed), default);
+        }
+
+        var other = Run("price-export", T0, JobOutcome.Succeeded);
+        await store.AddRunAsync(other, default);
+        Assert.Equal(2, await store.PurgeRunsAsync("stock-sync", keepLast: 38, endedBefore: T0.AddDays(-1), default));
+
+        // Newest first, a purged run, an unknown id, another job's run, ids asked twice, the oldest kept (now the first).
+        Guid[] asked = [.. runs.Skip(2).Reverse().Select(r => r.RunId), runs[0].RunId, Guid.NewGuid(), other.RunId, runs[39].RunId, runs[2].RunId, runs[17].RunId, runs[17].RunId];
+        var answers = await store.GetPredecessorsAsync("STOCK-SYNC", asked, default);
+
+        Assert.Equal(asked.Length, answers.Count);
+        for (var i = 0; i < asked.Length; i++)
+        {
+            Assert.Equal(await store.GetPredecessorAsync("stock-sync", asked[i], default), answers[i]);
+        }
+
+        Assert.Equal(new RunPredecessor(true, outcomes[38 % outcomes.Length]), answers[0]);
+        Assert.Equal(new RunPredecessor(true, null), answers[37]);   // runs[2]: the first since the purge
+        Assert.Equal([default(RunPredecessor), default, default], answers.Skip(38).Take(3));
+        Assert.Equal(new RunPredecessor(true, outcomes[16 % outcomes.Length]), answers[^1]);
+        Assert.Equal(answers[^2], answers[^1]);
+    }
+
+    /// <summary>Job names from outside: each its own history, its runs' predecessors found at once by its name, no other job's.</summary>
+    [Fact]
+    public async Task Predecessors_are_found_under_any_job_name()
+    {
+        var store = await CreateStoreAsync();
+        var added = new List<(string Job, JobRun First, JobRun Second, JobRun Third)>();
+        foreach (var job in HostileKeys)
+        {
+            var runs = (Run(job, T0, JobOutcome.Succeeded), Run(job, T0, JobOutcome.Failed), Run(job, T0, JobOutcome.Succeeded));
+            await store.AddRunAsync(runs.Item1, default);
+            await store.AddRunAsync(runs.Item2, default);
+            await store.AddRunAsync(runs.Item3, default);
+            added.Add((job, runs.Item1, runs.Item2, runs.Item3));
+        }
+
+        for (var i = 0; i < added.Count; i++)
+        {
+            var (job, first, second, third) = added[i];
+            var neighbour = added[(i + 1) % added.Count].Third;
+            Assert.Equal(
+                [new RunPredecessor(true, JobOutcome.Failed), new RunPredecessor(true, JobOutcome.Succeeded), new RunPredecessor(true, null), default],
+                await store.GetPredecessorsAsync(job, [third.RunId, second.RunId, first.RunId, neighbour.RunId], default));
+        }
+    }
 }

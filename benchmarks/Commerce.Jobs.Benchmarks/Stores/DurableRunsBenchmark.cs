@@ -37,8 +37,15 @@ public class DurableRunThroughputBenchmark
     [Params("InMemory", "Sqlite", "PostgreSql")]
     public string Store { get; set; } = "InMemory";
 
+    /// <summary>
+    /// Gets or sets whether the job notifies on failure (the default), so that every successful run is checked against the
+    /// history for a failure another host recorded (the recovery check); <see langword="false"/> (<c>NotifyOnFailure(false)</c>)
+    /// measures the runs without it. Not a BenchmarkDotNet parameter: <c>--loop … RecoveryCheck=false</c>.
+    /// </summary>
+    public bool RecoveryCheck { get; set; } = true;
+
     [GlobalSetup]
-    public void Setup() => _host = DurableHost.Create(Store, jobs => jobs.AddJob<NoOpJob>(JobName).Schedule(Schedule.Manual()).MaxConcurrency(16));
+    public void Setup() => _host = DurableHost.Create(Store, jobs => jobs.AddJob<NoOpJob>(JobName).Schedule(Schedule.Manual()).MaxConcurrency(16).NotifyOnFailure(RecoveryCheck));
 
     [IterationCleanup]
     public void StopCpu() => _cpu.Stop(Runs);

@@ -64,6 +64,30 @@ public interface IRunHistoryStore
         }
     }
 
+    /// <summary>
+    /// Gets what <see cref="GetPredecessorAsync"/> answers for each of several runs of one job, in one call: what a recovery
+    /// check asks after a burst of a job's runs.
+    /// </summary>
+    /// <param name="jobName">The job.</param>
+    /// <param name="runIds">The runs whose predecessors are asked for (may be empty, hold ids not in the history, or repeat an id).</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>One answer per id of <paramref name="runIds"/>, in its order: as <see cref="GetPredecessorAsync"/> answers for that id.</returns>
+    /// <remarks>
+    /// The default implementation asks <see cref="GetPredecessorAsync"/> for each id in turn; a store that can answer all of
+    /// them in one statement (one round trip) should override it.
+    /// </remarks>
+    async ValueTask<IReadOnlyList<RunPredecessor>> GetPredecessorsAsync(string jobName, IReadOnlyList<Guid> runIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(runIds);
+        var predecessors = new RunPredecessor[runIds.Count];
+        for (var i = 0; i < predecessors.Length; i++)
+        {
+            predecessors[i] = await GetPredecessorAsync(jobName, runIds[i], cancellationToken).ConfigureAwait(false);
+        }
+
+        return predecessors;
+    }
+
     /// <summary>Purges a job's history: keeps at most <paramref name="keepLast"/> runs and none that ended before <paramref name="endedBefore"/>.</summary>
     /// <param name="jobName">The job.</param>
     /// <param name="keepLast">The most runs to keep.</param>

@@ -49,6 +49,25 @@ internal sealed partial class InMemoryJobStore : IJobStore
         }
     }
 
+    public ValueTask<IReadOnlyList<RunPredecessor>> GetPredecessorsAsync(string jobName, IReadOnlyList<Guid> runIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(runIds);
+        var predecessors = new RunPredecessor[runIds.Count];
+        if (predecessors.Length > 0 && _runs.TryGetValue(jobName, out var history))
+        {
+            // One lock for all of them: the answers are of one moment of the history.
+            lock (history)
+            {
+                for (var i = 0; i < predecessors.Length; i++)
+                {
+                    predecessors[i] = history.Predecessor(runIds[i]);
+                }
+            }
+        }
+
+        return ValueTask.FromResult<IReadOnlyList<RunPredecessor>>(predecessors);
+    }
+
     public ValueTask<int> PurgeRunsAsync(string jobName, int keepLast, DateTimeOffset endedBefore, CancellationToken cancellationToken)
     {
         var removed = 0;

@@ -22,6 +22,9 @@ internal sealed class NotificationQueue : IDisposable
     /// <summary>How many notices may wait for the notifiers; more are dropped (logged).</summary>
     internal const int Capacity = 1024;
 
+    /// <summary>The most notices taken from the queue at once (a burst), whose successes are checked with one history read per job.</summary>
+    internal const int MaxBurst = 256;
+
     private readonly Channel<Notice> _notices = Channel.CreateBounded<Notice>(new BoundedChannelOptions(Capacity)
     {
         FullMode = BoundedChannelFullMode.Wait,   // TryWrite answers false when full: the notice is dropped and logged, never waited for
@@ -121,66 +124,142 @@ internal sealed class NotificationQueue : IDisposable
     private async Task ReadAsync()
     {
         var token = _abandon.Token;
-        await foreach (var posted in _notices.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+        var reader = _notices.Reader;
+        var burst = new List<Notice>(MaxBurst);
+        var recovered = new HashSet<Guid>();
+        while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
         {
-            var notice = posted;
-            if (notice.Flushed is { } flushed)
+            // What is queued at this moment, bounded: every notice is handled in the order posted; at a success not checked
+            // yet, it and the successes after it whose history writes are done are checked with one read per job (a notice
+            // is never held up by a later run's history write).
+            while (burst.Count < MaxBurst && reader.TryRead(out var posted))
             {
-                flushed.TrySetResult();
-                continue;
+                burst.Add(posted);
             }
 
-            if (notice.Kind == NoticeKind.Succeeded)
+            var checkedTo = -1;
+            for (var i = 0; i < burst.Count; i++)
             {
-                await (notice.Written ?? Task.CompletedTask).WaitAsync(token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                if (!await FollowsAFailureAsync(notice.Run!).ConfigureAwait(false))
+                var notice = burst[i];
+                if (notice.Flushed is { } flushed)
                 {
+                    flushed.TrySetResult();
                     continue;
                 }
 
-                notice = notice with { Kind = NoticeKind.Recovered };
-            }
-
-            foreach (var notifier in _notifiers)
-            {
-                try
+                if (notice.Kind == NoticeKind.Succeeded)
                 {
-                    await SendAsync(notifier, notice, token).ConfigureAwait(false);
+                    if (i > checkedTo)
+                    {
+                        checkedTo = await CheckRecoveriesAsync(burst, i, recovered, token).ConfigureAwait(false);
+                    }
+
+                    if (!recovered.Contains(notice.Run!.RunId))
+                    {
+                        continue;
+                    }
+
+                    notice = notice with { Kind = NoticeKind.Recovered };
                 }
-                catch (Exception ex)
+
+                foreach (var notifier in _notifiers)
                 {
                     try
                     {
-                        Log.NotifierFailed(_logger, notifier.GetType().Name, notice.Subject, notice.Run?.RunId ?? Guid.Empty, ex);
+                        await SendAsync(notifier, notice, token).ConfigureAwait(false);
                     }
-                    catch (Exception)
+                    catch (Exception ex)
                     {
-                        // A logger that throws must not end the reader.
+                        try
+                        {
+                            Log.NotifierFailed(_logger, notifier.GetType().Name, notice.Subject, notice.Run?.RunId ?? Guid.Empty, ex);
+                        }
+                        catch (Exception)
+                        {
+                            // A logger that throws must not end the reader.
+                        }
                     }
                 }
             }
+
+            burst.Clear();
+            recovered.Clear();
         }
     }
 
-    /// <summary>Whether the run recorded before <paramref name="run"/> (by any host) failed; when the history cannot tell (unread, or the run not found), it is told anyway: the notifiers decide.</summary>
-    private async ValueTask<bool> FollowsAFailureAsync(JobRun run)
+    /// <summary>
+    /// Finds which successes of a burst follow a failure in the history (<paramref name="recovered"/>: their run ids), with
+    /// one read per job (<see cref="IRunHistoryStore.GetPredecessorsAsync"/>): the success at <paramref name="start"/> once
+    /// its history write is done, and with it the successes after it whose writes are already done, up to the first whose
+    /// write is still under way or a flush. A run the history cannot tell about (unread, or not found) counts as one: it
+    /// is told anyway, the notifiers decide.
+    /// </summary>
+    /// <returns>The index of the last notice covered: a success after it gets a check of its own.</returns>
+    private async ValueTask<int> CheckRecoveriesAsync(List<Notice> burst, int start, HashSet<Guid> recovered, CancellationToken token)
     {
-        try
+        await (burst[start].Written ?? Task.CompletedTask).WaitAsync(token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        var byJob = new Dictionary<string, List<JobRun>>(StringComparer.Ordinal);
+        var last = start;
+        for (var i = start; i < burst.Count; i++)
         {
-            // One look-up of the run and the outcome before it, no logs read (a store answers it from its runs index).
-            var predecessor = await _history.GetPredecessorAsync(run.JobName, run.RunId, _abandon.Token).ConfigureAwait(false);
-            return !predecessor.Found || predecessor.Outcome == JobOutcome.Failed;
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !_abandon.IsCancellationRequested)
-        {
-            Log.NotifierFailed(_logger, nameof(IRunHistoryStore), run.JobName, run.RunId, ex);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
+            var notice = burst[i];
+            if (notice.Kind == NoticeKind.Flush || (i > start && notice.Kind == NoticeKind.Succeeded && notice.Written is { IsCompleted: false }))
+            {
+                break;
+            }
+
+            last = i;
+            if (notice.Kind != NoticeKind.Succeeded)
+            {
+                continue;
+            }
+
+            var run = notice.Run!;
+            if (!byJob.TryGetValue(run.JobName, out var runs))
+            {
+                byJob[run.JobName] = runs = [];
+            }
+
+            runs.Add(run);
         }
 
-        return true;
+        foreach (var (job, runs) in byJob)
+        {
+            try
+            {
+                // One look-up per run of the run and the outcome before it, no logs read (a store answers it from its runs index).
+                var predecessors = await _history.GetPredecessorsAsync(job, [.. runs.Select(r => r.RunId)], token).ConfigureAwait(false);
+                for (var i = 0; i < runs.Count; i++)
+                {
+                    if (i >= predecessors.Count || !predecessors[i].Found || predecessors[i].Outcome == JobOutcome.Failed)
+                    {
+                        recovered.Add(runs[i].RunId);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                // Abandoned: nothing more is told.
+            }
+            catch (Exception ex)
+            {
+                try
+                {
+                    Log.NotifierFailed(_logger, nameof(IRunHistoryStore), job, runs[0].RunId, ex);
+                }
+                catch (Exception)
+                {
+                    // A logger that throws must not end the reader.
+                }
+
+                foreach (var run in runs)
+                {
+                    recovered.Add(run.RunId);
+                }
+            }
+        }
+
+        return last;
     }
 
     private ValueTask SendAsync(IJobFailureNotifier notifier, Notice notice, CancellationToken cancellationToken)

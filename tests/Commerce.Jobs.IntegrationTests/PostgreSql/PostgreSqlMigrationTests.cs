@@ -279,6 +279,32 @@ public sealed class PostgreSqlMigrationTests(PostgreSqlServer server) : IAsyncLi
     }
 
     [Fact]
+    public async Task A_schema_at_version_7_gets_an_index_on_run_id_and_its_runs_predecessors_are_found_through_it()
+    {
+        // Version 7 with runs as its store wrote them (the job's key lower-cased and escaped), one id stored twice.
+        await ExecuteAsync(PostgreSqlStoreMigrations.GetScript("v7", 7));
+        var hostile = StoreTestData.HostileKeys[^1];
+        var ids = Enumerable.Range(0, 5).Select(i => Guid.CreateVersion7(StoreTestData.T0.AddMinutes(i))).ToArray();
+        await ExecuteWithAsync("""
+            INSERT INTO v7.runs (job_key, run_id, job_name, trigger_kind, host_name, started_at, ended_at, outcome,
+                                 read_count, delivered_count, skipped_count, failed_count, error, log)
+            SELECT k, id, k, 0, 'web-01', now(), now(), o, 0, 0, 0, 0, NULL, '[]'
+            FROM unnest($1::text[], $2::uuid[], $3::smallint[]) WITH ORDINALITY AS u(k, id, o, ord) ORDER BY ord
+            """,
+            new[] { "order-export", "order-export", StoredText.Escape(hostile.ToLowerInvariant()), "order-export", "order-export", "order-export" },
+            new[] { ids[0], ids[1], ids[1], ids[2], ids[3], ids[1] },
+            new short[] { (short)JobOutcome.Succeeded, (short)JobOutcome.Failed, (short)JobOutcome.Succeeded, (short)JobOutcome.Succeeded, (short)JobOutcome.Cancelled, (short)JobOutcome.Succeeded });
+        await using var store = CreateSut("v7");
+
+        Assert.Equal(
+            [new RunPredecessor(true, null), new RunPredecessor(true, JobOutcome.Cancelled), new RunPredecessor(true, JobOutcome.Failed), default],
+            await store.GetPredecessorsAsync("Order-Export", [ids[0], ids[1], ids[2], ids[4]], default));   // the newest row of an id stored twice
+        Assert.Equal(new RunPredecessor(true, null), await store.GetPredecessorAsync(hostile, ids[1], default));
+        Assert.Equal(["CREATE INDEX runs_run_id ON v7.runs USING btree (run_id)"], await QueryAsync<string>("SELECT indexdef FROM pg_indexes WHERE schemaname = 'v7' AND indexname = 'runs_run_id'"));
+        Assert.Equal(Enumerable.Range(1, PostgreSqlStoreMigrations.LatestVersion), await QueryAsync<int>("SELECT version FROM v7.schema_version ORDER BY version"));
+    }
+
+    [Fact]
     public void The_script_is_one_locked_transaction_in_the_given_schema()
     {
         var script = PostgreSqlStoreMigrations.GetScript("storefront_jobs");

@@ -264,6 +264,157 @@ public sealed class NotificationQueueTests
         await queue.Completion.WaitAsync(Patience);
     }
 
+    [Fact]
+    public async Task A_burst_of_successes_is_checked_with_one_store_call_per_job_and_told_in_the_order_posted()
+    {
+        var notifier = new SequenceNotifier();
+        var store = new CountingStore(new InMemoryJobStore());
+        using var queue = new NotificationQueue([notifier], store, Options.Create(new CommerceJobsOptions()), new ListLogger());
+
+        // Two jobs, each failing now and then (recorded by another host: no failure notice here), their successes interleaved.
+        var posted = new List<JobRun>();
+        var expected = new List<Guid>();
+        var previous = new Dictionary<string, JobOutcome>();
+        for (var i = 0; i < 60; i++)
+        {
+            var job = i % 3 == 0 ? "price-export" : "stock-sync";
+            var run = Run(job, i % 7 == 3 ? JobOutcome.Failed : JobOutcome.Succeeded);
+            await store.AddRunAsync(run, CancellationToken.None);
+            if (run.Outcome == JobOutcome.Succeeded)
+            {
+                posted.Add(run);
+                if (previous.TryGetValue(job, out var before) && before == JobOutcome.Failed)
+                {
+                    expected.Add(run.RunId);
+                }
+            }
+
+            previous[job] = run.Outcome;
+        }
+
+        foreach (var run in posted)
+        {
+            queue.PostSucceeded(run, Task.CompletedTask);   // all queued before the reader starts: one burst
+        }
+
+        queue.Start();
+        await queue.FlushAsync(CancellationToken.None).WaitAsync(Patience);
+
+        Assert.Equal(expected, notifier.Told.Select(t => t.RunId));
+        Assert.All(notifier.Told, t => Assert.Equal("recovered", t.Kind));
+        Assert.Equal((2, 0, 0), (store.BurstReads, store.SingleReads, store.RunReads));   // one per job, none per run
+        queue.Complete();
+        await queue.Completion.WaitAsync(Patience);
+    }
+
+    [Fact]
+    public async Task A_failure_between_successes_of_a_burst_is_told_in_its_place_and_the_run_after_it_is_a_recovery()
+    {
+        var notifier = new SequenceNotifier();
+        var store = new CountingStore(new InMemoryJobStore());
+        using var queue = new NotificationQueue([notifier], store, Options.Create(new CommerceJobsOptions()), new ListLogger());
+        var (first, failed, recovered, next) = (Run("stock-sync", JobOutcome.Succeeded), Run("stock-sync", JobOutcome.Failed), Run("stock-sync", JobOutcome.Succeeded), Run("stock-sync", JobOutcome.Succeeded));
+        foreach (var run in new[] { first, failed, recovered, next })
+        {
+            await store.AddRunAsync(run, CancellationToken.None);
+        }
+
+        queue.PostSucceeded(first);
+        queue.PostRun(failed);
+        queue.PostSucceeded(recovered);
+        queue.PostSucceeded(next);
+        queue.Start();
+        await queue.FlushAsync(CancellationToken.None).WaitAsync(Patience);
+
+        Assert.Equal(new[] { ("failed", failed.RunId), ("recovered", recovered.RunId) }, notifier.Told);
+        Assert.Equal(1, store.BurstReads);
+        queue.Complete();
+        await queue.Completion.WaitAsync(Patience);
+    }
+
+    [Fact]
+    public async Task A_failure_posted_before_a_success_of_its_burst_is_told_without_waiting_for_that_runs_history_write()
+    {
+        var notifier = new SequenceNotifier();
+        var store = new CountingStore(new InMemoryJobStore());
+        using var queue = new NotificationQueue([notifier], store, Options.Create(new CommerceJobsOptions()), new ListLogger());
+        var (failed, recovered) = (Run("stock-sync", JobOutcome.Failed), Run("stock-sync", JobOutcome.Succeeded));
+        var written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await store.AddRunAsync(failed, CancellationToken.None);
+
+        queue.PostRun(failed);
+        queue.PostSucceeded(recovered, written.Task);   // its write still under way (a slow store)
+        queue.Start();
+        await notifier.FailureTold.Task.WaitAsync(Patience);
+
+        Assert.Equal(0, store.BurstReads);   // the check waits for the write; the failure before it did not
+        await store.AddRunAsync(recovered, CancellationToken.None);
+        written.SetResult();
+        await queue.FlushAsync(CancellationToken.None).WaitAsync(Patience);
+        Assert.Equal(new[] { ("failed", failed.RunId), ("recovered", recovered.RunId) }, notifier.Told);
+        queue.Complete();
+        await queue.Completion.WaitAsync(Patience);
+    }
+
+    [Fact]
+    public async Task A_success_whose_history_write_is_slow_holds_up_none_of_the_notices_posted_before_it()
+    {
+        var notifier = new SequenceNotifier();
+        var store = new CountingStore(new InMemoryJobStore());
+        using var queue = new NotificationQueue([notifier], store, Options.Create(new CommerceJobsOptions()), new ListLogger());
+        var (failedBefore, first, failed, slow) = (Run("stock-sync", JobOutcome.Failed), Run("stock-sync", JobOutcome.Succeeded), Run("price-export", JobOutcome.Failed), Run("price-export", JobOutcome.Succeeded));
+        foreach (var run in new[] { failedBefore, first, failed })
+        {
+            await store.AddRunAsync(run, CancellationToken.None);
+        }
+
+        var written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        queue.PostSucceeded(first, Task.CompletedTask);
+        queue.PostRun(failed);
+        var flushed = queue.FlushAsync(CancellationToken.None);
+        queue.PostSucceeded(slow, written.Task);   // its history write under way (a purge, a slow server)
+        queue.Start();
+
+        // Told while the slow run's write is still under way: the recovery and the failure before it, and the flush between.
+        await notifier.FailureTold.Task.WaitAsync(Patience);
+        await flushed.WaitAsync(Patience);
+        Assert.Equal(new[] { ("recovered", first.RunId), ("failed", failed.RunId) }, notifier.Told);
+
+        await store.AddRunAsync(slow, CancellationToken.None);
+        written.SetResult();
+        await queue.FlushAsync(CancellationToken.None).WaitAsync(Patience);
+        Assert.Equal(new[] { ("recovered", first.RunId), ("failed", failed.RunId), ("recovered", slow.RunId) }, notifier.Told);
+        queue.Complete();
+        await queue.Completion.WaitAsync(Patience);
+    }
+
+    [Fact]
+    public async Task A_reader_still_running_when_the_queue_is_disposed_checks_and_ends_without_a_fault()
+    {
+        var notifier = new SequenceNotifier();
+        var logger = new ListLogger();
+        var store = new CountingStore(new InMemoryJobStore());
+        var queue = new NotificationQueue([notifier], store, Options.Create(new CommerceJobsOptions()), logger);
+        var (failed, before, succeeded) = (Run("price-export", JobOutcome.Failed), Run("stock-sync", JobOutcome.Succeeded), Run("stock-sync", JobOutcome.Succeeded));
+        await store.AddRunAsync(failed, CancellationToken.None);
+        await store.AddRunAsync(before, CancellationToken.None);
+        var written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        queue.PostRun(failed);
+        queue.PostSucceeded(succeeded, written.Task);
+        queue.Start();
+        await notifier.FailureTold.Task.WaitAsync(Patience);
+
+        queue.Dispose();   // not abandoned: the reader goes on
+        await store.AddRunAsync(succeeded, CancellationToken.None);
+        written.SetResult();
+        queue.Complete();
+        await queue.Completion.WaitAsync(Patience);
+
+        Assert.Equal(new[] { ("failed", failed.RunId) }, notifier.Told);   // the success follows a success: no recovery
+        Assert.Equal(1, store.BurstReads);
+        Assert.Empty(logger.Messages);
+    }
+
     private static JobRun Run(string job, JobOutcome outcome) => new()
     {
         RunId = Guid.NewGuid(),
@@ -338,6 +489,65 @@ public sealed class NotificationQueueTests
         }
 
         public ValueTask<RunPredecessor> GetPredecessorAsync(string jobName, Guid runId, CancellationToken cancellationToken) => inner.GetPredecessorAsync(jobName, runId, cancellationToken);
+
+        public ValueTask<int> PurgeRunsAsync(string jobName, int keepLast, DateTimeOffset endedBefore, CancellationToken cancellationToken) => inner.PurgeRunsAsync(jobName, keepLast, endedBefore, cancellationToken);
+    }
+
+    /// <summary>Records what it is told, in order: ("failed" or "recovered", the run's id).</summary>
+    private sealed class SequenceNotifier : IJobFailureNotifier
+    {
+        private readonly ConcurrentQueue<(string Kind, Guid RunId)> _told = new();
+
+        public IReadOnlyCollection<(string Kind, Guid RunId)> Told => _told;
+
+        public TaskCompletionSource FailureTold { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public ValueTask NotifyAsync(JobFailure failure, CancellationToken cancellationToken)
+        {
+            _told.Enqueue(("failed", failure.Run.RunId));
+            FailureTold.TrySetResult();
+            return ValueTask.CompletedTask;
+        }
+
+        public ValueTask NotifyRecoveredAsync(JobRun run, CancellationToken cancellationToken)
+        {
+            _told.Enqueue(("recovered", run.RunId));
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    /// <summary>A store that counts its history reads: runs read, single predecessor look-ups, and look-ups of several runs at once.</summary>
+    private sealed class CountingStore(InMemoryJobStore inner) : IRunHistoryStore
+    {
+        private int _runReads;
+        private int _singleReads;
+        private int _burstReads;
+
+        public int RunReads => Volatile.Read(ref _runReads);
+
+        public int SingleReads => Volatile.Read(ref _singleReads);
+
+        public int BurstReads => Volatile.Read(ref _burstReads);
+
+        public ValueTask AddRunAsync(JobRun run, CancellationToken cancellationToken) => inner.AddRunAsync(run, cancellationToken);
+
+        public ValueTask<IReadOnlyList<JobRun>> GetRunsAsync(string jobName, int maxRuns, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _runReads);
+            return inner.GetRunsAsync(jobName, maxRuns, cancellationToken);
+        }
+
+        public ValueTask<RunPredecessor> GetPredecessorAsync(string jobName, Guid runId, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _singleReads);
+            return inner.GetPredecessorAsync(jobName, runId, cancellationToken);
+        }
+
+        public ValueTask<IReadOnlyList<RunPredecessor>> GetPredecessorsAsync(string jobName, IReadOnlyList<Guid> runIds, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _burstReads);
+            return inner.GetPredecessorsAsync(jobName, runIds, cancellationToken);
+        }
 
         public ValueTask<int> PurgeRunsAsync(string jobName, int keepLast, DateTimeOffset endedBefore, CancellationToken cancellationToken) => inner.PurgeRunsAsync(jobName, keepLast, endedBefore, cancellationToken);
     }
