@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Commerce.Jobs.Internal;
 using Commerce.Jobs.Runners;
+using Commerce.Jobs.Scheduling;
 using Commerce.Jobs.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
@@ -201,7 +202,15 @@ internal sealed class JobDefinitionService : IJobDefinitions, IOperatorStateAppl
                 continue;
             }
 
-            Merge(layers, fields);
+            try
+            {
+                Merge(layers, fields);
+            }
+            catch (Exception ex)
+            {
+                // One job's entry that cannot be put in force keeps what it runs with; the other jobs' entries are applied.
+                DefinitionLog.NotApplied(_logger, name, ex);
+            }
         }
 
         return Task.CompletedTask;
@@ -296,9 +305,10 @@ internal sealed class JobDefinitionService : IJobDefinitions, IOperatorStateAppl
 
             if (error is not null)
             {
-                if (layers.Warned.Add((field.Name, value, stored.ChangedAt)))
+                var shown = DefinitionField.Shown(value);
+                if (layers.Warned.Add((field.Name, shown, stored.ChangedAt)))
                 {
-                    DefinitionLog.OverrideIgnored(_logger, layers.Entry.Name, field.Name, value, error, field.Read(layers.Declared));
+                    DefinitionLog.OverrideIgnored(_logger, layers.Entry.Name, field.Name, shown, error, field.Read(layers.Declared));
                 }
 
                 continue;
@@ -320,17 +330,20 @@ internal sealed class JobDefinitionService : IJobDefinitions, IOperatorStateAppl
     /// <summary>Puts merged options in force in the engine when they differ from those in force. Under the gate.</summary>
     private void Put(Layers layers, JobOptions effective, HashSet<string> inForce)
     {
-        layers.InForce = inForce;
         var before = layers.Effective;
         if (DefinitionField.All.All(f => f.Read(before) == f.Read(effective)) && before.IntervalAnchor == effective.IntervalAnchor)
         {
+            layers.InForce = inForce;
             return;
         }
 
         var scheduleChanged = before.IntervalAnchor != effective.IntervalAnchor
             || DefinitionField.All.Any(f => DefinitionField.ScheduleFields.Contains(f.Name) && f.Read(before) != f.Read(effective));
-        layers.Effective = effective;
+
+        // The engine first: settings it cannot put in force (it throws) leave the layers describing what it runs with.
         _engine.Redefine(layers.Entry, effective, scheduleChanged);
+        layers.InForce = inForce;
+        layers.Effective = effective;
     }
 
     /// <summary>The configuration changed: each job's declared layer is built again and validated; a job whose new one does not validate keeps what it runs with.</summary>
@@ -345,19 +358,26 @@ internal sealed class JobDefinitionService : IJobDefinitions, IOperatorStateAppl
                 var changed = false;
                 lock (_gate)
                 {
-                    changed = DefinitionField.All.Any(f => f.Read(declared) != f.Read(layers.Declared));
-                    if (declared.Interval != layers.Declared.Interval && declared.IntervalAnchor is null && declared.Interval is not null)
+                    // The same validation as an update (the options factory runs only the validators, not the inbox lease rule).
+                    if (Validate(layers, declared) is { Count: > 0 } errors)
                     {
-                        // Like an override: a changed interval counts from the moment it is taken up.
-                        declared.IntervalAnchor = OperatorStateValues.Stamp(_time.GetUtcNow(), null);
-                    }
-                    else if (declared.Interval == layers.Declared.Interval && declared.IntervalAnchor is null)
-                    {
-                        declared.IntervalAnchor = layers.Declared.IntervalAnchor;
+                        throw new OptionsValidationException(layers.Entry.Name, typeof(JobOptions), errors);
                     }
 
+                    // No anchor is stamped here: a reloaded interval keeps the declared grid (code's anchor, or the epoch's),
+                    // the same on every host whenever each reloads, so all agree on each fire's occurrence.
+                    changed = DefinitionField.All.Any(f => f.Read(declared) != f.Read(layers.Declared));
+                    var previous = layers.Declared;
                     layers.Declared = declared;
-                    Apply(layers);
+                    try
+                    {
+                        Apply(layers);
+                    }
+                    catch
+                    {
+                        layers.Declared = previous;
+                        throw;
+                    }
                 }
 
                 accepted = true;
@@ -397,6 +417,19 @@ internal sealed class JobDefinitionService : IJobDefinitions, IOperatorStateAppl
         if (layers.Definition.ReadsInbox && candidate.RetryWindow.Window * 2 > _engineOptions.LeaseDuration)
         {
             errors.Add($"Job '{layers.Entry.Name}': RetryWindow.Window ({candidate.RetryWindow.Window}) must be at most half of CommerceJobs:LeaseDuration ({_engineOptions.LeaseDuration}) for a job that reads its inbox.");
+        }
+
+        if (errors.Count == 0)
+        {
+            // The schedule must be able to say its next fire: one that cannot would throw where it is put in force, or at the next start.
+            try
+            {
+                _ = JobSchedule.FromOptions(layers.Entry.Name, candidate).GetNext(_time.GetUtcNow(), _time.LocalTimeZone);
+            }
+            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or FormatException or TimeZoneNotFoundException or OverflowException)
+            {
+                errors.Add($"Job '{layers.Entry.Name}': the schedule cannot tell its next run ({ex.Message}).");
+            }
         }
 
         return errors;

@@ -7,6 +7,12 @@ namespace Commerce.Jobs;
 /// <summary>Checks one job's settings at start-up; every message names the job and the setting.</summary>
 internal sealed class JobOptionsValidator(JobRegistry registry) : IValidateOptions<JobOptions>
 {
+    /// <summary>The longest interval (about ten years): a longer one would reach past the last instant a clock can tell.</summary>
+    private static readonly TimeSpan MaxInterval = TimeSpan.FromDays(3_650);
+
+    /// <summary>The longest max age and history retention (about a hundred years): "now" minus a longer one is before the first instant.</summary>
+    private static readonly TimeSpan MaxAgeOrRetention = TimeSpan.FromDays(36_500);
+
     public ValidateOptionsResult Validate(string? name, JobOptions options)
     {
         if (name is null || !registry.Contains(name))
@@ -24,9 +30,9 @@ internal sealed class JobOptionsValidator(JobRegistry registry) : IValidateOptio
             }
         }
 
-        if (options.Interval is { } interval && interval < TimeSpan.FromSeconds(1))
+        if (options.Interval is { } interval && (interval < TimeSpan.FromSeconds(1) || interval > MaxInterval))
         {
-            errors.Add($"Job '{name}': Interval must be at least 00:00:01 (was {interval}).");
+            errors.Add($"Job '{name}': Interval must be between 00:00:01 and {MaxInterval} (was {interval}).");
         }
 
         foreach (var time in JobSchedule.Split(options.DailyAt))
@@ -77,14 +83,14 @@ internal sealed class JobOptionsValidator(JobRegistry registry) : IValidateOptio
         // The delay is bounded by the window; against an invalid window that bound would only repeat the window's error.
         var windowValid = options.RetryWindow.Window >= TimeSpan.FromSeconds(1) && options.RetryWindow.Window <= TimeSpan.FromDays(1);
         Range("RetryWindow.BaseDelay", options.RetryWindow.BaseDelay, TimeSpan.FromMilliseconds(1), windowValid ? options.RetryWindow.Window : TimeSpan.FromDays(1));
-        if (options.HistoryRetention <= TimeSpan.Zero)
+        if (options.HistoryRetention <= TimeSpan.Zero || options.HistoryRetention > MaxAgeOrRetention)
         {
-            errors.Add($"Job '{name}': HistoryRetention must be positive (was {options.HistoryRetention}).");
+            errors.Add($"Job '{name}': HistoryRetention must be positive and at most {MaxAgeOrRetention} (was {options.HistoryRetention}).");
         }
 
-        if (options.MaxAge is { } maxAge && maxAge <= TimeSpan.Zero)
+        if (options.MaxAge is { } maxAge && (maxAge <= TimeSpan.Zero || maxAge > MaxAgeOrRetention))
         {
-            errors.Add($"Job '{name}': MaxAge must be positive (was {maxAge}).");
+            errors.Add($"Job '{name}': MaxAge must be positive and at most {MaxAgeOrRetention} (was {maxAge}).");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
