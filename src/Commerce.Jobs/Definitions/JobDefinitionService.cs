@@ -61,7 +61,7 @@ internal sealed class JobDefinitionService : IJobDefinitions, IOperatorStateAppl
         foreach (var job in registry.Jobs)
         {
             var entry = engine.GetEntry(job.Name);
-            _jobs.Add(job.Name, new Layers(entry, job, declared.Get(job.Name), entry.Options));
+            _jobs.Add(job.Name, new Layers(entry, job, declared.Get(job.Name), entry.Options) { Configured = ConfiguredFields(job.Name) });
         }
 
         if (registry.Configuration is { } configuration)
@@ -354,6 +354,7 @@ internal sealed class JobDefinitionService : IJobDefinitions, IOperatorStateAppl
             bool accepted;
             try
             {
+                var configured = ConfiguredFields(layers.Entry.Name);
                 var declared = _factory.Create(layers.Entry.Name);
                 var changed = false;
                 lock (_gate)
@@ -378,6 +379,8 @@ internal sealed class JobDefinitionService : IJobDefinitions, IOperatorStateAppl
                         layers.Declared = previous;
                         throw;
                     }
+
+                    layers.Configured = configured;
                 }
 
                 accepted = true;
@@ -435,7 +438,7 @@ internal sealed class JobDefinitionService : IJobDefinitions, IOperatorStateAppl
         return errors;
     }
 
-    private void CheckVersion(Layers layers, string? expectedVersion)
+    private static void CheckVersion(Layers layers, string? expectedVersion)
     {
         if (expectedVersion is not null && Describe(layers).Version is var current && !string.Equals(current, expectedVersion, StringComparison.Ordinal))
         {
@@ -444,24 +447,31 @@ internal sealed class JobDefinitionService : IJobDefinitions, IOperatorStateAppl
     }
 
     /// <summary>The effective definition with each field's source, and its version (a hash of what it shows). Under the gate.</summary>
-    private EffectiveJobDefinition Describe(Layers layers)
+    private static EffectiveJobDefinition Describe(Layers layers)
     {
-        var section = _registry.Configuration?.GetSection("Jobs").GetSection(layers.Entry.Name);
         var fields = new List<JobDefinitionField>(DefinitionField.All.Count);
         var text = new StringBuilder(layers.Entry.Name);
         foreach (var field in DefinitionField.All)
         {
             var source = layers.InForce.Contains(field.Name) ? JobDefinitionSource.Override
-                : section?.GetSection(field.Name).Value is not null ? JobDefinitionSource.Configuration
+                : layers.Configured.Contains(field.Name) ? JobDefinitionSource.Configuration
                 : JobDefinitionSource.Code;
             var value = field.Read(layers.Effective);
-            fields.Add(new JobDefinitionField(field.Name, value, source, field.Read(layers.Declared)));
-            text.Append('\n').Append(field.Name).Append('=').Append(value).Append('\u0001').Append(source);
+            var declared = field.Read(layers.Declared);
+            fields.Add(new JobDefinitionField(field.Name, value, source, declared));
+            text.Append('\n').Append(field.Name).Append('=').Append(value).Append('\u0001').Append(source).Append('\u0001').Append(declared);
         }
 
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString()));
         var changedAt = layers.ChangedBy?.ChangedAt;
         return new EffectiveJobDefinition(layers.Entry.Name, Convert.ToHexStringLower(hash.AsSpan(0, 8)), fields, changedAt, layers.ChangedBy?.Value);
+    }
+
+    /// <summary>The fields the configuration sets for a job now (read with its declared layer, so a refused reload changes no source).</summary>
+    private HashSet<string> ConfiguredFields(string jobName)
+    {
+        var section = _registry.Configuration?.GetSection("Jobs").GetSection(jobName);
+        return section is null ? [] : [.. DefinitionField.All.Where(f => section.GetSection(f.Name).Value is not null).Select(f => f.Name)];
     }
 
     private Layers Find(string jobName)
@@ -489,6 +499,9 @@ internal sealed class JobDefinitionService : IJobDefinitions, IOperatorStateAppl
 
         /// <summary>Gets or sets the options in force (the engine's).</summary>
         public JobOptions Effective { get; set; } = effective;
+
+        /// <summary>Gets or sets the fields the configuration set when <see cref="Declared"/> was taken.</summary>
+        public HashSet<string> Configured { get; set; } = [];
 
         /// <summary>Gets or sets the fields whose override is in force.</summary>
         public HashSet<string> InForce { get; set; } = new(StringComparer.Ordinal);

@@ -30,9 +30,13 @@ internal sealed class JobOptionsValidator(JobRegistry registry) : IValidateOptio
             }
         }
 
-        if (options.Interval is { } interval && (interval < TimeSpan.FromSeconds(1) || interval > MaxInterval))
+        if (options.Interval is { } interval && interval < TimeSpan.FromSeconds(1))
         {
-            errors.Add($"Job '{name}': Interval must be between 00:00:01 and {MaxInterval} (was {interval}).");
+            errors.Add($"Job '{name}': Interval must be at least 00:00:01 (was {interval}).");
+        }
+        else if (options.Interval > MaxInterval)
+        {
+            errors.Add($"Job '{name}': Interval must be at most {MaxInterval} (was {options.Interval}).");
         }
 
         foreach (var time in JobSchedule.Split(options.DailyAt))
@@ -83,14 +87,22 @@ internal sealed class JobOptionsValidator(JobRegistry registry) : IValidateOptio
         // The delay is bounded by the window; against an invalid window that bound would only repeat the window's error.
         var windowValid = options.RetryWindow.Window >= TimeSpan.FromSeconds(1) && options.RetryWindow.Window <= TimeSpan.FromDays(1);
         Range("RetryWindow.BaseDelay", options.RetryWindow.BaseDelay, TimeSpan.FromMilliseconds(1), windowValid ? options.RetryWindow.Window : TimeSpan.FromDays(1));
-        if (options.HistoryRetention <= TimeSpan.Zero || options.HistoryRetention > MaxAgeOrRetention)
+        if (options.HistoryRetention <= TimeSpan.Zero)
         {
-            errors.Add($"Job '{name}': HistoryRetention must be positive and at most {MaxAgeOrRetention} (was {options.HistoryRetention}).");
+            errors.Add($"Job '{name}': HistoryRetention must be positive (was {options.HistoryRetention}).");
+        }
+        else if (options.HistoryRetention > MaxAgeOrRetention)
+        {
+            errors.Add($"Job '{name}': HistoryRetention must be at most {MaxAgeOrRetention} (was {options.HistoryRetention}).");
         }
 
-        if (options.MaxAge is { } maxAge && (maxAge <= TimeSpan.Zero || maxAge > MaxAgeOrRetention))
+        if (options.MaxAge is { } maxAge && maxAge <= TimeSpan.Zero)
         {
-            errors.Add($"Job '{name}': MaxAge must be positive and at most {MaxAgeOrRetention} (was {maxAge}).");
+            errors.Add($"Job '{name}': MaxAge must be positive (was {maxAge}).");
+        }
+        else if (options.MaxAge > MaxAgeOrRetention)
+        {
+            errors.Add($"Job '{name}': MaxAge must be at most {MaxAgeOrRetention} (was {options.MaxAge}).");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -143,7 +143,7 @@ public static class RootReadme
         }
         catch (JobDefinitionValidationException invalid)
         {
-            Console.WriteLine(string.Join(Environment.NewLine, invalid.Errors));   // "Job 'product-refresh': Interval must be between 00:00:01 and …"
+            Console.WriteLine(string.Join(Environment.NewLine, invalid.Errors));   // "Job 'product-refresh': Interval must be at least 00:00:01 …"
         }
         catch (JobDefinitionConflictException)
         {

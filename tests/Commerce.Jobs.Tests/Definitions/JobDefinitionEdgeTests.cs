@@ -94,6 +94,36 @@ public sealed class JobDefinitionEdgeTests
     }
 
     [Fact]
+    public async Task Sources_and_version_follow_the_accepted_configuration_and_the_declared_values()
+    {
+        var configuration = Configuration(("Jobs:export:MaxItemsToSkip", "5"));
+        await using var sut = TestEngine.Create(jobs =>
+        {
+            jobs.BindConfiguration(configuration);
+            jobs.AddJob("export", Ok);
+        });
+        var definitions = DefinitionsOf(sut);
+        var reloads = Outcomes(definitions);
+        var before = await definitions.UpdateAsync("export", Set(JobDefinitionFields.MaxItemsToSkip, "9"), null, null, default);
+
+        // A refused reload changes neither a source nor the version.
+        configuration["Jobs:export:BatchSize"] = "0";
+        _ = Record.Exception(configuration.Reload);
+        Assert.False(await reloads.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(JobDefinitionSource.Code, definitions.Get("export")[JobDefinitionFields.BatchSize].Source);
+        Assert.Equal(before.Version, definitions.Get("export").Version);
+
+        // An accepted reload that changes only an overridden field's declared value changes the version (a reset would now differ).
+        configuration["Jobs:export:BatchSize"] = "100";
+        configuration["Jobs:export:MaxItemsToSkip"] = "7";
+        _ = Record.Exception(configuration.Reload);
+        Assert.True(await reloads.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
+        var after = definitions.Get("export");
+        Assert.Equal(("9", "7"), (after[JobDefinitionFields.MaxItemsToSkip].Value, after[JobDefinitionFields.MaxItemsToSkip].DeclaredValue));
+        Assert.NotEqual(before.Version, after.Version);
+    }
+
+    [Fact]
     public async Task A_job_run_after_another_is_not_run_once_its_run_on_schedule_is_switched_off()
     {
         var b = new Counter();
