@@ -281,9 +281,11 @@ internal sealed class JobDefinitionService : IJobDefinitions, IOperatorStateAppl
     /// </summary>
     private void Apply(Layers layers)
     {
-        var effective = JobOptionsCopy.Clone(layers.Declared);
-        var inForce = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var field in DefinitionField.All)
+        // All overrides together first (an update is validated as a whole: fields valid only together stay together);
+        // field by field, over what is in force, only when the whole set does not parse or validate.
+        var (effective, inForce) = ApplyTogether(layers);
+        IReadOnlyList<DefinitionField> fieldByField = inForce.Count > 0 ? [] : DefinitionField.All;
+        foreach (var field in fieldByField)
         {
             if (layers.Stored.GetValueOrDefault(field.Name) is not { Value: { } value } stored)
             {
@@ -325,6 +327,32 @@ internal sealed class JobDefinitionService : IJobDefinitions, IOperatorStateAppl
         }
 
         Put(layers, effective, inForce);
+    }
+
+    /// <summary>The declared options with every stored override written over them, when they all parse and validate together; otherwise the declared options and no field in force. Under the gate.</summary>
+    private (JobOptions Options, HashSet<string> InForce) ApplyTogether(Layers layers)
+    {
+        var all = JobOptionsCopy.Clone(layers.Declared);
+        var inForce = new HashSet<string>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var field in DefinitionField.All)
+            {
+                if (layers.Stored.GetValueOrDefault(field.Name) is { Value: { } value })
+                {
+                    field.Write(all, value, layers.Entry.Name);
+                    inForce.Add(field.Name);
+                }
+            }
+        }
+        catch (FormatException)
+        {
+            return (JobOptionsCopy.Clone(layers.Declared), new HashSet<string>(StringComparer.Ordinal));
+        }
+
+        return inForce.Count > 0 && Validate(layers, all).Count == 0
+            ? (all, inForce)
+            : (JobOptionsCopy.Clone(layers.Declared), new HashSet<string>(StringComparer.Ordinal));
     }
 
     /// <summary>Puts merged options in force in the engine when they differ from those in force. Under the gate.</summary>

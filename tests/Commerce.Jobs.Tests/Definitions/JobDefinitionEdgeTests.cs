@@ -5,6 +5,7 @@ using Commerce.Jobs.Storage;
 using Commerce.Jobs.Tests.TestSupport;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using static Commerce.Jobs.Tests.Definitions.JobDefinitionTests;
 
@@ -124,6 +125,26 @@ public sealed class JobDefinitionEdgeTests
     }
 
     [Fact]
+    public async Task Overrides_valid_only_together_are_put_in_force_together()
+    {
+        var store = new InMemoryJobStore();
+        await using var sut = TestEngine.Create(
+            jobs => jobs.AddJob("export", Ok).Configure(o => o.MaxConcurrency = 2),
+            services: s =>
+            {
+                s.AddSingleton<IJobStore>(store);
+                s.AddSingleton<IValidateOptions<JobOptions>>(new LargeBatchesOneAtATime());
+            });
+
+        // BatchSize comes before MaxConcurrency: alone over what is in force (2 at a time) it would not validate.
+        await DefinitionsOf(sut).UpdateAsync("export", new Dictionary<string, string?> { [JobDefinitionFields.BatchSize] = "500", [JobDefinitionFields.MaxConcurrency] = "1" }, null, null, default);
+
+        var options = sut.Engine.GetEntry("export").Options;
+        Assert.Equal((500, 1), (options.BatchSize, options.MaxConcurrency));
+        Assert.Equal(JobDefinitionSource.Override, DefinitionsOf(sut).Get("export")[JobDefinitionFields.BatchSize].Source);
+    }
+
+    [Fact]
     public async Task A_job_run_after_another_is_not_run_once_its_run_on_schedule_is_switched_off()
     {
         var b = new Counter();
@@ -236,6 +257,13 @@ public sealed class JobDefinitionEdgeTests
         Assert.StartsWith("Job 'export': BatchSize '", message, StringComparison.Ordinal);
         Assert.True(message.Length < 1_000, $"the message has {message.Length} characters");
         Assert.DoesNotContain('\0', message);
+    }
+
+    /// <summary>A host's rule over two fields: a batch of 500 or more runs one at a time.</summary>
+    private sealed class LargeBatchesOneAtATime : IValidateOptions<JobOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, JobOptions options)
+            => options.BatchSize >= 500 && options.MaxConcurrency > 1 ? ValidateOptionsResult.Fail($"Job '{name}': BatchSize 500 or more needs MaxConcurrency 1.") : ValidateOptionsResult.Success;
     }
 
     /// <summary>A job body that counts its runs (they are counted before the run ends).</summary>
