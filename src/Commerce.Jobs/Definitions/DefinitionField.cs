@@ -19,6 +19,9 @@ internal sealed class DefinitionField
     }
 
     /// <summary>Gets every field, in the order of <see cref="JobDefinitionFields.All"/>.</summary>
+    /// <summary>The longest value a message or a log line repeats.</summary>
+    private const int MaxShownLength = 200;
+
     public static IReadOnlyList<DefinitionField> All { get; } =
     [
         Flag(JobDefinitionFields.RunOnSchedule, o => o.RunOnSchedule, (o, v) => o.RunOnSchedule = v),
@@ -64,9 +67,12 @@ internal sealed class DefinitionField
         }
         catch (FormatException ex)
         {
-            throw new FormatException($"Job '{jobName}': {Name} '{value}' {ex.Message}", ex);
+            throw new FormatException($"Job '{jobName}': {Name} '{Shown(value)}' {ex.Message}", ex);
         }
     }
+
+    /// <summary>A value from outside as it may be shown in a message or a log: capped (a hostile one may be huge).</summary>
+    public static string Shown(string value) => OutsideText.Cap(value, MaxShownLength);
 
     private static DefinitionField Flag(string name, Func<JobOptions, bool> get, Action<JobOptions, bool> set) => new(
         name,

@@ -22,4 +22,7 @@ internal static partial class DefinitionLog
 
     [LoggerMessage(65, LogLevel.Error, "The stored job definitions could not be read or applied; the jobs keep the definitions they have")]
     public static partial void NotRestored(ILogger logger, Exception exception);
+
+    [LoggerMessage(66, LogLevel.Error, "Job {Job}: the stored definition could not be put in force; the job keeps the definition it has")]
+    public static partial void NotApplied(ILogger logger, string job, Exception exception);
 }

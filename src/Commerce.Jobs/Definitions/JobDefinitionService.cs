@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Commerce.Jobs.Internal;
 using Commerce.Jobs.Runners;
+using Commerce.Jobs.Scheduling;
 using Commerce.Jobs.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
@@ -60,7 +61,7 @@ internal sealed class JobDefinitionService : IJobDefinitions, IOperatorStateAppl
         foreach (var job in registry.Jobs)
         {
             var entry = engine.GetEntry(job.Name);
-            _jobs.Add(job.Name, new Layers(entry, job, declared.Get(job.Name), entry.Options));
+            _jobs.Add(job.Name, new Layers(entry, job, declared.Get(job.Name), entry.Options) { Configured = ConfiguredFields(job.Name) });
         }
 
         if (registry.Configuration is { } configuration)
@@ -201,7 +202,15 @@ internal sealed class JobDefinitionService : IJobDefinitions, IOperatorStateAppl
                 continue;
             }
 
-            Merge(layers, fields);
+            try
+            {
+                Merge(layers, fields);
+            }
+            catch (Exception ex)
+            {
+                // One job's entry that cannot be put in force keeps what it runs with; the other jobs' entries are applied.
+                DefinitionLog.NotApplied(_logger, name, ex);
+            }
         }
 
         return Task.CompletedTask;
@@ -272,9 +281,11 @@ internal sealed class JobDefinitionService : IJobDefinitions, IOperatorStateAppl
     /// </summary>
     private void Apply(Layers layers)
     {
-        var effective = JobOptionsCopy.Clone(layers.Declared);
-        var inForce = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var field in DefinitionField.All)
+        // All overrides together first (an update is validated as a whole: fields valid only together stay together);
+        // field by field, over what is in force, only when the whole set does not parse or validate.
+        var (effective, inForce) = ApplyTogether(layers);
+        IReadOnlyList<DefinitionField> fieldByField = inForce.Count > 0 ? [] : DefinitionField.All;
+        foreach (var field in fieldByField)
         {
             if (layers.Stored.GetValueOrDefault(field.Name) is not { Value: { } value } stored)
             {
@@ -296,9 +307,10 @@ internal sealed class JobDefinitionService : IJobDefinitions, IOperatorStateAppl
 
             if (error is not null)
             {
-                if (layers.Warned.Add((field.Name, value, stored.ChangedAt)))
+                var shown = DefinitionField.Shown(value);
+                if (layers.Warned.Add((field.Name, shown, stored.ChangedAt)))
                 {
-                    DefinitionLog.OverrideIgnored(_logger, layers.Entry.Name, field.Name, value, error, field.Read(layers.Declared));
+                    DefinitionLog.OverrideIgnored(_logger, layers.Entry.Name, field.Name, shown, error, field.Read(layers.Declared));
                 }
 
                 continue;
@@ -317,20 +329,49 @@ internal sealed class JobDefinitionService : IJobDefinitions, IOperatorStateAppl
         Put(layers, effective, inForce);
     }
 
+    /// <summary>The declared options with every stored override written over them, when they all parse and validate together; otherwise the declared options and no field in force. Under the gate.</summary>
+    private (JobOptions Options, HashSet<string> InForce) ApplyTogether(Layers layers)
+    {
+        var all = JobOptionsCopy.Clone(layers.Declared);
+        var inForce = new HashSet<string>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var field in DefinitionField.All)
+            {
+                if (layers.Stored.GetValueOrDefault(field.Name) is { Value: { } value })
+                {
+                    field.Write(all, value, layers.Entry.Name);
+                    inForce.Add(field.Name);
+                }
+            }
+        }
+        catch (FormatException)
+        {
+            return (JobOptionsCopy.Clone(layers.Declared), new HashSet<string>(StringComparer.Ordinal));
+        }
+
+        return inForce.Count > 0 && Validate(layers, all).Count == 0
+            ? (all, inForce)
+            : (JobOptionsCopy.Clone(layers.Declared), new HashSet<string>(StringComparer.Ordinal));
+    }
+
     /// <summary>Puts merged options in force in the engine when they differ from those in force. Under the gate.</summary>
     private void Put(Layers layers, JobOptions effective, HashSet<string> inForce)
     {
-        layers.InForce = inForce;
         var before = layers.Effective;
         if (DefinitionField.All.All(f => f.Read(before) == f.Read(effective)) && before.IntervalAnchor == effective.IntervalAnchor)
         {
+            layers.InForce = inForce;
             return;
         }
 
         var scheduleChanged = before.IntervalAnchor != effective.IntervalAnchor
             || DefinitionField.All.Any(f => DefinitionField.ScheduleFields.Contains(f.Name) && f.Read(before) != f.Read(effective));
-        layers.Effective = effective;
+
+        // The engine first: settings it cannot put in force (it throws) leave the layers describing what it runs with.
         _engine.Redefine(layers.Entry, effective, scheduleChanged);
+        layers.InForce = inForce;
+        layers.Effective = effective;
     }
 
     /// <summary>The configuration changed: each job's declared layer is built again and validated; a job whose new one does not validate keeps what it runs with.</summary>
@@ -341,23 +382,33 @@ internal sealed class JobDefinitionService : IJobDefinitions, IOperatorStateAppl
             bool accepted;
             try
             {
+                var configured = ConfiguredFields(layers.Entry.Name);
                 var declared = _factory.Create(layers.Entry.Name);
                 var changed = false;
                 lock (_gate)
                 {
-                    changed = DefinitionField.All.Any(f => f.Read(declared) != f.Read(layers.Declared));
-                    if (declared.Interval != layers.Declared.Interval && declared.IntervalAnchor is null && declared.Interval is not null)
+                    // The same validation as an update (the options factory runs only the validators, not the inbox lease rule).
+                    if (Validate(layers, declared) is { Count: > 0 } errors)
                     {
-                        // Like an override: a changed interval counts from the moment it is taken up.
-                        declared.IntervalAnchor = OperatorStateValues.Stamp(_time.GetUtcNow(), null);
-                    }
-                    else if (declared.Interval == layers.Declared.Interval && declared.IntervalAnchor is null)
-                    {
-                        declared.IntervalAnchor = layers.Declared.IntervalAnchor;
+                        throw new OptionsValidationException(layers.Entry.Name, typeof(JobOptions), errors);
                     }
 
+                    // No anchor is stamped here: a reloaded interval keeps the declared grid (code's anchor, or the epoch's),
+                    // the same on every host whenever each reloads, so all agree on each fire's occurrence.
+                    changed = DefinitionField.All.Any(f => f.Read(declared) != f.Read(layers.Declared));
+                    var previous = layers.Declared;
                     layers.Declared = declared;
-                    Apply(layers);
+                    try
+                    {
+                        Apply(layers);
+                    }
+                    catch
+                    {
+                        layers.Declared = previous;
+                        throw;
+                    }
+
+                    layers.Configured = configured;
                 }
 
                 accepted = true;
@@ -399,10 +450,23 @@ internal sealed class JobDefinitionService : IJobDefinitions, IOperatorStateAppl
             errors.Add($"Job '{layers.Entry.Name}': RetryWindow.Window ({candidate.RetryWindow.Window}) must be at most half of CommerceJobs:LeaseDuration ({_engineOptions.LeaseDuration}) for a job that reads its inbox.");
         }
 
+        if (errors.Count == 0)
+        {
+            // The schedule must be able to say its next fire: one that cannot would throw where it is put in force, or at the next start.
+            try
+            {
+                _ = JobSchedule.FromOptions(layers.Entry.Name, candidate).GetNext(_time.GetUtcNow(), _time.LocalTimeZone);
+            }
+            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or FormatException or TimeZoneNotFoundException or OverflowException)
+            {
+                errors.Add($"Job '{layers.Entry.Name}': the schedule cannot tell its next run ({ex.Message}).");
+            }
+        }
+
         return errors;
     }
 
-    private void CheckVersion(Layers layers, string? expectedVersion)
+    private static void CheckVersion(Layers layers, string? expectedVersion)
     {
         if (expectedVersion is not null && Describe(layers).Version is var current && !string.Equals(current, expectedVersion, StringComparison.Ordinal))
         {
@@ -411,24 +475,31 @@ internal sealed class JobDefinitionService : IJobDefinitions, IOperatorStateAppl
     }
 
     /// <summary>The effective definition with each field's source, and its version (a hash of what it shows). Under the gate.</summary>
-    private EffectiveJobDefinition Describe(Layers layers)
+    private static EffectiveJobDefinition Describe(Layers layers)
     {
-        var section = _registry.Configuration?.GetSection("Jobs").GetSection(layers.Entry.Name);
         var fields = new List<JobDefinitionField>(DefinitionField.All.Count);
         var text = new StringBuilder(layers.Entry.Name);
         foreach (var field in DefinitionField.All)
         {
             var source = layers.InForce.Contains(field.Name) ? JobDefinitionSource.Override
-                : section?.GetSection(field.Name).Value is not null ? JobDefinitionSource.Configuration
+                : layers.Configured.Contains(field.Name) ? JobDefinitionSource.Configuration
                 : JobDefinitionSource.Code;
             var value = field.Read(layers.Effective);
-            fields.Add(new JobDefinitionField(field.Name, value, source, field.Read(layers.Declared)));
-            text.Append('\n').Append(field.Name).Append('=').Append(value).Append('\u0001').Append(source);
+            var declared = field.Read(layers.Declared);
+            fields.Add(new JobDefinitionField(field.Name, value, source, declared));
+            text.Append('\n').Append(field.Name).Append('=').Append(value).Append('\u0001').Append(source).Append('\u0001').Append(declared);
         }
 
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString()));
         var changedAt = layers.ChangedBy?.ChangedAt;
         return new EffectiveJobDefinition(layers.Entry.Name, Convert.ToHexStringLower(hash.AsSpan(0, 8)), fields, changedAt, layers.ChangedBy?.Value);
+    }
+
+    /// <summary>The fields the configuration sets for a job now (read with its declared layer, so a refused reload changes no source).</summary>
+    private HashSet<string> ConfiguredFields(string jobName)
+    {
+        var section = _registry.Configuration?.GetSection("Jobs").GetSection(jobName);
+        return section is null ? [] : [.. DefinitionField.All.Where(f => section.GetSection(f.Name).Value is not null).Select(f => f.Name)];
     }
 
     private Layers Find(string jobName)
@@ -456,6 +527,9 @@ internal sealed class JobDefinitionService : IJobDefinitions, IOperatorStateAppl
 
         /// <summary>Gets or sets the options in force (the engine's).</summary>
         public JobOptions Effective { get; set; } = effective;
+
+        /// <summary>Gets or sets the fields the configuration set when <see cref="Declared"/> was taken.</summary>
+        public HashSet<string> Configured { get; set; } = [];
 
         /// <summary>Gets or sets the fields whose override is in force.</summary>
         public HashSet<string> InForce { get; set; } = new(StringComparer.Ordinal);

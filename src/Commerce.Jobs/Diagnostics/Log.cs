@@ -61,4 +61,7 @@ internal static partial class Log
 
     [LoggerMessage(35, LogLevel.Error, "A notice about {Subject} was dropped: the notification queue is full ({Capacity} waiting) or closed")]
     public static partial void NotificationDropped(ILogger logger, string subject, int capacity);
+
+    [LoggerMessage(36, LogLevel.Debug, "Job {Job}: a signal is ignored, its run on schedule is switched off")]
+    public static partial void SignalIgnored(ILogger logger, string job);
 }

@@ -7,6 +7,12 @@ namespace Commerce.Jobs;
 /// <summary>Checks one job's settings at start-up; every message names the job and the setting.</summary>
 internal sealed class JobOptionsValidator(JobRegistry registry) : IValidateOptions<JobOptions>
 {
+    /// <summary>The longest interval (about ten years): a longer one would reach past the last instant a clock can tell.</summary>
+    private static readonly TimeSpan MaxInterval = TimeSpan.FromDays(3_650);
+
+    /// <summary>The longest max age and history retention (about a hundred years): "now" minus a longer one is before the first instant.</summary>
+    private static readonly TimeSpan MaxAgeOrRetention = TimeSpan.FromDays(36_500);
+
     public ValidateOptionsResult Validate(string? name, JobOptions options)
     {
         if (name is null || !registry.Contains(name))
@@ -27,6 +33,10 @@ internal sealed class JobOptionsValidator(JobRegistry registry) : IValidateOptio
         if (options.Interval is { } interval && interval < TimeSpan.FromSeconds(1))
         {
             errors.Add($"Job '{name}': Interval must be at least 00:00:01 (was {interval}).");
+        }
+        else if (options.Interval > MaxInterval)
+        {
+            errors.Add($"Job '{name}': Interval must be at most {MaxInterval} (was {options.Interval}).");
         }
 
         foreach (var time in JobSchedule.Split(options.DailyAt))
@@ -81,10 +91,18 @@ internal sealed class JobOptionsValidator(JobRegistry registry) : IValidateOptio
         {
             errors.Add($"Job '{name}': HistoryRetention must be positive (was {options.HistoryRetention}).");
         }
+        else if (options.HistoryRetention > MaxAgeOrRetention)
+        {
+            errors.Add($"Job '{name}': HistoryRetention must be at most {MaxAgeOrRetention} (was {options.HistoryRetention}).");
+        }
 
         if (options.MaxAge is { } maxAge && maxAge <= TimeSpan.Zero)
         {
             errors.Add($"Job '{name}': MaxAge must be positive (was {maxAge}).");
+        }
+        else if (options.MaxAge > MaxAgeOrRetention)
+        {
+            errors.Add($"Job '{name}': MaxAge must be at most {MaxAgeOrRetention} (was {options.MaxAge}).");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -13,11 +13,14 @@ internal sealed partial class JobEngine
     internal void Redefine(JobEntry entry, JobOptions options, bool scheduleChanged)
     {
         var definition = _registry.Find(entry.Name) ?? throw new InvalidOperationException($"Job '{entry.Name}' is not registered.");
+        // The schedule, its next fire and the executor are made first: one that throws leaves the settings in force as they were.
         var schedule = scheduleChanged ? JobSchedule.FromOptions(entry.Name, options) : entry.Schedule;
-        entry.Redefine(options, schedule, definition.CreateExecutor(_services, options));
+        var next = scheduleChanged ? schedule.GetNext(_time.GetUtcNow(), _time.LocalTimeZone) : null;
+        var executor = definition.CreateExecutor(_services, options);
+        entry.Redefine(options, schedule, executor);
         if (scheduleChanged)
         {
-            _jobScheduler.Reschedule(entry);
+            _jobScheduler.Reschedule(entry, next);
         }
 
         StartWaiting(entry);

@@ -85,25 +85,26 @@ internal sealed partial class JobEngine
         }
 
         entry.OnStarted();
+        var (options, executor) = entry.Current;   // the settings this run keeps whatever changes meanwhile (IJobDefinitions)
         JobRun? run = null;
         JobResult? result = null;
         Task? recording = null;
         var awaitsWrite = false;
         try
         {
-            (run, result) = await ExecuteAsync(entry, item, slot, runId, startedAt).ConfigureAwait(false);
+            (run, result) = await ExecuteAsync(entry, executor, item, slot, runId, startedAt).ConfigureAwait(false);
             if (run is not null)
             {
                 // Before the room is freed, in the order the job's runs end: the history write is queued (the store
                 // keeps a MaxConcurrency-1 job's runs in order) and the notices are posted (a failure, then its
                 // recovery); a success the queue checks against the history waits there for this write.
                 Interlocked.Increment(ref _recordsInFlight);
-                recording = RecordAsync(entry, run);
-                if (entry.Options.NotifyOnFailure)
+                recording = RecordAsync(entry, run, options);
+                if (options.NotifyOnFailure)
                 {
                     try
                     {
-                        Notify(entry, run, recording);
+                        Notify(entry, run, recording, options);
                     }
                     catch (Exception ex)
                     {
@@ -194,7 +195,7 @@ internal sealed partial class JobEngine
 
         foreach (var (dependent, condition) in entry.Dependents)
         {
-            if (run.Outcome == JobOutcome.Succeeded || (condition == AfterCondition.AnyOutcome && run.Outcome != JobOutcome.Cancelled))
+            if ((run.Outcome == JobOutcome.Succeeded || (condition == AfterCondition.AnyOutcome && run.Outcome != JobOutcome.Cancelled)) && dependent.RunsAfter(entry.Name))
             {
                 Trigger(dependent, TriggerKind.After);
             }
@@ -272,7 +273,7 @@ internal sealed partial class JobEngine
 
     /// <summary>Runs the job's body (with its own scope, made when the body first resolves a service) and makes its record, unless the run was abandoned meanwhile.</summary>
     /// <returns>The run and its result; nulls when a shutdown abandoned the run.</returns>
-    private async ValueTask<(JobRun? Run, JobResult? Result)> ExecuteAsync(JobEntry entry, WorkItem item, WorkerSlot slot, Guid runId, DateTimeOffset startedAt)
+    private async ValueTask<(JobRun? Run, JobResult? Result)> ExecuteAsync(JobEntry entry, IJobExecutor executor, WorkItem item, WorkerSlot slot, Guid runId, DateTimeOffset startedAt)
     {
         var request = item.Request;
         var jobTag = new KeyValuePair<string, object?>("job", entry.Name);
@@ -295,7 +296,7 @@ internal sealed partial class JobEngine
             scope = new RunServices(_scopeFactory);
             context = new JobContext(entry.Name, runId, item.Trigger, request?.Parameters, scope, _time);
             slot.Attach(context);
-            result = await entry.Executor.ExecuteAsync(context, token).ConfigureAwait(false);
+            result = await executor.ExecuteAsync(context, token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
@@ -403,14 +404,15 @@ internal sealed partial class JobEngine
         }
     }
 
-    private async Task RecordAsync(JobEntry entry, JobRun run)
+    private async Task RecordAsync(JobEntry entry, JobRun run, JobOptions? options = null)
     {
+        options ??= entry.Options;
         try
         {
             await _history.AddRunAsync(run, CancellationToken.None).ConfigureAwait(false);
             if (entry.ShouldPurgeHistory())
             {
-                await _history.PurgeRunsAsync(entry.Name, entry.Options.MaxArchivedRuns, run.EndedAt - entry.Options.HistoryRetention, CancellationToken.None).ConfigureAwait(false);
+                await _history.PurgeRunsAsync(entry.Name, options.MaxArchivedRuns, run.EndedAt - options.HistoryRetention, CancellationToken.None).ConfigureAwait(false);
             }
         }
         catch (Exception ex)
@@ -436,7 +438,8 @@ internal sealed partial class JobEngine
     /// <param name="entry">The run's job.</param>
     /// <param name="run">The run that ended.</param>
     /// <param name="recording">The run's history write: the queue awaits it before it reads the history for a recovery check.</param>
-    private void Notify(JobEntry entry, JobRun run, Task recording)
+    /// <param name="options">The settings the run read at its start.</param>
+    private void Notify(JobEntry entry, JobRun run, Task recording, JobOptions options)
     {
         // An awaited on-demand run's caller is told its failure directly; administrators are not paged for it.
         var failed = run.Outcome == JobOutcome.Failed && run.Trigger != TriggerKind.OnDemand;
@@ -446,7 +449,7 @@ internal sealed partial class JobEngine
             Volatile.Write(ref entry.FailureNotified, 1);
         }
 
-        if (failed || entry.Options.NotifyOnEveryRun)
+        if (failed || options.NotifyOnEveryRun)
         {
             _notifications.PostRun(run);
         }

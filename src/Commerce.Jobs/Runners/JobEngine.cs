@@ -95,10 +95,12 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
 
         foreach (var entry in entries.Values)
         {
-            foreach (var (jobName, condition) in entry.Schedule.AfterJobs)
+            // From the declared After (not a run-time setting), whatever the schedule in force: a job whose run on
+            // schedule is switched off is skipped when its upstream job ends (its schedule then names no upstream job).
+            foreach (var jobName in JobSchedule.Split(entry.Options.After))
             {
                 var upstream = entries[jobName];
-                upstream.Dependents = [.. upstream.Dependents, (entry, condition)];
+                upstream.Dependents = [.. upstream.Dependents, (entry, entry.Options.AfterCondition)];
             }
         }
 
@@ -161,11 +163,18 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
     public void Signal(string jobName)
     {
         var entry = GetEntry(jobName);
-        if (!entry.Schedule.IsAutomatic)
+        if (!entry.Options.Automatic)
         {
             throw new InvalidOperationException(
                 $"Job '{entry.Name}' cannot be signalled: its schedule ({entry.Schedule}) is not automatic, so a signal would never run it. " +
                 "Run it by hand with IJobTrigger.Trigger, or give it Schedule.Automatic().");
+        }
+
+        if (!entry.Schedule.IsAutomatic)
+        {
+            // Declared automatic, with its run on schedule switched off at run time: manual only, a signal is ignored.
+            Log.SignalIgnored(_logger, entry.Name);
+            return;
         }
 
         // A disabled job ignores the signal (documented); a paused one holds it.

@@ -64,6 +64,30 @@ internal sealed class JobEntry
     /// </summary>
     public IJobExecutor Executor => Volatile.Read(ref _settings).Executor;
 
+    /// <summary>Gets the settings in force and the executor made from them, read together: what a run reads once at its start.</summary>
+    public (JobOptions Options, IJobExecutor Executor) Current
+    {
+        get
+        {
+            var settings = Volatile.Read(ref _settings);
+            return (settings.Options, settings.Executor);
+        }
+    }
+
+    /// <summary>Returns whether the schedule in force runs this job after <paramref name="upstream"/> (not when its run on schedule is switched off).</summary>
+    public bool RunsAfter(string upstream)
+    {
+        foreach (var (jobName, _) in Schedule.AfterJobs)
+        {
+            if (string.Equals(jobName, upstream, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Gets or sets the generation of the job's planned fire: the scheduler's own (its loop alone reads and writes it); a fire planned under an older one is stale.</summary>
     internal int ScheduleGeneration { get; set; }
 

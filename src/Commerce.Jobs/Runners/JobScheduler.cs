@@ -53,7 +53,16 @@ internal sealed class JobScheduler
         var now = _time.GetUtcNow();
         foreach (var entry in jobs)
         {
-            Plan(entry, entry.Schedule.GetNext(now, zone));
+            try
+            {
+                Plan(entry, entry.Schedule.GetNext(now, zone));
+            }
+            catch (Exception ex)
+            {
+                // A schedule that cannot say its first fire is not planned; the host and the other jobs start.
+                entry.NextFireTime = null;
+                Log.SchedulerFault(_logger, entry.Name, ex);
+            }
         }
 
         _timer = _time.CreateTimer(static state => ((Channel<bool>)state!).Writer.TryWrite(true), _wake, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);

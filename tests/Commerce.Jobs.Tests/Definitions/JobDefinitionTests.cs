@@ -106,6 +106,9 @@ public sealed class JobDefinitionTests
     [InlineData(JobDefinitionFields.MaxArchivedRuns, "0")]
     [InlineData(JobDefinitionFields.HistoryRetention, "00:00:00")]
     [InlineData(JobDefinitionFields.MaxConcurrency, "1001")]
+    [InlineData(JobDefinitionFields.Interval, "3000000.00:00:00")]
+    [InlineData(JobDefinitionFields.MaxAge, "3000000.00:00:00")]
+    [InlineData(JobDefinitionFields.HistoryRetention, "3000000.00:00:00")]
     [InlineData("MaxConcurency", "2")]
     public async Task An_invalid_value_is_refused_with_a_message_naming_job_and_setting_and_nothing_changes(string field, string value)
     {

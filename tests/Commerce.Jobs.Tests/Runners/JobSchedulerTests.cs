@@ -51,6 +51,20 @@ public sealed class JobSchedulerTests
     }
 
     [Fact]
+    public async Task A_job_whose_schedule_cannot_tell_its_first_fire_is_not_planned_and_the_others_start()
+    {
+        var broken = Job("broken", Schedule.Every(TimeSpan.FromDays(3_000_000)));
+        var quarterly = Job("quarterly", Schedule.Every(TimeSpan.FromMinutes(15)));
+        await using var sut = Harness.Create();
+
+        sut.Start(broken, quarterly);
+
+        Assert.Null(broken.NextFireTime);
+        await sut.AdvanceToAsync(Start.AddMinutes(15));
+        Assert.Equal(("quarterly", TriggerKind.Schedule, Start.AddMinutes(15)), await sut.NextFireAsync());
+    }
+
+    [Fact]
     public async Task A_late_scheduler_fires_each_job_once_and_continues_from_now()
     {
         var quarterly = Job("quarterly", Schedule.Every(TimeSpan.FromMinutes(15)));
