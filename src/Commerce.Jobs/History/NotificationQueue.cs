@@ -37,6 +37,7 @@ internal sealed class NotificationQueue : IDisposable
     private readonly IOptions<CommerceJobsOptions> _options;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _abandon = new();
+    private readonly List<int> _checking = new(MaxBurst);  // the reader's: indexes of a burst's successes being checked
     private Task _reader = Task.CompletedTask;
     private int _started;
     private int _completed;
@@ -198,7 +199,8 @@ internal sealed class NotificationQueue : IDisposable
     private async ValueTask<int> CheckRecoveriesAsync(List<Notice> burst, int start, HashSet<Guid> recovered, CancellationToken token)
     {
         await (burst[start].Written ?? Task.CompletedTask).WaitAsync(token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        var byJob = new Dictionary<string, List<JobRun>>(StringComparer.Ordinal);
+        var checking = _checking;  // the reader's own, reused: a check allocates nothing but the ids it asks about
+        checking.Clear();
         var last = start;
         for (var i = start; i < burst.Count; i++)
         {
@@ -209,57 +211,75 @@ internal sealed class NotificationQueue : IDisposable
             }
 
             last = i;
-            if (notice.Kind != NoticeKind.Succeeded)
+            if (notice.Kind == NoticeKind.Succeeded)
+            {
+                checking.Add(i);
+            }
+        }
+
+        // One read per job: the first success not asked about yet names the job; its runs are asked about in the order posted.
+        for (var first = 0; first < checking.Count; first++)
+        {
+            if (checking[first] < 0)
             {
                 continue;
             }
 
-            var run = notice.Run!;
-            if (!byJob.TryGetValue(run.JobName, out var runs))
+            var job = burst[checking[first]].Run!.JobName;
+            var count = 0;
+            for (var k = first; k < checking.Count; k++)
             {
-                byJob[run.JobName] = runs = [];
+                count += checking[k] >= 0 && string.Equals(burst[checking[k]].Run!.JobName, job, StringComparison.Ordinal) ? 1 : 0;
             }
 
-            runs.Add(run);
-        }
+            var runIds = new Guid[count];
+            for (int k = first, j = 0; k < checking.Count; k++)
+            {
+                if (checking[k] >= 0 && string.Equals(burst[checking[k]].Run!.JobName, job, StringComparison.Ordinal))
+                {
+                    runIds[j++] = burst[checking[k]].Run!.RunId;
+                    checking[k] = -1;  // asked about
+                }
+            }
 
-        foreach (var (job, runs) in byJob)
-        {
-            try
-            {
-                // One look-up per run of the run and the outcome before it, no logs read (a store answers it from its runs index).
-                var predecessors = await _history.GetPredecessorsAsync(job, [.. runs.Select(r => r.RunId)], token).ConfigureAwait(false);
-                for (var i = 0; i < runs.Count; i++)
-                {
-                    if (i >= predecessors.Count || !predecessors[i].Found || predecessors[i].Outcome == JobOutcome.Failed)
-                    {
-                        recovered.Add(runs[i].RunId);
-                    }
-                }
-            }
-            catch (OperationCanceledException) when (token.IsCancellationRequested)
-            {
-                // Abandoned: nothing more is told.
-            }
-            catch (Exception ex)
-            {
-                try
-                {
-                    Log.NotifierFailed(_logger, nameof(IRunHistoryStore), job, runs[0].RunId, ex);
-                }
-                catch (Exception)
-                {
-                    // A logger that throws must not end the reader.
-                }
-
-                foreach (var run in runs)
-                {
-                    recovered.Add(run.RunId);
-                }
-            }
+            await CheckJobAsync(job, runIds, recovered, token).ConfigureAwait(false);
         }
 
         return last;
+    }
+
+    /// <summary>Asks the history about one job's successes; adds those that follow a failure (or that it cannot tell about) to <paramref name="recovered"/>.</summary>
+    private async ValueTask CheckJobAsync(string job, Guid[] runIds, HashSet<Guid> recovered, CancellationToken token)
+    {
+        try
+        {
+            // The run and the outcome before it, per run, no logs read (a store answers it from its runs index).
+            var predecessors = await _history.GetPredecessorsAsync(job, runIds, token).ConfigureAwait(false);
+            for (var i = 0; i < runIds.Length; i++)
+            {
+                if (i >= predecessors.Count || !predecessors[i].Found || predecessors[i].Outcome == JobOutcome.Failed)
+                {
+                    recovered.Add(runIds[i]);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // Abandoned: nothing more is told.
+        }
+        catch (Exception ex)
+        {
+            try
+            {
+                Log.NotifierFailed(_logger, nameof(IRunHistoryStore), job, runIds[0], ex);
+            }
+            catch (Exception)
+            {
+                // A logger that throws must not end the reader.
+            }
+
+            recovered.UnionWith(runIds);
+        }
     }
 
     private ValueTask SendAsync(IJobFailureNotifier notifier, Notice notice, CancellationToken cancellationToken)
