@@ -18,10 +18,10 @@ internal sealed class DefinitionField
         _write = write;
     }
 
-    /// <summary>Gets every field, in the order of <see cref="JobDefinitionFields.All"/>.</summary>
     /// <summary>The longest value a message or a log line repeats.</summary>
     private const int MaxShownLength = 200;
 
+    /// <summary>Gets every field, in the order of <see cref="JobDefinitionFields.All"/>.</summary>
     public static IReadOnlyList<DefinitionField> All { get; } =
     [
         Flag(JobDefinitionFields.RunOnSchedule, o => o.RunOnSchedule, (o, v) => o.RunOnSchedule = v),

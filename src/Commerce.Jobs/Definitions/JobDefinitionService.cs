@@ -105,7 +105,7 @@ internal sealed class JobDefinitionService : IJobDefinitions, IOperatorStateAppl
                 {
                     if (name is null || DefinitionField.Find(name) is not { } field)
                     {
-                        errors.Add($"Job '{layers.Entry.Name}': '{name}' is not a setting that can change at run time; use one of {string.Join(", ", JobDefinitionFields.All)}.");
+                        errors.Add($"Job '{layers.Entry.Name}': '{DefinitionField.Shown(name ?? string.Empty)}' is not a setting that can change at run time; use one of {string.Join(", ", JobDefinitionFields.All)}.");
                         continue;
                     }
 
