@@ -52,9 +52,10 @@ internal sealed class WorkerSlot
     /// Keeps a run (in flight already) for this slot's worker to take next, before it reads the channel: the worker that
     /// freed a job's room runs the job's next held run itself, with no hand-off through the channel and no other worker
     /// woken for it. Called by the worker only; it holds one at most. After <see cref="MaxKeptInARow"/> in a row it
-    /// refuses once, so that the run goes through the channel and the worker, finding it taken, returns its thread to
-    /// the pool: what waits in that thread's queue (the continuations of the callers it answered) is not held up by a
-    /// long burst of runs that complete synchronously.
+    /// refuses once, so that the run goes through the channel: a parked worker takes it, and this one, finding the channel
+    /// empty, returns its thread to the pool, so what waits in that thread's queue (the continuations of the callers it
+    /// answered) is not held up by a long burst of runs that complete synchronously. With every worker busy, the next
+    /// read may take the run straight back.
     /// </summary>
     /// <returns><see langword="false"/> when the worker holds one already, or took its share in a row.</returns>
     public bool Keep(WorkItem item)
