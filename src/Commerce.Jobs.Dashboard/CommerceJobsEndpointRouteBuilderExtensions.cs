@@ -75,6 +75,7 @@ public static class CommerceJobsEndpointRouteBuilderExtensions
         }
 
         DashboardEndpoints.MapJobs(api, commands, routePrefix.TrimEnd('/'), options);
+        DashboardEndpoints.MapDefinitions(api, commands);
         DashboardEndpoints.MapEntitySync(api, commands);
         return group;
     }

@@ -11,10 +11,20 @@ public sealed class JobDefinitionValidationException : Exception
     /// <param name="jobName">The job's name.</param>
     /// <param name="errors">What is wrong, one message per problem.</param>
     public JobDefinitionValidationException(string jobName, IReadOnlyList<string> errors)
+        : this(jobName, errors, errors is { Count: > 0 } ? new Dictionary<string, IReadOnlyList<string>> { [string.Empty] = errors } : new Dictionary<string, IReadOnlyList<string>>())
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="JobDefinitionValidationException"/> class, with the messages per field.</summary>
+    /// <param name="jobName">The job's name.</param>
+    /// <param name="errors">What is wrong, one message per problem.</param>
+    /// <param name="fieldErrors">The same messages keyed by the field each concerns (<see cref="FieldErrors"/>).</param>
+    public JobDefinitionValidationException(string jobName, IReadOnlyList<string> errors, IReadOnlyDictionary<string, IReadOnlyList<string>> fieldErrors)
         : base(string.Join(" ", errors ?? []))
     {
         JobName = jobName;
         Errors = errors ?? [];
+        FieldErrors = fieldErrors ?? new Dictionary<string, IReadOnlyList<string>>();
     }
 
     /// <summary>Gets the job's name.</summary>
@@ -22,4 +32,11 @@ public sealed class JobDefinitionValidationException : Exception
 
     /// <summary>Gets what is wrong, one message per problem (each names the job and the setting).</summary>
     public IReadOnlyList<string> Errors { get; }
+
+    /// <summary>
+    /// Gets the messages of <see cref="Errors"/> keyed by the field each concerns, so that a form can show each next to its
+    /// field: a field's name as in <see cref="JobDefinitionFields"/> (an unknown field under the name it was given, capped),
+    /// and messages that concern no single field (a rule over several, the schedule as a whole) under the empty key.
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> FieldErrors { get; }
 }

@@ -98,14 +98,15 @@ internal sealed class JobDefinitionService : IJobDefinitions, IOperatorStateAppl
             lock (_gate)
             {
                 CheckVersion(layers, expectedVersion);
-                var errors = new List<string>();
+                var errors = new List<(string Field, string Message)>();
                 var candidate = JobOptionsCopy.Clone(layers.Effective);
                 var changes = new List<(DefinitionField Field, string? Value)>();
                 foreach (var (name, value) in fields)
                 {
                     if (name is null || DefinitionField.Find(name) is not { } field)
                     {
-                        errors.Add($"Job '{layers.Entry.Name}': '{DefinitionField.Shown(name ?? string.Empty)}' is not a setting that can change at run time; use one of {string.Join(", ", JobDefinitionFields.All)}.");
+                        var shown = DefinitionField.Shown(name ?? string.Empty);
+                        errors.Add((shown, $"Job '{layers.Entry.Name}': '{shown}' is not a setting that can change at run time; use one of {string.Join(", ", JobDefinitionFields.All)}."));
                         continue;
                     }
 
@@ -116,18 +117,18 @@ internal sealed class JobDefinitionService : IJobDefinitions, IOperatorStateAppl
                     }
                     catch (FormatException ex)
                     {
-                        errors.Add(ex.Message);
+                        errors.Add((field.Name, ex.Message));
                     }
                 }
 
                 if (errors.Count == 0)
                 {
-                    errors.AddRange(Validate(layers, candidate));
+                    errors.AddRange(Validate(layers, candidate).Select(message => (FieldOf(layers.Entry.Name, message), message)));
                 }
 
                 if (errors.Count > 0)
                 {
-                    throw new JobDefinitionValidationException(layers.Entry.Name, errors);
+                    throw Refusal(layers.Entry.Name, errors);
                 }
 
                 var at = OperatorStateValues.Stamp(_time.GetUtcNow(), layers.LastChange);
@@ -464,6 +465,47 @@ internal sealed class JobDefinitionService : IJobDefinitions, IOperatorStateAppl
         }
 
         return errors;
+    }
+
+    /// <summary>The refusal of an update: its messages in order, and keyed by the field each concerns.</summary>
+    private static JobDefinitionValidationException Refusal(string jobName, List<(string Field, string Message)> errors)
+    {
+        var byField = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        foreach (var group in errors.GroupBy(e => e.Field, StringComparer.Ordinal))
+        {
+            byField[group.Key] = [.. group.Select(e => e.Message)];
+        }
+
+        return new JobDefinitionValidationException(jobName, [.. errors.Select(e => e.Message)], byField);
+    }
+
+    /// <summary>
+    /// The field a validation message concerns: messages name the job and then the setting (<c>Job 'x': RetryWindow.MaxRetries must …</c>,
+    /// the house rule the host's own validators follow too), the setting written with <c>.</c> where the field name has <c>:</c>.
+    /// The empty text when the message names no field that can change at run time first (a rule over the schedule as a whole, say).
+    /// </summary>
+    internal static string FieldOf(string jobName, string message)
+    {
+        var prefix = $"Job '{jobName}': ";
+        if (message is null || !message.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            return string.Empty;
+        }
+
+        var rest = message.AsSpan(prefix.Length);
+        var found = string.Empty;
+        foreach (var field in JobDefinitionFields.All)
+        {
+            var setting = field.Replace(':', '.');
+            if (setting.Length > found.Length
+                && rest.StartsWith(setting, StringComparison.Ordinal)
+                && (rest.Length == setting.Length || !(char.IsLetterOrDigit(rest[setting.Length]) || rest[setting.Length] is '.' or '_')))
+            {
+                found = field;
+            }
+        }
+
+        return found;
     }
 
     private static void CheckVersion(Layers layers, string? expectedVersion)
