@@ -6,7 +6,7 @@
   const api = new URL('api/', document.baseURI);
   const byId = (id) => document.getElementById(id);
   const pageSize = 500;
-  const state = { session: null, timer: null, busy: false, again: false, selectedJob: null, openLogs: new Set(), entityTypes: '', offset: 0 };
+  const state = { session: null, timer: null, busy: false, again: false, selectedJob: null, openLogs: new Set(), entityTypes: '', offset: 0, definition: null };
 
   function el(tag, props, ...children) {
     const node = document.createElement(tag);
@@ -25,6 +25,15 @@
 
   const badge = (text) => el('span', { class: `badge ${text}`, text });
   const when = (value) => (value ? new Date(value).toLocaleString() : '—');
+  // A time with its zone: the given IANA zone when the browser knows it, else the browser's own, named either way.
+  const whenIn = (value, zone) => {
+    if (!value) return '—';
+    try {
+      return new Date(value).toLocaleString(undefined, { timeZone: zone || undefined, timeZoneName: 'short' });
+    } catch {
+      return new Date(value).toLocaleString(undefined, { timeZoneName: 'short' });
+    }
+  };
   const counts = (c) => (c ? `${c.read} / ${c.delivered} / ${c.skipped} / ${c.failed}` : '—');
   const duration = (ms) => (ms < 1000 ? `${Math.round(ms)} ms` : ms < 120000 ? `${(ms / 1000).toFixed(1)} s` : `${(ms / 60000).toFixed(1)} min`);
   const jobPath = (name) => `jobs/${encodeURIComponent(name)}`;
@@ -103,7 +112,7 @@
         el('td', { 'data-field': 'name' }, el('button', { class: 'link', 'data-action': 'history', text: job.name, title: 'Show runs', onclick: () => showHistory(job.name) })),
         el('td', { 'data-field': 'state' }, badge(job.state)),
         el('td', { 'data-field': 'schedule', text: job.schedule }),
-        el('td', { 'data-field': 'next-run', text: when(job.nextRun) }),
+        el('td', { 'data-field': 'next-run', 'data-next-run': job.nextRun || '', text: whenIn(job.nextRun) }),
         el('td', { 'data-field': 'last-run' },
           last ? badge(last.outcome) : el('span', { class: 'muted', text: 'never' }),
           last ? el('div', { class: 'muted', text: `${when(last.endedAt)} · ${last.trigger}` }) : null,
@@ -122,8 +131,11 @@
             text: disabled ? 'Enable' : 'Disable',
             onclick: (e) => act(e.currentTarget, async () => { await request('POST', `${jobPath(job.name)}/${disabled ? 'enable' : 'disable'}`); return `${disabled ? 'Enabled' : 'Disabled'} ${job.name}.`; }),
           }),
-          el('button', { 'data-action': 'history', text: 'History', onclick: () => showHistory(job.name) })));
+          el('button', { 'data-action': 'history', text: 'History', onclick: () => showHistory(job.name) }),
+          el('button', { 'data-action': 'edit', 'data-job-edit': job.name, text: 'Edit', title: 'Edit the definition', onclick: () => openDefinition(job.name) })));
     }));
+    const open = state.definition && overview.jobs.find((job) => job.name === state.definition.job);
+    if (open) showDefinitionNextRun(open.nextRun);
   }
 
   async function runNow(name) {
@@ -168,6 +180,148 @@
       }
     }
     byId('runs-body').replaceChildren(...rows);
+  }
+
+  // ---- definitions (api/jobs/{name}/definition): values, their source, edit, reset ----
+
+  const flagFields = new Set(['RunOnSchedule', 'UpdateStatus', 'NotifyOnFailure']);
+  const numberFields = new Set(['CleanupRunsPerDay', 'BatchSize', 'RetryWindow:MaxRetries', 'MaxItemsToSkip', 'MaxArchivedRuns', 'MaxConcurrency']);
+  const hints = {
+    Interval: '[d.]hh:mm:ss, empty for none', DailyAt: 'HH:mm, HH:mm…', TimeZone: 'Europe/Berlin, empty for the server’s', Cron: 'cron, empty for none',
+    MaxAge: '[d.]hh:mm:ss, empty for no limit', 'RetryWindow:Window': '[d.]hh:mm:ss', HistoryRetention: '[d.]hh:mm:ss',
+  };
+
+  // Sends a definition request; answers { status, body } for the statuses the form handles itself (200, 400, 412).
+  async function definitionRequest(method, body) {
+    const definition = state.definition;
+    const headers = { Accept: 'application/json', 'If-Match': `"${definition.version}"` };
+    if (state.session.antiforgeryHeaderName) headers[state.session.antiforgeryHeaderName] = state.session.antiforgeryToken;
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const response = await fetch(new URL(`${jobPath(definition.job)}/definition`, api), {
+      method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin', cache: 'no-store',
+    });
+    let answer = null;
+    try { answer = await response.json(); } catch { /* not JSON: the status says enough */ }
+    if (response.ok || response.status === 400 || response.status === 412) return { status: response.status, body: answer };
+    throw new Error(`${response.status}: ${(answer && (answer.detail || answer.title)) || response.statusText}`);
+  }
+
+  function definitionStatus(text, isError) {
+    const status = byId('definition-status');
+    status.textContent = text;
+    status.className = isError ? 'error' : '';
+  }
+
+  function showDefinitionNextRun(nextRun) {
+    const zone = state.definition && state.definition.timeZone;
+    byId('definition-next-run').textContent = `${whenIn(nextRun, zone)}${zone ? ` (${zone})` : ''}`;
+  }
+
+  async function openDefinition(name) {
+    state.definition = { job: name, version: null, values: {}, timeZone: null };
+    byId('definition-job').textContent = name;
+    byId('definition-fields').replaceChildren();
+    definitionStatus('Loading…', false);
+    const dialog = byId('definition');
+    if (!dialog.open) dialog.showModal();
+    try {
+      renderDefinition(await request('GET', `${jobPath(name)}/definition`));
+      definitionStatus('', false);
+    } catch (error) {
+      definitionStatus(error.message, true);
+    }
+  }
+
+  function renderDefinition(definition) {
+    if (!state.definition || state.definition.job !== definition.jobName) return;
+    state.definition.version = definition.version;
+    state.definition.timeZone = definition.timeZone;
+    state.definition.values = {};
+    showDefinitionNextRun(definition.nextRun);
+    const rows = Object.entries(definition.fields).map(([name, field], index) => {
+      const value = field.value === null ? '' : field.value;
+      state.definition.values[name] = value;
+      const id = `definition-field-${index}`;
+      const input = flagFields.has(name)
+        ? el('input', { id, type: 'checkbox', 'data-field-input': '' })
+        : el('input', { id, type: numberFields.has(name) ? 'number' : 'text', step: numberFields.has(name) ? '1' : null, placeholder: hints[name], autocomplete: 'off', 'data-field-input': '' });
+      if (input.type === 'checkbox') input.checked = value === 'true';
+      else input.value = value;
+      const source = field.source.toLowerCase();
+      return el('tr', { 'data-field': name },
+        el('th', { scope: 'row' }, el('label', { for: id, text: name })),
+        el('td', {},
+          input,
+          name === 'DailyAt' || name === 'Cron' ? el('span', { class: 'muted', 'data-field-zone': '', text: ` in ${definition.timeZone}` }) : null,
+          el('div', { 'data-field-error': '' })),
+        el('td', {},
+          el('span', { class: source, 'data-field-source': source, text: source }),
+          el('div', { class: 'muted', 'data-field-declared': '', text: `declared: ${field.declaredValue === null ? '(none)' : field.declaredValue}` })),
+        el('td', {},
+          el('button', {
+            type: 'button', class: 'link', 'data-field-reset': '', text: 'reset', title: 'Back to the declared value',
+            disabled: field.source === 'Override' ? null : '',
+            onclick: () => changeDefinition('PUT', { [name]: null }),
+          })));
+    });
+    byId('definition-fields').replaceChildren(...rows);
+  }
+
+  function changedFields() {
+    const changed = {};
+    for (const row of byId('definition-fields').querySelectorAll('tr[data-field]')) {
+      const name = row.dataset.field;
+      const input = row.querySelector('[data-field-input]');
+      const value = input.type === 'checkbox' ? String(input.checked) : input.value;
+      if (value !== state.definition.values[name]) changed[name] = value;
+    }
+    return changed;
+  }
+
+  async function changeDefinition(method, body) {
+    const buttons = [...byId('definition').querySelectorAll('button')];
+    for (const row of byId('definition-fields').querySelectorAll('[data-field-error]')) row.textContent = '';
+    buttons.forEach((b) => { b.disabled = true; });
+    try {
+      const { status, body: answer } = await definitionRequest(method, body);
+      if (status === 412) {
+        definitionStatus('The definition was changed meanwhile (by someone else, or on another host); it is shown again as it is now: check and save again.', true);
+        renderDefinition(await request('GET', `${jobPath(state.definition.job)}/definition`));
+        return;
+      }
+      if (status === 400) {
+        const general = [];
+        for (const [name, messages] of Object.entries((answer && answer.errors) || {})) {
+          const row = [...byId('definition-fields').querySelectorAll('tr[data-field]')].find((r) => r.dataset.field === name);
+          if (row) row.querySelector('[data-field-error]').textContent = messages.join('\n');
+          else general.push(...messages);
+        }
+        if (general.length === 0 && !(answer && answer.errors)) general.push((answer && answer.detail) || 'Refused.');
+        definitionStatus(`Not saved.${general.length ? ` ${general.join(' ')}` : ' See the messages by the settings.'}`, true);
+        return;
+      }
+      renderDefinition(answer);
+      definitionStatus(method === 'DELETE' ? 'Every setting is back to its declared value.' : 'Saved; in force now.', false);
+      refresh();
+    } catch (error) {
+      definitionStatus(error.message, true);
+    } finally {
+      buttons.forEach((b) => { b.disabled = false; });
+      for (const button of byId('definition-fields').querySelectorAll('[data-field-reset]')) {
+        const row = button.closest('tr');
+        button.disabled = row.querySelector('[data-field-source]').dataset.fieldSource !== 'override';
+      }
+    }
+  }
+
+  function saveDefinition(event) {
+    event.preventDefault();
+    const changed = changedFields();
+    if (Object.keys(changed).length === 0) {
+      definitionStatus('Nothing changed.', false);
+      return;
+    }
+    changeDefinition('PUT', changed);
   }
 
   // ---- targets ----
@@ -302,6 +456,10 @@
     byId('entity-pause-all').addEventListener('click', (e) => act(e.currentTarget, async () => { await request('POST', 'entity-sync/pause-all'); return 'Paused every entity type.'; }));
     byId('entity-resume-all').addEventListener('click', (e) => act(e.currentTarget, async () => { await request('POST', 'entity-sync/resume-all'); return 'Resumed every entity type.'; }));
     byId('sync-ids-form').addEventListener('submit', syncIds);
+    byId('definition-form').addEventListener('submit', saveDefinition);
+    byId('definition-reset').addEventListener('click', () => changeDefinition('DELETE'));
+    byId('definition-close').addEventListener('click', () => byId('definition').close());
+    byId('definition').addEventListener('close', () => { state.definition = null; });
     const refilter = () => { state.offset = 0; refresh(); };
     byId('jobs-filter').addEventListener('submit', (e) => { e.preventDefault(); refilter(); });
     byId('jobs-search').addEventListener('input', refilter);
