@@ -35,8 +35,10 @@ public sealed class JobDefinitionValidationException : Exception
 
     /// <summary>
     /// Gets the messages of <see cref="Errors"/> keyed by the field each concerns, so that a form can show each next to its
-    /// field: a field's name as in <see cref="JobDefinitionFields"/> (an unknown field under the name it was given, capped),
-    /// and messages that concern no single field (a rule over several, the schedule as a whole) under the empty key.
+    /// field: under a field's name as in <see cref="JobDefinitionFields"/> (a message that starts with the job and a
+    /// setting, as the validators' do, under that setting — a rule over several fields under the one it names first), an
+    /// unknown field under the name it was given (capped), and a message that names no such field (the schedule as a
+    /// whole, a host's own wording) under the empty key.
     /// </summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>> FieldErrors { get; }
 }
