@@ -158,7 +158,9 @@ internal static partial class DashboardEndpoints
                 return (null, BadRequest(tooLarge));
             }
 
-            return ParseDefinitionFields(buffer.AsMemory(0, length), jobName);
+            // A leading UTF-8 byte order mark (some clients write one) is not part of the JSON.
+            var body = buffer.AsMemory(0, length);
+            return ParseDefinitionFields(body.Span.StartsWith("\uFEFF"u8) ? body[3..] : body, jobName);
         }
         finally
         {

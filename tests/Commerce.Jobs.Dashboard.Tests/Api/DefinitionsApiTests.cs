@@ -245,6 +245,11 @@ public sealed class DefinitionsApiTests(DefinitionsApiTests.SharedHost shared) :
         request.Headers.TransferEncodingChunked = true;
         await (await client.SendAsync(request)).ReadProblemAsync(HttpStatusCode.BadRequest);
 
+        using var withBom = new ByteArrayContent([0xEF, 0xBB, 0xBF, .. "{\"BatchSize\":\"-1\"}"u8]);
+        withBom.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        var bom = await (await client.PutAsync(Submit, withBom)).ReadProblemAsync(HttpStatusCode.BadRequest);
+        Assert.True(bom.GetProperty("errors").TryGetProperty("BatchSize", out _), "A body after a byte order mark is read as JSON.");
+
         using var text = new StringContent("""{"BatchSize":1}""", Encoding.UTF8, "text/plain");
         await (await client.PutAsync(Submit, text)).ReadProblemAsync(HttpStatusCode.UnsupportedMediaType);
     }
