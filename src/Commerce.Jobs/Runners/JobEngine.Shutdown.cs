@@ -1,4 +1,5 @@
 using Commerce.Jobs.Diagnostics;
+using Commerce.Jobs.Internal;
 
 namespace Commerce.Jobs.Runners;
 
@@ -145,7 +146,7 @@ internal sealed partial class JobEngine
     /// <summary>Writes operator changes to the store, one at a time and in order; a failed write is logged, never thrown.</summary>
     private async Task WriteControlsAsync()
     {
-        await foreach (var change in _controlChanges.Reader.ReadAllAsync().ConfigureAwait(false))
+        await foreach (var (change, audit) in _controlChanges.Reader.ReadAllAsync().ConfigureAwait(false))
         {
             try
             {
@@ -155,6 +156,8 @@ internal sealed partial class JobEngine
             {
                 Log.ControlNotSaved(_logger, change.Name, ex);
             }
+
+            await OperatorChanges.AppendAsync(_changeLog, audit, _logger).ConfigureAwait(false);
         }
     }
 
