@@ -29,6 +29,11 @@ public interface IJobMonitor
     /// <param name="limit">The most changes to return: 1 to 1000. The store keeps the newest 100 of each kind.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The changes, newest first.</returns>
+    /// <remarks>
+    /// A change made on this host before the call is in the answer: the call first waits until this host's pending writes
+    /// of operator changes reached the store (bound the wait with <paramref name="cancellationToken"/> when the store may
+    /// hang). Changes made on other hosts are in it once they reached the store.
+    /// </remarks>
     /// <exception cref="ArgumentException">No job has that name.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="limit"/> is not between 1 and 1000.</exception>
     ValueTask<IReadOnlyList<OperatorChange>> GetChangesAsync(string jobName, int limit, CancellationToken cancellationToken);

@@ -146,18 +146,26 @@ internal sealed partial class JobEngine
     /// <summary>Writes operator changes to the store, one at a time and in order; a failed write is logged, never thrown.</summary>
     private async Task WriteControlsAsync()
     {
-        await foreach (var (change, audit) in _controlChanges.Reader.ReadAllAsync().ConfigureAwait(false))
+        await foreach (var (change, audit, flushed) in _controlChanges.Reader.ReadAllAsync().ConfigureAwait(false))
         {
-            try
+            if (change is not null)
             {
-                await _operatorState.SetAsync(change.Kind, change.Name, change.Fields, CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                Log.ControlNotSaved(_logger, change.Name, ex);
+                try
+                {
+                    await _operatorState.SetAsync(change.Kind, change.Name, change.Fields, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    Log.ControlNotSaved(_logger, change.Name, ex);
+                }
             }
 
-            await OperatorChanges.AppendAsync(_changeLog, audit, _logger).ConfigureAwait(false);
+            if (audit is not null)
+            {
+                await OperatorChanges.AppendAsync(_changeLog, audit, _logger).ConfigureAwait(false);
+            }
+
+            flushed?.TrySetResult();
         }
     }
 

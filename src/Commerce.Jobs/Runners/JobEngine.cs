@@ -41,7 +41,7 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
     private readonly JobScheduler _jobScheduler;
     private readonly CancellationTokenSource _stopScheduler = new();
     private readonly CancellationTokenSource _cancelRuns = new();
-    private readonly Channel<(OperatorStateEntry State, OperatorChange Audit)> _controlChanges = Channel.CreateUnbounded<(OperatorStateEntry, OperatorChange)>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<ControlWrite> _controlChanges = Channel.CreateUnbounded<ControlWrite>(new UnboundedChannelOptions { SingleReader = true });
     private readonly IOperatorChangeLog _changeLog;
     private readonly Lock _stopGate = new();
     private readonly IServiceProvider _services;
@@ -348,6 +348,14 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, 1000);
         var name = GetEntry(jobName).Name;
+
+        // Read your writes: the changes made here before this call are in the store first (they are written in order by one writer).
+        var flushed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (Volatile.Read(ref _state) != Created && _controlChanges.Writer.TryWrite(new ControlWrite(null, null, flushed)))
+        {
+            await flushed.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         var controls = await _changeLog.GetChangesAsync(OperatorStateKinds.Job, name, limit, cancellationToken).ConfigureAwait(false);
         var definitions = await _changeLog.GetChangesAsync(OperatorStateKinds.JobDefinition, name, limit, cancellationToken).ConfigureAwait(false);
 
@@ -409,7 +417,7 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
         var change = new OperatorStateEntry(OperatorStateKinds.Job, entry.Name, fields);
         var audit = new OperatorChange(OperatorStateKinds.Job, entry.Name, action, fields[0].ChangedAt, actor, values);
         StartWaiting(entry);
-        if (!_controlChanges.Writer.TryWrite((change, audit)))
+        if (!_controlChanges.Writer.TryWrite(new ControlWrite(change, audit, null)))
         {
             Log.ControlNotSaved(_logger, change.Name, new InvalidOperationException("The engine has stopped; the change holds here only."));
         }
@@ -429,4 +437,7 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
         item.Request?.Completion.TrySetException(new InvalidOperationException($"Job '{item.Entry.Name}' was not run: the engine is stopping."));
         Complete(item.Entry, started: false, run: null);
     }
+
+    /// <summary>One item for the control writer: an operator's change to store with its audit record, or a flush to answer once the changes before it are written.</summary>
+    private sealed record ControlWrite(OperatorStateEntry? State, OperatorChange? Audit, TaskCompletionSource? Flushed);
 }
