@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Commerce.Jobs.History;
 using Commerce.Jobs.Storage;
+using Commerce.Jobs.Tests.EntitySync;
 using Commerce.Jobs.Tests.Runners;
 using Commerce.Jobs.Tests.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
@@ -123,6 +124,39 @@ public sealed class AuditTests
         var stored = Assert.Single(await sut.Inner.GetAsync(OperatorStateKinds.Job, default));
         Assert.Contains(stored.Fields, f => f is { Name: "paused", Value: "true" });
         Assert.Empty(await sut.Inner.GetChangesAsync(OperatorStateKinds.Job, "export", 10, default));
+    }
+
+    [Fact]
+    public async Task Entity_sync_configuration_changes_pauses_and_resumes_are_recorded_with_old_and_new_fields()
+    {
+        var store = EntitySyncSut.CreateStore();
+        await using var sut = await EntitySyncSut.CreateAsync(configure: jobs => jobs.AddEntitySync(EntitySyncSut.Categories).DeliverTo("search"), store: store);
+        var start = sut.Time.GetUtcNow();
+
+        await sut.Sync.PauseAsync("CATEGORIES", default);
+        sut.Time.Advance(TimeSpan.FromMinutes(1));
+        await sut.Sync.ResumeAsync("categories", default);
+        sut.Time.Advance(TimeSpan.FromMinutes(1));
+        await sut.Sync.PutConfigurationAsync(new EntitySyncConfiguration { EntityType = "categories", Targets = ["search", "erp"], IncrementalSync = false }, default);
+        sut.Time.Advance(TimeSpan.FromMinutes(1));
+        Assert.True(await sut.Sync.DeleteConfigurationAsync("categories", default));
+        sut.Time.Advance(TimeSpan.FromMinutes(1));
+        await sut.Sync.PutConfigurationAsync(new EntitySyncConfiguration { EntityType = "categories", Targets = ["search"] }, default);
+
+        var changes = await store.GetChangesAsync(OperatorStateKinds.EntitySync, "Categories", 10, default);
+
+        Assert.Equal(["update", "delete", "update", "resume", "pause"], changes.Select(c => c.Action));
+        Assert.All(changes, c => Assert.Equal((OperatorStateKinds.EntitySync, "categories", (string?)null), (c.Kind, c.Name, c.ChangedBy)));
+        Assert.Equal([start.AddMinutes(4), start.AddMinutes(3), start.AddMinutes(2), start.AddMinutes(1), start], changes.Select(c => c.ChangedAt));
+        Assert.Equal([new OperatorChangeValue("paused", "false", "true")], changes[4].Values);
+        Assert.Equal([new OperatorChangeValue("paused", "true", "false")], changes[3].Values);
+        Assert.Equal(
+            [new OperatorChangeValue("deleted", "false", "false"), new OperatorChangeValue("incremental-sync", "true", "false"), new OperatorChangeValue("targets", """["search"]""", """["search","erp"]""")],
+            changes[2].Values.OrderBy(v => v.Field, StringComparer.Ordinal));
+        Assert.Equal([new OperatorChangeValue("deleted", "false", "true")], changes[1].Values);
+        // Put after the delete: every field written, from "not configured".
+        Assert.Contains(new OperatorChangeValue("deleted", "true", "false"), changes[0].Values);
+        Assert.Contains(new OperatorChangeValue("targets", null, """["search"]"""), changes[0].Values);
     }
 
     [Fact]
