@@ -143,6 +143,23 @@ internal sealed partial class PostgreSqlJobStore
             WHERE excluded.changed_at > o.changed_at
             """;
 
+        // The audit trail: a change appended, then its (kind, name) cut to the newest $3 (by time, then append order).
+        public readonly string AppendChange = $"""
+            INSERT INTO {s}.operator_changes (kind, name_key, name, action, changed_at, changed_by, change_values)
+            VALUES ($1, $2, $3, $4, $5, $6, $7)
+            """;
+
+        public readonly string PruneChanges = $"""
+            DELETE FROM {s}.operator_changes WHERE kind = $1 AND name_key = $2 AND seq IN (
+                SELECT seq FROM {s}.operator_changes WHERE kind = $1 AND name_key = $2
+                ORDER BY changed_at DESC, seq DESC OFFSET $3)
+            """;
+
+        public readonly string GetChanges = $"""
+            SELECT name, action, changed_at, changed_by, change_values FROM {s}.operator_changes
+            WHERE kind = $1 AND name_key = $2 ORDER BY changed_at DESC, seq DESC LIMIT $3
+            """;
+
         // Entity sync: writers of one (entity type, target) take its advisory lock, in key order, for the transaction.
         public readonly string LockEntityTargets = """
             SELECT count(pg_advisory_xact_lock(h)) FROM (

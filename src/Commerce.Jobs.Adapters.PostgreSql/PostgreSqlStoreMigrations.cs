@@ -229,6 +229,21 @@ public static class PostgreSqlStoreMigrations
         """
         CREATE INDEX runs_run_id ON {s}.runs (run_id);
         """,
+        // The audit trail of operators' changes (pause, resume, enable, disable, job definitions, entity-sync configurations):
+        // one row per change, its name keyed like the operator state's (SHA-256 of the case-insensitive key), its values a
+        // JSON array of [field, old, new] (kept as text, exactly as written); the store keeps the newest 100 per (kind, name).
+        """
+        CREATE TABLE {s}.operator_changes (
+            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            kind text COLLATE "C" NOT NULL,
+            name_key bytea NOT NULL,
+            name text NOT NULL,
+            action text NOT NULL,
+            changed_at timestamptz NOT NULL,
+            changed_by text,
+            change_values text NOT NULL);
+        CREATE INDEX operator_changes_name ON {s}.operator_changes (kind, name_key, changed_at, seq);
+        """,
     ];
 
     /// <summary>Gets the schema version this package's store needs: the last migration's number.</summary>

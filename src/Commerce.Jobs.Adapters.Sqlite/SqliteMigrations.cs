@@ -246,6 +246,22 @@ internal static class SqliteMigrations
         CREATE INDEX ix_entity_held_deletes ON entity_held (entity_type, target_name, sequence) WHERE kind = 'delete' AND available_at IS NULL;
         CREATE INDEX IF NOT EXISTS ix_entity_held_waiting ON entity_held (entity_type, target_name, available_at) WHERE available_at IS NOT NULL;
         """,
+
+        // 7: the audit trail of operators' changes (pause, resume, enable, disable, job definitions, entity-sync
+        // configurations): one row per change, its values a JSON array of [field, old, new]; the store keeps the newest
+        // 100 per (kind, name), read newest first through ix_operator_changes_name.
+        """
+        CREATE TABLE IF NOT EXISTS operator_changes (
+            seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind          TEXT    NOT NULL,
+            name          TEXT    NOT NULL COLLATE NOCASE,
+            action        TEXT    NOT NULL,
+            changed_at    INTEGER NOT NULL,
+            changed_by    TEXT,
+            change_values TEXT    NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS ix_operator_changes_name ON operator_changes (kind, name, changed_at, seq);
+        """,
     ];
 
     /// <summary>Gets the statement that records migration <paramref name="version"/> as applied.</summary>

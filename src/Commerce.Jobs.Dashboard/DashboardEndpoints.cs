@@ -11,6 +11,7 @@ namespace Commerce.Jobs.Dashboard;
 internal static partial class DashboardEndpoints
 {
     private const double MaxWaitSeconds = 300;
+    private const int MaxChanges = 100;
     private const int DefaultJobsPerPage = 500;
     private const int MaxJobsPerPage = 5000;
 
@@ -170,16 +171,31 @@ internal static partial class DashboardEndpoints
             return TypedResults.Json(status, DashboardJson.Options, statusCode: StatusCodes.Status202Accepted).WithLocation(location);
         });
 
-        MapJobCommand(commands, "pause", static (control, name) => control.Pause(name));
-        MapJobCommand(commands, "resume", static (control, name) => control.Resume(name));
-        MapJobCommand(commands, "enable", static (control, name) => control.Enable(name));
-        MapJobCommand(commands, "disable", static (control, name) => control.Disable(name));
+        MapJobCommand(commands, "pause", static (control, name, actor) => control.Pause(name, actor));
+        MapJobCommand(commands, "resume", static (control, name, actor) => control.Resume(name, actor));
+        MapJobCommand(commands, "enable", static (control, name, actor) => control.Enable(name, actor));
+        MapJobCommand(commands, "disable", static (control, name, actor) => control.Disable(name, actor));
+
+        // The job's audit trail: its controls and definition changes, newest first, with who, when and old → new.
+        api.MapGet("/jobs/{name}/changes", async Task<IResult> (string name, int? limit, IJobMonitor monitor, CancellationToken cancellationToken) =>
+        {
+            var count = limit ?? 20;
+            if (count < 1 || count > MaxChanges)
+            {
+                return BadRequest($"'limit' must be between 1 and {MaxChanges}; it was {count}.");
+            }
+
+            return await ForJobAsync(name, async () => Json(await monitor.GetChangesAsync(name, count, cancellationToken).ConfigureAwait(false))).ConfigureAwait(false);
+        });
     }
 
-    private static void MapJobCommand(RouteGroupBuilder commands, string action, Action<IJobControl, string> apply) =>
+    /// <summary>The authenticated user's name, kept in the audit trail as who made a change; <see langword="null"/> when anonymous.</summary>
+    private static string? Actor(HttpContext context) => context.User.Identity is { IsAuthenticated: true } identity ? identity.Name : null;
+
+    private static void MapJobCommand(RouteGroupBuilder commands, string action, Action<IJobControl, string, string?> apply) =>
         commands.MapPost($"/jobs/{{name}}/{action}", (string name, HttpContext context, IJobControl control, IJobMonitor monitor) => ForJob(name, () =>
         {
-            apply(control, name);
+            apply(control, name, Actor(context));
             DashboardLog.Action(context, action, name);
             return Json(JobSummary.From(monitor.GetStatus(name)));
         }));

@@ -15,22 +15,48 @@ namespace Commerce.Jobs;
 /// within the refresh interval (one pauses, the other disables) both keep their change, and the job ends paused and
 /// disabled everywhere. It wins over the job's configured <c>Enabled</c> until an operator changes the job again.
 /// </para>
+/// <para>
+/// Each call is recorded in the audit trail (<see cref="Storage.IOperatorChangeLog"/>, read with
+/// <see cref="IJobMonitor.GetChangesAsync"/>): who, when, and <c>paused</c> or <c>disabled</c> old → new. A call that
+/// changes nothing (pausing a paused job) is recorded too, with the old value equal to the new one. A store that cannot
+/// keep the change or its record is logged; the change still holds here.
+/// </para>
 /// </remarks>
 public interface IJobControl
 {
-    /// <summary>Pauses a job: triggers are held until <see cref="Resume"/>.</summary>
+    /// <summary>Pauses a job: triggers are held until <see cref="Resume(string)"/>.</summary>
     /// <param name="jobName">The job's name.</param>
-    void Pause(string jobName);
+    void Pause(string jobName) => Pause(jobName, null);
 
     /// <summary>Resumes a paused job, running it once if a trigger was held.</summary>
     /// <param name="jobName">The job's name.</param>
-    void Resume(string jobName);
+    void Resume(string jobName) => Resume(jobName, null);
 
     /// <summary>Enables a disabled job.</summary>
     /// <param name="jobName">The job's name.</param>
-    void Enable(string jobName);
+    void Enable(string jobName) => Enable(jobName, null);
 
     /// <summary>Disables a job: its schedule and signals are ignored, manual runs refused.</summary>
     /// <param name="jobName">The job's name.</param>
-    void Disable(string jobName);
+    void Disable(string jobName) => Disable(jobName, null);
+
+    /// <summary>Pauses a job, recording who did it in the audit trail: triggers are held until <see cref="Resume(string, string)"/>.</summary>
+    /// <param name="jobName">The job's name.</param>
+    /// <param name="actor">Who pauses it (a user name), kept in the audit trail; <see langword="null"/> when not known.</param>
+    void Pause(string jobName, string? actor);
+
+    /// <summary>Resumes a paused job, recording who did it in the audit trail, running it once if a trigger was held.</summary>
+    /// <param name="jobName">The job's name.</param>
+    /// <param name="actor">Who resumes it (a user name), kept in the audit trail; <see langword="null"/> when not known.</param>
+    void Resume(string jobName, string? actor);
+
+    /// <summary>Enables a disabled job, recording who did it in the audit trail.</summary>
+    /// <param name="jobName">The job's name.</param>
+    /// <param name="actor">Who enables it (a user name), kept in the audit trail; <see langword="null"/> when not known.</param>
+    void Enable(string jobName, string? actor);
+
+    /// <summary>Disables a job, recording who did it in the audit trail: its schedule and signals are ignored, manual runs refused.</summary>
+    /// <param name="jobName">The job's name.</param>
+    /// <param name="actor">Who disables it (a user name), kept in the audit trail; <see langword="null"/> when not known.</param>
+    void Disable(string jobName, string? actor);
 }

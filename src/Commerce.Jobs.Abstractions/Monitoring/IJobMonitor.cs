@@ -21,6 +21,24 @@ public interface IJobMonitor
     ValueTask<IReadOnlyList<JobRun>> GetRunsAsync(string jobName, int maxRuns, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Gets the newest changes operators made to a job, newest first: its controls (pause, resume, enable, disable; kind
+    /// <c>job</c>) and its definition (<see cref="IJobDefinitions"/>; kind <c>job-definition</c>), each with who made it,
+    /// when, and the values before and after (<see cref="Storage.IOperatorChangeLog"/>).
+    /// </summary>
+    /// <param name="jobName">The job's name.</param>
+    /// <param name="limit">The most changes to return: 1 to 1000. The store keeps the newest 100 of each kind.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The changes, newest first.</returns>
+    /// <remarks>
+    /// A change made on this host before the call is in the answer: the call first waits until this host's pending writes
+    /// of operator changes reached the store (bound the wait with <paramref name="cancellationToken"/> when the store may
+    /// hang). Changes made on other hosts are in it once they reached the store.
+    /// </remarks>
+    /// <exception cref="ArgumentException">No job has that name.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="limit"/> is not between 1 and 1000.</exception>
+    ValueTask<IReadOnlyList<OperatorChange>> GetChangesAsync(string jobName, int limit, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Waits until <paramref name="jobName"/> is idle: no run of it is queued, running, coalesced into a follow-up, or held
     /// by a pause; every run it had is then in its history. The supported way to wait for runs that have no handle
     /// (a signal, a trigger, a scheduled fire) — in tests and in an importer that signals, then waits.

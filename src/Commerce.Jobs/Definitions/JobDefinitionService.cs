@@ -31,6 +31,7 @@ internal sealed class JobDefinitionService : IJobDefinitions, IOperatorStateAppl
     private readonly IValidateOptions<JobOptions>[] _validators;
     private readonly CommerceJobsOptions _engineOptions;
     private readonly IOperatorStateStore _store;
+    private readonly IOperatorChangeLog _changeLog;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Lock _gate = new();                         // the layers' state; never held across an await
@@ -47,6 +48,7 @@ internal sealed class JobDefinitionService : IJobDefinitions, IOperatorStateAppl
         IEnumerable<IValidateOptions<JobOptions>> validators,
         IOptions<CommerceJobsOptions> engineOptions,
         IOperatorStateStore store,
+        IOperatorChangeLog changeLog,
         TimeProvider time,
         ILogger<JobDefinitionService> logger)
     {
@@ -56,6 +58,7 @@ internal sealed class JobDefinitionService : IJobDefinitions, IOperatorStateAppl
         _validators = [.. validators];
         _engineOptions = engineOptions.Value;
         _store = store;
+        _changeLog = changeLog;
         _time = time;
         _logger = logger;
         foreach (var job in registry.Jobs)
@@ -95,9 +98,11 @@ internal sealed class JobDefinitionService : IJobDefinitions, IOperatorStateAppl
         try
         {
             OperatorStateField[] written;
+            EffectiveJobDefinition before;
             lock (_gate)
             {
                 CheckVersion(layers, expectedVersion);
+                before = Describe(layers);
                 var errors = new List<(string Field, string Message)>();
                 var candidate = JobOptionsCopy.Clone(layers.Effective);
                 var changes = new List<(DefinitionField Field, string? Value)>();
@@ -135,7 +140,7 @@ internal sealed class JobDefinitionService : IJobDefinitions, IOperatorStateAppl
                 written = [.. changes.Select(c => new OperatorStateField(c.Field.Name, c.Value, at)), new OperatorStateField(ChangedByField, actor, at)];
             }
 
-            return await WriteAsync(layers, written, actor, cancellationToken).ConfigureAwait(false);
+            return await WriteAsync(layers, written, "update", before, actor, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -151,14 +156,16 @@ internal sealed class JobDefinitionService : IJobDefinitions, IOperatorStateAppl
         try
         {
             OperatorStateField[] written;
+            EffectiveJobDefinition before;
             lock (_gate)
             {
                 CheckVersion(layers, expectedVersion);
+                before = Describe(layers);
                 var at = OperatorStateValues.Stamp(_time.GetUtcNow(), layers.LastChange);
                 written = [.. DefinitionField.All.Select(f => new OperatorStateField(f.Name, null, at)), new OperatorStateField(ChangedByField, actor, at)];
             }
 
-            return await WriteAsync(layers, written, actor, cancellationToken).ConfigureAwait(false);
+            return await WriteAsync(layers, written, "reset", before, actor, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -226,16 +233,29 @@ internal sealed class JobDefinitionService : IJobDefinitions, IOperatorStateAppl
         _updates.Dispose();
     }
 
-    /// <summary>Writes the change to the store, then puts it in force here (through the same merge as other hosts' changes).</summary>
-    private async ValueTask<EffectiveJobDefinition> WriteAsync(Layers layers, OperatorStateField[] fields, string? actor, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes the change to the store, then puts it in force here (through the same merge as other hosts' changes), and
+    /// records it in the audit trail: each field whose effective value or source changed, old and new effective values.
+    /// </summary>
+    private async ValueTask<EffectiveJobDefinition> WriteAsync(Layers layers, OperatorStateField[] fields, string action, EffectiveJobDefinition before, string? actor, CancellationToken cancellationToken)
     {
         await _store.SetAsync(OperatorStateKinds.JobDefinition, layers.Entry.Name, fields, cancellationToken).ConfigureAwait(false);
         Merge(layers, fields);
         DefinitionLog.Changed(_logger, layers.Entry.Name, actor ?? "(unknown)", string.Join(", ", fields.Where(f => f.Name != ChangedByField).Select(f => $"{f.Name}={f.Value ?? "(declared)"}")));
+        EffectiveJobDefinition after;
         lock (_gate)
         {
-            return Describe(layers);
+            after = Describe(layers);
         }
+
+        OperatorChangeValue[] values =
+        [
+            .. before.Fields.Zip(after.Fields)
+                .Where(f => f.First.Value != f.Second.Value || f.First.Source != f.Second.Source)
+                .Select(f => new OperatorChangeValue(f.First.Name, f.First.Value, f.Second.Value)),
+        ];
+        await OperatorChanges.AppendAsync(_changeLog, new OperatorChange(OperatorStateKinds.JobDefinition, layers.Entry.Name, action, fields[0].ChangedAt, actor, values), _logger).ConfigureAwait(false);
+        return after;
     }
 
     /// <summary>Takes the stored fields newer than those seen here (the newest change wins per field) and, if any, puts the result in force.</summary>

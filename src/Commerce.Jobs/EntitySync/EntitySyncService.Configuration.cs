@@ -34,7 +34,7 @@ internal sealed partial class EntitySyncService
             // A put also says the type exists: its "deleted" field is written too, so a put made after a delete on another
             // host (that this host has not seen yet) wins over it, as the newer change.
             var fields = EntitySyncFields.Changed(before, _types[type].Configuration);
-            await SaveLockedAsync(type, fields.Contains(EntitySyncFields.Deleted) ? fields : [EntitySyncFields.Deleted, .. fields]).ConfigureAwait(false);
+            await SaveLockedAsync(type, fields.Contains(EntitySyncFields.Deleted) ? fields : [EntitySyncFields.Deleted, .. fields], "update", before).ConfigureAwait(false);
         }
         finally
         {
@@ -59,7 +59,7 @@ internal sealed partial class EntitySyncService
             await RemoveLockedAsync(state, "deleted").ConfigureAwait(false);
             await _store.ClearEntitySyncAsync(state.Configuration.EntityType, null, CancellationToken.None).ConfigureAwait(false);
             await ClearFullSyncProgressAsync(state.Configuration).ConfigureAwait(false);
-            await SaveLockedAsync(state.Configuration.EntityType, [EntitySyncFields.Deleted]).ConfigureAwait(false);
+            await SaveLockedAsync(state.Configuration.EntityType, [EntitySyncFields.Deleted], "delete", state.Configuration).ConfigureAwait(false);
             return true;
         }
         finally
@@ -175,9 +175,11 @@ internal sealed partial class EntitySyncService
 
     /// <summary>
     /// Keeps the fields of a type's configuration (or its deletion) an operator changed here in the store, each stamped
-    /// now, so a restart and the other hosts see them; a failure is logged.
+    /// now, so a restart and the other hosts see them, and records the change in the audit trail (<paramref name="action"/>,
+    /// each field from its value in <paramref name="before"/>, <see langword="null"/> for a type that was not configured);
+    /// a failure is logged.
     /// </summary>
-    private async Task SaveLockedAsync(string entityType, IReadOnlyList<string> fields)
+    private async Task SaveLockedAsync(string entityType, IReadOnlyList<string> fields, string action, EntitySyncConfiguration? before)
     {
         if (fields.Count == 0)
         {
@@ -208,5 +210,14 @@ internal sealed partial class EntitySyncService
         {
             EntitySyncLog.ConfigurationNotSaved(_logger, type, ex);
         }
+
+        OperatorChangeValue[] values =
+        [
+            .. written.Select(f => new OperatorChangeValue(
+                f.Name,
+                before is null ? (f.Name == EntitySyncFields.Deleted ? OperatorStateValues.Format(true) : null) : EntitySyncFields.Value(before, f.Name),
+                f.Value)),
+        ];
+        await OperatorChanges.AppendAsync(_store, new OperatorChange(OperatorStateKinds.EntitySync, type, action, now, null, values), _logger).ConfigureAwait(false);
     }
 }

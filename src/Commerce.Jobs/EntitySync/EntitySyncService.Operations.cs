@@ -102,7 +102,7 @@ internal sealed partial class EntitySyncService
 
                 if (changed)
                 {
-                    await SaveLockedAsync(state.Configuration.EntityType, [EntitySyncFields.Paused]).ConfigureAwait(false);
+                    await SaveLockedAsync(state.Configuration.EntityType, [EntitySyncFields.Paused], paused ? "pause" : "resume", state.Configuration).ConfigureAwait(false);
                 }
             }
         }

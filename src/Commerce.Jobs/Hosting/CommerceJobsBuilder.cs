@@ -168,7 +168,8 @@ public sealed class CommerceJobsBuilder
 
     /// <summary>
     /// Keeps history, record failures and the rest in <typeparamref name="TStore"/> instead of memory; the store serves
-    /// each role (<see cref="IRunHistoryStore"/>, <see cref="IRecordStore"/>, <see cref="IScheduleStore"/>, <see cref="IEntitySyncStore"/>) too.
+    /// each role (<see cref="IRunHistoryStore"/>, <see cref="IRecordStore"/>, <see cref="IScheduleStore"/>, <see cref="IEntitySyncStore"/>,
+    /// <see cref="IOperatorStateStore"/>, <see cref="IOperatorChangeLog"/>) too.
     /// </summary>
     /// <typeparam name="TStore">The store.</typeparam>
     /// <returns>This builder.</returns>

@@ -58,6 +58,7 @@ public static class CommerceJobsServiceCollectionExtensions
         services.TryAddSingleton<IScheduleStore>(static s => s.GetRequiredService<IJobStore>());
         services.TryAddSingleton<IEntitySyncStore>(static s => s.GetRequiredService<IJobStore>());
         services.TryAddSingleton<IOperatorStateStore>(static s => s.GetRequiredService<IJobStore>());
+        services.TryAddSingleton<IOperatorChangeLog>(static s => s.GetRequiredService<IJobStore>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IJobFailureNotifier, LoggingFailureNotifier>());
         services.TryAddSingleton<NotificationQueue>();
         services.TryAddSingleton<NamedTargets>();

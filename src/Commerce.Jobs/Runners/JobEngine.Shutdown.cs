@@ -1,4 +1,5 @@
 using Commerce.Jobs.Diagnostics;
+using Commerce.Jobs.Internal;
 
 namespace Commerce.Jobs.Runners;
 
@@ -145,16 +146,26 @@ internal sealed partial class JobEngine
     /// <summary>Writes operator changes to the store, one at a time and in order; a failed write is logged, never thrown.</summary>
     private async Task WriteControlsAsync()
     {
-        await foreach (var change in _controlChanges.Reader.ReadAllAsync().ConfigureAwait(false))
+        await foreach (var (change, audit, flushed) in _controlChanges.Reader.ReadAllAsync().ConfigureAwait(false))
         {
-            try
+            if (change is not null)
             {
-                await _operatorState.SetAsync(change.Kind, change.Name, change.Fields, CancellationToken.None).ConfigureAwait(false);
+                try
+                {
+                    await _operatorState.SetAsync(change.Kind, change.Name, change.Fields, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    Log.ControlNotSaved(_logger, change.Name, ex);
+                }
             }
-            catch (Exception ex)
+
+            if (audit is not null)
             {
-                Log.ControlNotSaved(_logger, change.Name, ex);
+                await OperatorChanges.AppendAsync(_changeLog, audit, _logger).ConfigureAwait(false);
             }
+
+            flushed?.TrySetResult();
         }
     }
 

@@ -41,7 +41,8 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
     private readonly JobScheduler _jobScheduler;
     private readonly CancellationTokenSource _stopScheduler = new();
     private readonly CancellationTokenSource _cancelRuns = new();
-    private readonly Channel<OperatorStateEntry> _controlChanges = Channel.CreateUnbounded<OperatorStateEntry>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<ControlWrite> _controlChanges = Channel.CreateUnbounded<ControlWrite>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly IOperatorChangeLog _changeLog;
     private readonly Lock _stopGate = new();
     private readonly IServiceProvider _services;
     private readonly JobRegistry _registry;
@@ -62,6 +63,7 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
         IRunHistoryStore history,
         IScheduleStore schedule,
         IOperatorStateStore operatorState,
+        IOperatorChangeLog changeLog,
         NotificationQueue notifications,
         TimeProvider timeProvider,
         TargetHealthRegistry targetHealth,
@@ -75,6 +77,7 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
         _history = history;
         _schedule = schedule;
         _operatorState = operatorState;
+        _changeLog = changeLog;
         _notifications = notifications;
         _time = timeProvider;
         _logger = logger;
@@ -252,16 +255,28 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
     }
 
     /// <inheritdoc />
-    public void Pause(string jobName) => Control(jobName, paused: true, disabled: null);
+    public void Pause(string jobName) => Pause(jobName, null);
 
     /// <inheritdoc />
-    public void Resume(string jobName) => Control(jobName, paused: false, disabled: null);
+    public void Resume(string jobName) => Resume(jobName, null);
 
     /// <inheritdoc />
-    public void Enable(string jobName) => Control(jobName, paused: null, disabled: false);
+    public void Enable(string jobName) => Enable(jobName, null);
 
     /// <inheritdoc />
-    public void Disable(string jobName) => Control(jobName, paused: null, disabled: true);
+    public void Disable(string jobName) => Disable(jobName, null);
+
+    /// <inheritdoc />
+    public void Pause(string jobName, string? actor) => Control(jobName, "pause", actor, paused: true, disabled: null);
+
+    /// <inheritdoc />
+    public void Resume(string jobName, string? actor) => Control(jobName, "resume", actor, paused: false, disabled: null);
+
+    /// <inheritdoc />
+    public void Enable(string jobName, string? actor) => Control(jobName, "enable", actor, paused: null, disabled: false);
+
+    /// <inheritdoc />
+    public void Disable(string jobName, string? actor) => Control(jobName, "disable", actor, paused: null, disabled: true);
 
     /// <summary>
     /// Applies the operator state stored by any host (the fields paused and disabled of kind
@@ -328,6 +343,34 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
     }
 
     /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<OperatorChange>> GetChangesAsync(string jobName, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, 1000);
+        var name = GetEntry(jobName).Name;
+
+        // Read your writes: the changes made here before this call are in the store first (they are written in order by one writer).
+        var flushed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (Volatile.Read(ref _state) != Created && _controlChanges.Writer.TryWrite(new ControlWrite(null, null, flushed)))
+        {
+            await flushed.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var controls = await _changeLog.GetChangesAsync(OperatorStateKinds.Job, name, limit, cancellationToken).ConfigureAwait(false);
+        var definitions = await _changeLog.GetChangesAsync(OperatorStateKinds.JobDefinition, name, limit, cancellationToken).ConfigureAwait(false);
+
+        // Both newest first: merged by time, a control before a definition change made at the same time.
+        var merged = new List<OperatorChange>(Math.Min(limit, controls.Count + definitions.Count));
+        int c = 0, d = 0;
+        while (merged.Count < limit && (c < controls.Count || d < definitions.Count))
+        {
+            merged.Add(d >= definitions.Count || (c < controls.Count && controls[c].ChangedAt >= definitions[d].ChangedAt) ? controls[c++] : definitions[d++]);
+        }
+
+        return merged;
+    }
+
+    /// <inheritdoc />
     public Task WaitForIdleAsync(string jobName, CancellationToken cancellationToken) => GetEntry(jobName).WaitForIdleAsync(cancellationToken);
 
     /// <inheritdoc />
@@ -363,13 +406,18 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
             : throw new ArgumentException($"No job named '{jobName}' is registered.", nameof(jobName));
     }
 
-    /// <summary>Applies an operator's change here at once, and queues the fields it changed for the store (written in order by one writer).</summary>
-    private void Control(string jobName, bool? paused, bool? disabled)
+    /// <summary>
+    /// Applies an operator's change here at once, and queues the fields it changed for the store with its record for the
+    /// audit trail (written in order by one writer).
+    /// </summary>
+    private void Control(string jobName, string action, string? actor, bool? paused, bool? disabled)
     {
         var entry = GetEntry(jobName);
-        var change = new OperatorStateEntry(OperatorStateKinds.Job, entry.Name, entry.Control(paused, disabled, _time.GetUtcNow()));
+        var fields = entry.Control(paused, disabled, _time.GetUtcNow(), out var values);
+        var change = new OperatorStateEntry(OperatorStateKinds.Job, entry.Name, fields);
+        var audit = new OperatorChange(OperatorStateKinds.Job, entry.Name, action, fields[0].ChangedAt, actor, values);
         StartWaiting(entry);
-        if (!_controlChanges.Writer.TryWrite(change))
+        if (!_controlChanges.Writer.TryWrite(new ControlWrite(change, audit, null)))
         {
             Log.ControlNotSaved(_logger, change.Name, new InvalidOperationException("The engine has stopped; the change holds here only."));
         }
@@ -389,4 +437,7 @@ internal sealed partial class JobEngine : IJobTrigger, IJobRunner, IJobControl, 
         item.Request?.Completion.TrySetException(new InvalidOperationException($"Job '{item.Entry.Name}' was not run: the engine is stopping."));
         Complete(item.Entry, started: false, run: null);
     }
+
+    /// <summary>One item for the control writer: an operator's change to store with its audit record, or a flush to answer once the changes before it are written.</summary>
+    private sealed record ControlWrite(OperatorStateEntry? State, OperatorChange? Audit, TaskCompletionSource? Flushed);
 }

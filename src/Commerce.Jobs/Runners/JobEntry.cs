@@ -323,25 +323,35 @@ internal sealed class JobEntry
     /// Applies an operator's change here (null leaves a part as it is) and returns the fields it changed, to store, each
     /// stamped at <paramref name="now"/> to the microsecond (what every store keeps), and after any change this job saw.
     /// </summary>
-    public OperatorStateField[] Control(bool? paused, bool? disabled, DateTimeOffset now)
+    public OperatorStateField[] Control(bool? paused, bool? disabled, DateTimeOffset now) => Control(paused, disabled, now, out _);
+
+    /// <summary>
+    /// Applies an operator's change here, as <see cref="Control(bool?, bool?, DateTimeOffset)"/>, and gives each part it
+    /// set with its value before and after (for the audit trail; the same when the part already had it).
+    /// </summary>
+    public OperatorStateField[] Control(bool? paused, bool? disabled, DateTimeOffset now, out OperatorChangeValue[] values)
     {
         var written = new List<OperatorStateField>(2);
+        var changed = new List<OperatorChangeValue>(2);
         Change(() =>
         {
             var last = _pausedChangedAt is not { } pausedAt || _disabledChangedAt > pausedAt ? _disabledChangedAt : pausedAt;  // either field's
             var at = OperatorStateValues.Stamp(now, last);
             if (paused is { } p)
             {
+                changed.Add(new OperatorChangeValue(OperatorStateValues.Paused, OperatorStateValues.Format(_paused), OperatorStateValues.Format(p)));
                 (_paused, _pausedChangedAt) = (p, at);
                 written.Add(new OperatorStateField(OperatorStateValues.Paused, OperatorStateValues.Format(p), at));
             }
 
             if (disabled is { } d)
             {
+                changed.Add(new OperatorChangeValue(OperatorStateValues.Disabled, OperatorStateValues.Format(_disabled), OperatorStateValues.Format(d)));
                 (_disabled, _disabledChangedAt) = (d, at);
                 written.Add(new OperatorStateField(OperatorStateValues.Disabled, OperatorStateValues.Format(d), at));
             }
         });
+        values = [.. changed];
         return [.. written];
     }
 

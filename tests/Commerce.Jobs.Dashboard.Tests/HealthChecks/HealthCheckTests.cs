@@ -70,6 +70,8 @@ public sealed class HealthCheckTests
 
         public ValueTask<IReadOnlyList<JobRun>> GetRunsAsync(string jobName, int maxRuns, CancellationToken cancellationToken) => throw new ArgumentException("none", nameof(jobName));
 
+        public ValueTask<IReadOnlyList<OperatorChange>> GetChangesAsync(string jobName, int limit, CancellationToken cancellationToken) => throw new ArgumentException("none", nameof(jobName));
+
         public IReadOnlyList<TargetHealth> GetTargetHealth() => [target];
 
         public Task WaitForIdleAsync(string jobName, CancellationToken cancellationToken) => throw new ArgumentException("none", nameof(jobName));

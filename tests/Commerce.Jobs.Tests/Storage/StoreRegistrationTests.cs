@@ -39,5 +39,6 @@ public sealed class StoreRegistrationTests
         Assert.Same(store, services.GetRequiredService<IScheduleStore>());
         Assert.Same(store, services.GetRequiredService<IEntitySyncStore>());
         Assert.Same(store, services.GetRequiredService<IOperatorStateStore>());
+        Assert.Same(store, services.GetRequiredService<IOperatorChangeLog>());
     }
 }
