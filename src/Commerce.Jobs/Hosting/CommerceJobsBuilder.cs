@@ -285,6 +285,13 @@ public sealed class CommerceJobsBuilder
         {
             Services.Configure<JobOptions>(name, configuration.GetSection("Jobs").GetSection(name));
         }
+
+        // Targets too: their binder goes after every ConfigureTarget so far, whichever came first.
+        if (Services.LastOrDefault(d => d.ImplementationInstance is TargetOptionsBinder) is { } targets)
+        {
+            Services.Remove(targets);
+            Services.Add(targets);
+        }
     }
 
     private void Add(JobDefinition definition) => _registry.Add(definition);
