@@ -76,6 +76,7 @@ public static class CommerceJobsEndpointRouteBuilderExtensions
 
         DashboardEndpoints.MapJobs(api, commands, routePrefix.TrimEnd('/'), options);
         DashboardEndpoints.MapEntitySync(api, commands);
+        DashboardEndpoints.MapTargetDefinitions(api, commands);
         return group;
     }
 
