@@ -287,7 +287,7 @@ public sealed class CommerceJobsBuilder
         }
 
         // Targets too: their binder goes after every ConfigureTarget so far, whichever came first.
-        if (Services.LastOrDefault(d => d.ImplementationInstance is TargetOptionsBinder) is { } targets)
+        if (Services.LastOrDefault(static d => d.ServiceType == typeof(IConfigureOptions<TargetOptions>) && !d.IsKeyedService && d.ImplementationInstance is TargetOptionsBinder) is { } targets)
         {
             Services.Remove(targets);
             Services.Add(targets);

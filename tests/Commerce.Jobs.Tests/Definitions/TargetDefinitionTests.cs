@@ -201,6 +201,25 @@ public sealed class TargetDefinitionTests
     }
 
     [Fact]
+    public async Task Configuration_wins_over_code_even_when_bound_before_the_code_configures_the_target()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["CommerceJobs:Targets:erp:MinimumThroughput"] = "20" }).Build();
+        await using var sut = TestEngine.Create(
+            jobs =>
+            {
+                jobs.BindConfiguration(configuration.GetSection("CommerceJobs"));
+                jobs.AddTarget(new NamedTarget("erp"));
+                jobs.ConfigureTarget("erp", t => (t.MinimumThroughput, t.FailureRatio) = (5, 0.3));
+            });
+
+        var declared = Definitions(sut).GetTarget("erp");
+
+        Assert.Equal(("20", JobDefinitionSource.Configuration, "20"), Show(declared[TargetDefinitionFields.MinimumThroughput]));
+        Assert.Equal(("0.3", JobDefinitionSource.Code, "0.3"), Show(declared[TargetDefinitionFields.FailureRatio]));
+        Assert.Equal((20, 0.3), (MonitorOf(sut).Rules.MinimumThroughput, MonitorOf(sut).Rules.FailureRatio));
+    }
+
+    [Fact]
     public async Task An_undeclared_target_is_not_found_and_named_and_job_own_targets_are_found()
     {
         await using var sut = TestEngine.Create(jobs =>
