@@ -77,6 +77,7 @@ public static class CommerceJobsEndpointRouteBuilderExtensions
         DashboardEndpoints.MapJobs(api, commands, routePrefix.TrimEnd('/'), options);
         DashboardEndpoints.MapDefinitions(api, commands);
         DashboardEndpoints.MapEntitySync(api, commands);
+        DashboardEndpoints.MapTargetDefinitions(api, commands);
         return group;
     }
 

@@ -21,6 +21,12 @@ namespace Commerce.Jobs;
 /// as <c>[d.]hh:mm:ss</c> (<c>00:01:00</c>), daily times as <c>HH:mm</c>; an empty text sets an optional setting
 /// (<c>Interval</c>, <c>MaxAge</c>, <c>DailyAt</c>, <c>Cron</c>, <c>TimeZone</c>) to none.
 /// </para>
+/// <para>
+/// A delivery target's health settings (<see cref="TargetDefinitionFields"/>, configuration <c>CommerceJobs:Targets:{target name}</c>)
+/// change the same way, through <see cref="GetTarget"/>, <see cref="UpdateTargetAsync"/> and <see cref="ResetTargetAsync"/>
+/// (operator-state kind <see cref="Storage.OperatorStateKinds.TargetDefinition"/>): the target's health monitor uses them
+/// from its next decision, and a target that is unhealthy now stays paused until its break ends.
+/// </para>
 /// </remarks>
 public interface IJobDefinitions
 {
@@ -56,4 +62,35 @@ public interface IJobDefinitions
     /// <exception cref="ArgumentException">No job of that name is registered.</exception>
     /// <exception cref="JobDefinitionConflictException">The definition is no longer at <paramref name="expectedVersion"/>; nothing was changed.</exception>
     ValueTask<EffectiveJobDefinition> ResetAsync(string jobName, string? expectedVersion, string? actor, CancellationToken cancellationToken);
+
+    /// <summary>Gets a delivery target's effective health settings: each field's value and its source, with the version to update it against.</summary>
+    /// <param name="targetName">The target's name (a named target's, or the name a job's own target is known by).</param>
+    /// <returns>The effective definition; its <see cref="EffectiveJobDefinition.JobName"/> is the target's name.</returns>
+    /// <exception cref="ArgumentException">No target of that name is declared.</exception>
+    EffectiveJobDefinition GetTarget(string targetName);
+
+    /// <summary>
+    /// Changes the health settings given and leaves the others as they are: a field with a value is overridden; a field
+    /// given as <see langword="null"/> is reset to its declared value (configuration, else code). All or nothing.
+    /// </summary>
+    /// <param name="targetName">The target's name.</param>
+    /// <param name="fields">The fields to change, by name (<see cref="TargetDefinitionFields"/>), with their values as text.</param>
+    /// <param name="expectedVersion">The <see cref="EffectiveJobDefinition.Version"/> the change was made against; <see langword="null"/> to change whatever the definition is now.</param>
+    /// <param name="actor">Who makes the change (a user name), kept with it; <see langword="null"/> when unknown.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>The definition in force after the change.</returns>
+    /// <exception cref="ArgumentException">No target of that name is declared.</exception>
+    /// <exception cref="JobDefinitionValidationException">A field is unknown, or a value is invalid (the messages name the target and the setting); nothing was changed.</exception>
+    /// <exception cref="JobDefinitionConflictException">The definition is no longer at <paramref name="expectedVersion"/>; nothing was changed.</exception>
+    ValueTask<EffectiveJobDefinition> UpdateTargetAsync(string targetName, IReadOnlyDictionary<string, string?> fields, string? expectedVersion, string? actor, CancellationToken cancellationToken);
+
+    /// <summary>Resets every health setting of a delivery target to its declared value (configuration, else code).</summary>
+    /// <param name="targetName">The target's name.</param>
+    /// <param name="expectedVersion">The version the reset was asked against; <see langword="null"/> to reset whatever the definition is now.</param>
+    /// <param name="actor">Who resets it, kept with the change; <see langword="null"/> when unknown.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>The definition in force after the reset.</returns>
+    /// <exception cref="ArgumentException">No target of that name is declared.</exception>
+    /// <exception cref="JobDefinitionConflictException">The definition is no longer at <paramref name="expectedVersion"/>; nothing was changed.</exception>
+    ValueTask<EffectiveJobDefinition> ResetTargetAsync(string targetName, string? expectedVersion, string? actor, CancellationToken cancellationToken);
 }

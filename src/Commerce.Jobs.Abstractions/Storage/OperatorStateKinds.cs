@@ -21,6 +21,14 @@ public static class OperatorStateKinds
     public const string JobDefinition = "job-definition";
 
     /// <summary>
+    /// A delivery target's health settings changed at run time (<see cref="IJobDefinitions.UpdateTargetAsync"/>), named by
+    /// the target: one field per setting, named as in <see cref="TargetDefinitionFields"/>, its value as text (a
+    /// <see langword="null"/> value resets the setting to its declared value), and <c>changed-by</c> (who made the newest
+    /// change). A field never written is as declared.
+    /// </summary>
+    public const string TargetDefinition = "target-definition";
+
+    /// <summary>
     /// A failure notifier's throttle, named by what it notifies about (<c>job:{job name}</c>, <c>target:{target name}</c>)
     /// and prefixed with the notifier (<c>email/</c>): fields <c>last-sent</c> and <c>suppressed-since</c> (round-trip
     /// UTC times), <c>suppressed</c> (a count) and <c>failing</c> (<c>true</c> or <c>false</c>). Written by notifiers,

@@ -1,28 +1,19 @@
-using System.Globalization;
-
 namespace Commerce.Jobs.Definitions;
 
 /// <summary>
-/// One job setting that can change at run time: its name (<see cref="JobDefinitionFields"/>, also its configuration key
-/// under <c>Jobs:{job name}</c> and its operator-state field), and how it is read from and written to <see cref="JobOptions"/> as text.
+/// The job settings that can change at run time (<see cref="DefinitionField{TOptions}"/> of <see cref="JobOptions"/>): each
+/// named as in <see cref="JobDefinitionFields"/>, also its configuration key under <c>Jobs:{job name}</c> and its operator-state field.
 /// </summary>
-internal sealed class DefinitionField
+internal static class DefinitionField
 {
-    private readonly Func<JobOptions, string?> _read;
-    private readonly Action<JobOptions, string> _write;
-
-    private DefinitionField(string name, Func<JobOptions, string?> read, Action<JobOptions, string> write)
-    {
-        Name = name;
-        _read = read;
-        _write = write;
-    }
-
     /// <summary>The longest value a message or a log line repeats.</summary>
     private const int MaxShownLength = 200;
 
+    /// <summary>What owns these settings, in messages.</summary>
+    private const string Job = "Job";
+
     /// <summary>Gets every field, in the order of <see cref="JobDefinitionFields.All"/>.</summary>
-    public static IReadOnlyList<DefinitionField> All { get; } =
+    public static IReadOnlyList<DefinitionField<JobOptions>> All { get; } =
     [
         Flag(JobDefinitionFields.RunOnSchedule, o => o.RunOnSchedule, (o, v) => o.RunOnSchedule = v),
         OptionalSpan(JobDefinitionFields.Interval, o => o.Interval, (o, v) => o.Interval = v),
@@ -49,56 +40,19 @@ internal sealed class DefinitionField
         JobDefinitionFields.Cron, JobDefinitionFields.CleanupRunsPerDay,
     };
 
-    public string Name { get; }
-
     /// <summary>Finds a field by name (ignoring case); <see langword="null"/> when there is none.</summary>
-    public static DefinitionField? Find(string name) => All.FirstOrDefault(f => string.Equals(f.Name, name, StringComparison.OrdinalIgnoreCase));
-
-    /// <summary>The field's value in <paramref name="options"/> as text; <see langword="null"/> for an optional setting not set.</summary>
-    public string? Read(JobOptions options) => _read(options);
-
-    /// <summary>Sets the field in <paramref name="options"/> from text (empty: none, for an optional setting).</summary>
-    /// <exception cref="FormatException">The text is not a value of the field's kind; the message names the job and the field.</exception>
-    public void Write(JobOptions options, string value, string jobName)
-    {
-        try
-        {
-            _write(options, value);
-        }
-        catch (FormatException ex)
-        {
-            throw new FormatException($"Job '{jobName}': {Name} '{Shown(value)}' {ex.Message}", ex);
-        }
-    }
+    public static DefinitionField<JobOptions>? Find(string name) => DefinitionField<JobOptions>.Find(All, name);
 
     /// <summary>A value from outside as it may be shown in a message or a log: capped (a hostile one may be huge).</summary>
     public static string Shown(string value) => OutsideText.Cap(value, MaxShownLength);
 
-    private static DefinitionField Flag(string name, Func<JobOptions, bool> get, Action<JobOptions, bool> set) => new(
-        name,
-        o => get(o) ? "true" : "false",
-        (o, v) => set(o, bool.TryParse(v.Trim(), out var flag) ? flag : throw new FormatException("is not true or false.")));
+    private static DefinitionField<JobOptions> Flag(string name, Func<JobOptions, bool> get, Action<JobOptions, bool> set) => DefinitionField<JobOptions>.Flag(Job, name, get, set);
 
-    private static DefinitionField Number(string name, Func<JobOptions, int> get, Action<JobOptions, int> set) => new(
-        name,
-        o => get(o).ToString(CultureInfo.InvariantCulture),
-        (o, v) => set(o, int.TryParse(v.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) ? number : throw new FormatException("is not a whole number.")));
+    private static DefinitionField<JobOptions> Number(string name, Func<JobOptions, int> get, Action<JobOptions, int> set) => DefinitionField<JobOptions>.Number(Job, name, get, set);
 
-    private static DefinitionField Span(string name, Func<JobOptions, TimeSpan> get, Action<JobOptions, TimeSpan> set) => new(
-        name,
-        o => get(o).ToString("c", CultureInfo.InvariantCulture),
-        (o, v) => set(o, ParseSpan(v)));
+    private static DefinitionField<JobOptions> Span(string name, Func<JobOptions, TimeSpan> get, Action<JobOptions, TimeSpan> set) => DefinitionField<JobOptions>.Span(Job, name, get, set);
 
-    private static DefinitionField OptionalSpan(string name, Func<JobOptions, TimeSpan?> get, Action<JobOptions, TimeSpan?> set) => new(
-        name,
-        o => get(o)?.ToString("c", CultureInfo.InvariantCulture),
-        (o, v) => set(o, string.IsNullOrWhiteSpace(v) ? null : ParseSpan(v)));
+    private static DefinitionField<JobOptions> OptionalSpan(string name, Func<JobOptions, TimeSpan?> get, Action<JobOptions, TimeSpan?> set) => DefinitionField<JobOptions>.OptionalSpan(Job, name, get, set);
 
-    private static DefinitionField Text(string name, Func<JobOptions, string?> get, Action<JobOptions, string?> set) => new(
-        name,
-        o => string.IsNullOrWhiteSpace(get(o)) ? null : get(o),
-        (o, v) => set(o, string.IsNullOrWhiteSpace(v) ? null : v.Trim()));
-
-    private static TimeSpan ParseSpan(string value)
-        => TimeSpan.TryParse(value.Trim(), CultureInfo.InvariantCulture, out var span) ? span : throw new FormatException("is not a time span ([d.]hh:mm:ss).");
+    private static DefinitionField<JobOptions> Text(string name, Func<JobOptions, string?> get, Action<JobOptions, string?> set) => DefinitionField<JobOptions>.Text(Job, name, get, set);
 }

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using Commerce.Jobs.Internal;
 using Commerce.Jobs.Runners;
 using Commerce.Jobs.Scheduling;
@@ -20,10 +18,10 @@ namespace Commerce.Jobs.Definitions;
 /// updates, from the store at start and at every refresh (other hosts' changes, the newest winning per field); the
 /// declared layer from configuration reloads.
 /// </summary>
-internal sealed class JobDefinitionService : IJobDefinitions, IOperatorStateApplier, IDisposable
+internal sealed partial class JobDefinitionService : IJobDefinitions, IOperatorStateApplier, IDisposable
 {
     /// <summary>The operator-state field that says who made the job's newest change.</summary>
-    internal const string ChangedByField = "changed-by";
+    internal const string ChangedByField = OperatorStateValues.ChangedBy;
 
     private readonly JobEngine _engine;
     private readonly JobRegistry _registry;
@@ -50,8 +48,10 @@ internal sealed class JobDefinitionService : IJobDefinitions, IOperatorStateAppl
         IOperatorStateStore store,
         IOperatorChangeLog changeLog,
         TimeProvider time,
-        ILogger<JobDefinitionService> logger)
+        ILogger<JobDefinitionService> logger,
+        TargetDefinitionService targets)
     {
+        _targets = targets;
         _engine = engine;
         _registry = registry;
         _factory = factory;
@@ -105,7 +105,7 @@ internal sealed class JobDefinitionService : IJobDefinitions, IOperatorStateAppl
                 before = Describe(layers);
                 var errors = new List<(string Field, string Message)>();
                 var candidate = JobOptionsCopy.Clone(layers.Effective);
-                var changes = new List<(DefinitionField Field, string? Value)>();
+                var changes = new List<(DefinitionField<JobOptions> Field, string? Value)>();
                 foreach (var (name, value) in fields)
                 {
                     if (name is null || DefinitionField.Find(name) is not { } field)
@@ -263,33 +263,7 @@ internal sealed class JobDefinitionService : IJobDefinitions, IOperatorStateAppl
     {
         lock (_gate)
         {
-            var changed = false;
-            foreach (var field in fields)
-            {
-                if (field?.Name is not { } name)
-                {
-                    continue;
-                }
-
-                if (name == ChangedByField)
-                {
-                    if (!(layers.ChangedBy?.ChangedAt >= field.ChangedAt))
-                    {
-                        layers.ChangedBy = field;
-                    }
-
-                    continue;
-                }
-
-                // A field this version does not know (a later version's) is kept in the store and ignored here.
-                if (DefinitionField.Find(name) is { } known && !(layers.Stored.GetValueOrDefault(known.Name)?.ChangedAt >= field.ChangedAt))
-                {
-                    layers.Stored[known.Name] = field;
-                    changed = true;
-                }
-            }
-
-            if (changed)
+            if (layers.Take(fields))
             {
                 Apply(layers);
             }
@@ -302,44 +276,9 @@ internal sealed class JobDefinitionService : IJobDefinitions, IOperatorStateAppl
     /// </summary>
     private void Apply(Layers layers)
     {
-        // All overrides together first (an update is validated as a whole: fields valid only together stay together);
-        // field by field, over what is in force, only when the whole set does not parse or validate.
-        var (effective, inForce) = ApplyTogether(layers);
-        IReadOnlyList<DefinitionField> fieldByField = inForce.Count > 0 ? [] : DefinitionField.All;
-        foreach (var field in fieldByField)
-        {
-            if (layers.Stored.GetValueOrDefault(field.Name) is not { Value: { } value } stored)
-            {
-                continue;
-            }
-
-            var candidate = JobOptionsCopy.Clone(effective);
-            string? error;
-            try
-            {
-                field.Write(candidate, value, layers.Entry.Name);
-                var errors = Validate(layers, candidate);
-                error = errors.Count == 0 ? null : string.Join(" ", errors);
-            }
-            catch (FormatException ex)
-            {
-                error = ex.Message;
-            }
-
-            if (error is not null)
-            {
-                var shown = DefinitionField.Shown(value);
-                if (layers.Warned.Add((field.Name, shown, stored.ChangedAt)))
-                {
-                    DefinitionLog.OverrideIgnored(_logger, layers.Entry.Name, field.Name, shown, error, field.Read(layers.Declared));
-                }
-
-                continue;
-            }
-
-            effective = candidate;
-            inForce.Add(field.Name);
-        }
+        var (effective, inForce) = layers.Resolve(
+            candidate => Validate(layers, candidate),
+            (field, shown, error) => DefinitionLog.OverrideIgnored(_logger, layers.Entry.Name, field.Name, shown, error, field.Read(layers.Declared)));
 
         // A changed interval counts from the moment of the change (the same instant on every host that takes it up).
         if (inForce.Contains(JobDefinitionFields.Interval) && layers.Declared.IntervalAnchor is null)
@@ -348,32 +287,6 @@ internal sealed class JobDefinitionService : IJobDefinitions, IOperatorStateAppl
         }
 
         Put(layers, effective, inForce);
-    }
-
-    /// <summary>The declared options with every stored override written over them, when they all parse and validate together; otherwise the declared options and no field in force. Under the gate.</summary>
-    private (JobOptions Options, HashSet<string> InForce) ApplyTogether(Layers layers)
-    {
-        var all = JobOptionsCopy.Clone(layers.Declared);
-        var inForce = new HashSet<string>(StringComparer.Ordinal);
-        try
-        {
-            foreach (var field in DefinitionField.All)
-            {
-                if (layers.Stored.GetValueOrDefault(field.Name) is { Value: { } value })
-                {
-                    field.Write(all, value, layers.Entry.Name);
-                    inForce.Add(field.Name);
-                }
-            }
-        }
-        catch (FormatException)
-        {
-            return (JobOptionsCopy.Clone(layers.Declared), new HashSet<string>(StringComparer.Ordinal));
-        }
-
-        return inForce.Count > 0 && Validate(layers, all).Count == 0
-            ? (all, inForce)
-            : (JobOptionsCopy.Clone(layers.Declared), new HashSet<string>(StringComparer.Ordinal));
     }
 
     /// <summary>Puts merged options in force in the engine when they differ from those in force. Under the gate.</summary>
@@ -528,34 +441,10 @@ internal sealed class JobDefinitionService : IJobDefinitions, IOperatorStateAppl
         return found;
     }
 
-    private static void CheckVersion(Layers layers, string? expectedVersion)
-    {
-        if (expectedVersion is not null && Describe(layers).Version is var current && !string.Equals(current, expectedVersion, StringComparison.Ordinal))
-        {
-            throw new JobDefinitionConflictException(layers.Entry.Name, expectedVersion, current);
-        }
-    }
+    private static void CheckVersion(Layers layers, string? expectedVersion) => layers.CheckVersion(expectedVersion);
 
     /// <summary>The effective definition with each field's source, and its version (a hash of what it shows). Under the gate.</summary>
-    private static EffectiveJobDefinition Describe(Layers layers)
-    {
-        var fields = new List<JobDefinitionField>(DefinitionField.All.Count);
-        var text = new StringBuilder(layers.Entry.Name);
-        foreach (var field in DefinitionField.All)
-        {
-            var source = layers.InForce.Contains(field.Name) ? JobDefinitionSource.Override
-                : layers.Configured.Contains(field.Name) ? JobDefinitionSource.Configuration
-                : JobDefinitionSource.Code;
-            var value = field.Read(layers.Effective);
-            var declared = field.Read(layers.Declared);
-            fields.Add(new JobDefinitionField(field.Name, value, source, declared));
-            text.Append('\n').Append(field.Name).Append('=').Append(value).Append('\u0001').Append(source).Append('\u0001').Append(declared);
-        }
-
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString()));
-        var changedAt = layers.ChangedBy?.ChangedAt;
-        return new EffectiveJobDefinition(layers.Entry.Name, Convert.ToHexStringLower(hash.AsSpan(0, 8)), fields, changedAt, layers.ChangedBy?.Value);
-    }
+    private static EffectiveJobDefinition Describe(Layers layers) => layers.Describe();
 
     /// <summary>The fields the configuration sets for a job now (read with its declared layer, so a refused reload changes no source).</summary>
     private HashSet<string> ConfiguredFields(string jobName)
@@ -574,32 +463,10 @@ internal sealed class JobDefinitionService : IJobDefinitions, IOperatorStateAppl
 
     /// <summary>One job's layers and what is in force.</summary>
     private sealed class Layers(JobEntry entry, JobDefinition definition, JobOptions declared, JobOptions effective)
+        : DefinitionLayers<JobOptions>(entry.Name, DefinitionField.All, JobOptionsCopy.Clone, declared, effective)
     {
         public JobEntry Entry { get; } = entry;
 
         public JobDefinition Definition { get; } = definition;
-
-        /// <summary>Gets or sets code and configuration merged (the options factory's, validated); replaced on a configuration reload.</summary>
-        public JobOptions Declared { get; set; } = declared;
-
-        /// <summary>Gets the newest change seen per field, here or in the store (a <see langword="null"/> value: reset to declared).</summary>
-        public Dictionary<string, OperatorStateField> Stored { get; } = new(StringComparer.Ordinal);
-
-        public OperatorStateField? ChangedBy { get; set; }
-
-        /// <summary>Gets or sets the options in force (the engine's).</summary>
-        public JobOptions Effective { get; set; } = effective;
-
-        /// <summary>Gets or sets the fields the configuration set when <see cref="Declared"/> was taken.</summary>
-        public HashSet<string> Configured { get; set; } = [];
-
-        /// <summary>Gets or sets the fields whose override is in force.</summary>
-        public HashSet<string> InForce { get; set; } = new(StringComparer.Ordinal);
-
-        /// <summary>Gets the overrides warned about as invalid, each once.</summary>
-        public HashSet<(string Field, string Value, DateTimeOffset At)> Warned { get; } = [];
-
-        /// <summary>Gets when the job's newest change seen here was made: a new one is stamped after it.</summary>
-        public DateTimeOffset? LastChange => Stored.Values.Select(f => (DateTimeOffset?)f.ChangedAt).Append(ChangedBy?.ChangedAt).Max();
     }
 }

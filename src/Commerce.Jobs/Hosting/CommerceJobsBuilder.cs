@@ -286,6 +286,13 @@ public sealed class CommerceJobsBuilder
         {
             Services.Configure<JobOptions>(name, configuration.GetSection("Jobs").GetSection(name));
         }
+
+        // Targets too: their binder goes after every ConfigureTarget so far, whichever came first.
+        if (Services.LastOrDefault(static d => d.ServiceType == typeof(IConfigureOptions<TargetOptions>) && !d.IsKeyedService && d.ImplementationInstance is TargetOptionsBinder) is { } targets)
+        {
+            Services.Remove(targets);
+            Services.Add(targets);
+        }
     }
 
     private void Add(JobDefinition definition) => _registry.Add(definition);

@@ -17,6 +17,7 @@ namespace Commerce.Jobs;
 internal sealed class CommerceJobsHostedService(
     JobEngine engine,
     JobDefinitionService definitions,
+    TargetDefinitionService targetDefinitions,
     EntitySyncService entitySync,
     IOptions<CommerceJobsOptions> options,
     TimeProvider time,
@@ -28,6 +29,7 @@ internal sealed class CommerceJobsHostedService(
         await entitySync.StartAsync(cancellationToken).ConfigureAwait(false);
         await engine.RestoreControlsAsync(cancellationToken).ConfigureAwait(false);
         await definitions.RestoreAsync(cancellationToken).ConfigureAwait(false);
+        await targetDefinitions.RestoreAsync(cancellationToken).ConfigureAwait(false);
         engine.Start();
     }
 

@@ -74,6 +74,8 @@ public static class CommerceJobsServiceCollectionExtensions
         services.TryAddSingleton<JobDefinitionService>();
         services.TryAddSingleton<IJobDefinitions>(static s => s.GetRequiredService<JobDefinitionService>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IOperatorStateApplier, JobDefinitionService>(static s => s.GetRequiredService<JobDefinitionService>()));
+        services.TryAddSingleton<TargetDefinitionService>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IOperatorStateApplier, TargetDefinitionService>(static s => s.GetRequiredService<TargetDefinitionService>()));
         // One hosted service starts entity sync, then the engine, and stops both together (bounded by the grace period).
         EntitySyncRegistry.TryAdd(services);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, CommerceJobsHostedService>());

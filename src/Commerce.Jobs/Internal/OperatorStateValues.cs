@@ -9,6 +9,9 @@ internal static class OperatorStateValues
     /// <summary>A job's field: whether it is disabled.</summary>
     public const string Disabled = "disabled";
 
+    /// <summary>A run-time definition's field (a job's, a target's): who made its newest change.</summary>
+    public const string ChangedBy = "changed-by";
+
     /// <summary>Stamps a change made now: UTC, to the microsecond (what every store keeps), and after <paramref name="last"/> (never back in time).</summary>
     public static DateTimeOffset Stamp(DateTimeOffset now, DateTimeOffset? last)
     {

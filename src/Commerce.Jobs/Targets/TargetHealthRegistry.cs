@@ -15,7 +15,30 @@ internal sealed class TargetHealthRegistry(
 {
     private readonly ConcurrentDictionary<string, TargetHealthMonitor> _monitors = new(StringComparer.OrdinalIgnoreCase);
 
-    public TargetHealthMonitor Get(string targetName) => _monitors.GetOrAdd(targetName, name => new TargetHealthMonitor(name, options.Get(name), time, NotifyAsync));
+    private readonly ConcurrentDictionary<string, TargetOptions> _defined = new(StringComparer.OrdinalIgnoreCase);
+
+    public TargetHealthMonitor Get(string targetName)
+    {
+        var monitor = _monitors.GetOrAdd(targetName, name => new TargetHealthMonitor(name, _defined.GetValueOrDefault(name) ?? options.Get(name), time, NotifyAsync));
+
+        // A definition put in force while this monitor was being made (Reconfigure did not find it yet) is taken up here.
+        if (_defined.TryGetValue(targetName, out var defined))
+        {
+            monitor.Reconfigure(defined);
+        }
+
+        return monitor;
+    }
+
+    /// <summary>Puts a target's run-time definition (<see cref="IJobDefinitions.UpdateTargetAsync"/>) in force: in its monitor now, or when it is made.</summary>
+    public void Reconfigure(string targetName, TargetOptions defined)
+    {
+        _defined[targetName] = defined;
+        if (_monitors.TryGetValue(targetName, out var monitor))
+        {
+            monitor.Reconfigure(defined);
+        }
+    }
 
     public IReadOnlyList<TargetHealth> Snapshot() => [.. _monitors.Values.Select(m => m.Snapshot()).OrderBy(h => h.TargetName, StringComparer.OrdinalIgnoreCase)];
 

@@ -128,6 +128,56 @@ public sealed class MultiHostTests(PostgreSqlServer server) : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task A_target_health_setting_changed_on_one_host_is_in_force_on_all_a_restart_keeps_it_and_a_reset_reaches_all()
+    {
+        const string schema = "target_definitions_everywhere";
+        var time = new FakeTimeProvider(Start);
+        var hosts = new List<JobHost>();
+        static void Configure(CommerceJobsBuilder jobs) => jobs
+            .AddTarget(new ErpTarget())
+            .ConfigureTarget("erp", t => t.BreakDuration = TimeSpan.FromMinutes(1))
+            .AddJob("order-export", static (_, _) => ValueTask.FromResult(JobResult.Success))   // a scheduled job: the hosts' idle timers as counted
+            .Schedule(Schedule.Every(TimeSpan.FromHours(6)));
+        string Value(JobHost host, string field) => host.Definitions.GetTarget("erp")[field].Value!;
+        try
+        {
+            foreach (var name in new[] { "host-a", "host-b", "host-c" })
+            {
+                hosts.Add(await JobHost.StartAsync(name, time, _connectionString, schema, Configure));
+            }
+
+            await IdleAsync(hosts);
+            await hosts[0].Definitions.UpdateTargetAsync("erp", new Dictionary<string, string?> { [TargetDefinitionFields.FailureRatio] = "0.5", [TargetDefinitionFields.BreakDuration] = "00:05:00" }, null, "alice", default);
+            await AdvanceUntilAsync(time, hosts, () => hosts.All(h => Value(h, TargetDefinitionFields.FailureRatio) == "0.5"));
+            Assert.All(hosts, h => Assert.Equal(JobDefinitionSource.Override, h.Definitions.GetTarget("erp")[TargetDefinitionFields.BreakDuration].Source));
+            Assert.Single(hosts.Select(h => h.Definitions.GetTarget("erp").Version).Distinct());
+            Assert.True(time.GetUtcNow() - Start < TimeSpan.FromMinutes(5), "the change should reach every host within a few refresh intervals");
+
+            await hosts[2].DisposeAsync();
+            hosts[2] = await JobHost.StartAsync("host-c", time, _connectionString, schema, Configure);
+            Assert.Equal("00:05:00", Value(hosts[2], TargetDefinitionFields.BreakDuration));
+
+            await hosts[1].Definitions.ResetTargetAsync("erp", null, "bob", default);
+            await AdvanceUntilAsync(time, hosts, () => hosts.All(h => Value(h, TargetDefinitionFields.BreakDuration) == "00:01:00" && Value(h, TargetDefinitionFields.FailureRatio) == "0.1"));
+            Assert.All(hosts, h => Assert.DoesNotContain(h.Definitions.GetTarget("erp").Fields, f => f.Source == JobDefinitionSource.Override));
+        }
+        finally
+        {
+            foreach (var host in hosts)
+            {
+                await host.DisposeAsync();
+            }
+        }
+    }
+
+    private sealed class ErpTarget : IDeliveryTarget
+    {
+        public string Name => "erp";
+
+        public ValueTask<DeliveryResult> DeliverAsync<T>(DeliveryBatch<T> batch, CancellationToken cancellationToken) => ValueTask.FromResult(DeliveryResult.Delivered);
+    }
+
     /// <summary>
     /// Advances the shared clock in steps of the control refresh interval until <paramref name="condition"/> holds,
     /// each step once every host is idle (its refresh waits on an armed timer, so the step fires it).
