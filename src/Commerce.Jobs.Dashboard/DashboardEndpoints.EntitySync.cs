@@ -64,7 +64,7 @@ internal static partial class DashboardEndpoints
             };
             try
             {
-                await sync.PutConfigurationAsync(configuration, context.RequestAborted).ConfigureAwait(false);
+                await sync.PutConfigurationAsync(configuration, Actor(context), context.RequestAborted).ConfigureAwait(false);
             }
             catch (ArgumentException ex) when (ex.ParamName == "configuration")
             {
@@ -82,7 +82,7 @@ internal static partial class DashboardEndpoints
                 return EntitySyncNotConfigured();
             }
 
-            if (!await sync.DeleteConfigurationAsync(type, context.RequestAborted).ConfigureAwait(false))
+            if (!await sync.DeleteConfigurationAsync(type, Actor(context), context.RequestAborted).ConfigureAwait(false))
             {
                 return EntityTypeNotFound(type);
             }
@@ -94,7 +94,7 @@ internal static partial class DashboardEndpoints
         commands.MapPost("/entity-sync/{type}/pause", static (string type, HttpContext context) =>
             ForEntityType(context, type, static async (sync, configuration, context) =>
             {
-                await sync.PauseAsync(configuration.EntityType, context.RequestAborted).ConfigureAwait(false);
+                await sync.PauseAsync(configuration.EntityType, Actor(context), context.RequestAborted).ConfigureAwait(false);
                 DashboardLog.Action(context, "pause entity sync", configuration.EntityType);
                 return Json(sync.GetStatus(configuration.EntityType));
             }));
@@ -102,13 +102,13 @@ internal static partial class DashboardEndpoints
         commands.MapPost("/entity-sync/{type}/resume", static (string type, HttpContext context) =>
             ForEntityType(context, type, static async (sync, configuration, context) =>
             {
-                await sync.ResumeAsync(configuration.EntityType, context.RequestAborted).ConfigureAwait(false);
+                await sync.ResumeAsync(configuration.EntityType, Actor(context), context.RequestAborted).ConfigureAwait(false);
                 DashboardLog.Action(context, "resume entity sync", configuration.EntityType);
                 return Json(sync.GetStatus(configuration.EntityType));
             }));
 
-        commands.MapPost("/entity-sync/pause-all", static (HttpContext context, CancellationToken cancellationToken) => ForAllEntityTypes(context, "pause all entity sync", static (sync, ct) => sync.PauseAllAsync(ct)));
-        commands.MapPost("/entity-sync/resume-all", static (HttpContext context, CancellationToken cancellationToken) => ForAllEntityTypes(context, "resume all entity sync", static (sync, ct) => sync.ResumeAllAsync(ct)));
+        commands.MapPost("/entity-sync/pause-all", static (HttpContext context, CancellationToken cancellationToken) => ForAllEntityTypes(context, "pause all entity sync", static (sync, actor, ct) => sync.PauseAllAsync(actor, ct)));
+        commands.MapPost("/entity-sync/resume-all", static (HttpContext context, CancellationToken cancellationToken) => ForAllEntityTypes(context, "resume all entity sync", static (sync, actor, ct) => sync.ResumeAllAsync(actor, ct)));
 
         commands.MapPost("/entity-sync/{type}/full-sync", static (string type, HttpContext context) =>
             ForEntityType(context, type, static async (sync, configuration, context) =>
@@ -163,14 +163,14 @@ internal static partial class DashboardEndpoints
         return await action(sync, configuration, context).ConfigureAwait(false);
     }
 
-    private static async Task<IResult> ForAllEntityTypes(HttpContext context, string action, Func<IEntitySync, CancellationToken, ValueTask> apply)
+    private static async Task<IResult> ForAllEntityTypes(HttpContext context, string action, Func<IEntitySync, string?, CancellationToken, ValueTask> apply)
     {
         if (context.RequestServices.GetService<IEntitySync>() is not { } sync)
         {
             return EntitySyncNotConfigured();
         }
 
-        await apply(sync, context.RequestAborted).ConfigureAwait(false);
+        await apply(sync, Actor(context), context.RequestAborted).ConfigureAwait(false);
         DashboardLog.Action(context, action, "types");
         return Json(sync.GetStatuses());
     }

@@ -18,7 +18,9 @@ namespace Commerce.Jobs;
 /// <para>
 /// Configurations changed at run time (put, delete, pause, resume) are kept in the job store, over the code's
 /// declarations: hosts on that store apply them when they start and, while running, within
-/// <c>CommerceJobsOptions.ControlRefreshInterval</c>, the newest change winning.
+/// <c>CommerceJobsOptions.ControlRefreshInterval</c>, the newest change winning. Each is recorded in the audit trail
+/// (<see cref="Storage.IOperatorChangeLog"/>, kind <see cref="Storage.OperatorStateKinds.EntitySync"/>) with the actor
+/// given to the overloads that take one (<see langword="null"/> through the others).
 /// </para>
 /// </remarks>
 /// <example>
@@ -45,29 +47,29 @@ public interface IEntitySync
     /// <returns>How many changes were accepted (see <see cref="PublishAsync(EntityChange, CancellationToken)"/>).</returns>
     ValueTask<int> PublishAsync(IReadOnlyList<EntityChange> changes, CancellationToken cancellationToken);
 
-    /// <summary>Pauses an entity type: its upserts are held and consolidated per id until <see cref="ResumeAsync"/>; deletes still go out at once.</summary>
+    /// <summary>Pauses an entity type: its upserts are held and consolidated per id until <see cref="ResumeAsync(string, CancellationToken)"/>; deletes still go out at once.</summary>
     /// <param name="entityType">The entity type.</param>
     /// <param name="cancellationToken">Cancels the wait for a delivery in progress.</param>
     /// <returns>A task that completes when no upsert of the type is being delivered any more (a delivery in progress is cancelled and its changes are held; a target that ignores the cancellation is waited for at most 1 s).</returns>
     /// <exception cref="ArgumentException">The type has no configuration.</exception>
-    ValueTask PauseAsync(string entityType, CancellationToken cancellationToken);
+    ValueTask PauseAsync(string entityType, CancellationToken cancellationToken) => PauseAsync(entityType, null, cancellationToken);
 
     /// <summary>Resumes an entity type: the upserts held while it was paused are delivered as one consolidated set.</summary>
     /// <param name="entityType">The entity type.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>A task that completes when the type is resumed (delivery continues in the background).</returns>
     /// <exception cref="ArgumentException">The type has no configuration.</exception>
-    ValueTask ResumeAsync(string entityType, CancellationToken cancellationToken);
+    ValueTask ResumeAsync(string entityType, CancellationToken cancellationToken) => ResumeAsync(entityType, null, cancellationToken);
 
     /// <summary>Pauses every configured entity type.</summary>
     /// <param name="cancellationToken">Cancels the wait for deliveries in progress.</param>
     /// <returns>A task that completes when no upsert is being delivered any more.</returns>
-    ValueTask PauseAllAsync(CancellationToken cancellationToken);
+    ValueTask PauseAllAsync(CancellationToken cancellationToken) => PauseAllAsync(null, cancellationToken);
 
     /// <summary>Resumes every configured entity type.</summary>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>A task that completes when every type is resumed.</returns>
-    ValueTask ResumeAllAsync(CancellationToken cancellationToken);
+    ValueTask ResumeAllAsync(CancellationToken cancellationToken) => ResumeAllAsync(null, cancellationToken);
 
     /// <summary>
     /// Starts a full sync of an entity type: every entity its <see cref="IEntitySource"/> returns is delivered to every
@@ -108,7 +110,7 @@ public interface IEntitySync
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>A task that completes when the configuration is in effect.</returns>
     /// <exception cref="ArgumentException">The configuration is invalid (empty or invalid type, no target, unknown or repeated target); nothing was changed.</exception>
-    ValueTask PutConfigurationAsync(EntitySyncConfiguration configuration, CancellationToken cancellationToken);
+    ValueTask PutConfigurationAsync(EntitySyncConfiguration configuration, CancellationToken cancellationToken) => PutConfigurationAsync(configuration, null, cancellationToken);
 
     /// <summary>
     /// Deletes an entity type's configuration: its targets stop and its held changes are dropped once the publishes in
@@ -117,7 +119,7 @@ public interface IEntitySync
     /// <param name="entityType">The entity type.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns><see langword="true"/> when the type had a configuration.</returns>
-    ValueTask<bool> DeleteConfigurationAsync(string entityType, CancellationToken cancellationToken);
+    ValueTask<bool> DeleteConfigurationAsync(string entityType, CancellationToken cancellationToken) => DeleteConfigurationAsync(entityType, null, cancellationToken);
 
     /// <summary>Gets the sync status of an entity type, one per target.</summary>
     /// <param name="entityType">The entity type.</param>
@@ -128,4 +130,56 @@ public interface IEntitySync
     /// <summary>Gets the sync status of every entity type and target.</summary>
     /// <returns>The statuses, ordered by type, then in each configuration's target order.</returns>
     IReadOnlyList<EntitySyncStatus> GetStatuses();
+
+    /// <summary>
+    /// Pauses an entity type, recording who did it in the audit trail: its upserts are held and consolidated per id until
+    /// <see cref="ResumeAsync(string, string, CancellationToken)"/>; deletes still go out at once.
+    /// </summary>
+    /// <param name="entityType">The entity type.</param>
+    /// <param name="actor">Who pauses it (a user name), kept in the audit trail; <see langword="null"/> when not known.</param>
+    /// <param name="cancellationToken">Cancels the wait for a delivery in progress.</param>
+    /// <returns>A task that completes when no upsert of the type is being delivered any more (see <see cref="PauseAsync(string, CancellationToken)"/>).</returns>
+    /// <exception cref="ArgumentException">The type has no configuration.</exception>
+    ValueTask PauseAsync(string entityType, string? actor, CancellationToken cancellationToken);
+
+    /// <summary>Resumes an entity type, recording who did it in the audit trail: the upserts held while it was paused are delivered as one consolidated set.</summary>
+    /// <param name="entityType">The entity type.</param>
+    /// <param name="actor">Who resumes it (a user name), kept in the audit trail; <see langword="null"/> when not known.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task that completes when the type is resumed (delivery continues in the background).</returns>
+    /// <exception cref="ArgumentException">The type has no configuration.</exception>
+    ValueTask ResumeAsync(string entityType, string? actor, CancellationToken cancellationToken);
+
+    /// <summary>Pauses every configured entity type, recording who did it in the audit trail (one change per type paused).</summary>
+    /// <param name="actor">Who pauses them (a user name), kept in the audit trail; <see langword="null"/> when not known.</param>
+    /// <param name="cancellationToken">Cancels the wait for deliveries in progress.</param>
+    /// <returns>A task that completes when no upsert is being delivered any more.</returns>
+    ValueTask PauseAllAsync(string? actor, CancellationToken cancellationToken);
+
+    /// <summary>Resumes every configured entity type, recording who did it in the audit trail (one change per type resumed).</summary>
+    /// <param name="actor">Who resumes them (a user name), kept in the audit trail; <see langword="null"/> when not known.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task that completes when every type is resumed.</returns>
+    ValueTask ResumeAllAsync(string? actor, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Adds or replaces an entity type's configuration, recording who did it in the audit trail (see
+    /// <see cref="PutConfigurationAsync(EntitySyncConfiguration, CancellationToken)"/>).
+    /// </summary>
+    /// <param name="configuration">The configuration.</param>
+    /// <param name="actor">Who changes it (a user name), kept in the audit trail; <see langword="null"/> when not known.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task that completes when the configuration is in effect.</returns>
+    /// <exception cref="ArgumentException">The configuration is invalid (empty or invalid type, no target, unknown or repeated target); nothing was changed.</exception>
+    ValueTask PutConfigurationAsync(EntitySyncConfiguration configuration, string? actor, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Deletes an entity type's configuration, recording who did it in the audit trail (see
+    /// <see cref="DeleteConfigurationAsync(string, CancellationToken)"/>).
+    /// </summary>
+    /// <param name="entityType">The entity type.</param>
+    /// <param name="actor">Who deletes it (a user name), kept in the audit trail; <see langword="null"/> when not known.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns><see langword="true"/> when the type had a configuration.</returns>
+    ValueTask<bool> DeleteConfigurationAsync(string entityType, string? actor, CancellationToken cancellationToken);
 }

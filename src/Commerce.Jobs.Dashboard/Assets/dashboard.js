@@ -221,15 +221,19 @@
     state.definition = { job: name, version: null, values: {}, timeZone: null };
     byId('definition-job').textContent = name;
     byId('definition-fields').replaceChildren();
+    byId('definition-changes').replaceChildren();
+    byId('definition-changes-status').textContent = '';
     definitionStatus('Loading…', false);
     const dialog = byId('definition');
     if (!dialog.open) dialog.showModal();
+    const changes = loadChanges();
     try {
       renderDefinition(await request('GET', `${jobPath(name)}/definition`));
       definitionStatus('', false);
     } catch (error) {
       definitionStatus(error.message, true);
     }
+    await changes;
   }
 
   function renderDefinition(definition) {
@@ -287,6 +291,7 @@
       if (status === 412) {
         definitionStatus('The definition was changed meanwhile (by someone else, or on another host); it is shown again as it is now: check and save again.', true);
         renderDefinition(await request('GET', `${jobPath(state.definition.job)}/definition`));
+        loadChanges();
         return;
       }
       if (status === 400) {
@@ -322,6 +327,43 @@
       return;
     }
     changeDefinition('PUT', changed);
+  }
+
+  // ---- the job's last changes (api/jobs/{name}/changes): when, who, the action, each value old → new ----
+
+  const changeValue = (value) => (value === null || value === undefined ? '(none)' : value);
+
+  function renderChanges(changes) {
+    const status = byId('definition-changes-status');
+    status.textContent = changes.length === 0 ? 'No changes recorded yet.' : '';
+    status.className = 'muted';
+    byId('definition-changes').replaceChildren(...changes.map((change) => el('li', { 'data-change': '' },
+      el('time', { datetime: change.changedAt, 'data-change-at': '', text: whenIn(change.changedAt) }),
+      ' · ',
+      el('span', { 'data-change-by': '', text: change.changedBy || 'unknown' }),
+      ' · ',
+      el('strong', { 'data-change-action': '', text: change.action }),
+      el('ul', {}, ...change.values.map((value) => el('li', { 'data-change-value': value.field },
+        el('span', { class: 'muted', text: `${value.field}: ` }),
+        el('span', { 'data-change-old': '', text: changeValue(value.oldValue) }),
+        ' → ',
+        el('span', { 'data-change-new': '', text: changeValue(value.newValue) })))))));
+  }
+
+  // Loads the open form's job's changes; an answer for a form closed or switched to another job meanwhile is dropped.
+  async function loadChanges() {
+    const job = state.definition && state.definition.job;
+    if (!job) return;
+    try {
+      const changes = await request('GET', `${jobPath(job)}/changes?limit=20`);
+      if (state.definition && state.definition.job === job) renderChanges(changes);
+    } catch (error) {
+      if (state.definition && state.definition.job === job) {
+        const status = byId('definition-changes-status');
+        status.textContent = `Cannot load the changes: ${error.message}`;
+        status.className = 'error';
+      }
+    }
   }
 
   // ---- targets ----
@@ -420,6 +462,8 @@
           }
         }
       }
+      // The open form's last changes: a save, reset, pause… made here or elsewhere shows with the next refresh.
+      await loadChanges();
       if (state.session.entitySync) renderEntitySync(await request('GET', 'entity-sync'));
       status.textContent = `Updated ${new Date(overview.serverTime).toLocaleTimeString()}`;
       status.className = '';

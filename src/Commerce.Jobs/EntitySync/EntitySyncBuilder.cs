@@ -76,7 +76,7 @@ public sealed class EntitySyncBuilder
         return this;
     }
 
-    /// <summary>Starts the type paused: upserts are held (consolidated per id) until <see cref="IEntitySync.ResumeAsync"/>.</summary>
+    /// <summary>Starts the type paused: upserts are held (consolidated per id) until <see cref="IEntitySync.ResumeAsync(string, CancellationToken)"/>.</summary>
     /// <returns>This builder.</returns>
     public EntitySyncBuilder Paused()
     {
@@ -84,7 +84,7 @@ public sealed class EntitySyncBuilder
         return this;
     }
 
-    /// <summary>Starts the type disabled: it accepts no changes and delivers nothing until enabled with <see cref="IEntitySync.PutConfigurationAsync"/>.</summary>
+    /// <summary>Starts the type disabled: it accepts no changes and delivers nothing until enabled with <see cref="IEntitySync.PutConfigurationAsync(EntitySyncConfiguration, CancellationToken)"/>.</summary>
     /// <returns>This builder.</returns>
     public EntitySyncBuilder Disabled()
     {

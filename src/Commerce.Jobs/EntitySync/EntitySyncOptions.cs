@@ -6,7 +6,7 @@ namespace Commerce.Jobs;
 /// <remarks>
 /// Named options, one per entity type: set in code with <see cref="EntitySyncBuilder"/> and bound from
 /// <c>CommerceJobs:EntitySync:{entity type}</c> (configuration wins). A type added at run time with
-/// <see cref="IEntitySync.PutConfigurationAsync"/> uses its named options too (the defaults unless bound).
+/// <see cref="IEntitySync.PutConfigurationAsync(EntitySyncConfiguration, CancellationToken)"/> uses its named options too (the defaults unless bound).
 /// Each (type, target) applies them on its own.
 /// </remarks>
 public sealed class EntitySyncOptions

@@ -7,7 +7,13 @@ namespace Commerce.Jobs.EntitySync;
 internal sealed partial class EntitySyncService
 {
     /// <inheritdoc />
-    public async ValueTask PutConfigurationAsync(EntitySyncConfiguration configuration, CancellationToken cancellationToken)
+    public ValueTask PutConfigurationAsync(EntitySyncConfiguration configuration, CancellationToken cancellationToken) => PutConfigurationAsync(configuration, null, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<bool> DeleteConfigurationAsync(string entityType, CancellationToken cancellationToken) => DeleteConfigurationAsync(entityType, null, cancellationToken);
+
+    /// <inheritdoc />
+    public async ValueTask PutConfigurationAsync(EntitySyncConfiguration configuration, string? actor, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var (options, errors) = Check(configuration);
@@ -34,7 +40,7 @@ internal sealed partial class EntitySyncService
             // A put also says the type exists: its "deleted" field is written too, so a put made after a delete on another
             // host (that this host has not seen yet) wins over it, as the newer change.
             var fields = EntitySyncFields.Changed(before, _types[type].Configuration);
-            await SaveLockedAsync(type, fields.Contains(EntitySyncFields.Deleted) ? fields : [EntitySyncFields.Deleted, .. fields], "update", before).ConfigureAwait(false);
+            await SaveLockedAsync(type, fields.Contains(EntitySyncFields.Deleted) ? fields : [EntitySyncFields.Deleted, .. fields], "update", before, actor).ConfigureAwait(false);
         }
         finally
         {
@@ -45,7 +51,7 @@ internal sealed partial class EntitySyncService
     }
 
     /// <inheritdoc />
-    public async ValueTask<bool> DeleteConfigurationAsync(string entityType, CancellationToken cancellationToken)
+    public async ValueTask<bool> DeleteConfigurationAsync(string entityType, string? actor, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entityType);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -59,7 +65,7 @@ internal sealed partial class EntitySyncService
             await RemoveLockedAsync(state, "deleted").ConfigureAwait(false);
             await _store.ClearEntitySyncAsync(state.Configuration.EntityType, null, CancellationToken.None).ConfigureAwait(false);
             await ClearFullSyncProgressAsync(state.Configuration).ConfigureAwait(false);
-            await SaveLockedAsync(state.Configuration.EntityType, [EntitySyncFields.Deleted], "delete", state.Configuration).ConfigureAwait(false);
+            await SaveLockedAsync(state.Configuration.EntityType, [EntitySyncFields.Deleted], "delete", state.Configuration, actor).ConfigureAwait(false);
             return true;
         }
         finally
@@ -175,11 +181,11 @@ internal sealed partial class EntitySyncService
 
     /// <summary>
     /// Keeps the fields of a type's configuration (or its deletion) an operator changed here in the store, each stamped
-    /// now, so a restart and the other hosts see them, and records the change in the audit trail (<paramref name="action"/>,
-    /// each field from its value in <paramref name="before"/>, <see langword="null"/> for a type that was not configured);
-    /// a failure is logged.
+    /// now, so a restart and the other hosts see them, and records the change in the audit trail (<paramref name="action"/>
+    /// by <paramref name="actor"/>, each field from its value in <paramref name="before"/>, <see langword="null"/> for a
+    /// type that was not configured); a failure is logged.
     /// </summary>
-    private async Task SaveLockedAsync(string entityType, IReadOnlyList<string> fields, string action, EntitySyncConfiguration? before)
+    private async Task SaveLockedAsync(string entityType, IReadOnlyList<string> fields, string action, EntitySyncConfiguration? before, string? actor)
     {
         if (fields.Count == 0)
         {
@@ -218,6 +224,6 @@ internal sealed partial class EntitySyncService
                 before is null ? (f.Name == EntitySyncFields.Deleted ? OperatorStateValues.Format(true) : null) : EntitySyncFields.Value(before, f.Name),
                 f.Value)),
         ];
-        await OperatorChanges.AppendAsync(_store, new OperatorChange(OperatorStateKinds.EntitySync, type, action, now, null, values), _logger).ConfigureAwait(false);
+        await OperatorChanges.AppendAsync(_store, new OperatorChange(OperatorStateKinds.EntitySync, type, action, now, actor, values), _logger).ConfigureAwait(false);
     }
 }

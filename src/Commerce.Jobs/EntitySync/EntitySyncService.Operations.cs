@@ -6,16 +6,28 @@ namespace Commerce.Jobs.EntitySync;
 internal sealed partial class EntitySyncService
 {
     /// <inheritdoc />
-    public ValueTask PauseAsync(string entityType, CancellationToken cancellationToken) => SetPausedAsync(() => [GetState(entityType)], true, cancellationToken);
+    public ValueTask PauseAsync(string entityType, CancellationToken cancellationToken) => PauseAsync(entityType, null, cancellationToken);
 
     /// <inheritdoc />
-    public ValueTask ResumeAsync(string entityType, CancellationToken cancellationToken) => SetPausedAsync(() => [GetState(entityType)], false, cancellationToken);
+    public ValueTask ResumeAsync(string entityType, CancellationToken cancellationToken) => ResumeAsync(entityType, null, cancellationToken);
 
     /// <inheritdoc />
-    public ValueTask PauseAllAsync(CancellationToken cancellationToken) => SetPausedAsync(() => _types.Values, true, cancellationToken);
+    public ValueTask PauseAllAsync(CancellationToken cancellationToken) => PauseAllAsync(null, cancellationToken);
 
     /// <inheritdoc />
-    public ValueTask ResumeAllAsync(CancellationToken cancellationToken) => SetPausedAsync(() => _types.Values, false, cancellationToken);
+    public ValueTask ResumeAllAsync(CancellationToken cancellationToken) => ResumeAllAsync(null, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask PauseAsync(string entityType, string? actor, CancellationToken cancellationToken) => SetPausedAsync(() => [GetState(entityType)], true, actor, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask ResumeAsync(string entityType, string? actor, CancellationToken cancellationToken) => SetPausedAsync(() => [GetState(entityType)], false, actor, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask PauseAllAsync(string? actor, CancellationToken cancellationToken) => SetPausedAsync(() => _types.Values, true, actor, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask ResumeAllAsync(string? actor, CancellationToken cancellationToken) => SetPausedAsync(() => _types.Values, false, actor, cancellationToken);
 
     /// <inheritdoc />
     public async ValueTask StartFullSyncAsync(string entityType, CancellationToken cancellationToken)
@@ -70,10 +82,10 @@ internal sealed partial class EntitySyncService
     }
 
     /// <summary>
-    /// Pauses or resumes the types <paramref name="select"/> gives (read under the gate) and keeps the change; a pause then
-    /// waits (bounded by each lane) until none of their upserts is being delivered.
+    /// Pauses or resumes the types <paramref name="select"/> gives (read under the gate) and keeps the change, recorded as
+    /// made by <paramref name="actor"/>; a pause then waits (bounded by each lane) until none of their upserts is being delivered.
     /// </summary>
-    private async ValueTask SetPausedAsync(Func<IEnumerable<TypeState>> select, bool paused, CancellationToken cancellationToken)
+    private async ValueTask SetPausedAsync(Func<IEnumerable<TypeState>> select, bool paused, string? actor, CancellationToken cancellationToken)
     {
         var pausing = new List<Task>();
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -102,7 +114,7 @@ internal sealed partial class EntitySyncService
 
                 if (changed)
                 {
-                    await SaveLockedAsync(state.Configuration.EntityType, [EntitySyncFields.Paused], paused ? "pause" : "resume", state.Configuration).ConfigureAwait(false);
+                    await SaveLockedAsync(state.Configuration.EntityType, [EntitySyncFields.Paused], paused ? "pause" : "resume", state.Configuration, actor).ConfigureAwait(false);
                 }
             }
         }

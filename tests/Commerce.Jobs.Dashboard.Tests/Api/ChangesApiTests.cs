@@ -1,5 +1,7 @@
 using System.Net;
 using Commerce.Jobs.Dashboard.Tests.TestSupport;
+using Commerce.Jobs.Storage;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Commerce.Jobs.Dashboard.Tests.Api;
 
@@ -48,6 +50,31 @@ public sealed class ChangesApiTests
         var change = Assert.Single((await (await client.GetAsync("/jobs/api/jobs/erp-health/changes")).ReadJsonAsync(HttpStatusCode.OK)).EnumerateArray());
         Assert.Equal("disable", change.GetProperty("action").GetString());
         Assert.Equal(System.Text.Json.JsonValueKind.Null, change.GetProperty("changedBy").ValueKind);
+    }
+
+    [Fact]
+    public async Task Entity_sync_changes_over_HTTP_record_the_authenticated_user()
+    {
+        await using var host = await DashboardHost.StartAsync(DashboardSecurityMode.Policy);
+        using var admin = await host.CreateSessionAsync(user: "admin");
+
+        await (await admin.PutJsonAsync("/jobs/api/entity-sync/buyers", new { targets = new[] { "search" } })).ReadJsonAsync(HttpStatusCode.OK);
+        await (await admin.PostAsync("/jobs/api/entity-sync/buyers/pause")).ReadJsonAsync(HttpStatusCode.OK);
+        await (await admin.PostAsync("/jobs/api/entity-sync/buyers/resume")).ReadJsonAsync(HttpStatusCode.OK);
+        await (await admin.PostAsync("/jobs/api/entity-sync/pause-all")).ReadJsonAsync(HttpStatusCode.OK);
+        await (await admin.PostAsync("/jobs/api/entity-sync/resume-all")).ReadJsonAsync(HttpStatusCode.OK);
+        using (var deleted = await admin.DeleteAsync("/jobs/api/entity-sync/buyers"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        }
+
+        var log = host.App.Services.GetRequiredService<IOperatorChangeLog>();
+        var changes = await log.GetChangesAsync(OperatorStateKinds.EntitySync, "buyers", 10, default);
+
+        Assert.Equal(["delete", "resume", "pause", "resume", "pause", "update"], changes.Select(c => c.Action));
+        Assert.All(changes, c => Assert.Equal("admin", c.ChangedBy));
+        var categories = await log.GetChangesAsync(OperatorStateKinds.EntitySync, "categories", 10, default);
+        Assert.Equal([("resume", "admin"), ("pause", "admin")], categories.Select(c => (c.Action, c.ChangedBy)));
     }
 
     [Theory]

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Commerce.Jobs.Dashboard.Tests.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
 using OpenQA.Selenium;
 
 namespace Commerce.Jobs.Dashboard.Tests.Browser;
@@ -87,6 +88,51 @@ public sealed class DefinitionBrowserTests(ChromiumBrowser browser) : IClassFixt
         // A field's own reset puts that field back to its declared value.
         Click(Field("DailyAt") + " [data-field-reset]", "the reset button of DailyAt");
         browser.WaitUntil(_ => Value("DailyAt") == "02:00" && Source("DailyAt") == "code", because: "DailyAt back to the code's 02:00");
+    }
+
+    [Fact]
+    public async Task The_form_lists_the_jobs_last_changes_newest_first_with_when_who_and_old_and_new_values_as_text()
+    {
+        const string Top = Form + " [data-changes] [data-change]";
+        const string Hostile = "<script>window.__xss = 3</script><img src=x onerror=\"window.__xss = 4\"> & \u00fc";
+        await using var host = await DashboardHost.StartAsync();
+        Open(host);
+
+        Click("[data-job-edit=\"order-submit\"]", "the Edit button of order-submit");
+        browser.WaitUntil(_ => Value("Interval") == "00:05:00", because: "the definition form with the declared interval");
+        browser.WaitUntil(_ => Text(Form + " [data-changes-status]") == "No changes recorded yet.", because: "an empty list of changes");
+        Assert.Equal(0, Count(Top));
+
+        // A save: the update is listed at once, with its time (and zone), who (nobody signed in here) and the old → new value.
+        Type("Interval", "00:01:00");
+        Click("[data-definition-save]", "the Save button");
+        browser.WaitUntil(_ => Text(Top + " [data-change-action]") == "update", because: "the update at the top of the changes");
+        Assert.Equal("Interval: 00:05:00 → 00:01:00", Text(Top + " [data-change-value=\"Interval\"]"));
+        Assert.Equal(("00:05:00", "00:01:00"), (Text(Top + " [data-change-value=\"Interval\"] [data-change-old]"), Text(Top + " [data-change-value=\"Interval\"] [data-change-new]")));
+        Assert.Equal("unknown", Text(Top + " [data-change-by]"));
+        Assert.Equal(Script<string>($"return new Date('{Start.UtcDateTime:yyyy-MM-ddTHH:mm:ss}Z').toLocaleString(undefined, {{ timeZoneName: 'short' }});"), Text(Top + " [data-change-at]"));
+        Assert.Equal(1, Count(Top));
+
+        // A pause from the page: the form, opened again, lists it first.
+        host.Time.Advance(TimeSpan.FromMinutes(1));
+        Click("[data-definition-close]", "the Close button");
+        Click("[data-job=\"order-submit\"] [data-action=\"pause\"]", "the Pause button of order-submit");
+        browser.WaitUntil(_ => Count("[data-job=\"order-submit\"] [data-action=\"resume\"]") == 1, because: "order-submit to show as paused");
+        Click("[data-job-edit=\"order-submit\"]", "the Edit button of order-submit again");
+        browser.WaitUntil(_ => Text(Top + " [data-change-action]") == "pause" && Count(Top) == 2, because: "the pause at the top of the changes");
+        Assert.Equal("paused: false → true", Text(Top + " [data-change-value=\"paused\"]"));
+        Assert.Equal("update", Script<string>($"return document.querySelectorAll('{Js(Top)}')[1].querySelector('[data-change-action]').textContent;"));
+
+        // A change made elsewhere while the form is open (an actor holding markup) shows with the next refresh, as text.
+        host.Time.Advance(TimeSpan.FromMinutes(1));
+        host.App.Services.GetRequiredService<IJobControl>().Resume("order-submit", Hostile);
+        browser.WaitUntil(_ => Text(Top + " [data-change-action]") == "resume", because: "the resume made elsewhere at the top of the changes");
+        Assert.Equal(Hostile, Text(Top + " [data-change-by]"));
+        Assert.Equal("paused: true → false", Text(Top + " [data-change-value=\"paused\"]"));
+        Assert.Equal(3, Count(Top));
+        Assert.Equal(0L, Script<long>("return document.querySelectorAll('body script, body img').length;"));
+        Assert.True(Script<bool>("return window.__xss === undefined;"));
+        Assert.Empty(browser.TakeConsoleErrors());
     }
 
     private static string Field(string name) => $"{Form} [data-field=\"{name}\"]";

@@ -160,6 +160,28 @@ public sealed class AuditTests
     }
 
     [Fact]
+    public async Task Entity_sync_changes_with_an_actor_record_who_made_each_of_them()
+    {
+        var store = EntitySyncSut.CreateStore();
+        await using var sut = await EntitySyncSut.CreateAsync(configure: jobs => jobs.AddEntitySync(EntitySyncSut.Categories).DeliverTo("search"), store: store);
+        const string Hostile = "<script>x</script>\r\n\0ü\ud800";
+
+        await sut.Sync.PauseAsync("categories", "ana", default);
+        await sut.Sync.ResumeAsync("categories", Hostile, default);
+        await sut.Sync.PauseAllAsync("bo", default);
+        await sut.Sync.ResumeAllAsync(null, default);
+        await sut.Sync.PutConfigurationAsync(new EntitySyncConfiguration { EntityType = "categories", Targets = ["search", "erp"] }, "cy", default);
+        Assert.True(await sut.Sync.DeleteConfigurationAsync("categories", "di", default));
+        Assert.False(await sut.Sync.DeleteConfigurationAsync("categories", "nobody", default));
+
+        var changes = await store.GetChangesAsync(OperatorStateKinds.EntitySync, "categories", 10, default);
+
+        Assert.Equal(
+            [("delete", "di"), ("update", "cy"), ("resume", null), ("pause", "bo"), ("resume", Hostile), ("pause", "ana")],
+            changes.Select(c => (c.Action, c.ChangedBy)));
+    }
+
+    [Fact]
     public async Task Reading_changes_checks_its_arguments_like_reading_runs()
     {
         var sut = CreateSut();
