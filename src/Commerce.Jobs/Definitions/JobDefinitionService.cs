@@ -248,13 +248,7 @@ internal sealed partial class JobDefinitionService : IJobDefinitions, IOperatorS
             after = Describe(layers);
         }
 
-        OperatorChangeValue[] values =
-        [
-            .. before.Fields.Zip(after.Fields)
-                .Where(f => f.First.Value != f.Second.Value || f.First.Source != f.Second.Source)
-                .Select(f => new OperatorChangeValue(f.First.Name, f.First.Value, f.Second.Value)),
-        ];
-        await OperatorChanges.AppendAsync(_changeLog, new OperatorChange(OperatorStateKinds.JobDefinition, layers.Entry.Name, action, fields[0].ChangedAt, actor, values), _logger).ConfigureAwait(false);
+        await OperatorChanges.AppendAsync(_changeLog, OperatorChanges.Between(OperatorStateKinds.JobDefinition, layers.Entry.Name, action, fields[0].ChangedAt, actor, before, after), _logger).ConfigureAwait(false);
         return after;
     }
 

@@ -25,6 +25,7 @@ internal sealed class TargetDefinitionService : IOperatorStateApplier, IDisposab
     private readonly IOptionsFactory<TargetOptions> _factory;
     private readonly IValidateOptions<TargetOptions>[] _validators;
     private readonly IOperatorStateStore _store;
+    private readonly IOperatorChangeLog _changeLog;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Lock _gate = new();                         // the layers' state; never held across an await
@@ -41,6 +42,7 @@ internal sealed class TargetDefinitionService : IOperatorStateApplier, IDisposab
         IOptionsFactory<TargetOptions> factory,
         IEnumerable<IValidateOptions<TargetOptions>> validators,
         IOperatorStateStore store,
+        IOperatorChangeLog changeLog,
         TimeProvider time,
         ILogger<TargetDefinitionService> logger)
     {
@@ -50,6 +52,7 @@ internal sealed class TargetDefinitionService : IOperatorStateApplier, IDisposab
         _factory = factory;
         _validators = [.. validators];
         _store = store;
+        _changeLog = changeLog;
         _time = time;
         _logger = logger;
 
@@ -87,12 +90,14 @@ internal sealed class TargetDefinitionService : IOperatorStateApplier, IDisposab
         try
         {
             OperatorStateField[] written;
+            EffectiveJobDefinition before;
             lock (_gate)
             {
+                before = layers.Describe();
                 written = layers.PrepareUpdate(fields, expectedVersion, actor, _time.GetUtcNow(), TargetDefinitionField.Target, c => Validate(layers.Name, c));
             }
 
-            return await WriteAsync(layers, written, actor, cancellationToken).ConfigureAwait(false);
+            return await WriteAsync(layers, written, "update", before, actor, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -108,12 +113,14 @@ internal sealed class TargetDefinitionService : IOperatorStateApplier, IDisposab
         try
         {
             OperatorStateField[] written;
+            EffectiveJobDefinition before;
             lock (_gate)
             {
+                before = layers.Describe();
                 written = layers.PrepareReset(expectedVersion, actor, _time.GetUtcNow());
             }
 
-            return await WriteAsync(layers, written, actor, cancellationToken).ConfigureAwait(false);
+            return await WriteAsync(layers, written, "reset", before, actor, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -181,16 +188,24 @@ internal sealed class TargetDefinitionService : IOperatorStateApplier, IDisposab
         _updates.Dispose();
     }
 
-    /// <summary>Writes the change to the store, then puts it in force here (through the same merge as other hosts' changes).</summary>
-    private async ValueTask<EffectiveJobDefinition> WriteAsync(DefinitionLayers<TargetOptions> layers, OperatorStateField[] fields, string? actor, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes the change to the store, then puts it in force here (through the same merge as other hosts' changes), and
+    /// records it in the audit trail (kind <see cref="OperatorStateKinds.TargetDefinition"/>): each field whose effective
+    /// value or source changed, old and new effective values.
+    /// </summary>
+    private async ValueTask<EffectiveJobDefinition> WriteAsync(DefinitionLayers<TargetOptions> layers, OperatorStateField[] fields, string action, EffectiveJobDefinition before, string? actor, CancellationToken cancellationToken)
     {
         await _store.SetAsync(OperatorStateKinds.TargetDefinition, layers.Name, fields, cancellationToken).ConfigureAwait(false);
         Merge(layers, fields);
         TargetDefinitionLog.Changed(_logger, layers.Name, actor ?? "(unknown)", string.Join(", ", fields.Where(f => f.Name != OperatorStateValues.ChangedBy).Select(f => $"{f.Name}={f.Value ?? "(declared)"}")));
+        EffectiveJobDefinition after;
         lock (_gate)
         {
-            return layers.Describe();
+            after = layers.Describe();
         }
+
+        await OperatorChanges.AppendAsync(_changeLog, OperatorChanges.Between(OperatorStateKinds.TargetDefinition, layers.Name, action, fields[0].ChangedAt, actor, before, after), _logger).ConfigureAwait(false);
+        return after;
     }
 
     /// <summary>Takes the stored fields newer than those seen here (the newest change wins per field) and, if any, puts the result in force.</summary>

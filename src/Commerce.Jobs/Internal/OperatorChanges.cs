@@ -22,6 +22,15 @@ internal static partial class OperatorChanges
         }
     }
 
-    [LoggerMessage(80, LogLevel.Error, "The job store could not keep the audit record of {Kind} {Name} ({Action} by {Actor}); the change itself holds")]
+    /// <summary>The change from one effective definition to the next: each field whose value or source changed, old and new values.</summary>
+    public static OperatorChange Between(string kind, string name, string action, DateTimeOffset changedAt, string? actor, EffectiveJobDefinition before, EffectiveJobDefinition after) =>
+        new(kind, name, action, changedAt, actor,
+        [
+            .. before.Fields.Zip(after.Fields)
+                .Where(f => f.First.Value != f.Second.Value || f.First.Source != f.Second.Source)
+                .Select(f => new OperatorChangeValue(f.First.Name, f.First.Value, f.Second.Value)),
+        ]);
+
+    [LoggerMessage(70, LogLevel.Error, "The job store could not keep the audit record of {Kind} {Name} ({Action} by {Actor}); the change itself holds")]
     private static partial void NotRecorded(ILogger logger, string kind, string name, string action, string actor, Exception exception);
 }

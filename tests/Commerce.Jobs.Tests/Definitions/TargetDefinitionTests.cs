@@ -47,6 +47,36 @@ public sealed class TargetDefinitionTests
     }
 
     [Fact]
+    public async Task An_update_and_a_reset_are_recorded_with_who_when_and_old_and_new_values_and_a_refusal_is_not()
+    {
+        await using var sut = Create(t => t.FailureRatio = 0.1);
+        var definitions = Definitions(sut);
+        var log = sut.Services.GetRequiredService<IOperatorChangeLog>();
+
+        await definitions.UpdateTargetAsync("erp", Set(TargetDefinitionFields.FailureRatio, "0.5"), null, "alice", default);
+        await Assert.ThrowsAsync<JobDefinitionValidationException>(async () => await definitions.UpdateTargetAsync("erp", Set(TargetDefinitionFields.FailureRatio, "7"), null, "mallory", default));
+        sut.Time.Advance(TimeSpan.FromMinutes(1));
+        await definitions.ResetTargetAsync("erp", null, "bob", default);
+
+        var changes = await log.GetChangesAsync(OperatorStateKinds.TargetDefinition, "ERP", 10, default);
+        Assert.Equal(
+            [
+                new OperatorChange(OperatorStateKinds.TargetDefinition, "erp", "reset", TestEngine.Start.AddMinutes(1), "bob", [new OperatorChangeValue(TargetDefinitionFields.FailureRatio, "0.5", "0.1")]),
+                new OperatorChange(OperatorStateKinds.TargetDefinition, "erp", "update", TestEngine.Start, "alice", [new OperatorChangeValue(TargetDefinitionFields.FailureRatio, "0.1", "0.5")]),
+            ],
+            changes.Select(c => c with { Values = [.. c.Values] }),
+            new OperatorChangeComparer());
+    }
+
+    private sealed class OperatorChangeComparer : IEqualityComparer<OperatorChange>
+    {
+        public bool Equals(OperatorChange? x, OperatorChange? y) =>
+            x is not null && y is not null && (x.Kind, x.Name, x.Action, x.ChangedAt, x.ChangedBy) == (y.Kind, y.Name, y.Action, y.ChangedAt, y.ChangedBy) && x.Values.SequenceEqual(y.Values);
+
+        public int GetHashCode(OperatorChange obj) => obj.Action.GetHashCode(StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_longer_break_duration_leaves_the_break_in_progress_as_it_is_and_is_the_length_of_the_next_one()
     {
         await using var sut = Create(t => (t.FailureRatio, t.MinimumThroughput, t.BreakDuration) = (0.5, 2, TimeSpan.FromMinutes(1)));
