@@ -1,7 +1,11 @@
 using System.Collections.Concurrent;
 using Commerce.Jobs.EntitySync;
 using Commerce.Jobs.Storage;
+using Commerce.Jobs.Tests.Scheduling;
 using Commerce.Jobs.Tests.TestSupport;
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
@@ -18,6 +22,42 @@ public sealed class EntitySyncRunTimeSettingsTests
 {
     private static readonly CancellationToken None = CancellationToken.None;
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    /// <summary>Stored text for a setting: hostile (control characters, lone surrogates, huge, empty), numbers and spans in and out of range.</summary>
+    private static readonly Gen<string?> StoredText = Gen.OneOf(
+        ArbMap.Default.GeneratorFor<string>().Select(s => (string?)s),
+        Gen.Elements<string?>(null, string.Empty, " ", "\r\n", "\0", "\uD800", "12\u0000", "東京", new string('9', 5000), "1e3", "0x10", "-0", "00:00:00", "1.00:00:00", "99999999.00:00:00"),
+        Gen.Choose(-3, 100_005).Select(n => (string?)n.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        Gen.Choose(-5, 200_000).Select(n => (string?)TimeSpan.FromSeconds(n).ToString("c", System.Globalization.CultureInfo.InvariantCulture)));
+
+    private static readonly Arbitrary<(string Setting, string? Value)> StoredSettings =
+        (from setting in Gen.Elements(EntitySyncFields.Settings.ToArray())
+         from value in StoredText
+         select (setting, value)).ToArbitrary();
+
+    private static readonly Gen<int?> AnyNumber = Gen.OneOf(Gen.Constant((int?)null), Gen.Choose(-2, 102).Select(n => (int?)n), Gen.Elements<int?>(int.MinValue, int.MaxValue, 100_000, 100_001));
+
+    private static readonly Gen<TimeSpan?> AnySpan = Gen.OneOf(
+        Gen.Constant((TimeSpan?)null),
+        Gen.Choose(-2, 90_000).Select(n => (TimeSpan?)TimeSpan.FromSeconds(n)),
+        Gen.Elements<TimeSpan?>(TimeSpan.MinValue, TimeSpan.MaxValue, TimeSpan.FromMilliseconds(999), TimeSpan.FromDays(1), TimeSpan.FromDays(1).Add(TimeSpan.FromTicks(1))));
+
+    private static readonly Arbitrary<EntitySyncConfiguration> Puts =
+        (from batchSize in Gen.OneOf(AnyNumber, Gen.Choose(99_990, 100_010).Select(n => (int?)n))
+         from maxItemsToSkip in AnyNumber
+         from maxRetries in AnyNumber
+         from window in AnySpan
+         from retrySkippedAfter in AnySpan
+         select new EntitySyncConfiguration
+         {
+             EntityType = Categories,
+             Targets = ["search", "erp"],
+             BatchSize = batchSize,
+             MaxItemsToSkip = maxItemsToSkip,
+             MaxRetries = maxRetries,
+             RetryWindow = window,
+             RetrySkippedAfter = retrySkippedAfter,
+         }).ToArbitrary();
 
     [Fact]
     public async Task A_batch_size_put_at_run_time_sizes_the_next_deliveries_and_null_puts_the_declared_size_back()
@@ -287,6 +327,66 @@ public sealed class EntitySyncRunTimeSettingsTests
         Assert.NotEqual(a, a with { RetrySkippedAfter = TimeSpan.FromSeconds(1) });
     }
 
+    [Property(MaxTest = 150, Replay = PropertySeed.Fixed)]
+    public Property Any_stored_setting_text_starts_the_sync_with_it_when_valid_and_as_declared_otherwise() =>
+        Prop.ForAll(StoredSettings, c => Task.Run(() => StoredSettingAsync(c.Setting, c.Value)).GetAwaiter().GetResult());
+
+    [Property(MaxTest = 150, Replay = PropertySeed.Fixed)]
+    public Property Any_put_is_in_force_as_put_or_refused_naming_the_type_and_a_setting_with_nothing_changed() =>
+        Prop.ForAll(Puts, c => Task.Run(() => PutAsync(c)).GetAwaiter().GetResult());
+
+    private static async Task StoredSettingAsync(string setting, string? value)
+    {
+        var store = CreateStore();
+        var other = setting == EntitySyncFields.MaxItemsToSkip ? EntitySyncFields.BatchSize : EntitySyncFields.MaxItemsToSkip;
+        await store.SetAsync(OperatorStateKinds.EntitySync, Categories, [new OperatorStateField(setting, value, Start), new OperatorStateField(other, "9", Start)], None);
+
+        await using var sut = await CreateAsync(b => b.Batch(size: 5), store: store);
+
+        // The setting is what was stored when that is valid, else as declared; the other stored setting applies either way.
+        var configuration = (await sut.Sync.GetConfigurationAsync(Categories, None))!;
+        var kept = EntitySyncFields.Value(configuration, setting);
+        Assert.Equal("9", EntitySyncFields.Value(configuration, other));
+        var read = (configuration with { BatchSize = null, MaxItemsToSkip = null, MaxRetries = null, RetryWindow = null, RetrySkippedAfter = null }).WithStored(setting, value);
+        var valid = await TryPutAsync(sut, read);
+        Assert.Equal(valid ? EntitySyncFields.Value(read, setting) : null, kept);
+    }
+
+    private static async Task PutAsync(EntitySyncConfiguration put)
+    {
+        await using var sut = await CreateAsync(b => b.Batch(size: 5));
+        var before = await sut.Sync.GetConfigurationAsync(Categories, None);
+        try
+        {
+            await sut.Sync.PutConfigurationAsync(put, None);
+            Assert.Equal(put, await sut.Sync.GetConfigurationAsync(Categories, None));
+        }
+        catch (ArgumentException refused)
+        {
+            Assert.Matches(@"Entity sync 'categories': (BatchSize|MaxItemsToSkip|RetryWindow\.MaxRetries|RetryWindow\.Window|RetryWindow\.BaseDelay|RetrySkippedAfter) must be between", refused.Message);
+            Assert.Equal(before, await sut.Sync.GetConfigurationAsync(Categories, None));
+        }
+    }
+
+    /// <summary>Whether a put of the configuration is accepted (it is refused when a setting does not validate).</summary>
+    private static async Task<bool> TryPutAsync(EntitySyncSut sut, EntitySyncConfiguration? configuration)
+    {
+        if (configuration is null)
+        {
+            return false;  // not a value of the setting
+        }
+
+        try
+        {
+            await sut.Sync.PutConfigurationAsync(configuration, None);
+            return EntitySyncFields.Settings.Any(s => EntitySyncFields.Value(configuration, s) is not null);
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Publishes <paramref name="count"/> upserts of new ids and waits until the targets have what they can get.</summary>
     private static async Task PublishAsync(EntitySyncSut sut, int first, int count)
     {
@@ -363,4 +463,12 @@ public sealed class EntitySyncRunTimeSettingsTests
         {
         }
     }
+}
+
+/// <summary>Applies a stored setting's text to a configuration, as a host restores it.</summary>
+internal static class StoredSettingExtensions
+{
+    /// <summary>The configuration with the setting's text applied; <see langword="null"/> when the text is not a value of it.</summary>
+    public static EntitySyncConfiguration? WithStored(this EntitySyncConfiguration configuration, string setting, string? value) =>
+        EntitySyncFields.TryApply(ref configuration, new OperatorStateField(setting, value, default)) ? configuration : null;
 }
