@@ -128,28 +128,21 @@ internal static class EntitySyncFields
 
     private static bool TryApplySetting(ref EntitySyncConfiguration configuration, string setting, string? value)
     {
-        int? number = null;
-        TimeSpan? span = null;
-        if (value is null)
+        var (isNumber, number, span) = (setting is BatchSize or MaxItemsToSkip or MaxRetries, (int?)null, (TimeSpan?)null);
+        if (value is not null)
         {
-            // As declared.
-        }
-        else if (setting is BatchSize or MaxItemsToSkip or MaxRetries)
-        {
-            if (!int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed))
+            if (isNumber && int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n))
+            {
+                number = n;
+            }
+            else if (!isNumber && TimeSpan.TryParseExact(value, "c", CultureInfo.InvariantCulture, out var t))
+            {
+                span = t;
+            }
+            else
             {
                 return false;
             }
-
-            number = parsed;
-        }
-        else if (TimeSpan.TryParseExact(value, "c", CultureInfo.InvariantCulture, out var parsed))
-        {
-            span = parsed;
-        }
-        else
-        {
-            return false;
         }
 
         configuration = setting switch
