@@ -156,6 +156,7 @@ public sealed class EntitySyncRunTimeSettingsTests
 
         var current = await sut.Sync.GetConfigurationAsync(Categories, None);
         await sut.Sync.PutConfigurationAsync(current! with { MaxItemsToSkip = 1 }, None);
+        await sut.DrainAsync();  // the put rings the lanes: that pass is over before the publish rings again
         await PublishAsync(sut, 10, 6);
 
         Assert.Equal(3 + 1, sut.Erp.Calls);
@@ -238,9 +239,11 @@ public sealed class EntitySyncRunTimeSettingsTests
             var current = await a.Sync.GetConfigurationAsync(Categories, None);
             var changed = current! with { BatchSize = 2, MaxItemsToSkip = 3, MaxRetries = 4, RetryWindow = TimeSpan.FromMinutes(2), RetrySkippedAfter = TimeSpan.FromMinutes(7) };
             await a.Sync.PutConfigurationAsync(changed, None);
+            await a.DrainAsync();  // the put rang A's lanes: once that pass is over, what B publishes is B's to deliver (A only polls)
 
             // One pass of the operator-state refresh (what every ControlRefreshInterval runs).
             await b.RefreshAsync();
+            await b.DrainAsync();
             Assert.Equal(changed, await b.Sync.GetConfigurationAsync(Categories, None));
             await PublishAsync(b, 0, 4);
             Assert.Equal([2, 2], sizes.Take());
