@@ -61,6 +61,11 @@ internal static partial class DashboardEndpoints
                 Enabled = body.Enabled ?? true,
                 IncrementalSync = body.IncrementalSync ?? true,
                 Paused = body.Paused ?? false,
+                BatchSize = body.BatchSize,
+                MaxItemsToSkip = body.MaxItemsToSkip,
+                MaxRetries = body.MaxRetries,
+                RetryWindow = body.RetryWindow,
+                RetrySkippedAfter = body.RetrySkippedAfter,
             };
             try
             {

@@ -74,8 +74,8 @@ internal sealed record DashboardSession(string Title, double RefreshIntervalMs, 
 /// <summary>Entity synchronization at a glance: every configuration and every (type, target) status.</summary>
 internal sealed record EntitySyncOverview(IReadOnlyList<EntitySyncConfiguration> Configurations, IReadOnlyList<EntitySyncStatus> Statuses);
 
-/// <summary>A configuration as a PUT body: every field optional so that a missing one is a 400 naming it, not a parse error.</summary>
-internal sealed record EntitySyncConfigurationBody(string? EntityType, IReadOnlyList<string?>? Targets, bool? Enabled, bool? IncrementalSync, bool? Paused);
+/// <summary>A configuration as a PUT body: every field optional so that a missing one is a 400 naming it, not a parse error; a delivery setting left out or null is as declared.</summary>
+internal sealed record EntitySyncConfigurationBody(string? EntityType, IReadOnlyList<string?>? Targets, bool? Enabled, bool? IncrementalSync, bool? Paused, int? BatchSize = null, int? MaxItemsToSkip = null, int? MaxRetries = null, TimeSpan? RetryWindow = null, TimeSpan? RetrySkippedAfter = null);
 
 /// <summary>A targeted sync request.</summary>
 internal sealed record SyncIdsBody(IReadOnlyList<string?>? Ids);

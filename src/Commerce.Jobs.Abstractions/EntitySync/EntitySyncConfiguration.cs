@@ -1,9 +1,17 @@
 namespace Commerce.Jobs;
 
-/// <summary>How one entity type is synchronized: to which targets, and whether it is enabled, incremental and paused.</summary>
+/// <summary>
+/// How one entity type is synchronized: to which targets, whether it is enabled, incremental and paused, and the delivery
+/// settings changed at run time.
+/// </summary>
 /// <remarks>
 /// Declared in code with <c>jobs.AddEntitySync("categories").DeliverTo("search", "erp")</c> and managed at run time
 /// through <see cref="IEntitySync"/> (list, get, put, delete). Entity type and target names compare case-insensitively.
+/// The delivery settings (<see cref="BatchSize"/>, <see cref="MaxItemsToSkip"/>, <see cref="MaxRetries"/>,
+/// <see cref="RetryWindow"/>, <see cref="RetrySkippedAfter"/>) are overrides: <see langword="null"/> means as declared
+/// (the type's <c>EntitySyncOptions</c>, from code and configuration), a value wins over the declaration until it is put
+/// back to <see langword="null"/>. A get returns the overrides, not the effective values, so that a get, a change and a
+/// put keep what was not changed as it was (declared or overridden).
 /// </remarks>
 /// <example>
 /// <code>
@@ -35,6 +43,33 @@ public sealed record EntitySyncConfiguration
     /// <value>The default value is <see langword="false"/>.</value>
     public bool Paused { get; init; }
 
+    /// <summary>Gets the changes per delivery call to a target (1 to 100,000); <see langword="null"/>: as declared (<c>EntitySyncOptions.BatchSize</c>).</summary>
+    public int? BatchSize { get; init; }
+
+    /// <summary>
+    /// Gets how many changes one delivery pass to a target may skip before it stops and waits (0 or more);
+    /// <see langword="null"/>: as declared (<c>EntitySyncOptions.MaxItemsToSkip</c>).
+    /// </summary>
+    public int? MaxItemsToSkip { get; init; }
+
+    /// <summary>
+    /// Gets the most retries of a batch that failed transiently (0 to 100); <see langword="null"/>: as declared
+    /// (<c>EntitySyncOptions.RetryWindow.MaxRetries</c>).
+    /// </summary>
+    public int? MaxRetries { get; init; }
+
+    /// <summary>
+    /// Gets the window every retry of a batch must start in, from its first failure (1 second to 1 day);
+    /// <see langword="null"/>: as declared (<c>EntitySyncOptions.RetryWindow.Window</c>).
+    /// </summary>
+    public TimeSpan? RetryWindow { get; init; }
+
+    /// <summary>
+    /// Gets how long a target waits before it tries skipped changes again (1 second to 1 day); <see langword="null"/>: as
+    /// declared (<c>EntitySyncOptions.RetrySkippedAfter</c>).
+    /// </summary>
+    public TimeSpan? RetrySkippedAfter { get; init; }
+
     /// <inheritdoc />
     public bool Equals(EntitySyncConfiguration? other) =>
         other is not null
@@ -42,8 +77,15 @@ public sealed record EntitySyncConfiguration
         && Enabled == other.Enabled
         && IncrementalSync == other.IncrementalSync
         && Paused == other.Paused
+        && BatchSize == other.BatchSize
+        && MaxItemsToSkip == other.MaxItemsToSkip
+        && MaxRetries == other.MaxRetries
+        && RetryWindow == other.RetryWindow
+        && RetrySkippedAfter == other.RetrySkippedAfter
         && (ReferenceEquals(Targets, other.Targets) || (Targets is not null && other.Targets is not null && Targets.SequenceEqual(other.Targets, StringComparer.OrdinalIgnoreCase)));
 
     /// <inheritdoc />
-    public override int GetHashCode() => HashCode.Combine(StringComparer.OrdinalIgnoreCase.GetHashCode(EntityType ?? string.Empty), Enabled, IncrementalSync, Paused, Targets?.Count ?? 0);
+    public override int GetHashCode() => HashCode.Combine(
+        HashCode.Combine(StringComparer.OrdinalIgnoreCase.GetHashCode(EntityType ?? string.Empty), Enabled, IncrementalSync, Paused, Targets?.Count ?? 0),
+        BatchSize, MaxItemsToSkip, MaxRetries, RetryWindow, RetrySkippedAfter);
 }

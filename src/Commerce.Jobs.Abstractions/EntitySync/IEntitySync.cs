@@ -104,12 +104,16 @@ public interface IEntitySync
 
     /// <summary>
     /// Adds or replaces an entity type's configuration. A target added starts with the changes published from now on (start a
-    /// full sync to fill it); a target removed stops and its held changes are dropped.
+    /// full sync to fill it); a target removed stops and its held changes are dropped. Changed delivery settings are used
+    /// from each target's next batch (a <see langword="null"/> one is as declared).
     /// </summary>
     /// <param name="configuration">The configuration.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>A task that completes when the configuration is in effect.</returns>
-    /// <exception cref="ArgumentException">The configuration is invalid (empty or invalid type, no target, unknown or repeated target); nothing was changed.</exception>
+    /// <exception cref="ArgumentException">
+    /// The configuration is invalid (empty or invalid type, no target, unknown or repeated target, a delivery setting out of
+    /// range, with the start-up validation's message); nothing was changed.
+    /// </exception>
     ValueTask PutConfigurationAsync(EntitySyncConfiguration configuration, CancellationToken cancellationToken) => PutConfigurationAsync(configuration, null, cancellationToken);
 
     /// <summary>

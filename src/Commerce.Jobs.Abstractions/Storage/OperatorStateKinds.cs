@@ -8,8 +8,10 @@ public static class OperatorStateKinds
 
     /// <summary>
     /// An entity type's synchronization changed at run time, named by the entity type: fields <c>enabled</c>,
-    /// <c>paused</c>, <c>incremental-sync</c>, <c>deleted</c> (<c>true</c> or <c>false</c>) and <c>targets</c> (a JSON
-    /// array of target names). A field never written is as declared in code.
+    /// <c>paused</c>, <c>incremental-sync</c>, <c>deleted</c> (<c>true</c> or <c>false</c>), <c>targets</c> (a JSON
+    /// array of target names), and the delivery settings <c>batch-size</c>, <c>max-items-to-skip</c>, <c>max-retries</c>
+    /// (whole numbers), <c>retry-window</c> and <c>retry-skipped-after</c> (time spans, <c>[d.]hh:mm:ss[.fffffff]</c>), a
+    /// <see langword="null"/> value meaning as declared. A field never written is as declared in code and configuration.
     /// </summary>
     public const string EntitySync = "entity-sync";
 

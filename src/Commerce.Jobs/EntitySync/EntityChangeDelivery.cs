@@ -20,22 +20,22 @@ internal sealed class EntityChangeDelivery : IDisposable
     private readonly Lock _gate = new();
     private readonly string _type;
     private readonly string _target;
-    private readonly EntitySyncOptions _options;
     private readonly IEntitySyncStore _store;
     private readonly EngineIdentity _identity;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Action<Exception> _storeFailed;
     private readonly EntitySyncPublishFence _writes;
-    private readonly DeliveryAttempt<EntityChange> _attempt;
-    private readonly ResiliencePipeline<DeliveryAttempt<EntityChange>> _pipeline;
+    private readonly IDeliveryTarget<EntityChange> _typed;
+    private readonly EngineObserver? _observer;
     private readonly KeyValuePair<string, object?>[] _tags;
     private readonly ITimer _renewTimer;
     private Batch? _batch;  // guarded
+    private Retry _retry;  // the worker's: the attempt and pipeline of the retry window in force, rebuilt when it changes
 
     public EntityChangeDelivery(string entityType, string targetName, IDeliveryTarget target, EntitySyncOptions options, IEntitySyncStore store, IServiceProvider services, TimeProvider time, ILogger logger, Action<Exception> storeFailed, EntitySyncPublishFence writes)
     {
-        (_type, _target, _options, _store, _time, _logger, _storeFailed, _writes) = (entityType, targetName, options, store, time, logger, storeFailed, writes);
+        (_type, _target, _store, _time, _logger, _storeFailed, _writes) = (entityType, targetName, store, time, logger, storeFailed, writes);
         _identity = services.GetRequiredService<EngineIdentity>();
         _tags = [new("entity_type", entityType), new("target", targetName)];
 
@@ -46,8 +46,8 @@ internal sealed class EntityChangeDelivery : IDisposable
             typed = new HealthCheckedTarget<EntityChange>(typed, health.Get(targetName));
         }
 
-        _attempt = new DeliveryAttempt<EntityChange>(entityType, typed, static c => c.RecordId, options.RetryWindow, time, services.GetService<EngineObserver>());
-        _pipeline = DeliveryAttempt<EntityChange>.CreatePipeline(options.RetryWindow, time, _tags);
+        (_typed, _observer) = (typed, services.GetService<EngineObserver>());
+        _retry = CreateRetry(options.RetryWindow);
 
         // Armed around each delivery, never at creation (a test clock that jumps to new timers sees only the code's own waits).
         _renewTimer = time.CreateTimer(static s => _ = ((EntityChangeDelivery)s!).RenewAsync(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
@@ -55,12 +55,19 @@ internal sealed class EntityChangeDelivery : IDisposable
 
     /// <summary>Delivers a claimed page (released at once when <paramref name="holdUpserts"/> says so and it has upserts); returns how many were skipped.</summary>
     /// <param name="page">The claimed changes.</param>
+    /// <param name="options">The settings in force when the page was claimed: its retry window, and when a change it skips is due again.</param>
     /// <param name="leaseUntil">Until when the claim leased them: the delivery is cancelled shortly before the lease (as renewed) ends.</param>
     /// <param name="holdUpserts">Whether upserts are held now (read after the page is in place, so a pause either sees it or is seen).</param>
     /// <param name="abort">Cancels the delivery (a stop's last step).</param>
-    public async Task<int> DeliverAsync(IReadOnlyList<HeldEntityChange> page, DateTimeOffset leaseUntil, Func<bool> holdUpserts, CancellationToken abort)
+    public async Task<int> DeliverAsync(IReadOnlyList<HeldEntityChange> page, EntitySyncOptions options, DateTimeOffset leaseUntil, Func<bool> holdUpserts, CancellationToken abort)
     {
-        var batch = new Batch([.. page.Select(static h => h.Change)], _time, abort);
+        var retry = options.RetryWindow;
+        if (_retry.Window.MaxRetries != retry.MaxRetries || _retry.Window.Window != retry.Window || _retry.Window.BaseDelay != retry.BaseDelay)
+        {
+            _retry = CreateRetry(retry);  // changed at run time: from this page on
+        }
+
+        var batch = new Batch([.. page.Select(static h => h.Change)], options.RetrySkippedAfter, _time, abort);
         batch.Lease.CancelAfter(UntilDeadline(leaseUntil));
         lock (_gate)
         {
@@ -119,14 +126,15 @@ internal sealed class EntityChangeDelivery : IDisposable
     private async Task<RecordOutcome[]?> AttemptAsync(Batch batch)
     {
         var outcomes = new RecordOutcome[batch.Changes.Length];
-        _attempt.Reset(batch.Changes, outcomes);
+        var (attempt, pipeline) = (_retry.Attempt, _retry.Pipeline);
+        attempt.Reset(batch.Changes, outcomes);
         _renewTimer.Change(_identity.LeaseDuration / 2, _identity.LeaseDuration / 2);
         var context = ResilienceContextPool.Shared.Get(batch.Cancel.Token);
         var (delivered, skipped, failed) = (0, 0, 0);
         try
         {
-            await _pipeline.ExecuteAsync(static (ctx, attempt) => attempt.DeliverAsync(ctx.CancellationToken), context, _attempt).ConfigureAwait(false);
-            (delivered, skipped, failed) = _attempt.Finish();
+            await pipeline.ExecuteAsync(static (ctx, attempt) => attempt.DeliverAsync(ctx.CancellationToken), context, attempt).ConfigureAwait(false);
+            (delivered, skipped, failed) = attempt.Finish();
         }
         catch (OperationCanceledException) when (batch.Cancel.IsCancellationRequested)
         {
@@ -150,7 +158,7 @@ internal sealed class EntityChangeDelivery : IDisposable
             JobsTelemetry.RecordsSkipped.Add(skipped, _tags);
             JobsTelemetry.RecordsFailed.Add(failed, _tags);
             var error = Array.Find(outcomes, static o => o.Status != RecordStatus.Delivered).Error;
-            EntitySyncLog.DeliveryFailed(_logger, _type, _target, skipped, failed, _attempt.GaveUp is { } reason && skipped > 0 ? $"{error} (retries given up: {reason})" : error);
+            EntitySyncLog.DeliveryFailed(_logger, _type, _target, skipped, failed, attempt.GaveUp is { } reason && skipped > 0 ? $"{error} (retries given up: {reason})" : error);
         }
 
         return outcomes;
@@ -175,7 +183,7 @@ internal sealed class EntityChangeDelivery : IDisposable
         try
         {
             // Not once the lane was retired: its target's state was cleared, and a late completion would put it back.
-            await _writes.TryWriteAsync(() => _store.CompleteEntityChangesAsync(_type, _target, _identity.Owner, completions, now, now + _options.RetrySkippedAfter, CancellationToken.None)).ConfigureAwait(false);
+            await _writes.TryWriteAsync(() => _store.CompleteEntityChangesAsync(_type, _target, _identity.Owner, completions, now, now + batch.RetrySkippedAfter, CancellationToken.None)).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -185,6 +193,13 @@ internal sealed class EntityChangeDelivery : IDisposable
         {
             batch.Settled.TrySetResult();
         }
+    }
+
+    /// <summary>The attempt and pipeline of a retry window (a copy: a later change of the options does not reach a page under way).</summary>
+    private Retry CreateRetry(RetryWindowOptions window)
+    {
+        var copy = new RetryWindowOptions { MaxRetries = window.MaxRetries, Window = window.Window, BaseDelay = window.BaseDelay };
+        return new(copy, new DeliveryAttempt<EntityChange>(_type, _typed, static c => c.RecordId, copy, _time, _observer), DeliveryAttempt<EntityChange>.CreatePipeline(copy, _time, _tags));
     }
 
     /// <summary>
@@ -224,14 +239,17 @@ internal sealed class EntityChangeDelivery : IDisposable
         }
     }
 
-    /// <summary>A page being delivered: its changes, whether it holds upserts, its cancellation, and whether it was settled.</summary>
+    /// <summary>A retry window in force, and the attempt and pipeline built over it.</summary>
+    private readonly record struct Retry(RetryWindowOptions Window, DeliveryAttempt<EntityChange> Attempt, ResiliencePipeline<DeliveryAttempt<EntityChange>> Pipeline);
+
+    /// <summary>A page being delivered: its changes, whether it holds upserts, when a change it skips is due again, its cancellation, and whether it was settled.</summary>
     private sealed class Batch : IDisposable
     {
         private int _settling;
 
-        public Batch(EntityChange[] changes, TimeProvider time, CancellationToken abort)
+        public Batch(EntityChange[] changes, TimeSpan retrySkippedAfter, TimeProvider time, CancellationToken abort)
         {
-            (Changes, HasUpserts) = (changes, Array.Exists(changes, static c => c.Kind == EntityChangeKind.Upsert));
+            (Changes, HasUpserts, RetrySkippedAfter) = (changes, Array.Exists(changes, static c => c.Kind == EntityChangeKind.Upsert), retrySkippedAfter);
             Lease = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
             Cancel = CancellationTokenSource.CreateLinkedTokenSource(abort, Lease.Token);
         }
@@ -244,6 +262,8 @@ internal sealed class EntityChangeDelivery : IDisposable
         public CancellationTokenSource Cancel { get; }
 
         public bool HasUpserts { get; }
+
+        public TimeSpan RetrySkippedAfter { get; }
 
         public TaskCompletionSource Settled { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

@@ -27,7 +27,6 @@ namespace Commerce.Jobs.EntitySync;
 internal sealed class EntityFullSync(
     string entityType,
     string targetName,
-    int pageSize,
     IJobStore store,
     Func<IServiceProvider, IEntitySource>? declaredSource,
     IServiceProvider services,
@@ -152,8 +151,8 @@ internal sealed class EntityFullSync(
         stored is { Done: false, RequestedAt.Ticks: > 0 }
         && (stored.Owner.Length == 0 || stored.Owner == _owner || time.GetUtcNow() - stored.WrittenAt >= identity.LeaseDuration);
 
-    /// <summary>Reads the next page into the store (a stop drops a page half read); returns whether there may be more to read.</summary>
-    public async ValueTask<bool> ReadPageAsync(CancellationToken stopping)
+    /// <summary>Reads the next page of <paramref name="pageSize"/> entities into the store (a stop drops a page half read); returns whether there may be more to read.</summary>
+    public async ValueTask<bool> ReadPageAsync(int pageSize, CancellationToken stopping)
     {
         var (source, progress) = Current();
         if (source is null)

@@ -24,7 +24,7 @@ internal sealed partial class EntitySyncLane : IDisposable
     private readonly IJobStore _store;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly EntitySyncOptions _options;
+    private volatile EntitySyncOptions _options;  // replaced when a delivery setting changes at run time: read once per page
     private readonly EngineIdentity _identity;
     private readonly CancellationTokenSource _stop = new();
     private readonly CancellationTokenSource _abort = new();
@@ -46,7 +46,7 @@ internal sealed partial class EntitySyncLane : IDisposable
         _identity = services.GetRequiredService<EngineIdentity>();
         _observer = services.GetService<EngineObserver>();
         _delivery = new EntityChangeDelivery(entityType, targetName, target, options, store, services, time, logger, StoreFailed, Writes);
-        _fullSync = new EntityFullSync(entityType, targetName, options.BatchSize, store, source, services, _identity, time, logger, SetError, Writes);
+        _fullSync = new EntityFullSync(entityType, targetName, store, source, services, _identity, time, logger, SetError, Writes);
 
         // Armed by Start, not at creation (a test clock that jumps to new timers sees only the code's own waits).
         _pollTimer = time.CreateTimer(static s => ((EntitySyncLane)s!).Wake(rung: false), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
@@ -81,6 +81,9 @@ internal sealed partial class EntitySyncLane : IDisposable
             Ring();
         }
     }
+
+    /// <summary>Delivers with these options from the next page on (a page being delivered keeps those it started with).</summary>
+    public void SetOptions(EntitySyncOptions options) => _options = options;
 
     public void SetEnabled(bool enabled) => Set(ref _enabled, enabled);
 
@@ -236,11 +239,12 @@ internal sealed partial class EntitySyncLane : IDisposable
                 paused = _paused;
             }
 
-            var claim = new EntityChangeClaim(_identity.Owner, _options.BatchSize, now, now + _identity.LeaseDuration, paused, after);
+            var options = _options;  // this page's settings, whatever changes while it is delivered
+            var claim = new EntityChangeClaim(_identity.Owner, options.BatchSize, now, now + _identity.LeaseDuration, paused, after);
             var page = await _store.ClaimEntityChangesAsync(EntityType, TargetName, claim, CancellationToken.None).ConfigureAwait(false);
             if (page.Count == 0)
             {
-                if (paused || !await _fullSync.ReadPageAsync(_stop.Token).ConfigureAwait(false))
+                if (paused || !await _fullSync.ReadPageAsync(options.BatchSize, _stop.Token).ConfigureAwait(false))
                 {
                     return;
                 }
@@ -250,15 +254,15 @@ internal sealed partial class EntitySyncLane : IDisposable
             }
 
             after = page[^1].Sequence;
-            skipped += await _delivery.DeliverAsync(page, claim.LeaseUntil, HoldsUpserts, _abort.Token).ConfigureAwait(false);
+            skipped += await _delivery.DeliverAsync(page, options, claim.LeaseUntil, HoldsUpserts, _abort.Token).ConfigureAwait(false);
             await RefreshCountsIfDueAsync().ConfigureAwait(false);
-            if (skipped > _options.MaxItemsToSkip)
+            if (skipped > options.MaxItemsToSkip)
             {
-                SetError($"Skipped {skipped} changes, more than MaxItemsToSkip ({_options.MaxItemsToSkip}); delivery to '{TargetName}' tries again in {_options.RetrySkippedAfter} or when a change arrives.");
-                EntitySyncLog.TooManySkips(_logger, EntityType, TargetName, skipped, _options.MaxItemsToSkip);
+                SetError($"Skipped {skipped} changes, more than MaxItemsToSkip ({options.MaxItemsToSkip}); delivery to '{TargetName}' tries again in {options.RetrySkippedAfter} or when a change arrives.");
+                EntitySyncLog.TooManySkips(_logger, EntityType, TargetName, skipped, options.MaxItemsToSkip);
                 lock (_gate)
                 {
-                    _skipsWaitUntil = _time.GetUtcNow() + _options.RetrySkippedAfter;
+                    _skipsWaitUntil = _time.GetUtcNow() + options.RetrySkippedAfter;
                 }
 
                 return;

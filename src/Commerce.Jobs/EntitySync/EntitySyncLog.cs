@@ -46,4 +46,7 @@ internal static partial class EntitySyncLog
 
     [LoggerMessage(415, LogLevel.Error, "Entity sync {EntityType}: the configuration changed at run time ({ChangedAt}) could not be applied; the next refresh tries again")]
     public static partial void ConfigurationNotApplied(ILogger logger, string entityType, DateTimeOffset changedAt, Exception exception);
+
+    [LoggerMessage(416, LogLevel.Warning, "Entity sync {EntityType}: the {Setting} changed at run time ({Value}) is ignored ({Reason}); the declared value {Declared} applies")]
+    public static partial void SettingIgnored(ILogger logger, string entityType, string setting, string? value, string reason, string declared);
 }

@@ -7,7 +7,9 @@ namespace Commerce.Jobs;
 /// Named options, one per entity type: set in code with <see cref="EntitySyncBuilder"/> and bound from
 /// <c>CommerceJobs:EntitySync:{entity type}</c> (configuration wins). A type added at run time with
 /// <see cref="IEntitySync.PutConfigurationAsync(EntitySyncConfiguration, CancellationToken)"/> uses its named options too (the defaults unless bound).
-/// Each (type, target) applies them on its own.
+/// Each (type, target) applies them on its own. <see cref="BatchSize"/>, <see cref="MaxItemsToSkip"/>,
+/// <see cref="RetryWindowOptions.MaxRetries"/>, <see cref="RetryWindowOptions.Window"/> and <see cref="RetrySkippedAfter"/>
+/// can be overridden at run time as fields of the type's <see cref="EntitySyncConfiguration"/> (from the next batch on).
 /// </remarks>
 public sealed class EntitySyncOptions
 {

@@ -95,6 +95,10 @@ internal sealed partial class EntitySyncService
                 kept = CreateLane(updated, updated.Targets[i], options, source);
                 added.Add(kept);
             }
+            else
+            {
+                kept.SetOptions(options);  // from its next page on
+            }
 
             lanes[i] = kept;
         }

@@ -113,12 +113,19 @@ internal sealed partial class EntitySyncService : IOperatorStateApplier
         {
             if (field.Name != EntitySyncFields.Deleted && !EntitySyncFields.TryApply(ref configuration, field))
             {
+                if (EntitySyncFields.Settings.Contains(field.Name))
+                {
+                    // A delivery setting on its own: as declared, the rest applies.
+                    IgnoreSetting(ref configuration, field.Name, field.Value, "not a value of the setting");
+                    continue;
+                }
+
                 EntitySyncLog.ConfigurationNotRestored(_logger, entityType, $"Entity sync '{entityType}': the stored {field.Name} could not be read.");
                 return;
             }
         }
 
-        configuration = configuration with { EntityType = entityType };
+        configuration = WithoutInvalidSettings(configuration with { EntityType = entityType });
         var (options, errors) = Check(configuration);
         if (errors.Count > 0)
         {

@@ -28,6 +28,7 @@ internal sealed partial class EntitySyncService : IEntitySync, IAsyncDisposable
     private readonly NamedTargets _targets;
     private readonly IJobStore _store;
     private readonly IOptionsMonitor<EntitySyncOptions> _options;
+    private readonly IValidateOptions<EntitySyncOptions>[] _validators;
     private readonly IOptions<CommerceJobsOptions> _engineOptions;
     private readonly IServiceProvider _services;
     private readonly TimeProvider _time;
@@ -49,6 +50,7 @@ internal sealed partial class EntitySyncService : IEntitySync, IAsyncDisposable
         NamedTargets targets,
         IJobStore store,
         IOptionsMonitor<EntitySyncOptions> options,
+        IEnumerable<IValidateOptions<EntitySyncOptions>> validators,
         IOptions<CommerceJobsOptions> engineOptions,
         IServiceProvider services,
         TimeProvider timeProvider,
@@ -59,6 +61,7 @@ internal sealed partial class EntitySyncService : IEntitySync, IAsyncDisposable
         _targets = targets;
         _store = store;
         _options = options;
+        _validators = [.. validators];
         _engineOptions = engineOptions;
         _services = services;
         _time = timeProvider;
@@ -73,7 +76,7 @@ internal sealed partial class EntitySyncService : IEntitySync, IAsyncDisposable
                 throw new InvalidOperationException(error);
             }
 
-            var laneOptions = options.Get(configuration.EntityType);
+            var laneOptions = EntitySyncFields.Effective(options.Get(configuration.EntityType), configuration);
             var lanes = configuration.Targets.Select(t => CreateLane(configuration, t, laneOptions, declaration.Source)).ToArray();
             foreach (var lane in lanes)
             {

@@ -65,6 +65,25 @@ public sealed class EntitySyncApiTests
     }
 
     [Fact]
+    public async Task Puts_delivery_settings_and_refuses_a_bad_one_with_the_start_up_message()
+    {
+        await using var host = await DashboardHost.StartAsync();
+        using var client = await host.CreateSessionAsync();
+
+        var put = await (await client.PutJsonAsync("/jobs/api/entity-sync/categories", new { targets = new[] { "search" }, batchSize = 50, retrySkippedAfter = "00:05:00" })).ReadJsonAsync(HttpStatusCode.OK);
+        Assert.Equal(50, put.GetProperty("batchSize").GetInt32());
+        Assert.Equal("00:05:00", put.GetProperty("retrySkippedAfter").GetString());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, put.GetProperty("maxRetries").ValueKind);
+
+        var refused = await (await client.PutJsonAsync("/jobs/api/entity-sync/categories", new { targets = new[] { "search" }, batchSize = 0 })).ReadProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Contains("Entity sync 'categories': BatchSize must be between 1 and 100000 (was 0).", refused.GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        var unchanged = await (await client.GetAsync("/jobs/api/entity-sync/categories")).ReadJsonAsync(HttpStatusCode.OK);
+        Assert.Equal(50, unchanged.GetProperty("batchSize").GetInt32());
+        Assert.Equal("00:05:00", unchanged.GetProperty("retrySkippedAfter").GetString());
+    }
+
+    [Fact]
     public async Task Pause_and_resume_per_type_and_for_all_types()
     {
         await using var host = await DashboardHost.StartAsync();

@@ -165,6 +165,15 @@ public static class RootReadme
         #endregion
     }
 
+    public static async Task EntitySyncSettings(IEntitySync entitySync, CancellationToken ct)
+    {
+        #region readme-entity-sync-settings
+        var categories = await entitySync.GetConfigurationAsync("categories", ct);   // null settings: as declared
+        await entitySync.PutConfigurationAsync(categories! with { BatchSize = 500, MaxRetries = 5, RetryWindow = TimeSpan.FromMinutes(2) }, ct);
+        await entitySync.PutConfigurationAsync(categories with { BatchSize = null }, ct);   // back to as declared
+        #endregion
+    }
+
     public static void Stores(CommerceJobsBuilder jobs, IConfiguration config)
     {
         #region readme-stores
