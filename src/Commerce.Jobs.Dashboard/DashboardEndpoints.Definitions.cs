@@ -39,7 +39,7 @@ internal static partial class DashboardEndpoints
                 return JobNotFound(name);
             }
 
-            var (fields, error) = await ReadDefinitionFieldsAsync(context, current.JobName).ConfigureAwait(false);
+            var (fields, error) = await ReadDefinitionFieldsAsync(context, "Job", current.JobName, JobDefinitionFields.All).ConfigureAwait(false);
             if (error is not null)
             {
                 return error;
@@ -80,7 +80,7 @@ internal static partial class DashboardEndpoints
         EffectiveJobDefinition changed;
         try
         {
-            changed = await change(expected, context.User.Identity?.Name, context.RequestAborted).ConfigureAwait(false);
+            changed = await change(expected, Actor(context), context.RequestAborted).ConfigureAwait(false);
         }
         catch (JobDefinitionConflictException ex)
         {
@@ -128,8 +128,9 @@ internal static partial class DashboardEndpoints
     /// <summary>
     /// Reads a PUT body: a JSON object of field → value, at most <see cref="MaxDefinitionBodyBytes"/>. A value is a string,
     /// <see langword="null"/> (reset the field), a number (its JSON text, as written: <c>500</c>) or <c>true</c> / <c>false</c>.
+    /// Refusals name the <paramref name="subject"/> (<c>Job</c>, <c>Target</c>) and its <paramref name="name"/>.
     /// </summary>
-    private static async ValueTask<(Dictionary<string, string?>? Fields, IResult? Error)> ReadDefinitionFieldsAsync(HttpContext context, string jobName)
+    private static async ValueTask<(Dictionary<string, string?>? Fields, IResult? Error)> ReadDefinitionFieldsAsync(HttpContext context, string subject, string name, IReadOnlyList<string> known)
     {
         if (!context.Request.HasJsonContentType())
         {
@@ -160,7 +161,7 @@ internal static partial class DashboardEndpoints
 
             // A leading UTF-8 byte order mark (some clients write one) is not part of the JSON.
             var body = buffer.AsMemory(0, length);
-            return ParseDefinitionFields(body.Span.StartsWith("\uFEFF"u8) ? body[3..] : body, jobName);
+            return ParseDefinitionFields(body.Span.StartsWith("\uFEFF"u8) ? body[3..] : body, subject, name, known);
         }
         finally
         {
@@ -168,7 +169,7 @@ internal static partial class DashboardEndpoints
         }
     }
 
-    private static (Dictionary<string, string?>? Fields, IResult? Error) ParseDefinitionFields(ReadOnlyMemory<byte> body, string jobName)
+    private static (Dictionary<string, string?>? Fields, IResult? Error) ParseDefinitionFields(ReadOnlyMemory<byte> body, string subject, string subjectName, IReadOnlyList<string> known)
     {
         try
         {
@@ -203,23 +204,23 @@ internal static partial class DashboardEndpoints
                         value = "false";
                         break;
                     default:
-                        errors[shown] = [$"Job '{jobName}': {shown} must be text, a number, true, false or null (null resets it); it was {Describe(property.Value.ValueKind)}."];
+                        errors[shown] = [$"{subject} '{subjectName}': {shown} must be text, a number, true, false or null (null resets it); it was {Describe(property.Value.ValueKind)}."];
                         continue;
                 }
 
                 if (!fields.TryAdd(name, value))
                 {
-                    errors[shown] = [$"Job '{jobName}': {shown} is named more than once in the body."];
+                    errors[shown] = [$"{subject} '{subjectName}': {shown} is named more than once in the body."];
                 }
             }
 
             if (errors.Count > 0)
             {
-                return (null, DefinitionRefused(jobName, string.Join(" ", errors.Values.SelectMany(e => e)), errors));
+                return (null, DefinitionRefused(subjectName, string.Join(" ", errors.Values.SelectMany(e => e)), errors));
             }
 
             return fields.Count == 0
-                ? (null, BadRequest($"The body names no field; name at least one of {string.Join(", ", JobDefinitionFields.All)} (DELETE resets them all)."))
+                ? (null, BadRequest($"The body names no field; name at least one of {string.Join(", ", known)} (DELETE resets them all)."))
                 : (fields, null);
         }
         catch (JsonException ex)
@@ -255,7 +256,7 @@ internal static partial class DashboardEndpoints
         var monitor = context.RequestServices.GetRequiredService<IJobMonitor>();
         var zone = definition.Fields.FirstOrDefault(f => f.Name == JobDefinitionFields.TimeZone)?.Value;
         var view = DefinitionView.From(definition, zone ?? GetTime(context).LocalTimeZone.Id, monitor.GetStatus(definition.JobName).NextFireTime);
-        context.Response.Headers.ETag = $"\"{definition.Version}\"";
+        context.Response.Headers.ETag = ETag(definition.Version);
         return Json(view);
     }
 

@@ -159,10 +159,8 @@ internal sealed partial class JobDefinitionService : IJobDefinitions, IOperatorS
             EffectiveJobDefinition before;
             lock (_gate)
             {
-                CheckVersion(layers, expectedVersion);
                 before = Describe(layers);
-                var at = OperatorStateValues.Stamp(_time.GetUtcNow(), layers.LastChange);
-                written = [.. DefinitionField.All.Select(f => new OperatorStateField(f.Name, null, at)), new OperatorStateField(ChangedByField, actor, at)];
+                written = layers.PrepareReset(expectedVersion, actor, _time.GetUtcNow());
             }
 
             return await WriteAsync(layers, written, "reset", before, actor, cancellationToken).ConfigureAwait(false);

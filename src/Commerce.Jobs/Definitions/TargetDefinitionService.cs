@@ -326,13 +326,14 @@ internal sealed class TargetDefinitionService : IOperatorStateApplier, IDisposab
             }
         }
 
-        var configured = ConfiguredFields(targetName);
-        var declared = _declared.Get(targetName);
+        // Named options match their name exactly: read them by the name the target was declared with, not as asked.
+        var name = _names.First(n => string.Equals(n, targetName, StringComparison.OrdinalIgnoreCase));
+        var configured = ConfiguredFields(name);
+        var declared = _declared.Get(name);
         lock (_gate)
         {
-            if (!_targets.TryGetValue(targetName, out var layers))
+            if (!_targets.TryGetValue(name, out var layers))
             {
-                var name = _names.First(n => string.Equals(n, targetName, StringComparison.OrdinalIgnoreCase));
                 layers = new DefinitionLayers<TargetOptions>(name, TargetDefinitionField.All, TargetDefinitionField.Clone, declared, TargetDefinitionField.Clone(declared)) { Configured = configured };
                 _targets.Add(name, layers);
             }
